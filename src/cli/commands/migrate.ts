@@ -1,0 +1,66 @@
+import type { Argv, CommandModule } from 'yargs';
+import { assertEnvironmentName } from '../../config';
+import { migrate, MigrateAction, MigrateResult, writeEnvironmentStamp } from '../../db';
+import { UsageError } from '../../errors';
+import { CliIO } from '../output';
+import { DatabaseArgs, withDatabase } from '../with-database';
+
+interface MigrateArgs extends DatabaseArgs {
+  action: 'latest' | 'up' | 'down' | 'rollback' | 'status';
+  all?: boolean;
+  env?: string;
+  json?: boolean;
+}
+
+function toAction(args: MigrateArgs): MigrateAction {
+  if (args.action === 'rollback') {
+    if (!args.all) throw new UsageError('migrate rollback needs --all', { hint: 'Run `tenantseed migrate rollback --all` to revert every migration, or `migrate down` to revert the last one.' });
+    return 'rollback-all';
+  }
+  if (args.all) throw new UsageError(`--all only goes with migrate rollback, not migrate ${args.action}`);
+  return args.action;
+}
+
+function printResult(io: CliIO, result: MigrateResult): void {
+  const verb = result.action === 'down' || result.action === 'rollback-all' ? 'Reverted' : 'Applied';
+  if (result.action !== 'status') {
+    io.stdout.write(result.ran.length === 0 ? 'Nothing to do: already there.\n' : `${verb} ${result.ran.length} migration(s):\n${result.ran.map((n) => `  ${n}\n`).join('')}`);
+  }
+  if (result.action === 'status') {
+    for (const name of result.applied) io.stdout.write(`  applied  ${name}\n`);
+    for (const name of result.pending) io.stdout.write(`  pending  ${name}\n`);
+  }
+  io.stdout.write(`${result.applied.length} applied, ${result.pending.length} pending\n`);
+}
+
+/** `tenantseed migrate [latest | up | down | rollback --all | status]` */
+export function migrateCommand(io: CliIO): CommandModule<object, MigrateArgs> {
+  return {
+    command: 'migrate [action]',
+    describe: 'Run the schema migrations (Knex)',
+    builder: (yargs: Argv) =>
+      yargs
+        .positional('action', {
+          describe: 'latest: apply all pending; up/down: one step; rollback --all: revert all; status: list',
+          choices: ['latest', 'up', 'down', 'rollback', 'status'] as const,
+          default: 'latest' as const,
+        })
+        .option('all', { type: 'boolean', describe: 'With rollback: revert every migration' })
+        .option('env', { type: 'string', describe: 'Record the database as this environment' })
+        .option('json', { type: 'boolean', describe: 'Machine-readable output' }) as unknown as Argv<MigrateArgs>,
+    handler: async (args) => {
+      const action = toAction(args);
+      const env = args.env === undefined ? undefined : assertEnvironmentName(args.env);
+      await withDatabase(args, io, 'migrate', async ({ knex, logger }) => {
+        const result = await migrate({
+          knex,
+          action,
+          onLockWait: (holder) => logger.info(`Waiting for another migration to finish: ${holder}`),
+        });
+        if (env !== undefined && action !== 'status') await writeEnvironmentStamp(knex, env, `migrate ${args.action}`);
+        if (args.json) io.stdout.write(JSON.stringify(result) + '\n');
+        else printResult(io, result);
+      });
+    },
+  };
+}

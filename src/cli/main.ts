@@ -1,0 +1,59 @@
+import yargs from 'yargs';
+import { UsageError } from '../errors';
+import { dbCommand } from './commands/db';
+import { migrateCommand } from './commands/migrate';
+import { EXIT, exitCodeFor } from './exit-codes';
+import { CliIO, printError, processIO } from './output';
+
+/**
+ * Runs the tenantseed command line and resolves to its exit code. Never calls process.exit
+ * itself except on a second Ctrl-C, so it can be driven from tests.
+ */
+export async function runCli(argv: string[], io: CliIO = processIO): Promise<number> {
+  let usageHelp: string | undefined;
+  const parser = yargs(argv)
+    .scriptName('tenantseed')
+    .usage('$0 <command> [options]\n\nMulti-tenant PostgreSQL: migrate, seed, validate.')
+    .option('database-url', {
+      type: 'string',
+      describe: 'PostgreSQL URL (else DATABASE_URL, else the embedded server)',
+      global: true,
+    })
+    .command(migrateCommand(io))
+    .command(dbCommand(io))
+    .demandCommand(1, 'Name a command.')
+    .strict()
+    .recommendCommands()
+    .help()
+    .version()
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .exitProcess(false)
+    .fail((message, err, y) => {
+      if (err) throw err;
+      y.showHelp((text: string) => {
+        usageHelp = text;
+      });
+      throw new UsageError(message, { hint: 'Run `tenantseed --help` (or `tenantseed COMMAND --help`) for the usage.' });
+    });
+  try {
+    await parser.parseAsync();
+    return EXIT.ok;
+  } catch (err) {
+    if (usageHelp !== undefined) io.stderr.write(`${usageHelp}\n\n`);
+    printError(io, err);
+    return exitCodeFor(err);
+  }
+}
+
+/** The `tenantseed` binary's entry point. */
+export function main(): void {
+  runCli(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      printError(processIO, err);
+      process.exitCode = EXIT.failed;
+    },
+  );
+}

@@ -1,0 +1,59 @@
+import type { Knex } from 'knex';
+import { Logger, resolveDatabaseSource } from '../config';
+import { createKnex, openDatabase, OpenedDatabase, toDatabaseError } from '../db';
+import { CliIO, printError, stderrLogger } from './output';
+
+/** Flags every database command takes. */
+export interface DatabaseArgs {
+  databaseUrl?: string;
+}
+
+/** What a database command's body is handed. */
+export interface DatabaseContext {
+  knex: Knex;
+  db: OpenedDatabase;
+  logger: Logger;
+}
+
+/**
+ * Resolves and opens the command's database, says which one on stderr, runs `body`, and
+ * always cleans up: the pool is closed and an embedded server started for this command is
+ * stopped, also on Ctrl-C (open transactions die with their connections, so PostgreSQL rolls
+ * them back).
+ */
+export async function withDatabase<T>(
+  args: DatabaseArgs,
+  io: CliIO,
+  command: string,
+  body: (context: DatabaseContext) => Promise<T>,
+): Promise<T> {
+  const logger = stderrLogger(io);
+  const source = resolveDatabaseSource({ databaseUrl: args.databaseUrl });
+  const db = await openDatabase(source, { logger });
+  logger.info(`Database: ${db.description}`);
+  const knex = createKnex(db.target, { applicationName: `tenantseed ${command}` });
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    io.stderr.write(`\n${signal}: stopping; anything not committed is rolled back.\n`);
+    void Promise.allSettled([knex.destroy()])
+      .then(() => db.release())
+      .catch((err) => printError(io, err))
+      .finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await body({ knex, db, logger });
+  } catch (err) {
+    throw toDatabaseError(err, db.target);
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    if (!interrupted) {
+      await knex.destroy().catch(() => undefined);
+      await db.release();
+    }
+  }
+}

@@ -1,0 +1,104 @@
+import knexFactory, { Knex } from 'knex';
+import pg from 'pg';
+import { describeDatabase, DatabaseSource, DatabaseTarget, Logger, silentLogger } from '../config';
+import { startEmbeddedServer, stopEmbeddedServer } from './embedded-server';
+import { toDatabaseError } from './to-database-error';
+
+/** How long to wait for a server to accept a connection before saying it is unreachable. */
+export const CONNECT_TIMEOUT_MS = 5_000;
+
+// Return bigint columns (count(*), bigserial) as JavaScript numbers when they fit, instead
+// of strings; counts in this tool never exceed 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => {
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : value;
+});
+
+/** Options of {@link createKnex}. */
+export interface CreateKnexOptions {
+  /** Largest pool size. Default 4. */
+  poolMax?: number;
+  /** Shown in pg_stat_activity and in lock messages. Default "tenantseed". */
+  applicationName?: string;
+}
+
+/**
+ * A Knex instance for a database target. Call `destroy()` when done.
+ *
+ * @example
+ * const knex = createKnex(parseDatabaseUrl(process.env.DATABASE_URL!, 'DATABASE_URL'));
+ */
+export function createKnex(target: DatabaseTarget, options: CreateKnexOptions = {}): Knex {
+  return knexFactory({
+    client: 'pg',
+    connection: {
+      connectionString: target.url,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      application_name: options.applicationName ?? 'tenantseed',
+    } as Knex.PgConnectionConfig,
+    pool: { min: 0, max: options.poolMax ?? 4 },
+    acquireConnectionTimeout: 60_000,
+  });
+}
+
+/**
+ * Connects once and runs `SELECT 1`, turning failures into ConnectionErrors that name host
+ * and port. Fails within {@link CONNECT_TIMEOUT_MS}.
+ */
+export async function assertReachable(target: DatabaseTarget): Promise<void> {
+  const client = new pg.Client({ connectionString: target.url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } catch (err) {
+    throw toDatabaseError(err, target);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** A database opened for one command. */
+export interface OpenedDatabase {
+  readonly target: DatabaseTarget;
+  /** Host, port, database and user (never the password), and where it came from. */
+  readonly description: string;
+  /** Stops the embedded server when this command started it; otherwise does nothing. */
+  release(): Promise<void>;
+}
+
+/** Options of {@link openDatabase}. */
+export interface OpenDatabaseOptions {
+  logger?: Logger;
+}
+
+/**
+ * Opens the database a source names: checks a URL is reachable, or uses the embedded server,
+ * starting it for this command if it does not run (then `release()` stops it again).
+ *
+ * @example
+ * const db = await openDatabase(resolveDatabaseSource({}));
+ * try { ... } finally { await db.release(); }
+ */
+export async function openDatabase(source: DatabaseSource, options: OpenDatabaseOptions = {}): Promise<OpenedDatabase> {
+  const logger = options.logger ?? silentLogger;
+  if (source.kind === 'url') {
+    await assertReachable(source.target);
+    return {
+      target: source.target,
+      description: `${describeDatabase(source.target)} (from ${source.origin})`,
+      release: async () => undefined,
+    };
+  }
+  const server = await startEmbeddedServer({ dataDir: source.dataDir, logger });
+  let released = false;
+  return {
+    target: server.target,
+    description: `${describeDatabase(server.target)} (embedded server in ${source.dataDir}${server.startedHere ? ', started for this command' : ''})`,
+    release: async () => {
+      if (released || !server.startedHere) return;
+      released = true;
+      await stopEmbeddedServer({ dataDir: source.dataDir, logger });
+    },
+  };
+}

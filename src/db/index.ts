@@ -1,0 +1,16 @@
+export { createKnex, assertReachable, openDatabase, CONNECT_TIMEOUT_MS } from './connect';
+export type { CreateKnexOptions, OpenedDatabase, OpenDatabaseOptions } from './connect';
+export {
+  startEmbeddedServer, stopEmbeddedServer, embeddedServerStatus, embeddedServerTarget, embeddedBinDir,
+  DEFAULT_EMBEDDED_PORT, EMBEDDED_DATABASE,
+} from './embedded-server';
+export type { EmbeddedServer, EmbeddedServerStatus, StartEmbeddedServerOptions } from './embedded-server';
+export { migrate, migratorConfig } from './migrate';
+export type { MigrateAction, MigrateOptions, MigrateResult } from './migrate';
+export { DirectoryMigrationSource, MIGRATIONS_DIRECTORY } from './migration-source';
+export type { MigrationModule } from './migration-source';
+export { withAdvisoryLock, advisoryLockKey } from './advisory-lock';
+export type { AdvisoryLockOptions } from './advisory-lock';
+export { ensureBookkeeping, readEnvironmentStamp, writeEnvironmentStamp, BOOKKEEPING_SCHEMA } from './bookkeeping';
+export type { EnvironmentStamp } from './bookkeeping';
+export { toDatabaseError } from './to-database-error';

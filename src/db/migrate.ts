@@ -1,0 +1,89 @@
+import type { Knex } from 'knex';
+import { MigrationError, TenantseedError } from '../errors';
+import { withAdvisoryLock } from './advisory-lock';
+import { DirectoryMigrationSource, MIGRATIONS_DIRECTORY } from './migration-source';
+import { BOOKKEEPING_SCHEMA, ensureBookkeeping } from './bookkeeping';
+
+/** What `tenantseed migrate` can do. */
+export type MigrateAction = 'latest' | 'up' | 'down' | 'rollback-all' | 'status';
+
+/** Knex's migrator settings for the shipped (or another) migrations folder. */
+export function migratorConfig(directory: string = MIGRATIONS_DIRECTORY): Knex.MigratorConfig {
+  return {
+    migrationSource: new DirectoryMigrationSource(directory),
+    schemaName: BOOKKEEPING_SCHEMA,
+    tableName: 'knex_migrations',
+  };
+}
+
+/** Options of {@link migrate}. */
+export interface MigrateOptions {
+  knex: Knex;
+  action: MigrateAction;
+  /** Another migrations folder; the shipped one by default. */
+  directory?: string;
+  /** How long to wait for another migrate on the same database. Default 60 s. */
+  lockWaitMs?: number;
+  onLockWait?: (holder: string) => void;
+}
+
+/** What {@link migrate} did: the migrations it ran, and where the database stands now. */
+export interface MigrateResult {
+  readonly action: MigrateAction;
+  /** The migrations applied (latest, up) or reverted (down, rollback-all), in order. */
+  readonly ran: readonly string[];
+  readonly applied: readonly string[];
+  readonly pending: readonly string[];
+}
+
+function nameOf(entry: unknown): string {
+  if (typeof entry === 'string') return entry;
+  const e = entry as { name?: string; file?: string };
+  return (e.name ?? e.file ?? String(entry)).replace(/\.(ts|js)$/, '');
+}
+
+/**
+ * Runs Knex's migrator while holding an advisory lock, so that two runs at once on one
+ * database apply each migration once (Knex's own lock row cannot stop two first runs from
+ * both creating its tables). A failed migration is rolled back by Knex and reported as a
+ * MigrationError; nothing is half-applied.
+ *
+ * @example
+ * const result = await migrate({ knex, action: 'latest' });
+ * console.log(result.ran); // ['20260101000000_legacy_baseline', ...]
+ */
+export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
+  const { knex, action } = options;
+  const config = migratorConfig(options.directory);
+  return withAdvisoryLock(knex, 'tenantseed:migrate', { waitMs: options.lockWaitMs, onWait: options.onLockWait }, async () => {
+    await ensureBookkeeping(knex);
+    let ran: string[] = [];
+    try {
+      switch (action) {
+        case 'latest':
+          ran = ((await knex.migrate.latest(config))[1] as unknown[]).map(nameOf);
+          break;
+        case 'up':
+          ran = ((await knex.migrate.up(config))[1] as unknown[]).map(nameOf);
+          break;
+        case 'down':
+          ran = ((await knex.migrate.down(config))[1] as unknown[]).map(nameOf);
+          break;
+        case 'rollback-all':
+          ran = ((await knex.migrate.rollback(config, true))[1] as unknown[]).map(nameOf);
+          break;
+        case 'status':
+          break;
+      }
+    } catch (err) {
+      if (err instanceof TenantseedError) throw err;
+      const message = err instanceof Error ? err.message : String(err);
+      throw new MigrationError(`Migration ${action} failed and was rolled back: ${message}`, {
+        hint: 'Fix the cause above and run the migration again; the database is as it was before this run.',
+        cause: err,
+      });
+    }
+    const [completed, pending] = (await knex.migrate.list(config)) as [unknown[], unknown[]];
+    return { action, ran, applied: completed.map(nameOf), pending: pending.map(nameOf) };
+  });
+}
