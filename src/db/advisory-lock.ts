@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { TenantseedError } from '../errors';
 
 /** A namespace for tenantseed's advisory locks, so they do not collide with an application's. */
-const LOCK_CLASS = 0x74736564; // 'tsed'
+export const ADVISORY_LOCK_CLASS = 0x74736564; // 'tsed'
 
 /** The int4 key of a named lock. */
 export function advisoryLockKey(name: string): number {
@@ -24,7 +24,7 @@ async function describeHolder(knex: Knex | Knex.Transaction, key: number): Promi
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
       WHERE l.locktype = 'advisory' AND l.classid::bigint = (?::int4)::oid::bigint AND l.objid::bigint = (?::int4)::oid::bigint AND l.granted
       LIMIT 1`,
-    [LOCK_CLASS, key],
+    [ADVISORY_LOCK_CLASS, key],
   );
   const row = result.rows[0];
   if (!row) return 'another session (now gone)';
@@ -49,7 +49,7 @@ export async function withAdvisoryLock<T>(knex: Knex, name: string, options: Adv
     const deadline = Date.now() + waitMs;
     let warned = false;
     for (;;) {
-      const result = await trx.raw('SELECT pg_try_advisory_xact_lock(?::int4, ?::int4) AS locked', [LOCK_CLASS, key]);
+      const result = await trx.raw('SELECT pg_try_advisory_xact_lock(?::int4, ?::int4) AS locked', [ADVISORY_LOCK_CLASS, key]);
       if (result.rows[0].locked) break;
       const holder = await describeHolder(trx, key);
       if (Date.now() >= deadline) {

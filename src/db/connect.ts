@@ -16,6 +16,8 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => {
 
 /** Options of {@link createKnex}. */
 export interface CreateKnexOptions {
+  /** Where Knex's own warnings go (at debug level); dropped by default. */
+  logger?: Logger;
   /** Largest pool size. Default 4. */
   poolMax?: number;
   /** Shown in pg_stat_activity and in lock messages. Default "tenantseed". */
@@ -38,6 +40,14 @@ export function createKnex(target: DatabaseTarget, options: CreateKnexOptions = 
     } as Knex.PgConnectionConfig,
     pool: { min: 0, max: options.poolMax ?? 4 },
     acquireConnectionTimeout: 60_000,
+    // Knex prints some warnings (such as aborted acquires while a pool closes after an
+    // error) straight to the console; route them to the caller's logger instead.
+    log: {
+      warn: (message: string) => options.logger?.debug?.(`knex: ${message}`),
+      error: (message: string) => options.logger?.debug?.(`knex: ${message}`),
+      deprecate: (message: string) => options.logger?.debug?.(`knex: ${message}`),
+      debug: (message: string) => options.logger?.debug?.(`knex: ${message}`),
+    },
   });
 }
 

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { ConnectionError, TenantseedError } from '../errors';
 import { parseDatabaseUrl, DatabaseTarget } from '../config';
 import type { Logger } from '../config';
@@ -273,8 +274,7 @@ async function choosePort(previous: number): Promise<number> {
 }
 
 async function createProductDatabase(target: DatabaseTarget): Promise<void> {
-  const { Client } = await import('pg');
-  const client = new Client({ connectionString: target.url.replace(/\/[^/]*$/, '/postgres') });
+  const client = new pg.Client({ connectionString: target.url.replace(/\/[^/]*$/, '/postgres') });
   await client.connect();
   try {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [target.database]);

@@ -37,9 +37,9 @@ export interface MigrateResult {
 }
 
 function nameOf(entry: unknown): string {
-  if (typeof entry === 'string') return entry;
   const e = entry as { name?: string; file?: string };
-  return (e.name ?? e.file ?? String(entry)).replace(/\.(ts|js)$/, '');
+  const name = typeof entry === 'string' ? entry : e.name ?? e.file ?? String(entry);
+  return name.replace(/\.(ts|js)$/, '');
 }
 
 /**

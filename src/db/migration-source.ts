@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
+import { MigrationError } from '../errors';
 
 /** The shipped migrations: `migrations/` beside `src/` (or `dist/migrations` when built). */
 export const MIGRATIONS_DIRECTORY = path.resolve(__dirname, '..', '..', 'migrations');
@@ -26,6 +27,11 @@ export class DirectoryMigrationSource implements Knex.MigrationSource<string> {
   constructor(private readonly directory: string = MIGRATIONS_DIRECTORY) {}
 
   async getMigrations(): Promise<string[]> {
+    if (!fs.existsSync(this.directory)) {
+      throw new MigrationError(`The migrations folder ${this.directory} does not exist`, {
+        hint: 'Reinstall tenantseed (npm ci builds dist/), or point at a folder of migrations.',
+      });
+    }
     return fs.readdirSync(this.directory).filter((file) => MIGRATION_FILE.test(file)).sort();
   }
 

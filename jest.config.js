@@ -1,0 +1,23 @@
+/** Unit tests need no database; integration tests share one server per run (globalSetup). */
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
+
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+    },
+    {
+      displayName: 'integration',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      globalSetup: '<rootDir>/src/testing/jest-global-setup.ts',
+      globalTeardown: '<rootDir>/src/testing/jest-global-teardown.ts',
+      slowTestThreshold: 30,
+    },
+  ],
+  testTimeout: 60000,
+};

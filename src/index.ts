@@ -1,0 +1,28 @@
+/**
+ * tenantseed's public API. Everything here is documented with an example in its module.
+ *
+ * @example
+ * import { resolveDatabaseSource, openDatabase, createKnex, migrate } from 'tenantseed';
+ * const db = await openDatabase(resolveDatabaseSource());
+ * const knex = createKnex(db.target);
+ * await migrate({ knex, action: 'latest' });
+ * await knex.destroy(); await db.release();
+ */
+export * from './errors';
+export {
+  parseDatabaseUrl, describeDatabase, redactUrl, resolveDatabaseSource, assertEnvironmentName, silentLogger, EMBEDDED_DIR_NAME,
+} from './config';
+export type { DatabaseTarget, DatabaseSource, ResolveDatabaseSourceOptions, Logger } from './config';
+export {
+  ensureBookkeeping, createKnex, openDatabase, assertReachable, migrate, migratorConfig, DirectoryMigrationSource, MIGRATIONS_DIRECTORY,
+  startEmbeddedServer, stopEmbeddedServer, embeddedServerStatus, embeddedServerTarget, withAdvisoryLock,
+  readEnvironmentStamp, writeEnvironmentStamp, toDatabaseError, withTenant, APP_ROLE, TENANT_SETTING,
+} from './db';
+export type {
+  CreateKnexOptions, OpenedDatabase, MigrateAction, MigrateOptions, MigrateResult, EmbeddedServer, EmbeddedServerStatus,
+  EnvironmentStamp, MigrationModule,
+} from './db';
+export {
+  startTestServer, createScratchDatabase, isContainerRuntimeAvailable, jestGlobalSetup, jestGlobalTeardown,
+} from './testing';
+export type { TestServer, ScratchDatabase } from './testing';

@@ -1,0 +1,131 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { embeddedServerStatus } from '../../src/db';
+import { useFileDatabase } from '../support/database';
+import { hasStackTrace, runCli } from '../support/run-cli';
+
+describe('tenantseed command line', () => {
+  it('lists only the commands that work in --help', async () => {
+    const run = await runCli(['--help']);
+    expect(run.code).toBe(0);
+    const commands = [...run.stdout.matchAll(/^ {2}tenantseed (\w+)/gm)].map((m) => m[1]);
+    expect(commands).toEqual(['migrate', 'db']);
+  });
+
+  it('exits 2 with the usage on an unknown command or flag', async () => {
+    for (const args of [['frobnicate'], ['migrate', '--frob'], []]) {
+      const run = await runCli(args);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/tenantseed/);
+      expect(run.stderr).toMatch(/^error: /m);
+      expect(hasStackTrace(run.stderr)).toBe(false);
+    }
+  });
+
+  it('exits 2 on a malformed database URL, naming the flag', async () => {
+    const run = await runCli(['--database-url', 'mysql://root@localhost/x', 'migrate', 'status']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--database-url must start with postgres:\/\//);
+  });
+
+  it('exits 2 on a malformed DATABASE_URL, naming the variable', async () => {
+    const run = await runCli(['migrate', 'status'], { env: { DATABASE_URL: 'nonsense' } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/DATABASE_URL is not a valid URL/);
+  });
+
+  it('exits 2 on an invalid --env name', async () => {
+    const run = await runCli(['--database-url', 'postgres://x@127.0.0.1:1/x', 'migrate', '--env', '../prod']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--env "..\/prod" is not a valid environment name/);
+  });
+
+  it('exits 1 quickly on an unreachable database, naming host and port, without a stack trace', async () => {
+    const run = await runCli(['--database-url', 'postgres://x@127.0.0.1:1/x', 'migrate', 'status']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/127\.0\.0\.1:1\b/);
+    expect(run.stderr).toMatch(/^hint: /m);
+    expect(hasStackTrace(run.stderr)).toBe(false);
+  });
+
+  it('never prints the password of the URL', async () => {
+    const run = await runCli(['--database-url', 'postgres://x:topsecret@127.0.0.1:1/x', 'migrate', 'status']);
+    expect(run.stdout + run.stderr).not.toContain('topsecret');
+  });
+});
+
+describe('tenantseed migrate', () => {
+  const db = useFileDatabase();
+
+  it('migrates, reports status and records --env, saying which database it uses', async () => {
+    const latest = await runCli(['migrate', 'latest', '--env', 'development'], { env: { DATABASE_URL: db.target.url } });
+    expect(latest.code).toBe(0);
+    expect(latest.stderr).toContain(`Database: ${db.target.database} on ${db.target.host}:${db.target.port}`);
+    const status = await runCli(['--database-url', db.target.url, 'migrate', 'status', '--json']);
+    expect(status.code).toBe(0);
+    const result = JSON.parse(status.stdout);
+    expect(result.pending).toEqual([]);
+    const stamp = await db.knex.raw('SELECT environment, stamped_by FROM tenantseed.environment_stamp');
+    expect(stamp.rows).toEqual([{ environment: 'development', stamped_by: 'migrate latest' }]);
+  });
+
+  it('refuses rollback without --all', async () => {
+    const run = await runCli(['--database-url', db.target.url, 'migrate', 'rollback']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/needs --all/);
+  });
+});
+
+describe('tenantseed db (the embedded server)', () => {
+  let cwd: string;
+
+  beforeAll(() => {
+    cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'tenantseed-cli-'));
+    // The server runs as the postgres system user when we are root: it must reach the folder.
+    fs.chmodSync(cwd, 0o755);
+  });
+
+  afterAll(async () => {
+    await runCli(['db', 'stop'], { cwd });
+    fs.rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it('starts a server that outlives the command, prints its URL, and stops it', async () => {
+    const start = await runCli(['db', 'start'], { cwd });
+    expect(start.code).toBe(0);
+    const url = start.stdout.trim();
+    expect(url).toMatch(/^postgres:\/\/postgres:[^@]+@127\.0\.0\.1:\d+\/tenantseed$/);
+    expect(new URL(url).port).not.toBe('5432');
+    expect(start.stdout).not.toMatch(/database system is ready/);
+
+    const urlRun = await runCli(['db', 'url'], { cwd });
+    expect(urlRun.stdout.trim()).toBe(url);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    expect((await client.query('SELECT current_database() AS db')).rows[0].db).toBe('tenantseed');
+    await client.end();
+
+    expect((await runCli(['db', 'stop'], { cwd })).code).toBe(0);
+    expect(embeddedServerStatus(path.join(cwd, '.tenantseed')).running).toBe(false);
+    const after = await runCli(['db', 'url'], { cwd });
+    expect(after.code).toBe(1);
+    expect(after.stderr).toMatch(/not running.*\n.*tenantseed db start/);
+  });
+
+  it('starts the server for a command when it is not running, and stops it after', async () => {
+    const run = await runCli(['migrate', 'status'], { cwd });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/embedded server in .*started for this command/);
+    expect(embeddedServerStatus(path.join(cwd, '.tenantseed')).running).toBe(false);
+  });
+
+  it('uses a running server and leaves it running', async () => {
+    await runCli(['db', 'start'], { cwd });
+    const run = await runCli(['migrate', 'status'], { cwd });
+    expect(run.code).toBe(0);
+    expect(run.stderr).not.toMatch(/started for this command/);
+    expect(embeddedServerStatus(path.join(cwd, '.tenantseed')).running).toBe(true);
+  });
+});
