@@ -1,5 +1,5 @@
-import { spawn, execFileSync, SpawnOptions } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { spawn, spawnSync, execFileSync, SpawnOptions } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -33,6 +33,10 @@ const LOCK_WAIT_MS = 120_000;
 
 interface ServerState {
   port: number;
+  /** Where the cluster lives, when not in `<dataDir>/server` (see chooseServerDir). */
+  serverDir?: string;
+  /** A copy of the binaries the server's user can reach, when it cannot reach node_modules. */
+  binDir?: string;
   user: string;
   password: string;
   database: string;
@@ -54,8 +58,7 @@ export interface EmbeddedServerStatus {
   readonly logFile: string;
 }
 
-function paths(dataDir: string) {
-  const serverDir = path.join(dataDir, 'server');
+function paths(dataDir: string, serverDir: string = readState(dataDir)?.serverDir ?? path.join(dataDir, 'server')) {
   return {
     stateFile: path.join(dataDir, 'server.json'),
     lockDir: path.join(dataDir, 'start.lock'),
@@ -108,13 +111,13 @@ function serverIdentity(logger: Logger): { uid?: number; gid?: number } {
 }
 
 function readState(dataDir: string): ServerState | undefined {
-  const { stateFile } = paths(dataDir);
+  const stateFile = path.join(dataDir, 'server.json');
   if (!fs.existsSync(stateFile)) return undefined;
   return JSON.parse(fs.readFileSync(stateFile, 'utf8')) as ServerState;
 }
 
 function writeState(dataDir: string, state: ServerState): void {
-  fs.writeFileSync(paths(dataDir).stateFile, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
+  fs.writeFileSync(path.join(dataDir, 'server.json'), JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
 }
 
 function targetOf(state: ServerState): DatabaseTarget {
@@ -218,11 +221,35 @@ async function withStartLock<T>(dataDir: string, fn: () => Promise<T>): Promise<
   }
 }
 
+/**
+ * Where the cluster goes. Normally `<dataDir>/server`; but when we run as root the server runs
+ * as the postgres system user, who may not be able to reach a project below a private folder
+ * (such as /root): then a folder of its own under the system's temporary folder.
+ */
+function chooseServerDir(dataDir: string, identity: { uid?: number; gid?: number }, logger: Logger): { serverDir: string; binDir?: string } {
+  const preferred = path.join(dataDir, 'server');
+  if (identity.uid === undefined) return { serverDir: preferred };
+  const reachable = (p: string) => spawnSync('test', ['-x', p], { uid: identity.uid, gid: identity.gid, stdio: 'ignore' }).status === 0;
+  const packagedBinDir = embeddedBinDir();
+  if (reachable(dataDir) && reachable(path.join(packagedBinDir, 'postgres'))) return { serverDir: preferred };
+  const serverDir = path.join(os.tmpdir(), `tenantseed-server-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`);
+  logger.info(`The system user "${SUPERUSER}" cannot reach ${dataDir} or the PostgreSQL binaries; keeping the embedded cluster and a copy of the binaries in ${serverDir}.`);
+  const binDir = path.join(serverDir, 'native', 'bin');
+  fs.rmSync(serverDir, { recursive: true, force: true });
+  fs.mkdirSync(serverDir, { recursive: true, mode: 0o755 });
+  fs.cpSync(path.dirname(packagedBinDir), path.join(serverDir, 'native'), { recursive: true, verbatimSymlinks: true });
+  return { serverDir, binDir };
+}
+
+function binDirOf(dataDir: string): string {
+  return readState(dataDir)?.binDir ?? embeddedBinDir();
+}
+
 async function initialise(dataDir: string, identity: { uid?: number; gid?: number }, logger: Logger): Promise<ServerState> {
-  const p = paths(dataDir);
-  const binDir = embeddedBinDir();
+  const { serverDir, binDir = embeddedBinDir() } = chooseServerDir(dataDir, identity, logger);
+  const p = paths(dataDir, serverDir);
   logger.info(`Creating the embedded PostgreSQL cluster in ${p.pgdata}`);
-  fs.rmSync(p.serverDir, { recursive: true, force: true });
+  fs.rmSync(p.pgdata, { recursive: true, force: true });
   fs.mkdirSync(p.pgdata, { recursive: true, mode: 0o700 });
   const password = randomBytes(12).toString('hex');
   const pwfile = path.join(p.serverDir, 'pwfile');
@@ -263,7 +290,8 @@ async function initialise(dataDir: string, identity: { uid?: number; gid?: numbe
     "logging_collector = off",
     '',
   ].join('\n'));
-  return { port: 0, user: SUPERUSER, password, database: EMBEDDED_DATABASE };
+  const relocated = serverDir !== path.join(dataDir, 'server');
+  return { port: 0, serverDir: relocated ? serverDir : undefined, binDir: relocated ? binDir : undefined, user: SUPERUSER, password, database: EMBEDDED_DATABASE };
 }
 
 async function choosePort(previous: number): Promise<number> {
@@ -304,19 +332,26 @@ export async function startEmbeddedServer(options: StartEmbeddedServerOptions): 
   const logger = options.logger ?? silentLogger;
   fs.mkdirSync(dataDir, { recursive: true });
   return withStartLock(dataDir, async () => {
-    const p = paths(dataDir);
     const running = embeddedServerTarget(dataDir);
     if (running) return { target: running, startedHere: false, dataDir };
     const identity = serverIdentity(logger);
     let state = embeddedServerStatus(dataDir).initialised ? readState(dataDir)! : await initialise(dataDir, identity, logger);
     state = { ...state, port: await choosePort(state.port) };
-    writeState(dataDir, state);
-    const { code, output } = await run(
-      path.join(embeddedBinDir(), 'pg_ctl'),
-      ['start', '-D', p.pgdata, '-l', p.logFile, '-w', '-t', String(START_TIMEOUT_SECONDS), '-o', `-p ${state.port}`],
-      { ...identity, env: { ...process.env, LC_ALL: 'C' } },
-    );
-    if (code !== 0) {
+    const p = paths(dataDir, state.serverDir);
+    for (let attempt = 1; ; attempt++) {
+      writeState(dataDir, state);
+      const { code, output } = await run(
+        path.join(binDirOf(dataDir), 'pg_ctl'),
+        ['start', '-D', p.pgdata, '-l', p.logFile, '-w', '-t', String(START_TIMEOUT_SECONDS), '-o', `-p ${state.port}`],
+        { ...identity, env: { ...process.env, LC_ALL: 'C' } },
+      );
+      if (code === 0) break;
+      // Another server may have taken the port between our check and the start: try another.
+      const log = fs.existsSync(p.logFile) ? fs.readFileSync(p.logFile, 'utf8').slice(-2000) : '';
+      if (attempt < 3 && /could not bind|address already in use/i.test(log + output)) {
+        state = { ...state, port: await freePort() };
+        continue;
+      }
       throw new ConnectionError(`The embedded PostgreSQL did not start on 127.0.0.1:${state.port}: ${output.trim().split('\n').pop()}`, {
         hint: `Read its log, ${p.logFile}; remove ${dataDir} to start from scratch, or set DATABASE_URL.`,
         port: state.port,
@@ -341,7 +376,7 @@ export async function stopEmbeddedServer(options: StartEmbeddedServerOptions): P
   const logger = options.logger ?? silentLogger;
   if (!embeddedServerStatus(dataDir).running) return false;
   const p = paths(dataDir);
-  const { code, output } = await run(path.join(embeddedBinDir(), 'pg_ctl'), ['stop', '-D', p.pgdata, '-m', 'fast', '-w', '-t', '60'], {
+  const { code, output } = await run(path.join(binDirOf(dataDir), 'pg_ctl'), ['stop', '-D', p.pgdata, '-m', 'fast', '-w', '-t', '60'], {
     ...serverIdentity(logger),
   });
   if (code !== 0 && embeddedServerStatus(dataDir).running) {

@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { embeddedServerStatus } from '../../src/db';
 import { useFileDatabase } from '../support/database';
-import { hasStackTrace, runCli } from '../support/run-cli';
+import { hasStackTrace, REPO_ROOT, runCli } from '../support/run-cli';
 
 describe('tenantseed command line', () => {
   it('lists only the commands that work in --help', async () => {
@@ -127,5 +128,28 @@ describe('tenantseed db (the embedded server)', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).not.toMatch(/started for this command/);
     expect(embeddedServerStatus(path.join(cwd, '.tenantseed')).running).toBe(true);
+  });
+});
+
+describe('Knex\'s own CLI with knexfile.ts', () => {
+  const db = useFileDatabase();
+
+  it('migrates the same database with the same migration names as tenantseed', async () => {
+    const knexCli = path.join(REPO_ROOT, 'node_modules', 'knex', 'bin', 'cli.js');
+    const run = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [knexCli, 'migrate:latest'], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, DATABASE_URL: db.target.url },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+      child.on('close', (code) => resolve({ code, out }));
+    });
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/Batch 1 run: 2 migrations/);
+    const status = await runCli(['--database-url', db.target.url, 'migrate', 'status', '--json']);
+    expect(JSON.parse(status.stdout)).toMatchObject({ applied: ['20260101000000_legacy_baseline', '20260101000100_tenancy'], pending: [] });
   });
 });

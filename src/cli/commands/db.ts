@@ -5,6 +5,11 @@ import { TenantseedError } from '../../errors';
 import { CliIO, stderrLogger } from '../output';
 import path from 'node:path';
 
+function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') ? file : relative;
+}
+
 interface DbArgs {
   action: 'start' | 'stop' | 'url';
 }
@@ -27,7 +32,7 @@ export function dbCommand(io: CliIO): CommandModule<object, DbArgs> {
         case 'start': {
           const server = await startEmbeddedServer({ dataDir, logger });
           const status = embeddedServerStatus(dataDir);
-          logger.info(`${server.startedHere ? 'Started' : 'Already running:'} embedded PostgreSQL, ${describeDatabase(server.target)}; log in ${path.relative(process.cwd(), status.logFile)}`);
+          logger.info(`${server.startedHere ? 'Started' : 'Already running:'} embedded PostgreSQL, ${describeDatabase(server.target)}; log in ${displayPath(status.logFile)}`);
           logger.info('It keeps running until `tenantseed db stop`. Its URL:');
           io.stdout.write(`${server.target.url}\n`);
           break;
