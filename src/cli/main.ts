@@ -1,6 +1,7 @@
 import yargs from 'yargs';
 import { UsageError } from '../errors';
 import { dbCommand } from './commands/db';
+import { generateCommand } from './commands/generate';
 import { migrateCommand } from './commands/migrate';
 import { EXIT, exitCodeFor } from './exit-codes';
 import { CliIO, printError, processIO } from './output';
@@ -20,6 +21,7 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
       global: true,
     })
     .command(migrateCommand(io))
+    .command(generateCommand(io))
     .command(dbCommand(io))
     .demandCommand(1, 'Name a command.')
     .strict()

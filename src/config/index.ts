@@ -5,3 +5,4 @@ export type { DatabaseSource, ResolveDatabaseSourceOptions } from './resolve-dat
 export { assertEnvironmentName } from './environment-name';
 export type { Logger } from './logger';
 export { silentLogger } from './logger';
+export { packageRoot, shippedDefinitionsDir, shippedEnvironmentsDir } from './package-paths';

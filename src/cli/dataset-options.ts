@@ -1,0 +1,45 @@
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import { assertEnvironmentName, shippedDefinitionsDir, shippedEnvironmentsDir } from '../config';
+import { loadDefinitions, loadProfile } from '../definitions';
+import { UsageError } from '../errors';
+import { buildPlan, Plan } from '../generate';
+
+/** Flags of every command that makes a dataset. */
+export interface DatasetArgs {
+  env: string;
+  seed?: string;
+  tenants?: string;
+  definitions?: string;
+  environments?: string;
+}
+
+/** Adds --env (required), --seed, --tenants, --definitions and --environments. */
+export function withDatasetOptions<T>(yargs: Argv<T>): Argv<T & DatasetArgs> {
+  return yargs
+    .option('env', { type: 'string', demandOption: true, describe: 'Environment profile (seeds/environments/NAME.json)' })
+    .option('seed', { type: 'string', describe: "Seed (an integer from 0 up); default: the profile's" })
+    .option('tenants', { type: 'string', describe: 'Total tenants: the named ones first, then generated ones' })
+    .option('definitions', { type: 'string', describe: 'Folder of table definitions (default: the shipped ones)' })
+    .option('environments', { type: 'string', describe: 'Folder of environment profiles (default: the shipped ones)' }) as Argv<T & DatasetArgs>;
+}
+
+/** Parses a whole number flag strictly: "1.5", "-3", "abc", "" are bad input. */
+export function parseWholeNumber(flag: string, value: string | undefined, minimum: number): number | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value).trim();
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < minimum) {
+    throw new UsageError(`${flag} must be a whole number from ${minimum} up, not "${value}"`, { hint: `For example ${flag} ${Math.max(minimum, 1)}.` });
+  }
+  return Number(text);
+}
+
+/** Loads definitions and profile and builds the plan the flags ask for. */
+export function planFromArgs(args: DatasetArgs): Plan {
+  const env = assertEnvironmentName(args.env);
+  const seed = parseWholeNumber('--seed', args.seed, 0);
+  const tenants = parseWholeNumber('--tenants', args.tenants, 1);
+  const definitions = loadDefinitions(path.resolve(args.definitions ?? shippedDefinitionsDir()));
+  const profile = loadProfile(path.resolve(args.environments ?? shippedEnvironmentsDir()), env);
+  return buildPlan({ definitions, profile, seed, tenants });
+}

@@ -1,0 +1,33 @@
+import Ajv2020, { ErrorObject } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { COLUMN_KEYWORDS, TABLE_KEYWORDS } from './meta-schema';
+
+/**
+ * An ajv for draft 2020-12 that knows tenantseed's x- keywords as annotations, so that strict
+ * mode still rejects unknown keywords (a typo such as `"fromat"`) in definitions.
+ */
+export function createAjv(): Ajv2020 {
+  const ajv = new Ajv2020({ strict: true, allErrors: true, verbose: true, strictRequired: false, allowUnionTypes: true });
+  addFormats(ajv);
+  for (const keyword of [...TABLE_KEYWORDS, ...COLUMN_KEYWORDS]) ajv.addKeyword({ keyword });
+  return ajv;
+}
+
+/** The ajv error that says most: the deepest one, preferring those that are not a oneOf summary. */
+export function bestError(errors: readonly ErrorObject[]): ErrorObject {
+  return [...errors].sort((a, b) => {
+    const depth = b.instancePath.split('/').length - a.instancePath.split('/').length;
+    if (depth !== 0) return depth;
+    return Number(a.keyword === 'oneOf' || a.keyword === 'not') - Number(b.keyword === 'oneOf' || b.keyword === 'not');
+  })[0];
+}
+
+/** A readable sentence for an ajv error. */
+export function describeAjvError(error: ErrorObject): string {
+  if (error.keyword === 'not' && error.parentSchema && (error.parentSchema as { description?: string }).description === 'unknown x- keyword') {
+    return `unknown keyword ${error.instancePath.split('/').pop()}`;
+  }
+  if (error.keyword === 'additionalProperties') return `unknown property "${(error.params as { additionalProperty: string }).additionalProperty}"`;
+  if (error.keyword === 'enum') return `${error.message}: ${JSON.stringify((error.params as { allowedValues: unknown[] }).allowedValues)}`;
+  return error.message ?? error.keyword;
+}

@@ -1,0 +1,7 @@
+export { loadDefinitions, referenceableColumn } from './load-definitions';
+export { loadProfile, listEnvironments } from './load-profile';
+export { createAjv } from './ajv';
+export { DEFINITION_META_SCHEMA, PROFILE_SCHEMA } from './meta-schema';
+export type {
+  SchemaNode, GeneratorSpec, ColumnDefinition, CountSpec, TableDefinition, DefinitionSet, NamedTenant, SizeClass, Profile,
+} from './types';

@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ProfileError } from '../errors';
+import { bestError, createAjv, describeAjvError } from './ajv';
+import { PROFILE_SCHEMA } from './meta-schema';
+import { readJsonFile } from './read-json-file';
+import type { NamedTenant, Profile, SizeClass } from './types';
+
+/** The environments a folder of profiles offers (file names without `.json`). */
+export function listEnvironments(directory: string): string[] {
+  if (!fs.existsSync(directory)) return [];
+  return fs.readdirSync(directory).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')).sort();
+}
+
+const DEFAULT_SIZES: readonly SizeClass[] = [{ share: 1, scale: 1 }];
+
+/**
+ * Loads the profile of an environment: `<directory>/<name>.json`, checked against the profile
+ * schema. An unknown environment is a ProfileError that lists the known ones.
+ *
+ * @example
+ * loadProfile('seeds/environments', 'test').namedTenants.map((t) => t.key); // ['acme', 'globex', 'initech']
+ */
+export function loadProfile(directory: string, name: string): Profile {
+  const file = path.join(directory, `${name}.json`);
+  if (!fs.existsSync(file)) {
+    const known = listEnvironments(directory);
+    throw new ProfileError(`Unknown environment "${name}": there is no ${file}`, {
+      file,
+      hint: known.length > 0 ? `Use one of: ${known.join(', ')} (or add ${name}.json to ${directory}).` : `Add ${name}.json to ${directory}, or pass --environments.`,
+    });
+  }
+  const raw = readJsonFile(file, (message, hint) => new ProfileError(message, { file, hint }));
+  const ajv = createAjv();
+  const check = ajv.compile(PROFILE_SCHEMA);
+  if (!check(raw)) {
+    const error = bestError(check.errors ?? []);
+    throw new ProfileError(`${file} at ${error.instancePath || '/'}: ${describeAjvError(error)}`, {
+      file,
+      hint: 'See docs/definitions.md for the format of a profile.',
+    });
+  }
+  const p = raw as {
+    description?: string; seed: number; referenceDate: string; protected?: boolean; collisions?: boolean; passwords?: string[];
+    tenants: { named?: Array<Record<string, unknown>>; generated?: number; sizes?: SizeClass[] };
+    counts: Record<string, number>; legacy?: Record<string, number>;
+  };
+  const sizes = p.tenants.sizes ?? DEFAULT_SIZES;
+  const shares = sizes.reduce((sum, s) => sum + s.share, 0);
+  if (Math.abs(shares - 1) > 1e-9) {
+    throw new ProfileError(`${file} at /tenants/sizes: the shares add up to ${shares}, not 1`, { file, hint: 'Make the size classes\' shares sum to 1.' });
+  }
+  const namedTenants: NamedTenant[] = (p.tenants.named ?? []).map((entry) => {
+    const { scale, rows, ...values } = entry as { scale?: number; rows?: Record<string, Record<string, unknown>[]>; slug: string };
+    return { key: values.slug, values, scale: scale ?? 1, rows: rows ?? {} };
+  });
+  const seen = new Set<string>();
+  for (const tenant of namedTenants) {
+    if (seen.has(tenant.key)) throw new ProfileError(`${file}: the tenant "${tenant.key}" is named twice`, { file, hint: 'Give each named tenant its own slug.' });
+    seen.add(tenant.key);
+  }
+  return Object.freeze({
+    file,
+    name,
+    description: p.description ?? '',
+    seed: p.seed,
+    referenceDate: new Date(p.referenceDate).toISOString(),
+    protected: p.protected ?? false,
+    collisions: p.collisions ?? false,
+    passwords: p.passwords ?? ['tenantseed-dev-password'],
+    namedTenants,
+    generatedTenants: p.tenants.generated ?? 0,
+    sizes,
+    counts: p.counts,
+    legacy: p.legacy ?? {},
+  });
+}

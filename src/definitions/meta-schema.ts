@@ -1,0 +1,162 @@
+/**
+ * The meta-schemas: what a definition file and a profile file must look like. Checked with ajv
+ * before anything else runs, so that a mistake is reported with its file and JSON pointer.
+ */
+
+const identifier = { type: 'string', pattern: '^[a-z_][a-z0-9_]{0,62}$' };
+
+const generatorSpec = {
+  oneOf: [
+    { const: 'uuid' },
+    {
+      type: 'object', required: ['faker'], additionalProperties: false,
+      properties: {
+        faker: { type: 'string', pattern: '^[a-zA-Z]+\\.[a-zA-Z0-9]+$' },
+        repeat: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 2, maxItems: 2 },
+        separator: { type: 'string' },
+        case: { enum: ['lower', 'upper', 'slug'] },
+      },
+    },
+    {
+      type: 'object', required: ['template'], additionalProperties: false,
+      properties: { template: { type: 'string' }, parts: { type: 'object', additionalProperties: { $ref: '#/$defs/generator' } } },
+    },
+    {
+      type: 'object', required: ['date'], additionalProperties: false,
+      properties: {
+        date: {
+          type: 'object', additionalProperties: false,
+          properties: {
+            daysBefore: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2 },
+            after: identifier,
+            maxDays: { type: 'number', minimum: 0 },
+          },
+        },
+      },
+    },
+    { type: 'object', required: ['integer'], additionalProperties: false, properties: { integer: { type: 'array', items: { type: 'integer' }, minItems: 2, maxItems: 2 } } },
+    {
+      type: 'object', required: ['number'], additionalProperties: false,
+      properties: { number: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2 }, decimals: { type: 'integer', minimum: 0, maximum: 10 } },
+    },
+    {
+      type: 'object', required: ['password'], additionalProperties: false,
+      properties: { password: { type: 'object', additionalProperties: false, properties: { plaintextField: { type: 'string' } } } },
+    },
+    {
+      type: 'object', required: ['token'], additionalProperties: false,
+      properties: {
+        token: {
+          type: 'object', required: ['group', 'part'], additionalProperties: false,
+          properties: { group: { type: 'string' }, part: { enum: ['prefix', 'sha256'] }, prefix: { type: 'string', pattern: '^[a-z0-9_]{0,8}$' } },
+        },
+      },
+    },
+    { type: 'object', required: ['const'], additionalProperties: false, properties: { const: true } },
+    {
+      type: 'object', required: ['row'], additionalProperties: false,
+      properties: { row: { type: 'object', additionalProperties: false, properties: { start: { type: 'integer' } } } },
+    },
+  ],
+};
+
+/** The x- keywords a column (or a nested JSONB schema) may carry. */
+export const COLUMN_KEYWORDS = ['x-generate', 'x-faker', 'x-ref', 'x-unique', 'x-weights', 'x-null-probability', 'x-collide'] as const;
+/** The x- keywords of a table definition's top level. */
+export const TABLE_KEYWORDS = [
+  'x-table', 'x-tenant-root', 'x-tenant-column', 'x-primary-key', 'x-natural-key', 'x-count', 'x-legacy', 'x-existing-rows', 'x-fixed-rows',
+] as const;
+
+export const DEFINITION_META_SCHEMA = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'tenantseed:definition',
+  type: 'object',
+  required: ['x-table', 'x-primary-key', 'type', 'properties'],
+  properties: {
+    $schema: { const: 'https://json-schema.org/draft/2020-12/schema' },
+    type: { const: 'object' },
+    'x-table': identifier,
+    'x-tenant-root': { type: 'boolean' },
+    'x-tenant-column': identifier,
+    'x-primary-key': { type: 'array', items: identifier, minItems: 1, uniqueItems: true },
+    'x-natural-key': identifier,
+    'x-count': {
+      type: 'object', additionalProperties: false, required: ['default'],
+      properties: { default: { type: 'integer', minimum: 0 }, scale: { type: 'boolean' } },
+    },
+    'x-legacy': { type: 'boolean' },
+    'x-existing-rows': { type: 'array', items: { type: 'object' } },
+    'x-fixed-rows': { type: 'array', items: { type: 'object' } },
+    properties: { type: 'object', minProperties: 1, propertyNames: identifier, additionalProperties: { $ref: '#/$defs/column' } },
+    required: { type: 'array', items: { type: 'string' } },
+    additionalProperties: { const: false },
+  },
+  patternProperties: {
+    [`^x-(?!(${TABLE_KEYWORDS.map((k) => k.slice(2)).join('|')})$)`]: { not: {}, description: 'unknown x- keyword' },
+  },
+  $defs: {
+    generator: generatorSpec,
+    column: {
+      type: 'object',
+      properties: {
+        'x-generate': { $ref: '#/$defs/generator' },
+        'x-faker': { type: 'string', pattern: '^[a-zA-Z]+\\.[a-zA-Z0-9]+$' },
+        'x-ref': { type: 'string', pattern: '^[a-z_][a-z0-9_]*\\.[a-z_][a-z0-9_]*$' },
+        'x-unique': { enum: ['tenant', 'global'] },
+        'x-weights': { type: 'array', items: { type: 'number', minimum: 0 }, minItems: 1 },
+        'x-null-probability': { type: 'number', minimum: 0, maximum: 1 },
+        'x-collide': { type: 'boolean' },
+        properties: { type: 'object', additionalProperties: { $ref: '#/$defs/column' } },
+        items: { $ref: '#/$defs/column' },
+      },
+      patternProperties: {
+        [`^x-(?!(${COLUMN_KEYWORDS.map((k) => k.slice(2)).join('|')})$)`]: { not: {}, description: 'unknown x- keyword' },
+      },
+    },
+  },
+};
+
+const partialRow = { type: 'object', propertyNames: { type: 'string' } };
+
+export const PROFILE_SCHEMA = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'tenantseed:profile',
+  type: 'object',
+  additionalProperties: false,
+  required: ['seed', 'referenceDate', 'tenants', 'counts'],
+  properties: {
+    $schema: { type: 'string' },
+    description: { type: 'string' },
+    seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
+    referenceDate: { type: 'string', format: 'date-time' },
+    protected: { type: 'boolean' },
+    collisions: { type: 'boolean' },
+    passwords: { type: 'array', items: { type: 'string', minLength: 8 }, minItems: 1, uniqueItems: true },
+    tenants: {
+      type: 'object', additionalProperties: false,
+      properties: {
+        named: {
+          type: 'array',
+          items: {
+            type: 'object', required: ['slug'],
+            properties: {
+              slug: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' },
+              scale: { type: 'number', exclusiveMinimum: 0 },
+              rows: { type: 'object', additionalProperties: { type: 'array', items: partialRow } },
+            },
+          },
+        },
+        generated: { type: 'integer', minimum: 0 },
+        sizes: {
+          type: 'array', minItems: 1,
+          items: {
+            type: 'object', additionalProperties: false, required: ['share', 'scale'],
+            properties: { share: { type: 'number', exclusiveMinimum: 0, maximum: 1 }, scale: { type: 'number', exclusiveMinimum: 0 } },
+          },
+        },
+      },
+    },
+    counts: { type: 'object', additionalProperties: { type: 'integer', minimum: 0 } },
+    legacy: { type: 'object', additionalProperties: { type: 'integer', minimum: 0 } },
+  },
+};

@@ -1,0 +1,58 @@
+import { DefinitionError } from '../errors';
+import type { TableDefinition } from './types';
+
+interface Edge {
+  child: TableDefinition;
+  parent: string;
+  /** The referencing column; undefined for the implicit edge to the tenant table. */
+  column?: string;
+  nullable: boolean;
+}
+
+/**
+ * Orders tables parents first (each table after the tables it references, tenant tables after
+ * the tenant table), keeping the files' order where the references allow. A reference cycle is
+ * broken at a nullable column, whose values are then generated as NULL; a cycle with no
+ * nullable column is a DefinitionError naming the tables.
+ */
+export function orderTables(
+  tables: readonly TableDefinition[],
+  byName: ReadonlyMap<string, TableDefinition>,
+): { order: TableDefinition[]; cycleBreaks: string[] } {
+  const root = tables.find((t) => t.tenantRoot);
+  let edges: Edge[] = [];
+  for (const table of tables) {
+    if (table.tenantColumn && root) edges.push({ child: table, parent: root.table, nullable: false });
+    for (const column of table.columns) {
+      if (column.ref && byName.has(column.ref.table)) {
+        edges.push({ child: table, parent: column.ref.table, column: column.name, nullable: column.nullable });
+      }
+    }
+  }
+  const order: TableDefinition[] = [];
+  const placed = new Set<string>();
+  const cycleBreaks: string[] = [];
+  while (order.length < tables.length) {
+    const ready = tables.find(
+      (t) => !placed.has(t.table) && edges.every((e) => e.child !== t || placed.has(e.parent)),
+    );
+    if (ready) {
+      order.push(ready);
+      placed.add(ready.table);
+      continue;
+    }
+    const blocked = edges.filter((e) => !placed.has(e.child.table) && !placed.has(e.parent));
+    const breakable = blocked.find((e) => e.nullable && e.column);
+    if (!breakable) {
+      const names = [...new Set(blocked.map((e) => e.child.table))].sort();
+      const first = byName.get(names[0])!;
+      throw new DefinitionError(`${first.file}: the references between ${names.join(', ')} form a cycle that no nullable column can break`, {
+        file: first.file,
+        hint: 'Make one of the referencing columns nullable ("type": ["string", "null"]) or remove a reference.',
+      });
+    }
+    cycleBreaks.push(`${breakable.child.table}.${breakable.column}`);
+    edges = edges.filter((e) => e !== breakable);
+  }
+  return { order, cycleBreaks };
+}

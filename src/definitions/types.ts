@@ -1,0 +1,105 @@
+/** A JSON Schema node as found in a definition file (draft 2020-12 plus tenantseed's x- keywords). */
+export type SchemaNode = { [keyword: string]: unknown };
+
+/** How one value is made: the `x-generate` keyword (or what the schema implies). */
+export type GeneratorSpec =
+  | 'uuid'
+  | { faker: string; repeat?: [number, number]; separator?: string; case?: 'lower' | 'upper' | 'slug' }
+  | { template: string; parts?: Record<string, GeneratorSpec> }
+  | { date: { daysBefore?: [number, number]; after?: string; maxDays?: number } }
+  | { integer: [number, number] }
+  | { number: [number, number]; decimals?: number }
+  | { password: { plaintextField?: string } }
+  | { token: { group: string; part: 'prefix' | 'sha256'; prefix?: string } }
+  | { const: unknown }
+  | { row: { start?: number } };
+
+/** One column of a table definition, normalised. */
+export interface ColumnDefinition {
+  readonly name: string;
+  /** The column's JSON Schema (with x- keywords). */
+  readonly schema: SchemaNode;
+  readonly nullable: boolean;
+  /** `table.column` this column references (`x-ref`), split. */
+  readonly ref?: { readonly table: string; readonly column: string };
+  /** `x-unique`: unique within a tenant, or across the table. */
+  readonly unique?: 'tenant' | 'global';
+  /** `x-collide`: in profiles with collisions, the value repeats across tenants. */
+  readonly collide: boolean;
+  readonly nullProbability: number;
+  /** A JSONB column (object or array). */
+  readonly json: boolean;
+}
+
+/** `x-count`: how many rows per tenant (or in all, for a table without tenants). */
+export interface CountSpec {
+  readonly default: number;
+  /** Whether a tenant's size class multiplies the count. Default true. */
+  readonly scale: boolean;
+}
+
+/** One table definition (one file in seeds/definitions/), checked and normalised. */
+export interface TableDefinition {
+  readonly file: string;
+  readonly table: string;
+  readonly schema: SchemaNode;
+  readonly columns: readonly ColumnDefinition[];
+  readonly primaryKey: readonly string[];
+  /** The table that lists the tenants (`x-tenant-root`). */
+  readonly tenantRoot: boolean;
+  /** The column holding the tenant id (`x-tenant-column`), for tenant-scoped tables. */
+  readonly tenantColumn?: string;
+  /** The column that names a row for fixtures (`x-natural-key`): slug, email. */
+  readonly naturalKey?: string;
+  readonly count: CountSpec;
+  /** Existed before tenancy (`x-legacy`): legacy rows have every column but the tenant's. */
+  readonly legacy: boolean;
+  /** Rows the migrations create (`x-existing-rows`): referenced, never generated or loaded. */
+  readonly existingRows: readonly Record<string, unknown>[];
+  /** Rows made for every tenant (or once, for a table without tenants) (`x-fixed-rows`). */
+  readonly fixedRows: readonly Record<string, unknown>[];
+}
+
+/** A set of definitions in load order (parents before children). */
+export interface DefinitionSet {
+  readonly directory: string;
+  /** In foreign-key order. */
+  readonly tables: readonly TableDefinition[];
+  readonly byName: ReadonlyMap<string, TableDefinition>;
+  /** The table with `x-tenant-root`, if any. */
+  readonly tenantRoot?: TableDefinition;
+  /** Columns set to null to break reference cycles: `table.column`. */
+  readonly cycleBreaks: readonly string[];
+}
+
+/** A named tenant of a profile: its row in the tenant table, plus rows of other tables. */
+export interface NamedTenant {
+  readonly key: string;
+  readonly values: Record<string, unknown>;
+  readonly scale: number;
+  readonly rows: Record<string, Record<string, unknown>[]>;
+}
+
+/** A size class of generated tenants: a share of them, and a multiplier of the counts. */
+export interface SizeClass {
+  readonly share: number;
+  readonly scale: number;
+}
+
+/** An environment profile (one file in seeds/environments/), checked. */
+export interface Profile {
+  readonly file: string;
+  readonly name: string;
+  readonly description: string;
+  readonly seed: number;
+  /** ISO timestamp all generated dates are relative to. */
+  readonly referenceDate: string;
+  readonly protected: boolean;
+  readonly collisions: boolean;
+  readonly passwords: readonly string[];
+  readonly namedTenants: readonly NamedTenant[];
+  readonly generatedTenants: number;
+  readonly sizes: readonly SizeClass[];
+  readonly counts: Readonly<Record<string, number>>;
+  readonly legacy: Readonly<Record<string, number>>;
+}

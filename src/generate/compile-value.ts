@@ -1,0 +1,367 @@
+import { createHash, scryptSync } from 'node:crypto';
+import { DefinitionError } from '../errors';
+import type { GeneratorSpec, SchemaNode } from '../definitions';
+import { combine, hashString, keyedUuid, KeyedRandom } from './keyed-random';
+import { FakerPools } from './pools';
+
+/** One tenant of a plan. */
+export interface TenantPlan {
+  /** Position among the plan's tenants: named first, then generated. */
+  readonly index: number;
+  /** The fixture name: the slug of a named tenant, `#index` for a generated one. */
+  readonly key: string;
+  readonly hash: number;
+  /** Multiplier of the per-tenant counts (the tenant's size class). */
+  readonly scale: number;
+  readonly id: string;
+}
+
+/** What a value is made from: the row's keys and the values made so far. */
+export interface RowContext {
+  tenant?: TenantPlan;
+  /** The row's position within its tenant (or table). */
+  row: number;
+  /** Keyed by seed, table, tenant and row. */
+  rowKey: number;
+  /** Keyed by seed, table and row only: the same in every tenant (deliberate collisions). */
+  sharedKey: number;
+  /** The fixed row this row comes from, if any. */
+  fixed?: Record<string, unknown>;
+  /** This row's values so far, by column name. */
+  values: Record<string, unknown>;
+}
+
+/** Makes one value. */
+export type ValueFn = (ctx: RowContext, rng: KeyedRandom) => unknown;
+
+/** A generator whose values can be enumerated: what unique columns with a finite space need. */
+export interface Indexable {
+  readonly size: number;
+  at(i: number): unknown;
+}
+
+/** A compiled generator: how to make a value, and (when known) its value space. */
+export interface CompiledValue {
+  readonly make: ValueFn;
+  /** Finite spaces can be enumerated; `unique` spaces are distinct per row by construction. */
+  readonly space: { kind: 'finite'; indexable: Indexable } | { kind: 'unique-by-row' } | { kind: 'random' };
+}
+
+/** What compiling needs from the plan. */
+export interface CompileContext {
+  readonly pools: FakerPools;
+  readonly seed: number;
+  readonly referenceDateMs: number;
+  readonly passwords: readonly string[];
+  /** Where the schema is, for error messages: `file at /properties/x`. */
+  readonly where: string;
+  /** Hashes a password once per distinct plaintext. */
+  hashPassword(plaintext: string): string;
+  /** The tenant and table seed of this table. */
+  readonly tableSeed: number;
+  readonly tableName: string;
+}
+
+const DAY_MS = 86_400_000;
+
+function fail(ctx: CompileContext, path: string, message: string, hint: string): never {
+  throw new DefinitionError(`${ctx.where}${path}: ${message}`, { hint });
+}
+
+function finite(values: readonly unknown[]): CompiledValue {
+  return {
+    make: (_c, rng) => values[rng.int(values.length)],
+    space: { kind: 'finite', indexable: { size: values.length, at: (i) => values[i] } },
+  };
+}
+
+function weighted(values: readonly unknown[], weights: readonly number[]): CompiledValue {
+  const total = weights.reduce((a, b) => a + b, 0);
+  const cumulative: number[] = [];
+  let sum = 0;
+  for (const w of weights) cumulative.push((sum += w) / total);
+  return {
+    make: (_c, rng) => {
+      const r = rng.next();
+      for (let i = 0; i < cumulative.length; i++) if (r < cumulative[i]) return values[i];
+      return values[values.length - 1];
+    },
+    space: { kind: 'finite', indexable: { size: values.length, at: (i) => values[i] } },
+  };
+}
+
+function fakerValue(ctx: CompileContext, path: string, spec: { faker: string; repeat?: [number, number]; separator?: string; case?: 'lower' | 'upper' | 'slug' }): CompiledValue {
+  const pool = ctx.pools.pool(spec.faker, spec.case, `${ctx.where}${path}`);
+  if (!spec.repeat) return finite(pool);
+  const [min, max] = spec.repeat;
+  const separator = spec.separator ?? ' ';
+  return {
+    make: (_c, rng) => {
+      const n = rng.between(min, max);
+      let text = pool[rng.int(pool.length)];
+      for (let i = 1; i < n; i++) text += separator + pool[rng.int(pool.length)];
+      return text;
+    },
+    space: { kind: 'random' },
+  };
+}
+
+/** `{template: "{first}.{last}{row}@example.com", parts: {...}}`: parts are generators. */
+function templateValue(ctx: CompileContext, path: string, spec: { template: string; parts?: Record<string, GeneratorSpec> }): CompiledValue {
+  const segments: Array<string | { name: string; value?: CompiledValue; salt: number }> = [];
+  const pattern = /\{([a-zA-Z0-9_.]+)\}/g;
+  let last = 0;
+  for (let m = pattern.exec(spec.template); m; m = pattern.exec(spec.template)) {
+    if (m.index > last) segments.push(spec.template.slice(last, m.index));
+    const name = m[1];
+    const salt = hashString(`${path}{${name}}`);
+    if (name === 'row' || name === 'tenant') segments.push({ name, salt });
+    else if (spec.parts?.[name]) segments.push({ name, value: compileSpec(ctx, `${path}/parts/${name}`, spec.parts[name], {}), salt });
+    else if (name.includes('.')) segments.push({ name, value: fakerValue(ctx, `${path}/template`, { faker: name }), salt });
+    else fail(ctx, `${path}/template`, `the template names {${name}}, which is not a part`, `Add "${name}" to "parts", or use {row}, {tenant} or a Faker method such as {person.firstName}.`);
+    last = m.index + m[0].length;
+  }
+  if (last < spec.template.length) segments.push(spec.template.slice(last));
+  const byRow = segments.some((s) => typeof s !== 'string' && s.name === 'row');
+  const parts = segments.filter((s): s is { name: string; value: CompiledValue; salt: number } => typeof s !== 'string' && s.value !== undefined);
+  const make: ValueFn = (c, rng) => {
+    let text = '';
+    for (const s of segments) {
+      if (typeof s === 'string') text += s;
+      else if (s.name === 'row') text += String(c.row + 1);
+      else if (s.name === 'tenant') text += c.tenant?.key ?? '';
+      else text += String(s.value!.make(c, rng));
+    }
+    return text;
+  };
+  if (byRow) return { make, space: { kind: 'unique-by-row' } };
+  if (parts.every((p) => p.value.space.kind === 'finite') && !segments.some((s) => typeof s !== 'string' && s.name === 'tenant')) {
+    const radices = parts.map((p) => (p.value.space as { indexable: Indexable }).indexable);
+    const size = radices.reduce((a, r) => a * r.size, 1);
+    return {
+      make,
+      space: {
+        kind: 'finite',
+        indexable: {
+          size,
+          at: (i) => {
+            let rest = i;
+            const chosen = new Map<object, unknown>();
+            for (const [k, p] of parts.entries()) {
+              chosen.set(p, radices[k].at(rest % radices[k].size));
+              rest = Math.floor(rest / radices[k].size);
+            }
+            return segments.map((s) => (typeof s === 'string' ? s : String(chosen.get(s)))).join('');
+          },
+        },
+      },
+    };
+  }
+  return { make, space: { kind: 'random' } };
+}
+
+function dateValue(ctx: CompileContext, path: string, spec: { daysBefore?: [number, number]; after?: string; maxDays?: number }): CompiledValue {
+  if (spec.after) {
+    const after = spec.after;
+    const maxMs = (spec.maxDays ?? 30) * DAY_MS;
+    return {
+      make: (c, rng) => {
+        const base = c.values[after];
+        if (typeof base !== 'string') {
+          throw new DefinitionError(`${ctx.where}${path}: "after": "${after}" must name an earlier date column of the same table`, {
+            hint: `Put ${after} before this column in "properties".`,
+          });
+        }
+        return new Date(Date.parse(base) + Math.floor(rng.next() * maxMs / 1000) * 1000).toISOString();
+      },
+      space: { kind: 'random' },
+    };
+  }
+  const [minDays, maxDays] = spec.daysBefore ?? [0, 365];
+  return {
+    make: (_c, rng) => {
+      const seconds = Math.floor((minDays * DAY_MS + rng.next() * (maxDays - minDays) * DAY_MS) / 1000);
+      return new Date(ctx.referenceDateMs - seconds * 1000).toISOString();
+    },
+    space: { kind: 'random' },
+  };
+}
+
+function integerRange(min: number, max: number): CompiledValue {
+  if (max < min) throw new DefinitionError(`integer range [${min}, ${max}] is empty`, { hint: 'Give the smaller bound first.' });
+  return {
+    make: (_c, rng) => rng.between(min, max),
+    space: { kind: 'finite', indexable: { size: max - min + 1, at: (i) => min + i } },
+  };
+}
+
+function tokenValue(ctx: CompileContext, spec: { group: string; part: 'prefix' | 'sha256'; prefix?: string }): CompiledValue {
+  const start = spec.prefix ?? 'ts_';
+  const token = (c: RowContext) => {
+    const secret = createHash('sha256').update(`${ctx.seed}\0${ctx.tableName}\0${c.tenant?.key ?? ''}\0${c.row}\0${spec.group}`).digest('hex');
+    return { prefix: `${start}${c.row.toString(36).padStart(4, '0')}${secret.slice(0, 4)}`, secret: secret.slice(4, 44) };
+  };
+  if (spec.part === 'prefix') return { make: (c) => token(c).prefix, space: { kind: 'unique-by-row' } };
+  // The plaintext key is prefix + secret; only its SHA-256 is ever stored or written.
+  return { make: (c) => { const t = token(c); return createHash('sha256').update(t.prefix + t.secret).digest('hex'); }, space: { kind: 'unique-by-row' } };
+}
+
+/** The generator a schema implies when it has no x-generate. */
+function inferred(ctx: CompileContext, path: string, schema: SchemaNode): CompiledValue {
+  const types = (Array.isArray(schema.type) ? schema.type : [schema.type]).filter((t) => t !== 'null' && t !== undefined) as string[];
+  const type = types[0];
+  if (schema.const !== undefined) return finite([schema.const]);
+  if (Array.isArray(schema.enum)) {
+    const values = (schema.enum as unknown[]).filter((v) => v !== null);
+    const weights = schema['x-weights'] as number[] | undefined;
+    return weights ? weighted(schema.enum as unknown[], weights) : finite(values);
+  }
+  if (typeof schema['x-faker'] === 'string') return fakerValue(ctx, path, { faker: schema['x-faker'] as string });
+  switch (type) {
+    case 'boolean':
+      return finite([true, false]);
+    case 'integer':
+      return integerRange((schema.minimum as number | undefined) ?? 0, (schema.maximum as number | undefined) ?? 1000);
+    case 'number': {
+      const min = (schema.minimum as number | undefined) ?? 0;
+      const max = (schema.maximum as number | undefined) ?? 1000;
+      return { make: (_c, rng) => Math.round((min + rng.next() * (max - min)) * 100) / 100, space: { kind: 'random' } };
+    }
+    case 'object':
+      return objectValue(ctx, path, schema);
+    case 'array':
+      return arrayValue(ctx, path, schema);
+    case 'string':
+      switch (schema.format) {
+        case 'uuid':
+          return { make: (c) => keyedUuid(combine(c.rowKey, hashString(path)), c.row), space: { kind: 'unique-by-row' } };
+        case 'date-time':
+          return dateValue(ctx, path, {});
+        case 'date': {
+          const d = dateValue(ctx, path, {});
+          return { make: (c, rng) => (d.make(c, rng) as string).slice(0, 10), space: { kind: 'random' } };
+        }
+        case 'email':
+          return templateValue(ctx, path, { template: '{first}.{last}{row}@example.com', parts: { first: { faker: 'person.firstName', case: 'slug' }, last: { faker: 'person.lastName', case: 'slug' } } });
+        case 'uri':
+          return templateValue(ctx, path, { template: 'https://{host}/{slug}', parts: { host: { faker: 'internet.domainName' }, slug: { faker: 'lorem.slug' } } });
+        default:
+          return fakerValue(ctx, path, { faker: 'lorem.word' });
+      }
+    default:
+      return fail(ctx, path, `cannot tell how to generate a value of type ${JSON.stringify(schema.type)}`, 'Give the column a "type", an "enum" or an "x-generate".');
+  }
+}
+
+function objectValue(ctx: CompileContext, path: string, schema: SchemaNode): CompiledValue {
+  const properties = (schema.properties as Record<string, SchemaNode> | undefined) ?? {};
+  const required = new Set((schema.required as string[] | undefined) ?? Object.keys(properties));
+  const fields = Object.entries(properties).map(([name, sub]) => ({
+    name,
+    optional: !required.has(name),
+    salt: hashString(`${path}/properties/${name}`),
+    value: compileSchema(ctx, `${path}/properties/${name}`, sub),
+    nullProbability: (sub['x-null-probability'] as number | undefined) ?? 0,
+  }));
+  const inner = new KeyedRandom(0);
+  return {
+    make: (c, rng) => {
+      const out: Record<string, unknown> = {};
+      const base = rng.nextUint32();
+      for (const f of fields) {
+        inner.reset(combine(base, f.salt));
+        if (f.optional && inner.next() < 0.3) continue;
+        if (f.nullProbability > 0 && inner.next() < f.nullProbability) {
+          out[f.name] = null;
+          continue;
+        }
+        out[f.name] = f.value.make(c, inner);
+      }
+      return out;
+    },
+    space: { kind: 'random' },
+  };
+}
+
+function arrayValue(ctx: CompileContext, path: string, schema: SchemaNode): CompiledValue {
+  const items = compileSchema(ctx, `${path}/items`, (schema.items as SchemaNode | undefined) ?? { type: 'string' });
+  const min = (schema.minItems as number | undefined) ?? 0;
+  const max = (schema.maxItems as number | undefined) ?? min + 3;
+  const unique = schema.uniqueItems === true;
+  return {
+    make: (c, rng) => {
+      const n = rng.between(min, max);
+      const out: unknown[] = [];
+      const seen = new Set<string>();
+      for (let attempt = 0; out.length < n && attempt < n * 4; attempt++) {
+        const value = items.make(c, rng);
+        if (unique) {
+          const key = JSON.stringify(value);
+          if (seen.has(key)) continue;
+          seen.add(key);
+        }
+        out.push(value);
+      }
+      return out;
+    },
+    space: { kind: 'random' },
+  };
+}
+
+/** Compiles an explicit x-generate spec. */
+export function compileSpec(ctx: CompileContext, path: string, spec: GeneratorSpec, schema: SchemaNode): CompiledValue {
+  if (spec === 'uuid') return { make: (c) => keyedUuid(combine(c.rowKey, hashString(path)), c.row), space: { kind: 'unique-by-row' } };
+  if ('faker' in spec) return fakerValue(ctx, path, spec);
+  if ('template' in spec) return templateValue(ctx, path, spec);
+  if ('date' in spec) return dateValue(ctx, path, spec.date);
+  if ('integer' in spec) return integerRange(spec.integer[0], spec.integer[1]);
+  if ('number' in spec) {
+    const [min, max] = spec.number;
+    const factor = 10 ** (spec.decimals ?? 2);
+    return { make: (_c, rng) => Math.round((min + rng.next() * (max - min)) * factor) / factor, space: { kind: 'random' } };
+  }
+  if ('password' in spec) {
+    const field = spec.password.plaintextField ?? 'password';
+    return {
+      make: (c, rng) => {
+        const given = c.fixed?.[field];
+        return ctx.hashPassword(typeof given === 'string' ? given : ctx.passwords[rng.int(ctx.passwords.length)]);
+      },
+      space: { kind: 'random' },
+    };
+  }
+  if ('token' in spec) return tokenValue(ctx, spec.token);
+  if ('const' in spec) return finite([spec.const]);
+  if ('row' in spec) {
+    const start = spec.row.start ?? 1;
+    return { make: (c) => start + c.row, space: { kind: 'unique-by-row' } };
+  }
+  void schema;
+  return fail(ctx, path, 'unknown x-generate', 'See docs/definitions.md for the generators.');
+}
+
+/** Compiles a (column or nested) schema: its x-generate if any, else what its type implies. */
+export function compileSchema(ctx: CompileContext, path: string, schema: SchemaNode): CompiledValue {
+  const spec = schema['x-generate'] as GeneratorSpec | undefined;
+  return spec !== undefined ? compileSpec(ctx, `${path}/x-generate`, spec, schema) : inferred(ctx, path, schema);
+}
+
+/** Hashes passwords the way the product stores them: scrypt, parameters and salt in the hash. */
+export function passwordHasher(seed: number): (plaintext: string) => string {
+  const cache = new Map<string, string>();
+  const N = 16384;
+  const r = 8;
+  const p = 1;
+  return (plaintext) => {
+    let hash = cache.get(plaintext);
+    if (!hash) {
+      // A deterministic salt (from the seed) keeps generated output reproducible; real
+      // applications use a random salt per hash, and verify both the same way.
+      const salt = createHash('sha256').update(`tenantseed-salt\0${seed}\0${plaintext}`).digest().subarray(0, 16);
+      const key = scryptSync(plaintext, salt, 32, { N, r, p });
+      hash = `scrypt$N=${N},r=${r},p=${p}$${salt.toString('base64')}$${key.toString('base64')}`;
+      cache.set(plaintext, hash);
+    }
+    return hash;
+  };
+}

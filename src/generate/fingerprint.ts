@@ -1,0 +1,44 @@
+import { createHash, Hash } from 'node:crypto';
+import type { Row } from './table-plan';
+import { copyTextLine } from './copy-text';
+
+/**
+ * A running fingerprint of a dataset: SHA-256 over the generator version, each table's name
+ * and columns, and each row in COPY text form, in order. Equal fingerprints mean
+ * byte-identical rows.
+ *
+ * @example
+ * const fp = new Fingerprint(GENERATOR_VERSION);
+ * fp.table('users', ['tenant_id', 'id']); fp.row(row);
+ * fp.digest(); // 'sha256:4f2c...'
+ */
+export class Fingerprint {
+  private readonly hash: Hash = createHash('sha256');
+  private readonly counts = new Map<string, number>();
+  private current = '';
+
+  constructor(generatorVersion: number) {
+    this.hash.update(`tenantseed generator v${generatorVersion}\n`);
+  }
+
+  table(name: string, columns: readonly string[]): void {
+    this.current = name;
+    this.counts.set(name, this.counts.get(name) ?? 0);
+    this.hash.update(`\n#table ${name} (${columns.join(',')})\n`);
+  }
+
+  /** Adds a row (or its COPY text line, when the caller made it already). */
+  row(row: Row | string): void {
+    this.hash.update(typeof row === 'string' ? row : copyTextLine(row));
+    this.counts.set(this.current, (this.counts.get(this.current) ?? 0) + 1);
+  }
+
+  /** Rows seen per table. */
+  rowCounts(): Record<string, number> {
+    return Object.fromEntries(this.counts);
+  }
+
+  digest(): string {
+    return `sha256:${this.hash.digest('hex')}`;
+  }
+}

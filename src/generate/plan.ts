@@ -1,0 +1,233 @@
+import { createHash } from 'node:crypto';
+import { ProfileError, UsageError } from '../errors';
+import type { DefinitionSet, Profile, TableDefinition } from '../definitions';
+import { passwordHasher, TenantPlan } from './compile-value';
+import { combine, hashString, keyedUuid, namedUuid } from './keyed-random';
+import { FakerPools } from './pools';
+import { TablePlan } from './table-plan';
+
+/**
+ * The generator's version, recorded with every fingerprint. Bump it (with a CHANGELOG note)
+ * whenever a change makes the same inputs produce different rows.
+ */
+export const GENERATOR_VERSION = 1;
+
+/** Options of {@link buildPlan}. */
+export interface BuildPlanOptions {
+  definitions: DefinitionSet;
+  profile: Profile;
+  /** Overrides the profile's seed: any integer from 0 up. */
+  seed?: number;
+  /** The total number of tenants: the named ones first, then generated ones. */
+  tenants?: number;
+}
+
+/** A named row: what a test may look up by name. */
+export interface NamedRow {
+  readonly table: string;
+  /** The tenant's fixture name, or undefined for the tenant table itself. */
+  readonly tenant?: string;
+  readonly tenantId?: string;
+  /** The natural key's value (slug, email). */
+  readonly name: string;
+  readonly id: string;
+  readonly values: Readonly<Record<string, unknown>>;
+}
+
+/** Everything needed to make the rows of a dataset, decided and checked before any row is made. */
+export interface Plan {
+  readonly generatorVersion: number;
+  readonly seed: number;
+  readonly profile: Profile;
+  readonly definitions: DefinitionSet;
+  readonly tenants: readonly TenantPlan[];
+  /** The tenant dataset (what `seed` loads), parents first. */
+  readonly tables: readonly TablePlan[];
+  /** Rows in their pre-tenancy shape, loaded only by `reset` before the tenancy migration. */
+  readonly legacyTables: readonly TablePlan[];
+  /** The named rows (tenants by slug, users by email, ...). */
+  namedRows(): NamedRow[];
+}
+
+const SIZE_SALT = hashString('size-class');
+
+function sizeOf(profile: Profile, seed: number, index: number): number {
+  const r = combine(combine(seed, SIZE_SALT), index) / 4294967296;
+  let cumulative = 0;
+  for (const size of profile.sizes) {
+    cumulative += size.share;
+    if (r < cumulative) return size.scale;
+  }
+  return profile.sizes[profile.sizes.length - 1].scale;
+}
+
+function planTenants(definitions: DefinitionSet, profile: Profile, seed: number, total: number): TenantPlan[] {
+  const root = definitions.tenantRoot;
+  const rootSeed = hashString(root?.table ?? 'tenants', seed);
+  const tenants: TenantPlan[] = [];
+  for (let index = 0; index < total; index++) {
+    const named = profile.namedTenants[index];
+    const key = named ? named.key : `#${index}`;
+    const given = named?.values.id;
+    const id = typeof given === 'string'
+      ? given
+      : named
+        ? namedUuid(createHash('sha256').update(`${root?.table ?? 'tenants'}\0\0${named.key}`).digest('hex'))
+        : keyedUuid(combine(combine(rootSeed, 0), hashString('id')), index);
+    tenants.push({ index, key, hash: hashString(key), scale: named ? named.scale : sizeOf(profile, seed, index), id });
+  }
+  return tenants;
+}
+
+function checkProfileAgainstDefinitions(definitions: DefinitionSet, profile: Profile): void {
+  const has = (table: string) => definitions.byName.has(table);
+  for (const table of Object.keys(profile.counts)) {
+    if (!has(table)) throw new ProfileError(`${profile.file} at /counts/${table}: there is no definition for table ${table}`, { file: profile.file, hint: `Use a defined table: ${[...definitions.byName.keys()].join(', ')}.` });
+  }
+  for (const [table] of Object.entries(profile.legacy)) {
+    if (!definitions.byName.get(table)?.legacy) throw new ProfileError(`${profile.file} at /legacy/${table}: ${table} is not a legacy table`, { file: profile.file, hint: 'Only definitions marked "x-legacy": true have legacy rows.' });
+  }
+  const root = definitions.tenantRoot;
+  for (const tenant of profile.namedTenants) {
+    for (const column of Object.keys(tenant.values)) {
+      if (root && !root.columns.some((c) => c.name === column)) {
+        throw new ProfileError(`${profile.file}: named tenant ${tenant.key} sets "${column}", which is not a column of ${root.table}`, { file: profile.file, hint: `Use columns of ${root.table}: ${root.columns.map((c) => c.name).join(', ')}.` });
+      }
+    }
+    for (const table of Object.keys(tenant.rows)) {
+      if (!definitions.byName.get(table)?.tenantColumn) {
+        throw new ProfileError(`${profile.file}: named tenant ${tenant.key} has rows for ${table}, which is not a tenant table`, { file: profile.file, hint: 'List rows only for tables with an x-tenant-column.' });
+      }
+    }
+  }
+}
+
+/**
+ * Decides what a dataset holds: the tenants (named, then generated, each with a size class),
+ * the rows per table and tenant, and how every value is made; then checks that every
+ * reference can be satisfied and every unique column has enough values. Pure: no I/O, no
+ * clock, no global random.
+ *
+ * @example
+ * const plan = buildPlan({ definitions: loadDefinitions(dir), profile: loadProfile(envDir, 'test') });
+ * for (const table of plan.tables) for (const row of table.rows()) { ... }
+ */
+export function buildPlan(options: BuildPlanOptions): Plan {
+  const { definitions, profile } = options;
+  const seed = options.seed ?? profile.seed;
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new UsageError(`--seed must be an integer from 0 up, not ${seed}`);
+  const named = profile.namedTenants.length;
+  const total = options.tenants ?? named + profile.generatedTenants;
+  if (!Number.isSafeInteger(total) || total < named) {
+    throw new UsageError(`--tenants ${total} is below the number of named tenants (${named}: ${profile.namedTenants.map((t) => t.key).join(', ')})`, {
+      hint: `Ask for at least ${named} tenants.`,
+    });
+  }
+  checkProfileAgainstDefinitions(definitions, profile);
+  // Every key derives from this 32-bit digest of the seed, so any integer seed counts in full.
+  const seedKey = hashString(`seed:${seed}`);
+  const tenants = planTenants(definitions, profile, seedKey, total);
+  const byKey = new Map(tenants.map((t) => [t.key, t]));
+  const compile = {
+    pools: new FakerPools(),
+    seed,
+    referenceDateMs: Date.parse(profile.referenceDate),
+    passwords: profile.passwords,
+    hashPassword: passwordHasher(seed),
+    where: '',
+    tableSeed: 0,
+    tableName: '',
+  };
+  const cycleBreaks = new Set(definitions.cycleBreaks);
+  const plans = new Map<string, TablePlan>();
+  const legacyPlans = new Map<string, TablePlan>();
+  const namedOf = (tenant?: TenantPlan) => (tenant ? profile.namedTenants[tenant.index] : undefined);
+
+  const planFor = (definition: TableDefinition): TablePlan => {
+    const base = profile.counts[definition.table] ?? definition.count.default;
+    const common = { definition, compile: { ...compile, tableName: definition.table }, seed: seedKey, collisions: profile.collisions, cycleBreaks };
+    if (definition.tenantRoot) {
+      return new TablePlan({
+        ...common,
+        tenants: undefined,
+        counts: () => tenants.length,
+        fixedRows: () => tenants.map((t) => ({ ...(namedOf(t)?.values ?? {}), [definition.primaryKey[definition.primaryKey.length - 1]]: t.id })),
+        lookup: { table: (name) => plans.get(name) },
+      });
+    }
+    if (definition.tenantColumn) {
+      const fixedCache = new Map<string, Record<string, unknown>[]>();
+      const fixedRows = (tenant?: TenantPlan) => {
+        const key = tenant?.key ?? '';
+        let rows = fixedCache.get(key);
+        if (!rows) {
+          rows = [...(namedOf(tenant)?.rows[definition.table] ?? []), ...definition.fixedRows];
+          fixedCache.set(key, rows);
+        }
+        return rows;
+      };
+      return new TablePlan({
+        ...common,
+        tenants,
+        counts: (tenant) => Math.max(fixedRows(tenant).length, Math.round(base * (definition.count.scale ? tenant!.scale : 1))),
+        fixedRows,
+        lookup: { table: (name) => plans.get(name) },
+      });
+    }
+    return new TablePlan({
+      ...common,
+      tenants: undefined,
+      counts: () => Math.max(definition.fixedRows.length, base),
+      fixedRows: () => definition.fixedRows,
+      lookup: { table: (name) => plans.get(name) },
+    });
+  };
+
+  for (const definition of definitions.tables) plans.set(definition.table, planFor(definition));
+  for (const definition of definitions.tables.filter((d) => d.legacy)) {
+    const count = profile.legacy[definition.table] ?? 0;
+    legacyPlans.set(definition.table, new TablePlan({
+      definition,
+      compile: { ...compile, tableName: `legacy:${definition.table}` },
+      seed: seedKey,
+      collisions: false,
+      cycleBreaks,
+      legacy: true,
+      tenants: undefined,
+      counts: () => count,
+      fixedRows: () => [],
+      lookup: { table: (name) => legacyPlans.get(name) },
+    }));
+  }
+  const tables = [...plans.values()];
+  const legacyTables = [...legacyPlans.values()];
+  for (const table of [...tables, ...legacyTables]) table.check();
+
+  return Object.freeze({
+    generatorVersion: GENERATOR_VERSION,
+    seed,
+    profile,
+    definitions,
+    tenants,
+    tables,
+    legacyTables,
+    namedRows(): NamedRow[] {
+      const out: NamedRow[] = [];
+      for (const table of tables) {
+        const natural = table.definition.naturalKey;
+        if (!natural) continue;
+        for (const tenant of table.definition.tenantRoot ? [undefined] : tenants) {
+          const fixed = table.definition.tenantRoot
+            ? tenants.filter((t) => namedOf(t)).map((t) => namedOf(t)!.values)
+            : [...(namedOf(tenant)?.rows[table.definition.table] ?? []), ...table.definition.fixedRows];
+          fixed.forEach((row, i) => {
+            if (row[natural] === undefined) return;
+            const id = table.definition.tenantRoot ? byKey.get(String(row[natural]))!.id : table.idAt(tenant, i);
+            out.push({ table: table.name, tenant: tenant?.key, tenantId: tenant?.id, name: String(row[natural]), id, values: row });
+          });
+        }
+      }
+      return out;
+    },
+  });
+}

@@ -1,0 +1,61 @@
+import { Faker, base, en } from '@faker-js/faker';
+import { DefinitionError } from '../errors';
+
+/** How many values are drawn from Faker for each vocabulary. */
+export const POOL_SIZE = 1024;
+
+type CaseTransform = 'lower' | 'upper' | 'slug' | undefined;
+
+function transform(value: string, mode: CaseTransform): string {
+  switch (mode) {
+    case 'lower':
+      return value.toLowerCase();
+    case 'upper':
+      return value.toUpperCase();
+    case 'slug':
+      return value.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+    default:
+      return value;
+  }
+}
+
+/**
+ * Vocabularies drawn from Faker once, then picked from with the keyed random stream: one
+ * Faker call per value would be the slowest part of generation. Each pool comes from a private
+ * Faker instance seeded from the method's name (never the global faker), so a pool is the
+ * same in every process for the pinned Faker version.
+ */
+export class FakerPools {
+  private readonly pools = new Map<string, readonly string[]>();
+
+  /** The distinct values of a Faker method such as `person.firstName`, after a case transform. */
+  pool(method: string, mode?: CaseTransform, where = 'a definition'): readonly string[] {
+    const key = `${method}|${mode ?? ''}`;
+    const cached = this.pools.get(key);
+    if (cached) return cached;
+    const faker = new Faker({ locale: [en, base] });
+    const [namespace, name] = method.split('.');
+    const module = (faker as unknown as Record<string, Record<string, unknown>>)[namespace];
+    const fn = module?.[name];
+    if (typeof fn !== 'function') {
+      throw new DefinitionError(`${where}: "${method}" is not a Faker method`, {
+        hint: 'Use a method of @faker-js/faker 9 written module.method, for example person.firstName or lorem.sentence.',
+      });
+    }
+    faker.seed(hashSeed(method));
+    const values = new Set<string>();
+    for (let i = 0; i < POOL_SIZE; i++) {
+      const value = transform(String((fn as () => unknown).call(module)), mode);
+      if (value !== '') values.add(value);
+    }
+    const pool = Object.freeze([...values]);
+    this.pools.set(key, pool);
+    return pool;
+  }
+}
+
+function hashSeed(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}

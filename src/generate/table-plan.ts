@@ -1,0 +1,260 @@
+import { createHash } from 'node:crypto';
+import { DefinitionError, ProfileError } from '../errors';
+import { referenceableColumn } from '../definitions';
+import type { ColumnDefinition, TableDefinition } from '../definitions';
+import { CompileContext, CompiledValue, compileSchema, RowContext, TenantPlan } from './compile-value';
+import { combine, hashString, keyedUuid, KeyedRandom, namedUuid } from './keyed-random';
+
+/** A row: values in the order of its table's `columns`. */
+export type Row = unknown[];
+
+const ID_SALT = hashString('id');
+
+/** A bijection of [0, n) keyed by `key` (an affine map), to draw unique values without replacement. */
+function affinePermutation(n: number, key: number): (i: number) => number {
+  if (n <= 1) return () => 0;
+  const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y));
+  let a = 1 + (key % (n - 1));
+  while (gcd(a, n) !== 1) a = (a % (n - 1)) + 1;
+  const b = combine(key, 7) % n;
+  if (n < 2 ** 26) return (i) => (a * i + b) % n;
+  const A = BigInt(a);
+  const B = BigInt(b);
+  const N = BigInt(n);
+  return (i) => Number((A * BigInt(i) + B) % N);
+}
+
+interface CompiledColumn {
+  readonly definition: ColumnDefinition;
+  readonly salt: number;
+  readonly kind: 'tenant' | 'id' | 'ref' | 'null' | 'value';
+  readonly value?: CompiledValue;
+  /** Shared across tenants in profiles with collisions. */
+  readonly shared: boolean;
+}
+
+/** How a table plan reaches the plans of the tables it references. */
+export interface PlanLookup {
+  table(name: string): TablePlan | undefined;
+}
+
+/** Everything a table plan needs from the plan that owns it. */
+export interface TablePlanOptions {
+  readonly definition: TableDefinition;
+  readonly compile: CompileContext;
+  readonly seed: number;
+  /** The tenants the rows belong to; undefined for a table without tenants. */
+  readonly tenants?: readonly TenantPlan[];
+  /** Rows per tenant (or in all), fixed rows included. */
+  readonly counts: (tenant?: TenantPlan) => number;
+  /** Fixed rows of a tenant (or of the table). */
+  readonly fixedRows: (tenant?: TenantPlan) => readonly Record<string, unknown>[];
+  readonly collisions: boolean;
+  readonly cycleBreaks: ReadonlySet<string>;
+  readonly lookup: PlanLookup;
+  /** Legacy rows: the tenant column is left out. */
+  readonly legacy?: boolean;
+}
+
+/**
+ * The rows of one table: how many per tenant, how each value is made, and the id of any row
+ * (so children reference parents without keeping them in memory).
+ */
+export class TablePlan {
+  readonly name: string;
+  readonly definition: TableDefinition;
+  readonly columns: readonly string[];
+  readonly legacy: boolean;
+  private readonly compiled: CompiledColumn[];
+  private readonly tableSeed: number;
+  private readonly idColumn?: string;
+  private readonly options: TablePlanOptions;
+
+  constructor(options: TablePlanOptions) {
+    this.options = options;
+    this.definition = options.definition;
+    this.legacy = options.legacy ?? false;
+    this.name = this.definition.table;
+    this.tableSeed = hashString(`${this.legacy ? 'legacy:' : ''}${this.name}`, options.seed);
+    const id = referenceableColumn(this.definition);
+    const idSchema = this.definition.columns.find((c) => c.name === id)?.schema;
+    if (idSchema && (idSchema['x-generate'] === 'uuid' || idSchema.format === 'uuid') && !idSchema['x-ref']) this.idColumn = id;
+    const kept = this.definition.columns.filter((c) => !(this.legacy && c.name === this.definition.tenantColumn));
+    this.columns = kept.map((c) => c.name);
+    this.compiled = kept.map((column) => this.compileColumn(column));
+  }
+
+  private compileColumn(column: ColumnDefinition): CompiledColumn {
+    const salt = hashString(column.name);
+    const shared = this.options.collisions && column.collide;
+    const where = { ...this.options.compile, where: `${this.definition.file} at /properties/${column.name}` };
+    if (column.name === this.definition.tenantColumn) return { definition: column, salt, kind: 'tenant', shared };
+    if (column.name === this.idColumn) return { definition: column, salt, kind: 'id', shared };
+    if (this.options.cycleBreaks.has(`${this.name}.${column.name}`)) return { definition: column, salt, kind: 'null', shared };
+    if (column.ref) return { definition: column, salt, kind: 'ref', shared };
+    return { definition: column, salt, kind: 'value', shared, value: compileSchema(where, '', column.schema) };
+  }
+
+  /** The tenants this table's rows belong to ([undefined] for a table without tenants). */
+  tenantList(): readonly (TenantPlan | undefined)[] {
+    return this.options.tenants ?? [undefined];
+  }
+
+  /** Rows of a tenant (or of the table). */
+  countFor(tenant?: TenantPlan): number {
+    return this.options.counts(tenant);
+  }
+
+  /** Rows in all. */
+  rowCount(): number {
+    return this.tenantList().reduce((sum, t) => sum + this.countFor(t), 0);
+  }
+
+  private tenantSeed(tenant?: TenantPlan): number {
+    return combine(this.tableSeed, tenant?.hash ?? 0);
+  }
+
+  /** The id of row `row` of a tenant: from its fixed row, its name, or keyed. */
+  idAt(tenant: TenantPlan | undefined, row: number): string {
+    if (!this.idColumn) throw new DefinitionError(`${this.definition.file}: ${this.name} is referenced, but its id column is not a generated uuid`, { hint: 'Give the id column "format": "uuid".' });
+    const fixed = this.options.fixedRows(tenant)[row];
+    if (fixed && typeof fixed[this.idColumn] === 'string') return fixed[this.idColumn] as string;
+    const natural = this.definition.naturalKey;
+    if (fixed && natural && fixed[natural] !== undefined) {
+      // Named fixtures keep their id whatever the seed, so tests can refer to them by name.
+      return namedUuid(createHash('sha256').update(`${this.name}\0${tenant?.key ?? ''}\0${String(fixed[natural])}`).digest('hex'));
+    }
+    return keyedUuid(combine(this.tenantSeed(tenant), ID_SALT), row);
+  }
+
+  /** How many rows a reference to this table can pick from in a tenant. */
+  private candidates(tenant: TenantPlan | undefined): number {
+    return (this.definition.tenantColumn && !this.legacy ? this.countFor(tenant) : this.definition.existingRows.length + this.countFor(undefined));
+  }
+
+  /** The id of the i-th candidate a reference can pick (existing rows first, for tables without tenants). */
+  candidateId(tenant: TenantPlan | undefined, i: number): string {
+    if (this.definition.tenantColumn && !this.legacy) return this.idAt(tenant, i);
+    const existing = this.definition.existingRows;
+    if (i < existing.length) return existing[i][referenceableColumn(this.definition)] as string;
+    return this.idAt(undefined, i - existing.length);
+  }
+
+  /** Checks, before any row is made, that references can always be satisfied and unique values exist. */
+  check(): void {
+    for (const c of this.compiled) {
+      if (c.kind === 'ref') this.checkReference(c.definition);
+      if (c.definition.unique && c.kind === 'value') this.checkUnique(c);
+    }
+  }
+
+  private parentOf(column: ColumnDefinition): TablePlan {
+    const parent = this.options.lookup.table(column.ref!.table);
+    if (!parent) {
+      throw new DefinitionError(`${this.definition.file} at /properties/${column.name}/x-ref: ${this.legacy ? 'legacy rows can only reference legacy tables, and' : ''} ${column.ref!.table} has no rows to reference`, {
+        hint: this.legacy ? `Mark ${column.ref!.table} "x-legacy": true, or make ${column.name} nullable.` : `Give ${column.ref!.table} rows, or make ${column.name} nullable.`,
+      });
+    }
+    return parent;
+  }
+
+  private checkReference(column: ColumnDefinition): void {
+    const parent = this.parentOf(column);
+    for (const tenant of this.tenantList()) {
+      if (this.countFor(tenant) > 0 && parent.candidates(tenant) === 0 && !column.nullable) {
+        throw new ProfileError(
+          `${this.name}.${column.name} needs a ${parent.name} row${tenant ? ` in tenant ${tenant.key}` : ''}, but there are none`,
+          { hint: `Raise the count of ${parent.name} in the profile ("counts"), lower ${this.name}'s, or make ${column.name} nullable.` },
+        );
+      }
+    }
+  }
+
+  private uniqueScopeCounts(c: CompiledColumn): { needed: number; where: string } {
+    if (c.definition.unique === 'global' || !this.definition.tenantColumn) return { needed: this.rowCount(), where: 'in the table' };
+    let needed = 0;
+    let where = '';
+    for (const t of this.tenantList()) {
+      const n = this.countFor(t);
+      if (n > needed) {
+        needed = n;
+        where = `in tenant ${t?.key}`;
+      }
+    }
+    return { needed, where };
+  }
+
+  private checkUnique(c: CompiledColumn): void {
+    const space = c.value!.space;
+    const scope = c.definition.unique === 'tenant' ? 'unique per tenant' : 'unique';
+    if (space.kind === 'unique-by-row') return;
+    if (space.kind === 'random') {
+      throw new DefinitionError(`${this.definition.file} at /properties/${c.definition.name}: table ${this.name}, column ${c.definition.name} is ${scope}, but its generator cannot promise distinct values`, {
+        hint: 'Use a template with {row}, a uuid, an enum or a single Faker method (whose values are drawn without repetition).',
+      });
+    }
+    const { needed, where } = this.uniqueScopeCounts(c);
+    if (needed > space.indexable.size) {
+      throw new DefinitionError(
+        `${this.definition.file} at /properties/${c.definition.name}: table ${this.name}, column ${c.definition.name} is ${scope}: it needs ${needed} values ${where}, but its generator has only ${space.indexable.size}`,
+        { hint: 'Add {row} to its template, widen its range or enum, or lower the count in the profile.' },
+      );
+    }
+  }
+
+  /**
+   * Makes the rows, tenant by tenant, lazily: memory does not grow with the row count.
+   */
+  *rows(): Generator<Row> {
+    const rng = new KeyedRandom(0);
+    const permutations = new Map<string, (i: number) => number>();
+    let globalRow = 0;
+    for (const tenant of this.tenantList()) {
+      const n = this.countFor(tenant);
+      const fixedRows = this.options.fixedRows(tenant);
+      const tenantSeed = this.tenantSeed(tenant);
+      const ctx: RowContext = { tenant, row: 0, rowKey: 0, sharedKey: 0, values: {} };
+      for (let row = 0; row < n; row++, globalRow++) {
+        const fixed = fixedRows[row];
+        ctx.row = row;
+        ctx.rowKey = combine(tenantSeed, row);
+        ctx.sharedKey = combine(this.tableSeed, row);
+        ctx.fixed = fixed;
+        const values: Record<string, unknown> = {};
+        ctx.values = values;
+        const out: Row = new Array(this.compiled.length);
+        for (let i = 0; i < this.compiled.length; i++) {
+          const c = this.compiled[i];
+          const name = c.definition.name;
+          let value: unknown;
+          if (c.kind === 'tenant') value = tenant!.id;
+          else if (fixed && fixed[name] !== undefined) value = fixed[name];
+          else if (c.kind === 'id') value = this.idAt(tenant, row);
+          else if (c.kind === 'null') value = null;
+          else {
+            rng.reset(combine(c.shared ? ctx.sharedKey : ctx.rowKey, c.salt));
+            if (c.definition.nullProbability > 0 && rng.next() < c.definition.nullProbability) value = null;
+            else if (c.kind === 'ref') {
+              const parent = this.parentOf(c.definition);
+              const choices = parent.candidates(tenant);
+              value = choices === 0 ? null : parent.candidateId(tenant, rng.int(choices));
+            } else if (c.definition.unique && c.value!.space.kind === 'finite') {
+              const space = c.value!.space.indexable;
+              const key = `${c.shared ? '' : tenant?.key ?? ''}`;
+              let permute = permutations.get(`${name}\0${key}`);
+              if (!permute) {
+                permute = affinePermutation(space.size, combine(c.shared || c.definition.unique === 'global' ? this.tableSeed : tenantSeed, c.salt));
+                permutations.set(`${name}\0${key}`, permute);
+              }
+              value = space.at(permute(c.definition.unique === 'global' ? globalRow : row));
+            } else value = c.value!.make(ctx, rng);
+          }
+          values[name] = value;
+          out[i] = value;
+        }
+        yield out;
+      }
+      permutations.clear();
+    }
+  }
+}
