@@ -51,14 +51,9 @@ export function loadProfile(directory: string, name: string): Profile {
     throw new ProfileError(`${file} at /tenants/sizes: the shares add up to ${shares}, not 1`, { file, hint: 'Make the size classes\' shares sum to 1.' });
   }
   const namedTenants: NamedTenant[] = (p.tenants.named ?? []).map((entry) => {
-    const { scale, rows, ...values } = entry as { scale?: number; rows?: Record<string, Record<string, unknown>[]>; slug: string };
-    return { key: values.slug, values, scale: scale ?? 1, rows: rows ?? {} };
+    const { scale, rows, ...values } = entry as { scale?: number; rows?: Record<string, Record<string, unknown>[]> };
+    return { values, scale: scale ?? 1, rows: rows ?? {} };
   });
-  const seen = new Set<string>();
-  for (const tenant of namedTenants) {
-    if (seen.has(tenant.key)) throw new ProfileError(`${file}: the tenant "${tenant.key}" is named twice`, { file, hint: 'Give each named tenant its own slug.' });
-    seen.add(tenant.key);
-  }
   return Object.freeze({
     file,
     name,

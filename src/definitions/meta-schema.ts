@@ -138,9 +138,8 @@ export const PROFILE_SCHEMA = {
         named: {
           type: 'array',
           items: {
-            type: 'object', required: ['slug'],
+            type: 'object',
             properties: {
-              slug: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' },
               scale: { type: 'number', exclusiveMinimum: 0 },
               rows: { type: 'object', additionalProperties: { type: 'array', items: partialRow } },
             },

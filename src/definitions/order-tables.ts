@@ -44,9 +44,9 @@ export function orderTables(
     const blocked = edges.filter((e) => !placed.has(e.child.table) && !placed.has(e.parent));
     const breakable = blocked.find((e) => e.nullable && e.column);
     if (!breakable) {
-      const names = [...new Set(blocked.map((e) => e.child.table))].sort();
-      const first = byName.get(names[0])!;
-      throw new DefinitionError(`${first.file}: the references between ${names.join(', ')} form a cycle that no nullable column can break`, {
+      const cycle = findCycle(blocked);
+      const first = byName.get(cycle[0])!;
+      throw new DefinitionError(`${first.file}: the references ${cycle.join(' -> ')} form a cycle that no nullable column can break`, {
         file: first.file,
         hint: 'Make one of the referencing columns nullable ("type": ["string", "null"]) or remove a reference.',
       });
@@ -55,4 +55,18 @@ export function orderTables(
     edges = edges.filter((e) => e !== breakable);
   }
   return { order, cycleBreaks };
+}
+
+/** One cycle among the blocked edges, as table names (child -> parent -> ... -> child). */
+function findCycle(edges: readonly Edge[]): string[] {
+  const path: string[] = [];
+  let current = edges[0].child.table;
+  while (!path.includes(current)) {
+    path.push(current);
+    const next = edges.find((e) => e.child.table === current);
+    if (!next) break;
+    current = next.parent;
+  }
+  const cycle = path.slice(path.indexOf(current));
+  return [...cycle, current];
 }

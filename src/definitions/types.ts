@@ -74,7 +74,7 @@ export interface DefinitionSet {
 
 /** A named tenant of a profile: its row in the tenant table, plus rows of other tables. */
 export interface NamedTenant {
-  readonly key: string;
+  /** The row of the tenant table: its natural key (such as slug) names the tenant. */
   readonly values: Record<string, unknown>;
   readonly scale: number;
   readonly rows: Record<string, Record<string, unknown>[]>;

@@ -78,6 +78,22 @@ export class KeyedRandom {
     return Math.floor(this.next() * n);
   }
 
+  /**
+   * An integer in [0, n) by jump consistent hashing (Lamping and Veach): when n grows to n',
+   * a draw changes only if it moves to one of the new values [n, n'), which happens with
+   * probability (n' - n) / n'. References use it, so raising a parent's count re-points only
+   * the references that now pick a new parent.
+   */
+  jump(n: number): number {
+    let b = -1;
+    let j = 0;
+    while (j < n) {
+      b = j;
+      j = Math.floor((b + 1) / ((this.nextUint32() + 1) / 4294967296));
+    }
+    return b;
+  }
+
   /** An integer in [min, max], both included. */
   between(min: number, max: number): number {
     return min + Math.floor(this.next() * (max - min + 1));

@@ -61,18 +61,39 @@ function sizeOf(profile: Profile, seed: number, index: number): number {
   return profile.sizes[profile.sizes.length - 1].scale;
 }
 
+/** The fixture names of the named tenants: their values of the tenant table's natural key. */
+function namedTenantKeys(definitions: DefinitionSet, profile: Profile): string[] {
+  const root = definitions.tenantRoot;
+  if (profile.namedTenants.length === 0) return [];
+  const natural = root?.naturalKey;
+  if (!root || !natural) {
+    throw new ProfileError(`${profile.file}: named tenants need a tenant table with an "x-natural-key" to name them by`, { file: profile.file, hint: 'Add "x-natural-key" (for example "slug") to the definition marked "x-tenant-root".' });
+  }
+  const keys = profile.namedTenants.map((t, i) => {
+    const key = t.values[natural];
+    if (typeof key !== 'string' || key === '') {
+      throw new ProfileError(`${profile.file} at /tenants/named/${i}: a named tenant needs "${natural}"`, { file: profile.file, hint: `Give it a ${natural}, the name tests refer to it by.` });
+    }
+    return key;
+  });
+  const duplicate = keys.find((k, i) => keys.indexOf(k) !== i);
+  if (duplicate) throw new ProfileError(`${profile.file}: the tenant "${duplicate}" is named twice`, { file: profile.file, hint: `Give each named tenant its own ${natural}.` });
+  return keys;
+}
+
 function planTenants(definitions: DefinitionSet, profile: Profile, seed: number, total: number): TenantPlan[] {
   const root = definitions.tenantRoot;
+  const keys = namedTenantKeys(definitions, profile);
   const rootSeed = hashString(root?.table ?? 'tenants', seed);
   const tenants: TenantPlan[] = [];
   for (let index = 0; index < total; index++) {
     const named = profile.namedTenants[index];
-    const key = named ? named.key : `#${index}`;
+    const key = named ? keys[index] : `#${index}`;
     const given = named?.values.id;
     const id = typeof given === 'string'
       ? given
       : named
-        ? namedUuid(createHash('sha256').update(`${root?.table ?? 'tenants'}\0\0${named.key}`).digest('hex'))
+        ? namedUuid(createHash('sha256').update(`${root?.table ?? 'tenants'}\0\0${key}`).digest('hex'))
         : keyedUuid(combine(combine(rootSeed, 0), hashString('id')), index);
     tenants.push({ index, key, hash: hashString(key), scale: named ? named.scale : sizeOf(profile, seed, index), id });
   }
@@ -88,15 +109,15 @@ function checkProfileAgainstDefinitions(definitions: DefinitionSet, profile: Pro
     if (!definitions.byName.get(table)?.legacy) throw new ProfileError(`${profile.file} at /legacy/${table}: ${table} is not a legacy table`, { file: profile.file, hint: 'Only definitions marked "x-legacy": true have legacy rows.' });
   }
   const root = definitions.tenantRoot;
-  for (const tenant of profile.namedTenants) {
+  for (const [i, tenant] of profile.namedTenants.entries()) {
     for (const column of Object.keys(tenant.values)) {
       if (root && !root.columns.some((c) => c.name === column)) {
-        throw new ProfileError(`${profile.file}: named tenant ${tenant.key} sets "${column}", which is not a column of ${root.table}`, { file: profile.file, hint: `Use columns of ${root.table}: ${root.columns.map((c) => c.name).join(', ')}.` });
+        throw new ProfileError(`${profile.file}: named tenant #${i + 1} sets "${column}", which is not a column of ${root.table}`, { file: profile.file, hint: `Use columns of ${root.table}: ${root.columns.map((c) => c.name).join(', ')}.` });
       }
     }
     for (const table of Object.keys(tenant.rows)) {
       if (!definitions.byName.get(table)?.tenantColumn) {
-        throw new ProfileError(`${profile.file}: named tenant ${tenant.key} has rows for ${table}, which is not a tenant table`, { file: profile.file, hint: 'List rows only for tables with an x-tenant-column.' });
+        throw new ProfileError(`${profile.file}: named tenant #${i + 1} has rows for ${table}, which is not a tenant table`, { file: profile.file, hint: 'List rows only for tables with an x-tenant-column.' });
       }
     }
   }
@@ -119,7 +140,7 @@ export function buildPlan(options: BuildPlanOptions): Plan {
   const named = profile.namedTenants.length;
   const total = options.tenants ?? named + profile.generatedTenants;
   if (!Number.isSafeInteger(total) || total < named) {
-    throw new UsageError(`--tenants ${total} is below the number of named tenants (${named}: ${profile.namedTenants.map((t) => t.key).join(', ')})`, {
+    throw new UsageError(`--tenants ${total} is below the number of named tenants (${named}: ${namedTenantKeys(definitions, profile).join(', ')})`, {
       hint: `Ask for at least ${named} tenants.`,
     });
   }

@@ -237,7 +237,7 @@ export class TablePlan {
             else if (c.kind === 'ref') {
               const parent = this.parentOf(c.definition);
               const choices = parent.candidates(tenant);
-              value = choices === 0 ? null : parent.candidateId(tenant, rng.int(choices));
+              value = choices === 0 ? null : parent.candidateId(tenant, rng.jump(choices));
             } else if (c.definition.unique && c.value!.space.kind === 'finite') {
               const space = c.value!.space.indexable;
               const key = `${c.shared ? '' : tenant?.key ?? ''}`;

@@ -1,0 +1,105 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildPlan, GENERATOR_VERSION } from '../../../src/generate';
+import { loadDefinitions } from '../../../src/definitions';
+import { runCli } from '../../support/run-cli';
+import {
+  allRows, editedDefinitions, editedProfile, fingerprintOf, SHIPPED_DEFINITIONS, shippedDefinitions, shippedPlan,
+} from '../../support/datasets';
+
+/**
+ * The golden fingerprint of the test profile. It changes only when generated data changes:
+ * on purpose (bump GENERATOR_VERSION and note it in CHANGELOG.md) or by accident (a
+ * dependency upgrade, Faker's data included, that this test exists to catch).
+ */
+const GOLDEN_TEST_FINGERPRINT = 'sha256:1b2ecd6be24fd40db5914f64fce1fae433c10c785a4c292f41be65d34d30ffc8';
+
+describe('the determinism contract', () => {
+  it('pins the fingerprint of the test profile (generator v1)', () => {
+    expect(GENERATOR_VERSION).toBe(1);
+    expect(fingerprintOf(shippedPlan('test'))).toBe(GOLDEN_TEST_FINGERPRINT);
+  });
+
+  it('writes byte-identical files from two processes', async () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'tenantseed-det-'));
+    try {
+      for (const out of ['a', 'b']) {
+        const run = await runCli(['generate', '--env', 'test', '--out', path.join(base, out), '--format', 'csv']);
+        expect(run.code).toBe(0);
+      }
+      const list = (dir: string): string[] => fs.readdirSync(dir, { recursive: true }).map(String).sort();
+      const files = list(path.join(base, 'a')).filter((f) => fs.statSync(path.join(base, 'a', f)).isFile());
+      expect(files.length).toBeGreaterThan(10);
+      expect(JSON.parse(fs.readFileSync(path.join(base, 'a', 'manifest.json'), 'utf8')).fingerprint).toBe(GOLDEN_TEST_FINGERPRINT);
+      expect(list(path.join(base, 'b'))).toEqual(list(path.join(base, 'a')));
+      for (const file of files) {
+        expect(fs.readFileSync(path.join(base, 'b', file)).equals(fs.readFileSync(path.join(base, 'a', file)))).toBe(true);
+      }
+    } finally {
+      fs.rmSync(base, { recursive: true, force: true });
+    }
+  });
+
+  it('gives different data for a different seed, with the same named ids', () => {
+    const a = shippedPlan('test');
+    const b = shippedPlan('test', { seed: 43 });
+    expect(fingerprintOf(b)).not.toBe(fingerprintOf(a));
+    expect(b.namedRows().map((r) => r.id)).toEqual(a.namedRows().map((r) => r.id));
+  });
+
+  it('changes no existing row when a tenant is added', () => {
+    const small = allRows(shippedPlan('development', { tenants: 8 }));
+    const large = allRows(shippedPlan('development', { tenants: 9 }));
+    for (const [table, rows] of small) {
+      const grown = large.get(table)!;
+      expect(grown.length).toBeGreaterThanOrEqual(rows.length);
+      // Rows come tenant by tenant, so the old tenants' rows are a prefix of the new ones'.
+      expect(grown.slice(0, rows.length)).toEqual(rows);
+    }
+  });
+
+  it('changes no existing value when a count is raised, except references that now pick a new parent', () => {
+    const definitions = shippedDefinitions();
+    const before = allRows(buildPlan({ definitions, profile: editedProfile('test', () => undefined).profile }));
+    const after = allRows(buildPlan({ definitions, profile: editedProfile('test', (p) => { p.counts.users = 9; }).profile }));
+    const userIds = new Set(before.get('users')!.map((r) => r[1]));
+    const newUserIds = new Set(after.get('users')!.map((r) => r[1]).filter((id) => !userIds.has(id)));
+    expect(newUserIds.size).toBe(12);
+    let repointed = 0;
+    for (const [table, rows] of before) {
+      const columns = shippedPlan('test').tables.find((t) => t.name === table)!.columns;
+      const grownRows = after.get(table)!;
+      const grown = table === 'users' ? grownRows.filter((r) => userIds.has(r[1])) : grownRows;
+      expect(grown.length).toBe(rows.length);
+      rows.forEach((row, i) => {
+        row.forEach((value, k) => {
+          if (grown[i][k] === value || JSON.stringify(grown[i][k]) === JSON.stringify(value)) return;
+          // The only allowed change: a reference to a user that now points at one of the new users.
+          expect(columns[k]).toMatch(/user_id$/);
+          expect(newUserIds.has(grown[i][k] as string)).toBe(true);
+          repointed++;
+        });
+      });
+    }
+    expect(repointed).toBeLessThan(20);
+  });
+
+  it('changes no existing value when a column is added', () => {
+    const dir = editedDefinitions(SHIPPED_DEFINITIONS, (files) => {
+      const users = files.get('users.json') as { properties: Record<string, unknown> };
+      users.properties = { nickname: { type: 'string', 'x-faker': 'person.firstName' }, ...users.properties };
+    });
+    try {
+      const profile = editedProfile('test', () => undefined).profile;
+      const before = allRows(buildPlan({ definitions: shippedDefinitions(), profile }));
+      const after = allRows(buildPlan({ definitions: loadDefinitions(dir), profile }));
+      for (const [table, rows] of before) {
+        const grown = after.get(table)!;
+        expect(grown.map((r) => (table === 'users' ? r.slice(1) : r))).toEqual(rows);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
