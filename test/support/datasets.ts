@@ -33,9 +33,11 @@ export function fingerprintOf(plan: Plan): string {
 }
 
 /** A copy of a definitions folder in a temporary folder, edited by `edit` (file name -> JSON). */
-export function editedDefinitions(source: string, edit: (files: Map<string, Record<string, unknown>>) => void): string {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function editedDefinitions(source: string, edit: (files: Map<string, Record<string, any>>) => void): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tenantseed-defs-'));
-  const files = new Map<string, Record<string, unknown>>();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const files = new Map<string, Record<string, any>>();
   for (const name of fs.readdirSync(source)) files.set(name, JSON.parse(fs.readFileSync(path.join(source, name), 'utf8')));
   edit(files);
   for (const [name, json] of files) fs.writeFileSync(path.join(dir, name), typeof json === 'string' ? json : JSON.stringify(json, null, 2));
