@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DefinitionError, ProfileError } from '../errors';
-import { referenceableColumn } from '../definitions';
+import { createAjv, referenceableColumn } from '../definitions';
 import type { ColumnDefinition, TableDefinition } from '../definitions';
 import { CompileContext, CompiledValue, compileSchema, RowContext, TenantPlan } from './compile-value';
 import { combine, hashString, keyedUuid, KeyedRandom, namedUuid } from './keyed-random';
@@ -142,9 +142,37 @@ export class TablePlan {
 
   /** Checks, before any row is made, that references can always be satisfied and unique values exist. */
   check(): void {
+    this.checkFixedRows();
     for (const c of this.compiled) {
       if (c.kind === 'ref') this.checkReference(c.definition);
       if (c.definition.unique && c.kind === 'value') this.checkUnique(c);
+    }
+  }
+
+  /** Values given in fixed rows (in a definition or a profile) must be valid for their columns. */
+  private checkFixedRows(): void {
+    const ajv = createAjv();
+    const validators = new Map<string, ReturnType<typeof ajv.compile>>();
+    const seen = new WeakSet<object>();
+    for (const tenant of this.tenantList()) {
+      this.options.fixedRows(tenant).forEach((row, i) => {
+        if (seen.has(row)) return;
+        seen.add(row);
+        for (const column of this.definition.columns) {
+          if (row[column.name] === undefined) continue;
+          let validate = validators.get(column.name);
+          if (!validate) {
+            validate = ajv.compile(column.schema);
+            validators.set(column.name, validate);
+          }
+          if (!validate(row[column.name])) {
+            throw new ProfileError(
+              `${this.name} row ${i + 1}${tenant ? ` of tenant ${tenant.key}` : ''}: ${column.name} ${JSON.stringify(row[column.name])} ${ajv.errorsText(validate.errors, { dataVar: '' }).replace(/^\s*/, '')}`,
+              { hint: `Fix the named row in the profile (or x-fixed-rows in ${this.definition.file}).` },
+            );
+          }
+        }
+      });
     }
   }
 

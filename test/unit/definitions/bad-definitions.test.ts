@@ -128,3 +128,10 @@ describe('tenantseed generate on bad input', () => {
     }
   });
 });
+
+describe('named rows in a profile', () => {
+  it('are checked against their columns before any row is made', () => {
+    const { profile } = editedProfile('test', (p) => { p.tenants.named[0].rows.users[0].role = 'superadmin'; });
+    expect(() => buildPlan({ definitions: shippedDefinitions(), profile })).toThrow(/users row 1 of tenant acme: role "superadmin" must be equal to one of the allowed values/);
+  });
+});
