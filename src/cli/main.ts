@@ -3,6 +3,7 @@ import { UsageError } from '../errors';
 import { dbCommand } from './commands/db';
 import { generateCommand } from './commands/generate';
 import { migrateCommand } from './commands/migrate';
+import { resetCommand, seedCommand } from './commands/seed';
 import { EXIT, exitCodeFor } from './exit-codes';
 import { CliIO, printError, processIO } from './output';
 
@@ -21,6 +22,8 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
       global: true,
     })
     .command(migrateCommand(io))
+    .command(seedCommand(io))
+    .command(resetCommand(io))
     .command(generateCommand(io))
     .command(dbCommand(io))
     .demandCommand(1, 'Name a command.')

@@ -17,6 +17,77 @@ export async function ensureBookkeeping(knex: Knex): Promise<void> {
       stamped_by text NOT NULL,
       stamped_at timestamptz NOT NULL DEFAULT now()
     )`);
+  await knex.raw(`CREATE TABLE IF NOT EXISTS ${BOOKKEEPING_SCHEMA}.seed_manifests (
+      id bigserial PRIMARY KEY,
+      command text NOT NULL,
+      environment text NOT NULL,
+      seed bigint NOT NULL,
+      generator_version integer NOT NULL,
+      dataset_key text NOT NULL,
+      fingerprint text NOT NULL,
+      legacy_fingerprint text,
+      tenants integer NOT NULL,
+      rows bigint NOT NULL,
+      counts jsonb NOT NULL,
+      started_at timestamptz NOT NULL,
+      finished_at timestamptz NOT NULL DEFAULT clock_timestamp()
+    )`);
+}
+
+/** What a seed run loaded, as stored in tenantseed.seed_manifests. */
+export interface SeedManifest {
+  readonly command: string;
+  readonly environment: string;
+  readonly seed: number;
+  readonly generatorVersion: number;
+  /** A digest of the inputs (definitions, profile, seed, tenants, generator version). */
+  readonly datasetKey: string;
+  readonly fingerprint: string;
+  readonly legacyFingerprint?: string;
+  readonly tenants: number;
+  readonly rows: number;
+  /** Rows per table and tenant id (tables without tenants under the key "*"). */
+  readonly counts: Record<string, Record<string, number>>;
+  readonly startedAt: Date;
+  readonly finishedAt?: Date;
+}
+
+/**
+ * The manifest of the last seed of a database, or undefined when it was never seeded.
+ *
+ * @example
+ * (await readLatestManifest(knex))?.fingerprint
+ */
+export async function readLatestManifest(knex: Knex | Knex.Transaction): Promise<SeedManifest | undefined> {
+  const exists = await knex.raw('SELECT to_regclass(?) AS t', [`${BOOKKEEPING_SCHEMA}.seed_manifests`]);
+  if (!exists.rows[0].t) return undefined;
+  const row = (await knex.raw(`SELECT * FROM ${BOOKKEEPING_SCHEMA}.seed_manifests ORDER BY id DESC LIMIT 1`)).rows[0];
+  if (!row) return undefined;
+  return {
+    command: row.command,
+    environment: row.environment,
+    seed: Number(row.seed),
+    generatorVersion: row.generator_version,
+    datasetKey: row.dataset_key,
+    fingerprint: row.fingerprint,
+    legacyFingerprint: row.legacy_fingerprint ?? undefined,
+    tenants: row.tenants,
+    rows: Number(row.rows),
+    counts: row.counts,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+/** Records a seed run. */
+export async function writeManifest(knex: Knex | Knex.Transaction, manifest: SeedManifest): Promise<void> {
+  await knex.raw(
+    `INSERT INTO ${BOOKKEEPING_SCHEMA}.seed_manifests
+       (command, environment, seed, generator_version, dataset_key, fingerprint, legacy_fingerprint, tenants, rows, counts, started_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)`,
+    [manifest.command, manifest.environment, manifest.seed, manifest.generatorVersion, manifest.datasetKey, manifest.fingerprint,
+      manifest.legacyFingerprint ?? null, manifest.tenants, manifest.rows, JSON.stringify(manifest.counts), manifest.startedAt],
+  );
 }
 
 /** The environment a database was last migrated, seeded or reset as. */

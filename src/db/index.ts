@@ -11,7 +11,9 @@ export { DirectoryMigrationSource, MIGRATIONS_DIRECTORY } from './migration-sour
 export type { MigrationModule } from './migration-source';
 export { withAdvisoryLock, advisoryLockKey, ADVISORY_LOCK_CLASS } from './advisory-lock';
 export type { AdvisoryLockOptions } from './advisory-lock';
-export { ensureBookkeeping, readEnvironmentStamp, writeEnvironmentStamp, BOOKKEEPING_SCHEMA } from './bookkeeping';
-export type { EnvironmentStamp } from './bookkeeping';
+export { ensureBookkeeping, readEnvironmentStamp, writeEnvironmentStamp, readLatestManifest, writeManifest, BOOKKEEPING_SCHEMA } from './bookkeeping';
+export type { EnvironmentStamp, SeedManifest } from './bookkeeping';
 export { toDatabaseError } from './to-database-error';
 export { withTenant, APP_ROLE, TENANT_SETTING } from './with-tenant';
+export { checkLoaderRole, ADMIN_ROLE } from './loader-role';
+export type { LoaderRole } from './loader-role';

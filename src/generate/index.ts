@@ -7,3 +7,4 @@ export { copyTextLine, copyTextValue } from './copy-text';
 export { Fingerprint } from './fingerprint';
 export { FakerPools, POOL_SIZE } from './pools';
 export { keyedUuid, namedUuid, hashString, KeyedRandom } from './keyed-random';
+export { datasetKey } from './dataset-key';

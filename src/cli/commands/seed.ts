@@ -1,0 +1,83 @@
+import readline from 'node:readline/promises';
+import type { Argv, CommandModule } from 'yargs';
+import { devLogins, resetDatabase, seedDatabase, SeedOutcome } from '../../workflows';
+import type { Plan } from '../../generate';
+import { DatasetArgs, planFromArgs, withDatasetOptions } from '../dataset-options';
+import { CliIO } from '../output';
+import { progressReporter } from '../progress';
+import { DatabaseArgs, withDatabase } from '../with-database';
+
+interface SeedArgs extends DatasetArgs, DatabaseArgs {
+  yes?: boolean;
+  json?: boolean;
+}
+
+/** Asks on the terminal, only when there is one and CI is not set. */
+function terminalConfirm(io: CliIO): ((question: string) => Promise<string>) | undefined {
+  if (!process.stdin.isTTY || process.env.CI) return undefined;
+  return async (question) => {
+    const rl = readline.createInterface({ input: process.stdin, output: io.stderr });
+    try {
+      return await rl.question(question);
+    } finally {
+      rl.close();
+    }
+  };
+}
+
+function report(io: CliIO, plan: Plan, outcome: SeedOutcome, command: string, json: boolean, embedded: boolean): void {
+  const logins = devLogins(plan);
+  if (json) {
+    io.stdout.write(JSON.stringify({ status: outcome.status, ...outcome.manifest, seconds: outcome.status === 'seeded' ? outcome.seconds : 0, logins }) + '\n');
+    return;
+  }
+  for (const notice of outcome.notices) io.stderr.write(`${notice}\n`);
+  const m = outcome.manifest;
+  if (outcome.status === 'already-seeded') {
+    io.stdout.write(`Nothing to do: the database already holds this dataset (${m.environment}, seed ${m.seed}, ${m.tenants} tenants, ${m.rows} rows, seeded by ${m.command} at ${m.startedAt.toISOString()}).\n`);
+  } else {
+    for (const table of plan.tables) {
+      const rows = Object.values(m.counts[table.name] ?? {}).reduce((a, b) => a + b, 0);
+      if (rows > 0) io.stdout.write(`  ${table.name.padEnd(24)} ${String(rows).padStart(9)} rows\n`);
+    }
+    io.stdout.write(`${command === 'reset' ? 'Reset and seeded' : 'Seeded'} ${m.rows} rows of ${m.tenants} tenants (${m.environment}, seed ${m.seed}) in ${outcome.seconds.toFixed(1)} s\n`);
+    io.stdout.write(`Fingerprint: ${m.fingerprint}\n`);
+  }
+  if (logins.length > 0) {
+    io.stdout.write('Development logins:\n');
+    for (const login of logins) io.stdout.write(`  ${login.name.padEnd(28)} ${login.password.padEnd(26)} ${login.tenant ? `(tenant ${login.tenant})` : ''}\n`);
+  }
+  if (embedded) io.stdout.write('The embedded server keeps this data. `npx tenantseed db start` runs it for your application and prints its URL.\n');
+}
+
+function datasetCommand(io: CliIO, name: 'seed' | 'reset'): CommandModule<object, SeedArgs> {
+  return {
+    command: name,
+    describe: name === 'seed'
+      ? 'Load the dataset of an environment into a migrated database (one transaction)'
+      : 'Drop, migrate (absorbing legacy rows) and seed, in one transaction',
+    builder: (yargs: Argv) =>
+      withDatasetOptions(yargs)
+        .option('yes', { type: 'boolean', describe: 'Confirm: a protected environment, or a database stamped as another environment' })
+        .option('json', { type: 'boolean', describe: 'Machine-readable summary on stdout' }) as unknown as Argv<SeedArgs>,
+    handler: async (args) => {
+      const plan = planFromArgs(args);
+      await withDatabase(args, io, name, async ({ knex, logger, db }) => {
+        const progress = progressReporter(io, !args.json);
+        let outcome: SeedOutcome;
+        try {
+          const options = { knex, plan, yes: args.yes, confirm: terminalConfirm(io), logger, onProgress: progress.update };
+          outcome = name === 'seed' ? await seedDatabase(options) : await resetDatabase(options);
+        } finally {
+          progress.stop();
+        }
+        report(io, plan, outcome, name, Boolean(args.json), db.description.includes('embedded server'));
+      });
+    },
+  };
+}
+
+/** `tenantseed seed --env ENV [--seed N] [--tenants N]` */
+export const seedCommand = (io: CliIO) => datasetCommand(io, 'seed');
+/** `tenantseed reset --env ENV [--yes]` */
+export const resetCommand = (io: CliIO) => datasetCommand(io, 'reset');
