@@ -33,6 +33,14 @@ export function toDatabaseError(err: unknown, target?: DatabaseTarget): Tenantse
       cause: err,
     });
   }
+  if (/Connection terminated|connection error and is not queryable|terminating connection/i.test(message)) {
+    return new ConnectionError(`The connection to PostgreSQL at ${where} was lost (the server ended the session, or the network failed)`, {
+      hint: 'Nothing was committed: the transaction died with the connection. Run the command again.',
+      host: target?.host,
+      port: target?.port,
+      cause: err,
+    });
+  }
   switch (e.code) {
     case '28P01':
     case '28000':

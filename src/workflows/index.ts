@@ -1,7 +1,7 @@
 export { seedDatabase, loadDataset, SEED_LOCK } from './seed-database';
 export type { WriteDatasetOptions, SeedOutcome } from './seed-database';
 export { resetDatabase } from './reset-database';
-export { assertSafeToWrite, PRODUCTION } from './safety';
+export { assertSafeToWrite, refuseProduction, PRODUCTION } from './safety';
 export type { SafetyInput } from './safety';
 export { devLogins } from './dev-logins';
 export type { DevLogin } from './dev-logins';

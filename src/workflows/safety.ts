@@ -4,6 +4,18 @@ import { SafetyError } from '../errors';
 /** The environment that is never written by tenantseed. */
 export const PRODUCTION = 'production';
 
+/**
+ * Refuses `--env production` before anything else (no profile is even read), so that it is
+ * refused whether or not a production profile exists.
+ */
+export function refuseProduction(command: string, environment: string): void {
+  if (environment === PRODUCTION) {
+    throw new SafetyError(`Refusing to ${command} --env production: tenantseed never writes production data`, {
+      hint: 'Seed a copy under another environment name. Nothing was changed.',
+    });
+  }
+}
+
 /** What the safety guard decides on. */
 export interface SafetyInput {
   /** The command, for messages: seed, reset. */
@@ -35,11 +47,7 @@ export interface SafetyInput {
 export async function assertSafeToWrite(input: SafetyInput): Promise<string[]> {
   const notices: string[] = [];
   const { command, environment, stamp } = input;
-  if (environment === PRODUCTION) {
-    throw new SafetyError(`Refusing to ${command} --env production: tenantseed never writes production data`, {
-      hint: 'Seed a copy under another environment name. Nothing was changed.',
-    });
-  }
+  refuseProduction(command, environment);
   if (stamp?.environment === PRODUCTION) {
     throw new SafetyError(`Refusing to ${command}: the database ${input.databaseName} is stamped "production" (by ${stamp.stampedBy})`, {
       hint: 'tenantseed never writes a production database, whatever the flags. Nothing was changed.',

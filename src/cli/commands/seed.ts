@@ -1,6 +1,6 @@
 import readline from 'node:readline/promises';
 import type { Argv, CommandModule } from 'yargs';
-import { devLogins, resetDatabase, seedDatabase, SeedOutcome } from '../../workflows';
+import { devLogins, refuseProduction, resetDatabase, seedDatabase, SeedOutcome } from '../../workflows';
 import type { Plan } from '../../generate';
 import { DatasetArgs, planFromArgs, withDatasetOptions } from '../dataset-options';
 import { CliIO } from '../output';
@@ -61,6 +61,7 @@ function datasetCommand(io: CliIO, name: 'seed' | 'reset'): CommandModule<object
         .option('yes', { type: 'boolean', describe: 'Confirm: a protected environment, or a database stamped as another environment' })
         .option('json', { type: 'boolean', describe: 'Machine-readable summary on stdout' }) as unknown as Argv<SeedArgs>,
     handler: async (args) => {
+      refuseProduction(name, args.env);
       const plan = planFromArgs(args);
       await withDatabase(args, io, name, async ({ knex, logger, db }) => {
         const progress = progressReporter(io, !args.json);

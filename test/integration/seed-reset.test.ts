@@ -1,0 +1,221 @@
+import { spawn } from 'node:child_process';
+import type { Knex } from 'knex';
+import { createKnex, migrate, writeEnvironmentStamp } from '../../src/db';
+import { createScratchDatabase, ScratchDatabase } from '../../src/testing';
+import { testServer, useFileDatabase } from '../support/database';
+import { CLI, hasStackTrace, REPO_ROOT, runCli } from '../support/run-cli';
+import { schemaSnapshot } from '../support/schema-snapshot';
+
+const GOLDEN_TEST_FINGERPRINT = 'sha256:1b2ecd6be24fd40db5914f64fce1fae433c10c785a4c292f41be65d34d30ffc8';
+
+/** What a database holds, to tell that a refused or failed command changed nothing. */
+async function snapshot(knex: Knex): Promise<string> {
+  const tables = await knex.raw(`SELECT table_schema || '.' || table_name AS t FROM information_schema.tables WHERE table_schema IN ('public', 'tenantseed') ORDER BY 1`);
+  const parts: string[] = [];
+  for (const { t } of tables.rows) {
+    const [schema, name] = String(t).split('.');
+    const count = await knex.raw(`SELECT count(*) AS n FROM "${schema}"."${name}"`);
+    parts.push(`${t}=${count.rows[0].n}`);
+  }
+  const stamp = await knex.raw(`SELECT to_regclass('tenantseed.environment_stamp') AS t`);
+  if (stamp.rows[0].t) parts.push(JSON.stringify((await knex.raw('SELECT environment, stamped_by FROM tenantseed.environment_stamp')).rows));
+  return parts.join(' ');
+}
+
+describe('tenantseed reset and seed', () => {
+  const db = useFileDatabase();
+  const cli = (args: string[], env: Record<string, string | undefined> = {}) => runCli(['--database-url', db.target.url, ...args], { env: { CI: 'true', ...env } });
+
+  it('resets to the test dataset: legacy rows absorbed, the dataset loaded, the manifest and stamp written', async () => {
+    const run = await cli(['reset', '--env', 'test', '--json']);
+    expect(run.stderr).toBe(`Database: ${db.target.database} on ${db.target.host}:${db.target.port} as ${db.target.user} (from --database-url)\n`);
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    expect(summary).toMatchObject({ status: 'seeded', environment: 'test', fingerprint: GOLDEN_TEST_FINGERPRINT, tenants: 3 });
+    expect(summary.logins.map((l: { name: string }) => l.name)).toContain('admin@acme.test');
+    const ledger = await db.knex('tenantseed.legacy_absorption').select('table_name', 'rows_absorbed').orderBy('table_name');
+    expect(ledger).toEqual([{ table_name: 'documents', rows_absorbed: 6 }, { table_name: 'projects', rows_absorbed: 3 }]);
+    expect((await db.knex('tenants').count({ n: '*' }))[0].n).toBe(4);
+    const stamp = await db.knex('tenantseed.environment_stamp').first();
+    expect(stamp).toMatchObject({ environment: 'test', stamped_by: 'reset' });
+    const perTenant = await db.knex('users').select('tenant_id').count({ n: '*' }).groupBy('tenant_id');
+    for (const row of perTenant as Array<{ tenant_id: string; n: number }>) expect(summary.counts.users[row.tenant_id]).toBe(row.n);
+    // The keys, indexes and foreign keys dropped for the load are all back, as migrated.
+    const fresh = await createScratchDatabase(testServer());
+    const freshKnex = createKnex(fresh.target);
+    try {
+      await migrate({ knex: freshKnex, action: 'latest' });
+      expect(await schemaSnapshot(db.knex)).toEqual(await schemaSnapshot(freshKnex));
+    } finally {
+      await freshKnex.destroy();
+      await fresh.drop();
+    }
+  });
+
+  it('leaves a database that already holds the dataset alone, and says so', async () => {
+    const before = await snapshot(db.knex);
+    const run = await cli(['seed', '--env', 'test']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Nothing to do: the database already holds this dataset \(test, seed 42/);
+    expect(await snapshot(db.knex)).toBe(before);
+  });
+
+  it('refuses to seed another dataset over it (exit 1) and points at reset', async () => {
+    const before = await snapshot(db.knex);
+    const run = await cli(['seed', '--env', 'test', '--seed', '7']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/already holds another dataset \(test, seed 42, 3 tenants/);
+    expect(run.stderr).toMatch(/tenantseed reset --env test/);
+    expect(await snapshot(db.knex)).toBe(before);
+  });
+
+  it.each([
+    ['--env production', ['reset', '--env', 'production', '--yes'], /Refusing to reset --env production/, {}],
+    ['a database stamped as another environment', ['reset', '--env', 'development'], /is stamped "test" \(by reset/, {}],
+    ['a protected environment without --yes (no prompt in CI)', ['reset', '--env', 'staging', '--yes=false'], /is stamped "test"/, {}],
+  ])('refuses %s with exit 3 and changes nothing', async (_label, args, message) => {
+    const before = await snapshot(db.knex);
+    const run = await cli(args as string[]);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(message as RegExp);
+    expect(run.stderr).toMatch(/Nothing was changed/);
+    expect(hasStackTrace(run.stderr)).toBe(false);
+    expect(await snapshot(db.knex)).toBe(before);
+  });
+
+  it('refuses a protected environment without --yes even on a database of that environment', async () => {
+    await writeEnvironmentStamp(db.knex, 'staging', 'test setup');
+    const before = await snapshot(db.knex);
+    const run = await cli(['reset', '--env', 'staging', '--tenants', '3']);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/Refusing to reset the protected environment staging without confirmation/);
+    expect(await snapshot(db.knex)).toBe(before);
+  });
+
+  it('refuses any write to a database stamped production, --yes or not', async () => {
+    await writeEnvironmentStamp(db.knex, 'production', 'test setup');
+    const before = await snapshot(db.knex);
+    for (const args of [['reset', '--env', 'test', '--yes'], ['seed', '--env', 'test', '--yes']]) {
+      const run = await cli(args);
+      expect(run.code).toBe(3);
+      expect(run.stderr).toMatch(/stamped "production"/);
+    }
+    expect(await snapshot(db.knex)).toBe(before);
+    await writeEnvironmentStamp(db.knex, 'test', 'test setup');
+  });
+
+  it('resets over another environment with --yes, and prints the bypass', async () => {
+    const run = await cli(['reset', '--env', 'development', '--yes']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/--yes: reset a database stamped "test" as "development"/);
+    expect(run.stdout).toMatch(/Reset and seeded \d+ rows of 8 tenants \(development, seed 1\)/);
+    expect(run.stdout).toMatch(/Development logins:\n {2}admin@acme\.test +acme-admin-password/);
+  });
+});
+
+describe('tenantseed seed', () => {
+  let scratch: ScratchDatabase;
+  let knex: Knex;
+
+  beforeEach(async () => {
+    scratch = await createScratchDatabase(testServer());
+    knex = createKnex(scratch.target);
+    await migrate({ knex, action: 'latest' });
+  });
+
+  afterEach(async () => {
+    await knex.destroy();
+    await scratch.drop();
+  });
+
+  const cli = (args: string[]) => runCli(['--database-url', scratch.target.url, ...args], { env: { CI: 'true' } });
+
+  it('seeds a migrated database with no confirmation, and loads it once when two run at once', async () => {
+    const [a, b] = await Promise.all([cli(['seed', '--env', 'test']), cli(['seed', '--env', 'test'])]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    const outputs = [a.stdout, b.stdout];
+    expect(outputs.filter((o) => /^Nothing to do/.test(o))).toHaveLength(1);
+    expect(outputs.filter((o) => /Seeded 107 rows of 3 tenants/.test(o))).toHaveLength(1);
+    expect((await knex('tenantseed.seed_manifests').count({ n: '*' }))[0].n).toBe(1);
+    expect((await knex('users').count({ n: '*' }))[0].n).toBe(15);
+  });
+
+  it('refuses a database that is not migrated', async () => {
+    await migrate({ knex, action: 'down' });
+    const run = await cli(['seed', '--env', 'test']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/not migrated \(1 migration\(s\) pending\)/);
+  });
+
+  it('checks first that its role can write past row-level security, and changes nothing', async () => {
+    const role = `ts_plain_${Date.now()}`;
+    await knex.raw(`CREATE ROLE ${role} LOGIN PASSWORD 'plain-pass'`);
+    try {
+      await knex.raw(`GRANT ALL ON ALL TABLES IN SCHEMA public, tenantseed TO ${role}`);
+      await knex.raw(`GRANT USAGE, CREATE ON SCHEMA public, tenantseed TO ${role}`);
+      const url = new URL(scratch.target.url);
+      url.username = role;
+      url.password = 'plain-pass';
+      const run = await runCli(['--database-url', url.toString(), 'seed', '--env', 'test'], { env: { CI: 'true' } });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(new RegExp(`The role "${role}" cannot write past row-level security`));
+      expect(run.stderr).toMatch(/GRANT tenantseed_admin TO/);
+      expect((await knex('users').count({ n: '*' }))[0].n).toBe(0);
+    } finally {
+      await knex.raw(`DROP OWNED BY ${role}`);
+      await knex.raw(`DROP ROLE ${role}`);
+    }
+  });
+
+  async function killMidCopy(kill: (child: ReturnType<typeof spawn>, pid: number) => Promise<void>): Promise<{ code: number | null; signal: string | null; stderr: string }> {
+    const child = spawn(process.execPath, [CLI, '--database-url', scratch.target.url, 'seed', '--env', 'staging', '--tenants', '150'], {
+      cwd: REPO_ROOT, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+    for (let i = 0; i < 600; i++) {
+      const copying = await knex.raw(`SELECT pid FROM pg_stat_activity WHERE application_name = 'tenantseed seed' AND query LIKE 'COPY "documents"%' AND state = 'active'`);
+      if (copying.rows.length > 0) {
+        await kill(child, copying.rows[0].pid);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return { ...(await exited), stderr };
+  }
+
+  async function expectNothingCommittedThenSeedAgain(): Promise<void> {
+    expect((await knex('tenants').count({ n: '*' }))[0].n).toBe(1);
+    expect((await knex('tenantseed.seed_manifests').count({ n: '*' }))[0].n).toBe(0);
+    expect((await knex('tenantseed.knex_migrations_lock').first())!.is_locked).toBe(0);
+    const again = await cli(['seed', '--env', 'test']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/Seeded 107 rows/);
+  }
+
+  it('leaves nothing when killed (SIGKILL) mid-COPY, and the next seed succeeds', async () => {
+    const result = await killMidCopy(async (child) => {
+      child.kill('SIGKILL');
+    });
+    expect(result.signal).toBe('SIGKILL');
+    // The server notices the dead client and rolls back; wait for its session to end.
+    for (let i = 0; i < 200; i++) {
+      const left = await knex.raw(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name LIKE 'tenantseed%'`);
+      if (left.rows[0].n === 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await expectNothingCommittedThenSeedAgain();
+  });
+
+  it('leaves nothing when the server terminates its connection mid-COPY, says so, and the next seed succeeds', async () => {
+    const result = await killMidCopy(async (_child, pid) => {
+      await knex.raw('SELECT pg_terminate_backend(?)', [pid]);
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: The connection to PostgreSQL at .* was lost/m);
+    expect(result.stderr).toMatch(/^hint: Nothing was committed/m);
+    expect(hasStackTrace(result.stderr)).toBe(false);
+    await expectNothingCommittedThenSeedAgain();
+  });
+});
