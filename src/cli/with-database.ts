@@ -1,7 +1,19 @@
 import type { Knex } from 'knex';
-import { Logger, resolveDatabaseSource } from '../config';
+import pg from 'pg';
+import { DatabaseTarget, Logger, resolveDatabaseSource } from '../config';
 import { createKnex, openDatabase, OpenedDatabase, toDatabaseError } from '../db';
 import { CliIO, printError, stderrLogger } from './output';
+
+async function terminateSessions(target: DatabaseTarget, applicationName: string): Promise<void> {
+  const client = new pg.Client({ connectionString: target.url, connectionTimeoutMillis: 5_000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()', [applicationName]);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
 
 /** Flags every database command takes. */
 export interface DatabaseArgs {
@@ -31,13 +43,17 @@ export async function withDatabase<T>(
   const source = resolveDatabaseSource({ databaseUrl: args.databaseUrl });
   const db = await openDatabase(source, { logger });
   logger.info(`Database: ${db.description}`);
-  const knex = createKnex(db.target, { applicationName: `tenantseed ${command}` });
+  // The process id in the session name lets Ctrl-C end exactly this command's sessions.
+  const applicationName = `tenantseed ${command} [${process.pid}]`;
+  const knex = createKnex(db.target, { applicationName });
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) process.exit(130);
     interrupted = true;
-    io.stderr.write(`\n${signal}: stopping; anything not committed is rolled back.\n`);
-    void Promise.allSettled([knex.destroy()])
+    io.stderr.write(`\n${signal}: stopping; the open transaction is rolled back, nothing is committed.\n`);
+    // Closing the pool would wait for the running transaction to finish (and commit): end
+    // our sessions on the server instead, which rolls their transactions back at once.
+    void terminateSessions(db.target, applicationName)
       .then(() => db.release())
       .catch((err) => printError(io, err))
       .finally(() => process.exit(130));

@@ -175,7 +175,7 @@ describe('tenantseed seed', () => {
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
     for (let i = 0; i < 600; i++) {
-      const copying = await knex.raw(`SELECT pid FROM pg_stat_activity WHERE application_name = 'tenantseed seed' AND query LIKE 'COPY "documents"%' AND state = 'active'`);
+      const copying = await knex.raw(`SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'tenantseed seed [%' AND query LIKE 'COPY "documents"%' AND state = 'active'`);
       if (copying.rows.length > 0) {
         await kill(child, copying.rows[0].pid);
         break;
@@ -205,6 +205,16 @@ describe('tenantseed seed', () => {
       if (left.rows[0].n === 0) break;
       await new Promise((r) => setTimeout(r, 50));
     }
+    await expectNothingCommittedThenSeedAgain();
+  });
+
+  it('stops on Ctrl-C (SIGINT) mid-COPY, rolls back, and the next seed succeeds', async () => {
+    // Rolled back rather than finished: had it waited for the load, the seed would be committed.
+    const result = await killMidCopy(async (child) => {
+      child.kill('SIGINT');
+    });
+    expect(result.code).toBe(130);
+    expect(result.stderr).toMatch(/SIGINT: stopping; the open transaction is rolled back/);
     await expectNothingCommittedThenSeedAgain();
   });
 
