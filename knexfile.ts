@@ -6,6 +6,7 @@
  * server in .tenantseed/ (started if it is not running, and left running: stop it with
  * `npx tenantseed db stop`).
  */
+import path from 'node:path';
 import type { Knex } from 'knex';
 import {
   createKnex, describeDatabase, ensureBookkeeping, migratorConfig, resolveDatabaseSource, startEmbeddedServer, withAdvisoryLock,
@@ -27,5 +28,7 @@ export default async function knexConfig(): Promise<Knex.Config> {
     connection: { connectionString: target.url, application_name: 'knex cli' } as Knex.PgConnectionConfig,
     pool: { min: 0, max: 4 },
     migrations: migratorConfig(),
+    // The seed entry point: TENANTSEED_ENV=development npx knex seed:run
+    seeds: { directory: path.join(__dirname, 'seeds'), loadExtensions: [path.extname(__filename)] },
   };
 }

@@ -26,3 +26,11 @@ export {
   startTestServer, createScratchDatabase, isContainerRuntimeAvailable, jestGlobalSetup, jestGlobalTeardown,
 } from './testing';
 export type { TestServer, ScratchDatabase } from './testing';
+export { seedDatabase, resetDatabase, seedEnvironment, assertSafeToWrite, devLogins } from './workflows';
+export type { SeedOutcome, WriteDatasetOptions, SeedEnvironmentOptions, DevLogin } from './workflows';
+export { loadDefinitions, loadProfile, listEnvironments } from './definitions';
+export type { DefinitionSet, TableDefinition, Profile } from './definitions';
+export { buildPlan, GENERATOR_VERSION, datasetKey, Fingerprint } from './generate';
+export type { Plan, NamedRow } from './generate';
+export { writeDatasetFiles, loadTables } from './load';
+export type { WriteDatasetFilesResult, FileFormat } from './load';

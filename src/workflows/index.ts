@@ -5,3 +5,5 @@ export { assertSafeToWrite, refuseProduction, PRODUCTION } from './safety';
 export type { SafetyInput } from './safety';
 export { devLogins } from './dev-logins';
 export type { DevLogin } from './dev-logins';
+export { seedEnvironment } from './seed-environment';
+export type { SeedEnvironmentOptions } from './seed-environment';

@@ -134,12 +134,12 @@ describe('tenantseed db (the embedded server)', () => {
 describe('Knex\'s own CLI with knexfile.ts', () => {
   const db = useFileDatabase();
 
-  it('migrates the same database with the same migration names as tenantseed', async () => {
-    const knexCli = path.join(REPO_ROOT, 'node_modules', 'knex', 'bin', 'cli.js');
-    const run = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(process.execPath, [knexCli, 'migrate:latest'], {
+  function knexCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
+    const knexBin = path.join(REPO_ROOT, 'node_modules', 'knex', 'bin', 'cli.js');
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [knexBin, ...args], {
         cwd: REPO_ROOT,
-        env: { ...process.env, DATABASE_URL: db.target.url },
+        env: { ...process.env, DATABASE_URL: db.target.url, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';
@@ -147,9 +147,23 @@ describe('Knex\'s own CLI with knexfile.ts', () => {
       child.stderr.on('data', (c: Buffer) => (out += c.toString()));
       child.on('close', (code) => resolve({ code, out }));
     });
+  }
+
+  it('migrates the same database with the same migration names as tenantseed', async () => {
+    const run = await knexCli(['migrate:latest']);
     expect(run.code).toBe(0);
     expect(run.out).toMatch(/Batch 1 run: 2 migrations/);
     const status = await runCli(['--database-url', db.target.url, 'migrate', 'status', '--json']);
     expect(JSON.parse(status.stdout)).toMatchObject({ applied: ['20260101000000_legacy_baseline', '20260101000100_tenancy'], pending: [] });
+  });
+
+  it('seeds through the Knex seed entry point, which needs the environment named', async () => {
+    const unnamed = await knexCli(['seed:run']);
+    expect(unnamed.code).not.toBe(0);
+    expect(unnamed.out).toMatch(/TENANTSEED_ENV is not set/);
+    const run = await knexCli(['seed:run'], { TENANTSEED_ENV: 'test' });
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/tenantseed: seeded 107 rows of 3 tenants \(test\), sha256:1b2ecd6b/);
+    expect((await db.knex('users').count({ n: '*' }))[0].n).toBe(15);
   });
 });
