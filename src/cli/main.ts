@@ -4,6 +4,7 @@ import { dbCommand } from './commands/db';
 import { generateCommand } from './commands/generate';
 import { migrateCommand } from './commands/migrate';
 import { resetCommand, seedCommand } from './commands/seed';
+import { validateCommand } from './commands/validate';
 import { EXIT, exitCodeFor } from './exit-codes';
 import { CliIO, printError, processIO } from './output';
 
@@ -13,6 +14,10 @@ import { CliIO, printError, processIO } from './output';
  */
 export async function runCli(argv: string[], io: CliIO = processIO): Promise<number> {
   let usageHelp: string | undefined;
+  let exitCode: number = EXIT.ok;
+  const setExitCode = (code: number) => {
+    exitCode = code;
+  };
   const parser = yargs(argv)
     .scriptName('tenantseed')
     .usage('$0 <command> [options]\n\nMulti-tenant PostgreSQL: migrate, seed, validate.')
@@ -23,7 +28,8 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     })
     .command(migrateCommand(io))
     .command(seedCommand(io))
-    .command(resetCommand(io))
+    .command(resetCommand(io, setExitCode))
+    .command(validateCommand(io, setExitCode))
     .command(generateCommand(io))
     .command(dbCommand(io))
     .demandCommand(1, 'Name a command.')
@@ -42,7 +48,7 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     });
   try {
     await parser.parseAsync();
-    return EXIT.ok;
+    return exitCode;
   } catch (err) {
     if (usageHelp !== undefined) io.stderr.write(`${usageHelp}\n\n`);
     printError(io, err);

@@ -4,6 +4,9 @@ import { devLogins, refuseProduction, resetDatabase, seedDatabase, SeedOutcome }
 import type { Plan } from '../../generate';
 import { DatasetArgs, planFromArgs, withDatasetOptions } from '../dataset-options';
 import { CliIO } from '../output';
+import { EXIT } from '../exit-codes';
+import { printReport } from '../print-report';
+import { validateDatabase, ValidationReport } from '../../validate';
 import { progressReporter } from '../progress';
 import { DatabaseArgs, withDatabase } from '../with-database';
 
@@ -25,10 +28,10 @@ function terminalConfirm(io: CliIO): ((question: string) => Promise<string>) | u
   };
 }
 
-function report(io: CliIO, plan: Plan, outcome: SeedOutcome, command: string, json: boolean, embedded: boolean): void {
+function report(io: CliIO, plan: Plan, outcome: SeedOutcome, command: string, json: boolean, embedded: boolean, validation?: ValidationReport): void {
   const logins = devLogins(plan);
   if (json) {
-    io.stdout.write(JSON.stringify({ status: outcome.status, ...outcome.manifest, seconds: outcome.status === 'seeded' ? outcome.seconds : 0, logins }) + '\n');
+    io.stdout.write(JSON.stringify({ status: outcome.status, ...outcome.manifest, seconds: outcome.status === 'seeded' ? outcome.seconds : 0, logins, validation }) + '\n');
     return;
   }
   for (const notice of outcome.notices) io.stderr.write(`${notice}\n`);
@@ -43,6 +46,7 @@ function report(io: CliIO, plan: Plan, outcome: SeedOutcome, command: string, js
     io.stdout.write(`${command === 'reset' ? 'Reset and seeded' : 'Seeded'} ${m.rows} rows of ${m.tenants} tenants (${m.environment}, seed ${m.seed}) in ${outcome.seconds.toFixed(1)} s\n`);
     io.stdout.write(`Fingerprint: ${m.fingerprint}\n`);
   }
+  if (validation) printReport(io, validation);
   if (logins.length > 0) {
     io.stdout.write('Development logins:\n');
     for (const login of logins) io.stdout.write(`  ${login.name.padEnd(28)} ${login.password.padEnd(26)} ${login.tenant ? `(tenant ${login.tenant})` : ''}\n`);
@@ -50,7 +54,7 @@ function report(io: CliIO, plan: Plan, outcome: SeedOutcome, command: string, js
   if (embedded) io.stdout.write('The embedded server keeps this data. `npx tenantseed db start` runs it for your application and prints its URL.\n');
 }
 
-function datasetCommand(io: CliIO, name: 'seed' | 'reset'): CommandModule<object, SeedArgs> {
+function datasetCommand(io: CliIO, name: 'seed' | 'reset', setExitCode: (code: number) => void = () => undefined): CommandModule<object, SeedArgs> {
   return {
     command: name,
     describe: name === 'seed'
@@ -72,7 +76,10 @@ function datasetCommand(io: CliIO, name: 'seed' | 'reset'): CommandModule<object
         } finally {
           progress.stop();
         }
-        report(io, plan, outcome, name, Boolean(args.json), db.description.includes('embedded server'));
+        // reset = drop, migrate, seed, then prove it: the validation runs on what was committed.
+        const validation = name === 'reset' ? await validateDatabase({ knex, definitions: plan.definitions }) : undefined;
+        report(io, plan, outcome, name, Boolean(args.json), db.description.includes('embedded server'), validation);
+        if (validation && !validation.ok) setExitCode(EXIT.failed);
       });
     },
   };
@@ -81,4 +88,4 @@ function datasetCommand(io: CliIO, name: 'seed' | 'reset'): CommandModule<object
 /** `tenantseed seed --env ENV [--seed N] [--tenants N]` */
 export const seedCommand = (io: CliIO) => datasetCommand(io, 'seed');
 /** `tenantseed reset --env ENV [--yes]` */
-export const resetCommand = (io: CliIO) => datasetCommand(io, 'reset');
+export const resetCommand = (io: CliIO, setExitCode: (code: number) => void) => datasetCommand(io, 'reset', setExitCode);

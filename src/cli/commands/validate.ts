@@ -1,0 +1,46 @@
+import path from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { assertEnvironmentName, shippedDefinitionsDir, shippedEnvironmentsDir } from '../../config';
+import { readEnvironmentStamp } from '../../db';
+import { loadDefinitions, loadProfile } from '../../definitions';
+import { CHECK_NAMES, validateDatabase } from '../../validate';
+import { EXIT } from '../exit-codes';
+import { CliIO } from '../output';
+import { printReport } from '../print-report';
+import { DatabaseArgs, withDatabase } from '../with-database';
+
+interface ValidateArgs extends DatabaseArgs {
+  env: string;
+  check?: string;
+  json?: boolean;
+  definitions?: string;
+  environments?: string;
+}
+
+/** `tenantseed validate --env ENV [--check NAME] [--json]` */
+export function validateCommand(io: CliIO, setExitCode: (code: number) => void): CommandModule<object, ValidateArgs> {
+  return {
+    command: 'validate',
+    describe: 'Prove a database right: schema, row counts, foreign keys, tenant consistency, isolation, legacy absorption, JSON',
+    builder: (yargs: Argv) =>
+      yargs
+        .option('env', { type: 'string', demandOption: true, describe: 'Environment the database should be' })
+        .option('check', { choices: CHECK_NAMES, describe: 'Run one check only' })
+        .option('json', { type: 'boolean', describe: 'Machine-readable report on stdout' })
+        .option('definitions', { type: 'string', describe: 'Folder of table definitions (default: the shipped ones)' })
+        .option('environments', { type: 'string', describe: 'Folder of environment profiles (default: the shipped ones)' }) as unknown as Argv<ValidateArgs>,
+    handler: async (args) => {
+      const env = assertEnvironmentName(args.env);
+      loadProfile(path.resolve(args.environments ?? shippedEnvironmentsDir()), env);
+      const definitions = loadDefinitions(path.resolve(args.definitions ?? shippedDefinitionsDir()));
+      await withDatabase(args, io, 'validate', async ({ knex, logger }) => {
+        const stamp = await readEnvironmentStamp(knex);
+        if (stamp && stamp.environment !== env) logger.warn(`the database is stamped "${stamp.environment}", not "${env}"`);
+        const report = await validateDatabase({ knex, definitions, checks: args.check ? [args.check] : undefined });
+        if (args.json) io.stdout.write(JSON.stringify(report) + '\n');
+        else printReport(io, report);
+        if (!report.ok) setExitCode(EXIT.failed);
+      });
+    },
+  };
+}

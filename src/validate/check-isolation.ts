@@ -1,0 +1,106 @@
+import type { Knex } from 'knex';
+import { APP_ROLE, TENANT_SETTING } from '../db';
+import { tenantTables } from './check-schema';
+import type { CheckContext, CheckResult, Finding } from './types';
+import { ident } from './types';
+
+/** Thrown to end the probing transaction: everything it did is rolled back. */
+const ROLL_BACK = new Error('tenantseed isolation probes: roll back');
+
+async function sampleTenants(ctx: CheckContext, size: number): Promise<string[]> {
+  const root = ctx.definitions.tenantRoot;
+  if (!root) return [];
+  const id = root.primaryKey[root.primaryKey.length - 1];
+  const existing = root.existingRows.map((r) => String(r[id]));
+  const rows = (await ctx.knex.raw(`SELECT ${ident(id)}::text AS id FROM ${ident(root.table)} ORDER BY 1`)).rows as Array<{ id: string }>;
+  const ids = rows.map((r) => r.id).filter((t) => !existing.includes(t));
+  if (ids.length <= size) return ids;
+  // First, last and evenly spread: deterministic, and covers tenants of every size.
+  return Array.from({ length: size }, (_, i) => ids[Math.round((i * (ids.length - 1)) / (size - 1))]);
+}
+
+async function probe(trx: Knex.Transaction, sql: string, bindings: unknown[]): Promise<{ rowCount?: number; code?: string }> {
+  await trx.raw('SAVEPOINT tenantseed_probe');
+  try {
+    const result = await trx.raw(sql, bindings as Knex.RawBinding[]);
+    return { rowCount: result.rowCount };
+  } catch (err) {
+    return { code: (err as { code?: string }).code ?? 'error' };
+  } finally {
+    await trx.raw('ROLLBACK TO SAVEPOINT tenantseed_probe');
+  }
+}
+
+/**
+ * `isolation`: as the application role, for every tenant table and a sample of tenants: the
+ * tenant sees exactly its rows; updates and deletes of another tenant's rows touch nothing;
+ * inserting a row with another tenant's id fails; without a tenant nothing is visible. Every
+ * probe runs in a transaction that is rolled back: validation never changes data.
+ */
+export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
+  const tables = await tenantTables(ctx);
+  const tenants = await sampleTenants(ctx, Math.max(2, ctx.isolationSample));
+  if (tenants.length < 2) {
+    return { name: 'isolation', ok: true, skipped: 'needs at least two tenants to probe', details: { summary: 'skipped: fewer than two tenants', findings: [] } };
+  }
+  const role = (await ctx.knex.raw('SELECT 1 FROM pg_roles WHERE rolname = ?', [APP_ROLE])).rows.length;
+  if (!role) {
+    return { name: 'isolation', ok: false, details: { summary: `the application role ${APP_ROLE} does not exist`, findings: [{ message: `no role ${APP_ROLE} to probe as` }], hint: 'Run the migrations (they create the roles).' } };
+  }
+  const findings: Finding[] = [];
+  let probes = 0;
+  await ctx.knex.transaction(async (trx) => {
+    const columns = new Map<string, string[]>();
+    const expected = new Map<string, Map<string, number>>();
+    for (const { table, tenantColumn } of tables) {
+      columns.set(table, (await trx.raw(`SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = ? ORDER BY ordinal_position`, [table])).rows.map((r: { column_name: string }) => r.column_name));
+      expected.set(table, new Map((await trx.raw(`SELECT ${ident(tenantColumn)}::text AS t, count(*) AS n FROM ${ident(table)} GROUP BY 1`)).rows.map((r: { t: string; n: number }) => [r.t, r.n])));
+    }
+    await trx.raw(`SET LOCAL ROLE ${APP_ROLE}`);
+    for (const [i, tenant] of tenants.entries()) {
+      const other = tenants[(i + 1) % tenants.length];
+      await trx.raw('SELECT set_config(?, ?, true)', [TENANT_SETTING, tenant]);
+      for (const { table, tenantColumn } of tables) {
+        const col = ident(tenantColumn);
+        const t = ident(table);
+        probes++;
+        const seen = (await trx.raw(`SELECT count(*) AS n, count(*) FILTER (WHERE ${col}::text IS DISTINCT FROM ?) AS foreign FROM ${t}`, [tenant])).rows[0];
+        const own = expected.get(table)!.get(tenant) ?? 0;
+        if (seen.foreign > 0) findings.push({ table, tenant, message: `sees ${seen.foreign} row(s) of other tenants` });
+        if (seen.n - seen.foreign !== own) findings.push({ table, tenant, message: `sees ${seen.n - seen.foreign} of its ${own} rows` });
+        const update = await probe(trx, `UPDATE ${t} SET ${col} = ${col} WHERE ${col} = ?::uuid`, [other]);
+        if ((update.rowCount ?? 0) > 0) findings.push({ table, tenant, message: `updated ${update.rowCount} row(s) of tenant ${other}` });
+        const del = await probe(trx, `DELETE FROM ${t} WHERE ${col} = ?::uuid`, [other]);
+        if ((del.rowCount ?? 0) > 0) findings.push({ table, tenant, message: `deleted ${del.rowCount} row(s) of tenant ${other}` });
+        if (own > 0) {
+          const cols = columns.get(table)!;
+          const values = cols.map((c) => (c === tenantColumn ? '?::uuid' : ident(c))).join(', ');
+          const insert = await probe(trx, `INSERT INTO ${t} (${cols.map(ident).join(', ')}) SELECT ${values} FROM ${t} WHERE ${col} = ?::uuid LIMIT 1`, [other, tenant]);
+          if (insert.code !== '42501') {
+            findings.push({ table, tenant, message: insert.code ? `inserting a row of tenant ${other} failed with ${insert.code}, not with a row-level security violation` : `inserted a row of tenant ${other}` });
+          }
+        }
+      }
+    }
+    await trx.raw('SELECT set_config(?, ?, true)', [TENANT_SETTING, '']);
+    for (const { table } of tables) {
+      const n = (await trx.raw(`SELECT count(*) AS n FROM ${ident(table)}`)).rows[0].n as number;
+      if (n > 0) findings.push({ table, message: `without a tenant, ${n} row(s) are visible` });
+    }
+    throw ROLL_BACK;
+  }).catch((err) => {
+    if (err !== ROLL_BACK) throw err;
+  });
+  return {
+    name: 'isolation',
+    ok: findings.length === 0,
+    details: {
+      summary: findings.length === 0
+        ? `${tenants.length} tenants x ${tables.length} tables as ${APP_ROLE}: own rows only, no writes across tenants, nothing without a tenant`
+        : `${findings.length} isolation failure(s) as ${APP_ROLE}`,
+      findings,
+      tenants,
+      hint: findings.length ? 'Tenants can reach each other\'s rows: check the RLS policies, FORCE ROW LEVEL SECURITY and the application role (docs/schema.md).' : undefined,
+    },
+  };
+}

@@ -1,0 +1,129 @@
+import type { CheckContext, CheckResult, Finding } from './types';
+import { ident } from './types';
+
+interface Reference {
+  table: string;
+  columns: string[];
+  parent: string;
+  parentColumns: string[];
+  name: string;
+  /** Declared in the catalog (NOT VALID or with disabled triggers included), or only in the definitions. */
+  declared: boolean;
+}
+
+async function declaredReferences(ctx: CheckContext): Promise<Reference[]> {
+  const rows = (await ctx.knex.raw(
+    `SELECT con.conname AS name, c.relname AS table, p.relname AS parent,
+            ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(n, i) JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i)::text[] AS columns,
+            ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(n, i) JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i)::text[] AS parent_columns
+       FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_class p ON p.oid = con.confrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE con.contype = 'f' AND n.nspname = 'public' ORDER BY 2, 1`,
+  )).rows as Array<{ name: string; table: string; parent: string; columns: string[]; parent_columns: string[] }>;
+  return rows.map((r) => ({ table: r.table, columns: r.columns, parent: r.parent, parentColumns: r.parent_columns, name: r.name, declared: true }));
+}
+
+/**
+ * References the definitions declare (x-ref), by id alone: whether the row exists. Whether it
+ * belongs to the same tenant is the tenant-consistency check's question.
+ */
+function definedReferences(ctx: CheckContext): Reference[] {
+  const refs: Reference[] = [];
+  for (const table of ctx.definitions.tables) {
+    for (const column of table.columns) {
+      if (!column.ref) continue;
+      const parent = ctx.definitions.byName.get(column.ref.table)!;
+      refs.push({
+        table: table.table,
+        columns: [column.name],
+        parent: parent.table,
+        parentColumns: [column.ref.column],
+        name: `${table.table}.${column.name} -> ${column.ref.table}.${column.ref.column} (definition)`,
+        declared: false,
+      });
+    }
+  }
+  return refs;
+}
+
+async function exists(ctx: CheckContext, table: string): Promise<boolean> {
+  return Boolean((await ctx.knex.raw('SELECT to_regclass(?) AS t', [`public.${table}`])).rows[0].t);
+}
+
+/**
+ * `foreign-keys`: no orphans, for every declared foreign key (including NOT VALID ones and
+ * ones whose triggers were disabled) and every reference declared only in the definitions.
+ */
+export async function checkForeignKeys(ctx: CheckContext): Promise<CheckResult> {
+  const declared = await declaredReferences(ctx);
+  const key = (r: Reference) => `${r.table}(${r.columns.join(',')})->${r.parent}(${r.parentColumns.join(',')})`;
+  const seen = new Set(declared.map(key));
+  const references = [...declared, ...definedReferences(ctx).filter((r) => !seen.has(key(r)))];
+  const findings: Finding[] = [];
+  let checked = 0;
+  for (const ref of references) {
+    if (!(await exists(ctx, ref.table)) || !(await exists(ctx, ref.parent))) continue;
+    checked++;
+    const notNull = ref.columns.map((c) => `c.${ident(c)} IS NOT NULL`).join(' AND ');
+    const join = ref.columns.map((c, i) => `p.${ident(ref.parentColumns[i])} = c.${ident(c)}`).join(' AND ');
+    const result = await ctx.knex.raw(
+      `SELECT count(*) OVER () AS total, ${ref.columns.map((c) => `c.${ident(c)}::text`).join(` || '/' || `)} AS example
+         FROM ${ident(ref.table)} c WHERE ${notNull} AND NOT EXISTS (SELECT 1 FROM ${ident(ref.parent)} p WHERE ${join}) LIMIT 5`,
+    );
+    if (result.rows.length > 0) {
+      findings.push({
+        table: ref.table,
+        message: `${result.rows[0].total} row(s) reference a missing ${ref.parent} row through ${ref.name} (${ref.columns.join(', ')})`,
+        examples: result.rows.map((r: { example: string }) => r.example),
+      });
+    }
+  }
+  return {
+    name: 'foreign-keys',
+    ok: findings.length === 0,
+    details: {
+      summary: findings.length === 0 ? `no orphans through ${checked} references` : `orphans through ${findings.length} of ${checked} references`,
+      findings,
+      hint: findings.length ? 'Delete or repair the orphan rows, then validate (or re-create) the constraint; `tenantseed reset` rebuilds a seeded database.' : undefined,
+    },
+  };
+}
+
+/** `tenant-consistency`: no row references a row of another tenant. */
+export async function checkTenantConsistency(ctx: CheckContext): Promise<CheckResult> {
+  const findings: Finding[] = [];
+  let checked = 0;
+  for (const table of ctx.definitions.tables) {
+    for (const column of table.columns) {
+      const parent = column.ref && ctx.definitions.byName.get(column.ref.table);
+      if (!parent || !table.tenantColumn || !parent.tenantColumn) continue;
+      if (!(await exists(ctx, table.table)) || !(await exists(ctx, parent.table))) continue;
+      checked++;
+      const id = table.primaryKey[table.primaryKey.length - 1];
+      const result = await ctx.knex.raw(
+        `SELECT count(*) OVER () AS total, c.${ident(table.tenantColumn)}::text AS tenant, c.${ident(id)}::text AS id, p.${ident(parent.tenantColumn)}::text AS other
+           FROM ${ident(table.table)} c JOIN ${ident(parent.table)} p ON p.${ident(column.ref!.column)} = c.${ident(column.name)}
+          WHERE p.${ident(parent.tenantColumn)} IS DISTINCT FROM c.${ident(table.tenantColumn)}
+            AND NOT EXISTS (SELECT 1 FROM ${ident(parent.table)} q WHERE q.${ident(column.ref!.column)} = c.${ident(column.name)} AND q.${ident(parent.tenantColumn)} = c.${ident(table.tenantColumn)})
+          LIMIT 5`,
+      );
+      if (result.rows.length > 0) {
+        findings.push({
+          table: table.table,
+          tenant: result.rows[0].tenant,
+          message: `${result.rows[0].total} row(s) point through ${column.name} at a ${parent.table} row of another tenant (${result.rows[0].other})`,
+          examples: result.rows.map((r: { id: string }) => r.id),
+        });
+      }
+    }
+  }
+  return {
+    name: 'tenant-consistency',
+    ok: findings.length === 0,
+    details: {
+      summary: findings.length === 0 ? `no cross-tenant reference through ${checked} references` : `cross-tenant references through ${findings.length} of ${checked} references`,
+      findings,
+      hint: findings.length ? 'A foreign key without the tenant column lets rows point across tenants: include the tenant in the key (docs/schema.md) and repair the rows.' : undefined,
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import type { CheckContext, CheckResult, Finding } from './types';
+import { ident } from './types';
+
+/** `row-counts`: rows per table and tenant equal the manifest of the last seed. */
+export async function checkRowCounts(ctx: CheckContext): Promise<CheckResult> {
+  const { manifest, knex } = ctx;
+  if (!manifest) {
+    return { name: 'row-counts', ok: true, skipped: 'no manifest: tenantseed did not seed this database', details: { summary: 'skipped: nothing to compare with', findings: [] } };
+  }
+  const findings: Finding[] = [];
+  let compared = 0;
+  for (const [table, expected] of Object.entries(manifest.counts)) {
+    const definition = ctx.definitions.byName.get(table);
+    const exists = (await knex.raw('SELECT to_regclass(?) AS t', [`public.${table}`])).rows[0].t;
+    if (!exists) {
+      findings.push({ table, message: 'the table is missing' });
+      continue;
+    }
+    const tenantColumn = definition?.tenantColumn;
+    if (tenantColumn && !('*' in expected)) {
+      const actual = new Map<string, number>(
+        (await knex.raw(`SELECT ${ident(tenantColumn)}::text AS tenant, count(*) AS n FROM ${ident(table)} GROUP BY 1`)).rows.map((r: { tenant: string; n: number }) => [r.tenant, r.n]),
+      );
+      for (const [tenant, n] of Object.entries(expected)) {
+        compared++;
+        const got = actual.get(tenant) ?? 0;
+        if (got !== n) findings.push({ table, tenant, message: `${got} rows, the manifest says ${n}` });
+      }
+    } else {
+      compared++;
+      const n = expected['*'] + (definition?.existingRows.length ?? 0);
+      const got = (await knex.raw(`SELECT count(*) AS n FROM ${ident(table)}`)).rows[0].n as number;
+      if (got !== n) findings.push({ table, message: `${got} rows, the manifest says ${expected['*']} seeded plus ${definition?.existingRows.length ?? 0} made by the migrations` });
+    }
+  }
+  return {
+    name: 'row-counts',
+    ok: findings.length === 0,
+    details: {
+      summary: findings.length === 0
+        ? `${compared} table and tenant counts match the manifest of ${manifest.command} ${manifest.environment} (${manifest.fingerprint.slice(0, 19)}…)`
+        : `${findings.length} of ${compared} counts differ from the manifest`,
+      findings: findings.slice(0, 50),
+      hint: findings.length ? 'Rows were added or removed since the last seed; `tenantseed reset` restores the dataset.' : undefined,
+    },
+  };
+}

@@ -1,0 +1,165 @@
+import type { Knex } from 'knex';
+import { createKnex, migrate } from '../../src/db';
+import { loadDefinitions, loadProfile } from '../../src/definitions';
+import { buildPlan } from '../../src/generate';
+import { createScratchDatabase, ScratchDatabase } from '../../src/testing';
+import { CHECK_NAMES, validateDatabase, ValidationReport } from '../../src/validate';
+import { resetDatabase } from '../../src/workflows';
+import { testServer } from '../support/database';
+import { SHIPPED_DEFINITIONS, SHIPPED_ENVIRONMENTS } from '../support/datasets';
+import { runCli } from '../support/run-cli';
+
+const DEFAULT_TENANT = '00000000-0000-0000-0000-000000000001';
+const definitions = loadDefinitions(SHIPPED_DEFINITIONS);
+
+function failed(report: ValidationReport): string[] {
+  return report.checks.filter((c) => !c.ok).map((c) => c.name);
+}
+
+describe('tenantseed validate', () => {
+  let seeded: ScratchDatabase;
+  let clone: ScratchDatabase | undefined;
+  let knex: Knex | undefined;
+
+  beforeAll(async () => {
+    seeded = await createScratchDatabase(testServer(), { prefix: 'tenantseed_validate' });
+    const seeding = createKnex(seeded.target);
+    try {
+      await resetDatabase({ knex: seeding, plan: buildPlan({ definitions, profile: loadProfile(SHIPPED_ENVIRONMENTS, 'test') }) });
+    } finally {
+      // CREATE DATABASE ... TEMPLATE needs the template without sessions.
+      await seeding.destroy();
+    }
+  });
+
+  afterAll(async () => {
+    await seeded.drop();
+  });
+
+  /** A fresh copy of the seeded database, broken by `sql` as a careless operator would. */
+  async function broken(sql: string[]): Promise<ValidationReport> {
+    clone = await createScratchDatabase(testServer(), { template: seeded.name });
+    knex = createKnex(clone.target);
+    for (const statement of sql) await knex.raw(statement);
+    return validateDatabase({ knex, definitions });
+  }
+
+  afterEach(async () => {
+    await knex?.destroy();
+    await clone?.drop();
+    knex = undefined;
+    clone = undefined;
+  });
+
+  it('passes every check on a freshly seeded database', async () => {
+    const report = await broken([]);
+    expect(report.checks.map((c) => c.name)).toEqual([...CHECK_NAMES]);
+    expect(report.checks.filter((c) => c.skipped)).toEqual([]);
+    expect(failed(report)).toEqual([]);
+    expect(report.ok).toBe(true);
+  });
+
+  it('fails schema, only, when RLS is no longer forced on a tenant table', async () => {
+    const report = await broken(['ALTER TABLE users NO FORCE ROW LEVEL SECURITY']);
+    expect(failed(report)).toEqual(['schema']);
+    expect(report.checks[0].details.findings).toEqual([{ table: 'users', message: 'row-level security is not forced (the table owner bypasses it)' }]);
+  });
+
+  it('fails row-counts, only, when rows disappear after the seed', async () => {
+    const report = await broken([`DELETE FROM audit_logs WHERE id IN (SELECT id FROM audit_logs WHERE tenant_id <> '${DEFAULT_TENANT}' ORDER BY id LIMIT 2)`]);
+    expect(failed(report)).toEqual(['row-counts']);
+    const finding = report.checks[1].details.findings[0];
+    expect(finding).toMatchObject({ table: 'audit_logs', message: expect.stringMatching(/^\d+ rows, the manifest says \d+$/) });
+    expect(finding.tenant).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('fails foreign-keys, only, for an orphan behind a disabled foreign key', async () => {
+    const report = await broken([
+      'ALTER TABLE documents DISABLE TRIGGER ALL',
+      `UPDATE documents SET project_id = '11111111-1111-4111-8111-111111111111' WHERE id = (SELECT id FROM documents WHERE tenant_id <> '${DEFAULT_TENANT}' ORDER BY id LIMIT 1)`,
+    ]);
+    expect(failed(report)).toEqual(['foreign-keys']);
+    const findings = report.checks[2].details.findings;
+    expect(findings.some((f) => f.table === 'documents' && /reference a missing projects row/.test(f.message) && f.examples!.some((e) => e.includes('11111111-1111-4111-8111-111111111111')))).toBe(true);
+  });
+
+  it('fails tenant-consistency, only, when a row points at another tenant\'s row', async () => {
+    const report = await broken([
+      'ALTER TABLE content_blocks DROP CONSTRAINT content_blocks_author_fkey',
+      `UPDATE content_blocks c SET author_user_id = (SELECT u.id FROM users u WHERE u.tenant_id <> c.tenant_id ORDER BY u.id LIMIT 1)
+        WHERE c.id = (SELECT id FROM content_blocks ORDER BY id LIMIT 1)`,
+    ]);
+    expect(failed(report)).toEqual(['tenant-consistency']);
+    expect(report.checks[3].details.findings[0]).toMatchObject({ table: 'content_blocks', message: expect.stringMatching(/1 row\(s\) point through author_user_id at a users row of another tenant/) });
+  });
+
+  it('fails isolation, only, when a permissive policy leaks rows across tenants', async () => {
+    const report = await broken([`CREATE POLICY support_reads_logins ON audit_logs FOR SELECT USING (action = 'login')`]);
+    expect(failed(report)).toEqual(['isolation']);
+    expect(report.checks[4].details.findings.some((f) => f.table === 'audit_logs' && /sees \d+ row\(s\) of other tenants/.test(f.message))).toBe(true);
+  });
+
+  it('fails legacy-absorption, only, when an absorbed legacy row is lost', async () => {
+    const report = await broken([`DELETE FROM documents WHERE id = (SELECT id FROM documents WHERE tenant_id = '${DEFAULT_TENANT}' ORDER BY id LIMIT 1)`]);
+    expect(failed(report)).toEqual(['legacy-absorption']);
+    expect(report.checks[5].details.findings).toEqual([{ table: 'documents', tenant: DEFAULT_TENANT, message: 'the default tenant holds 5 rows; the ledger says 6 were absorbed' }]);
+  });
+
+  it('fails json-schema, only, when a JSONB value loses a required key', async () => {
+    const report = await broken([`UPDATE tenant_configs SET settings = settings - 'models' WHERE id = (SELECT id FROM tenant_configs ORDER BY id LIMIT 1)`]);
+    expect(failed(report)).toEqual(['json-schema']);
+    expect(report.checks[6].details.findings[0]).toMatchObject({ table: 'tenant_configs', message: expect.stringMatching(/1 row\(s\) have settings that does not match its schema: settings must have required property 'models'/) });
+  });
+
+  it('never changes data, even while probing isolation', async () => {
+    const report = await broken([]);
+    expect(report.ok).toBe(true);
+    const again = await validateDatabase({ knex: knex!, definitions });
+    expect(again.checks.find((c) => c.name === 'row-counts')!.ok).toBe(true);
+  });
+});
+
+describe('validate on a database tenantseed did not seed', () => {
+  let scratch: ScratchDatabase;
+
+  beforeAll(async () => {
+    scratch = await createScratchDatabase(testServer());
+    const knex = createKnex(scratch.target);
+    await migrate({ knex, action: 'latest' });
+    await knex.destroy();
+  });
+
+  afterAll(() => scratch.drop());
+
+  it('lists the checks it cannot run as skipped, passes the rest, and exits 0', async () => {
+    const run = await runCli(['--database-url', scratch.target.url, 'validate', '--env', 'test', '--json']);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as ValidationReport;
+    expect(report.ok).toBe(true);
+    expect(report.checks.filter((c) => c.skipped).map((c) => c.name)).toEqual(['row-counts', 'isolation']);
+  });
+
+  it('runs one check with --check, refuses an unknown one with exit 2', async () => {
+    const one = await runCli(['--database-url', scratch.target.url, 'validate', '--env', 'test', '--check', 'schema']);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toMatch(/^ok {4}schema {15}7 tenant tables isolated/);
+    const bad = await runCli(['--database-url', scratch.target.url, 'validate', '--env', 'test', '--check', 'vibes']);
+    expect(bad.code).toBe(2);
+  });
+
+  it('exits 1 with the evidence when a check fails', async () => {
+    const knex = createKnex(scratch.target);
+    try {
+      await knex.raw('ALTER TABLE projects DISABLE ROW LEVEL SECURITY');
+      const run = await runCli(['--database-url', scratch.target.url, 'validate', '--env', 'test']);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/^FAIL {2}schema/m);
+      expect(run.stdout).toMatch(/ {6}projects: row-level security is not enabled/);
+      expect(run.stdout).toMatch(/what to do: /);
+      expect(run.stdout).toMatch(/Validation failed: 1 of 7 checks failed\./);
+    } finally {
+      await knex.raw('ALTER TABLE projects ENABLE ROW LEVEL SECURITY');
+      await knex.destroy();
+    }
+  });
+});
