@@ -4,6 +4,7 @@ import { dbCommand } from './commands/db';
 import { generateCommand } from './commands/generate';
 import { migrateCommand } from './commands/migrate';
 import { resetCommand, seedCommand } from './commands/seed';
+import { tenantCommand } from './commands/tenant';
 import { validateCommand } from './commands/validate';
 import { EXIT, exitCodeFor } from './exit-codes';
 import { CliIO, printError, processIO } from './output';
@@ -30,6 +31,7 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .command(seedCommand(io))
     .command(resetCommand(io, setExitCode))
     .command(validateCommand(io, setExitCode))
+    .command(tenantCommand(io))
     .command(generateCommand(io))
     .command(dbCommand(io))
     .demandCommand(1, 'Name a command.')

@@ -11,7 +11,9 @@ interface PgErrorFields {
   port?: number;
 }
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET', 'ENETUNREACH']);
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** Errors of a connection that was up and went away. */
+const LOST_CODES = new Set(['ECONNRESET', 'EPIPE']);
 
 /**
  * Maps an error from pg or knex to a TenantseedError that names the table, constraint or
@@ -33,7 +35,7 @@ export function toDatabaseError(err: unknown, target?: DatabaseTarget): Tenantse
       cause: err,
     });
   }
-  if (/Connection terminated|connection error and is not queryable|terminating connection/i.test(message)) {
+  if ((e.code && LOST_CODES.has(e.code)) || /Connection terminated|connection error and is not queryable|terminating connection/i.test(message)) {
     return new ConnectionError(`The connection to PostgreSQL at ${where} was lost (the server ended the session, or the network failed)`, {
       hint: 'Nothing was committed: the transaction died with the connection. Run the command again.',
       host: target?.host,

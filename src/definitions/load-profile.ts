@@ -19,7 +19,7 @@ const DEFAULT_SIZES: readonly SizeClass[] = [{ share: 1, scale: 1 }];
  * schema. An unknown environment is a ProfileError that lists the known ones.
  *
  * @example
- * loadProfile('seeds/environments', 'test').namedTenants.map((t) => t.key); // ['acme', 'globex', 'initech']
+ * loadProfile('seeds/environments', 'test').namedTenants.map((t) => t.values.slug); // ['acme', 'globex', 'initech']
  */
 export function loadProfile(directory: string, name: string): Profile {
   const file = path.join(directory, `${name}.json`);
@@ -43,6 +43,7 @@ export function loadProfile(directory: string, name: string): Profile {
   const p = raw as {
     description?: string; seed: number; referenceDate: string; protected?: boolean; collisions?: boolean; passwords?: string[];
     tenants: { named?: Array<Record<string, unknown>>; generated?: number; sizes?: SizeClass[] };
+    newTenant?: { values?: Record<string, unknown>; rows?: Record<string, Record<string, unknown>[]> };
     counts: Record<string, number>; legacy?: Record<string, number>;
   };
   const sizes = p.tenants.sizes ?? DEFAULT_SIZES;
@@ -64,6 +65,7 @@ export function loadProfile(directory: string, name: string): Profile {
     collisions: p.collisions ?? false,
     passwords: p.passwords ?? ['tenantseed-dev-password'],
     namedTenants,
+    newTenant: { values: p.newTenant?.values ?? {}, rows: p.newTenant?.rows ?? {} },
     generatedTenants: p.tenants.generated ?? 0,
     sizes,
     counts: p.counts,

@@ -155,6 +155,13 @@ export const PROFILE_SCHEMA = {
         },
       },
     },
+    newTenant: {
+      type: 'object', additionalProperties: false,
+      properties: {
+        values: partialRow,
+        rows: { type: 'object', additionalProperties: { type: 'array', items: partialRow } },
+      },
+    },
     counts: { type: 'object', additionalProperties: { type: 'integer', minimum: 0 } },
     legacy: { type: 'object', additionalProperties: { type: 'integer', minimum: 0 } },
   },

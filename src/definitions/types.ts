@@ -98,6 +98,11 @@ export interface Profile {
   readonly collisions: boolean;
   readonly passwords: readonly string[];
   readonly namedTenants: readonly NamedTenant[];
+  /**
+   * What `tenant add` scaffolds: values of the tenant row and named rows of other tables, in
+   * which `{slug}`, `{name}` and `{template}` are replaced.
+   */
+  readonly newTenant: { readonly values: Record<string, unknown>; readonly rows: Record<string, Record<string, unknown>[]> };
   readonly generatedTenants: number;
   readonly sizes: readonly SizeClass[];
   readonly counts: Readonly<Record<string, number>>;

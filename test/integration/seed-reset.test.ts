@@ -229,3 +229,52 @@ describe('tenantseed seed', () => {
     await expectNothingCommittedThenSeedAgain();
   });
 });
+
+describe('tenantseed tenant add', () => {
+  const db = useFileDatabase();
+  const cli = (args: string[]) => runCli(['--database-url', db.target.url, ...args], { env: { CI: 'true' } });
+
+  beforeAll(async () => {
+    expect((await cli(['reset', '--env', 'test'])).code).toBe(0);
+  });
+
+  it('scaffolds a tenant from the profile, with a config from the template, deterministic from the slug', async () => {
+    const run = await cli(['tenant', 'add', '--env', 'test', '--slug', 'umbrella', '--name', 'Umbrella Corp', '--template', 'fintech', '--json']);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.logins).toEqual([{ table: 'users', tenant: 'umbrella', name: 'admin@umbrella.test', password: 'umbrella-admin-password' }]);
+    const tenant = await db.knex('tenants').where({ slug: 'umbrella' }).first();
+    expect(tenant).toMatchObject({ id: result.tenantId, name: 'Umbrella Corp', plan: 'starter', status: 'trial' });
+    const config = await db.knex('tenant_configs').where({ tenant_id: tenant.id }).first();
+    expect(config.template_id).toBe('00000000-0000-0000-0001-000000000001');
+    expect((await db.knex('users').where({ tenant_id: tenant.id }).count({ n: '*' }))[0].n).toBe(5);
+    // The validator's counts include the new tenant: tenant add records a manifest.
+    const validate = await cli(['validate', '--env', 'test']);
+    expect(validate.code).toBe(0);
+
+    // The same slug in another database gives the same ids.
+    const scratch = await createScratchDatabase(testServer());
+    try {
+      const other = (args: string[]) => runCli(['--database-url', scratch.target.url, ...args], { env: { CI: 'true' } });
+      expect((await other(['reset', '--env', 'test'])).code).toBe(0);
+      const again = JSON.parse((await other(['tenant', 'add', '--env', 'test', '--slug', 'umbrella', '--name', 'Umbrella Corp', '--template', 'fintech', '--json'])).stdout);
+      expect(again.tenantId).toBe(result.tenantId);
+    } finally {
+      await scratch.drop();
+    }
+  });
+
+  it('refuses an existing slug (exit 1), an unknown template and a malformed slug (exit 2), changing nothing', async () => {
+    const before = await snapshot(db.knex);
+    const existing = await cli(['tenant', 'add', '--env', 'test', '--slug', 'acme', '--name', 'Again']);
+    expect(existing.code).toBe(1);
+    expect(existing.stderr).toMatch(/The tenant "acme" already exists/);
+    const template = await cli(['tenant', 'add', '--env', 'test', '--slug', 'newco', '--name', 'New', '--template', 'nope']);
+    expect(template.code).toBe(2);
+    expect(template.stderr).toMatch(/Use one of: fintech, generic, healthcare, legal/);
+    const slug = await cli(['tenant', 'add', '--env', 'test', '--slug', 'Bad Slug', '--name', 'X']);
+    expect(slug.code).toBe(2);
+    expect(slug.stderr).toMatch(/--slug "Bad Slug" is not a valid tenants\.slug/);
+    expect(await snapshot(db.knex)).toBe(before);
+  });
+});

@@ -1,0 +1,61 @@
+import path from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { assertEnvironmentName, shippedDefinitionsDir, shippedEnvironmentsDir } from '../../config';
+import { loadDefinitions, loadProfile } from '../../definitions';
+import { addTenant, refuseProduction } from '../../workflows';
+import { CliIO } from '../output';
+import { DatabaseArgs, withDatabase } from '../with-database';
+
+interface TenantAddArgs extends DatabaseArgs {
+  env: string;
+  slug: string;
+  name: string;
+  template?: string;
+  yes?: boolean;
+  json?: boolean;
+  definitions?: string;
+  environments?: string;
+}
+
+function addCommand(io: CliIO): CommandModule<object, TenantAddArgs> {
+  return {
+    command: 'add',
+    describe: 'Scaffold one tenant into a seeded database (deterministic from its slug)',
+    builder: (yargs: Argv) =>
+      yargs
+        .option('env', { type: 'string', demandOption: true, describe: 'Environment profile (its newTenant and counts)' })
+        .option('slug', { type: 'string', demandOption: true, describe: 'The new tenant\'s slug' })
+        .option('name', { type: 'string', demandOption: true, describe: 'The new tenant\'s name' })
+        .option('template', { type: 'string', describe: 'Configuration template slug (fintech, healthcare, legal, generic)' })
+        .option('yes', { type: 'boolean', describe: 'Confirm a database stamped as another environment' })
+        .option('json', { type: 'boolean', describe: 'Machine-readable summary on stdout' })
+        .option('definitions', { type: 'string', describe: 'Folder of table definitions (default: the shipped ones)' })
+        .option('environments', { type: 'string', describe: 'Folder of environment profiles (default: the shipped ones)' }) as unknown as Argv<TenantAddArgs>,
+    handler: async (args) => {
+      const env = assertEnvironmentName(args.env);
+      refuseProduction('tenant add', env);
+      const definitions = loadDefinitions(path.resolve(args.definitions ?? shippedDefinitionsDir()));
+      const profile = loadProfile(path.resolve(args.environments ?? shippedEnvironmentsDir()), env);
+      await withDatabase(args, io, 'tenant add', async ({ knex, logger }) => {
+        const result = await addTenant({ knex, definitions, profile, slug: args.slug, name: args.name, template: args.template, yes: args.yes, logger });
+        if (args.json) {
+          io.stdout.write(JSON.stringify({ slug: args.slug, ...result }) + '\n');
+          return;
+        }
+        for (const [table, n] of Object.entries(result.counts)) if (n > 0) io.stdout.write(`  ${table.padEnd(24)} ${String(n).padStart(7)} rows\n`);
+        io.stdout.write(`Added tenant ${args.slug} (${result.tenantId}): ${result.rows} rows\n`);
+        for (const login of result.logins) io.stdout.write(`Login: ${login.name} / ${login.password}\n`);
+      });
+    },
+  };
+}
+
+/** `tenantseed tenant add --env ENV --slug SLUG --name NAME [--template SLUG]` */
+export function tenantCommand(io: CliIO): CommandModule {
+  return {
+    command: 'tenant <command>',
+    describe: 'Manage tenants of a seeded database',
+    builder: (yargs: Argv) => yargs.command(addCommand(io)).demandCommand(1, 'Name a tenant command: add.'),
+    handler: () => undefined,
+  };
+}

@@ -1,0 +1,138 @@
+import type { Knex } from 'knex';
+import { Logger, silentLogger } from '../config';
+import { checkLoaderRole, readEnvironmentStamp, readLatestManifest, SeedManifest, withAdvisoryLock, writeEnvironmentStamp, writeManifest } from '../db';
+import { createAjv, DefinitionSet, Profile, referenceableColumn } from '../definitions';
+import { TenantseedError, UsageError } from '../errors';
+import { buildPlan, Fingerprint, Plan } from '../generate';
+import { loadTables } from '../load';
+import { assertSafeToWrite } from './safety';
+import { SEED_LOCK, transactionConnection } from './seed-database';
+import { devLogins, DevLogin } from './dev-logins';
+
+/** Options of {@link addTenant}. */
+export interface AddTenantOptions {
+  knex: Knex;
+  definitions: DefinitionSet;
+  profile: Profile;
+  slug: string;
+  name: string;
+  /** The natural key (slug) of a row the new tenant's rows should reference as `{template}`. */
+  template?: string;
+  yes?: boolean;
+  logger?: Logger;
+}
+
+/** What {@link addTenant} made. */
+export interface AddTenantResult {
+  readonly tenantId: string;
+  readonly rows: number;
+  readonly counts: Record<string, number>;
+  readonly logins: readonly DevLogin[];
+}
+
+function substitute(value: unknown, vars: Record<string, string | undefined>): unknown {
+  if (typeof value !== 'string') return value;
+  return value.replace(/\{(slug|name|template)\}/g, (_m, key: string) => vars[key] ?? '');
+}
+
+/** Resolves `{template}` columns to the id of the referenced row named `template`, or drops them. */
+async function resolveTemplateRows(
+  trx: Knex.Transaction,
+  definitions: DefinitionSet,
+  rows: Record<string, Record<string, unknown>[]>,
+  template: string | undefined,
+  vars: Record<string, string | undefined>,
+): Promise<Record<string, Record<string, unknown>[]>> {
+  const out: Record<string, Record<string, unknown>[]> = {};
+  for (const [table, list] of Object.entries(rows)) {
+    const definition = definitions.byName.get(table);
+    out[table] = [];
+    for (const row of list) {
+      const resolved: Record<string, unknown> = {};
+      for (const [column, value] of Object.entries(row)) {
+        if (value !== '{template}') {
+          resolved[column] = substitute(value, vars);
+          continue;
+        }
+        if (template === undefined) continue;
+        const ref = definition?.columns.find((c) => c.name === column)?.ref;
+        const parent = ref && definitions.byName.get(ref.table);
+        if (!parent?.naturalKey) {
+          throw new TenantseedError(`The profile's newTenant row of ${table} uses {template} in ${column}, which references no table named by a natural key`, { hint: 'Use {template} only in a column with x-ref to a table that has x-natural-key.' });
+        }
+        const found = (await trx.raw(`SELECT "${referenceableColumn(parent)}"::text AS id FROM "${parent.table}" WHERE "${parent.naturalKey}" = ?`, [template])).rows[0];
+        if (!found) {
+          const known = (await trx.raw(`SELECT "${parent.naturalKey}" AS name FROM "${parent.table}" ORDER BY 1`)).rows.map((r: { name: string }) => r.name);
+          throw new UsageError(`--template ${template}: there is no ${parent.table} row with ${parent.naturalKey} "${template}"`, { hint: `Use one of: ${known.join(', ')}.` });
+        }
+        resolved[column] = found.id;
+      }
+      out[table].push(resolved);
+    }
+  }
+  return out;
+}
+
+/**
+ * `tenantseed tenant add`: scaffolds one tenant into a seeded database, as the profile's
+ * `newTenant` describes (its row, an admin, a config from `--template`), with the profile's
+ * per-tenant counts of every tenant table; deterministic from the slug; in one transaction.
+ * Records a manifest that includes the new tenant, so `validate`'s row counts still hold.
+ *
+ * @example
+ * await addTenant({ knex, definitions, profile, slug: 'umbrella', name: 'Umbrella Corp', template: 'fintech' });
+ */
+export async function addTenant(options: AddTenantOptions): Promise<AddTenantResult> {
+  const { knex, definitions, profile } = options;
+  const root = definitions.tenantRoot;
+  if (!root?.naturalKey) throw new TenantseedError('The definitions have no tenant table with a natural key to name the new tenant by', { hint: 'Mark the tenants definition "x-tenant-root": true with "x-natural-key".' });
+  const naturalKey = root.naturalKey;
+  const check = createAjv().compile(root.columns.find((c) => c.name === naturalKey)!.schema);
+  if (!check(options.slug)) {
+    throw new UsageError(`--slug "${options.slug}" is not a valid ${root.table}.${naturalKey}: ${check.errors?.[0]?.message ?? 'invalid'}`, {
+      hint: 'Use lowercase letters, digits and "-", starting with a letter or digit.',
+    });
+  }
+  const logger = options.logger ?? silentLogger;
+  return withAdvisoryLock(knex, SEED_LOCK, { waitMs: 30_000, onWait: (holder) => logger.info(`Waiting for another seed to finish: ${holder}`) }, () =>
+    knex.transaction(async (trx) => {
+      const role = await checkLoaderRole(trx, definitions.tables.map((t) => t.table));
+      const previous = await readLatestManifest(trx);
+      if (!previous) throw new TenantseedError('The database holds no seeded dataset', { hint: `Seed it first: tenantseed seed --env ${profile.name} (or reset).` });
+      const databaseName = (await trx.raw('SELECT current_database() AS name')).rows[0].name as string;
+      await assertSafeToWrite({ command: 'tenant add', environment: profile.name, stamp: await readEnvironmentStamp(trx), protected: profile.protected, destructive: false, yes: options.yes ?? false, databaseName });
+      const exists = (await trx.raw(`SELECT 1 FROM "${root.table}" WHERE "${root.naturalKey}" = ?`, [options.slug])).rows.length > 0;
+      if (exists) throw new TenantseedError(`The tenant "${options.slug}" already exists`, { hint: 'Choose another --slug.' });
+
+      const vars = { slug: options.slug, name: options.name, template: options.template };
+      const rows = await resolveTemplateRows(trx, definitions, profile.newTenant.rows, options.template, vars);
+      const values: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(profile.newTenant.values)) values[k] = substitute(v, vars);
+      const single: Profile = {
+        ...profile,
+        namedTenants: [{ values: { ...values, [naturalKey]: options.slug }, scale: 1, rows }],
+        generatedTenants: 0,
+      };
+      const plan: Plan = buildPlan({ definitions, profile: single });
+      // Only the tenant and its rows: tables without tenants were seeded already.
+      const tables = plan.tables.filter((t) => t.definition.tenantRoot || t.definition.tenantColumn);
+      if (role.setRole) await trx.raw(`SET LOCAL ROLE ${role.setRole}`);
+      const loaded = await loadTables({ client: await transactionConnection(trx), tables, fingerprint: new Fingerprint(plan.generatorVersion), deferConstraints: false });
+      if (role.setRole) await trx.raw('RESET ROLE');
+      const tenantId = plan.tenants[0].id;
+      const counts: Record<string, Record<string, number>> = JSON.parse(JSON.stringify(previous.counts));
+      const added: Record<string, number> = {};
+      for (const [table, byTenant] of Object.entries(loaded.counts)) {
+        const n = Object.values(byTenant).reduce((a, b) => a + b, 0);
+        added[table] = n;
+        counts[table] = counts[table] ?? {};
+        if ('*' in byTenant) counts[table]['*'] = (counts[table]['*'] ?? 0) + n;
+        else Object.assign(counts[table], byTenant);
+      }
+      const manifest: SeedManifest = { ...previous, command: `tenant add ${options.slug}`, tenants: previous.tenants + 1, rows: previous.rows + loaded.rows, counts, startedAt: new Date() };
+      await writeManifest(trx, manifest);
+      await writeEnvironmentStamp(trx, profile.name, 'tenant add');
+      return { tenantId, rows: loaded.rows, counts: added, logins: devLogins(plan) };
+    }),
+  );
+}
