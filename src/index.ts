@@ -23,9 +23,12 @@ export type {
   EnvironmentStamp, MigrationModule,
 } from './db';
 export {
-  startTestServer, createScratchDatabase, isContainerRuntimeAvailable, jestGlobalSetup, jestGlobalTeardown,
+  createTestDatabase, startTestServer, createScratchDatabase, isContainerRuntimeAvailable, jestGlobalSetup, jestGlobalTeardown,
 } from './testing';
-export type { TestServer, ScratchDatabase } from './testing';
+export type { TestDatabase, CreateTestDatabaseOptions, Fixtures, TenantFixture, UserFixture, TestServer, ScratchDatabase } from './testing';
+export { validateDatabase, CHECK_NAMES } from './validate';
+export type { ValidationReport, CheckResult, CheckName } from './validate';
+export { addTenant } from './workflows';
 export { seedDatabase, resetDatabase, seedEnvironment, assertSafeToWrite, devLogins } from './workflows';
 export type { SeedOutcome, WriteDatasetOptions, SeedEnvironmentOptions, DevLogin } from './workflows';
 export { loadDefinitions, loadProfile, listEnvironments } from './definitions';

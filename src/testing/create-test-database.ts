@@ -1,0 +1,202 @@
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Knex } from 'knex';
+import pg from 'pg';
+import { DatabaseTarget, parseDatabaseUrl, shippedDefinitionsDir, shippedEnvironmentsDir } from '../config';
+import { createKnex, MIGRATIONS_DIRECTORY, toDatabaseError } from '../db';
+import { loadDefinitions, loadProfile } from '../definitions';
+import { buildPlan, datasetKey, NamedRow, Plan } from '../generate';
+import { resetDatabase } from '../workflows';
+import { TEST_SERVER_URL_VARIABLE } from './jest-global-setup';
+import { runOnServer, withDatabaseName } from './scratch-database';
+import { startTestServer, TestServer } from './test-server';
+
+/** Options of {@link createTestDatabase}. */
+export interface CreateTestDatabaseOptions {
+  /** The environment profile to seed. Default "test". */
+  env?: string;
+  seed?: number;
+  /** Other definitions or profiles than the shipped ones. */
+  definitions?: string;
+  environments?: string;
+}
+
+/** A named tenant, as the fixtures return it. */
+export interface TenantFixture {
+  readonly id: string;
+  readonly [column: string]: unknown;
+}
+
+/** A named user, as the fixtures return it (never its plaintext password). */
+export interface UserFixture {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly [column: string]: unknown;
+}
+
+/** The named rows of the seeded dataset, looked up by name, synchronously. */
+export interface Fixtures {
+  /** A named tenant by its natural key (slug); throws, listing the known ones, when unknown. */
+  tenant(name: string): TenantFixture;
+  /** A named user by email; throws, listing the known ones, when unknown. */
+  user(email: string): UserFixture;
+  /** Any named row: the table and its natural key's value. */
+  row(table: string, name: string): NamedRow;
+}
+
+/** What {@link createTestDatabase} hands a test. */
+export interface TestDatabase {
+  readonly url: string;
+  /** Connected as the loader's role (it may create tables and bypasses RLS: use withTenant to act as the app). */
+  readonly knex: Knex;
+  readonly fixtures: Fixtures;
+  /** Closes the pool and drops the database. */
+  destroy(): Promise<void>;
+}
+
+const LAZY_SERVER = Symbol.for('tenantseed.lazyTestServer');
+const TEMPLATE_LOCK = 0x74706c; // 'tpl'
+
+/** The server: the one a jest globalSetup started, or one started lazily (once per process). */
+async function testServerTarget(): Promise<DatabaseTarget> {
+  const url = process.env[TEST_SERVER_URL_VARIABLE];
+  if (url) return parseDatabaseUrl(url, TEST_SERVER_URL_VARIABLE);
+  const holder = globalThis as Record<symbol, Promise<TestServer> | undefined>;
+  // A lazily started embedded server is a daemon of its own (pg_ctl), so it never keeps this
+  // process alive; it keeps running for the next test run.
+  holder[LAZY_SERVER] ??= startTestServer();
+  return (await holder[LAZY_SERVER]!).target;
+}
+
+function hashFiles(hash: ReturnType<typeof createHash>, directory: string): void {
+  for (const file of fs.readdirSync(directory).filter((f) => /\.(ts|js|json)$/.test(f) && !f.endsWith('.d.ts')).sort()) {
+    hash.update(file.replace(/\.(ts|js)$/, '')).update(fs.readFileSync(path.join(directory, file)));
+  }
+}
+
+/** The template's name: a digest of the migrations, definitions, profile and seed. */
+function templateName(plan: Plan): string {
+  const hash = createHash('sha256');
+  // The compiled and the TypeScript migrations differ in bytes, so hash their names only when
+  // running from dist; from the sources, hash the content too.
+  if (MIGRATIONS_DIRECTORY.includes(`${path.sep}dist${path.sep}`)) hash.update(fs.readdirSync(MIGRATIONS_DIRECTORY).join('\n'));
+  else hashFiles(hash, MIGRATIONS_DIRECTORY);
+  hash.update(datasetKey(plan));
+  return `tenantseed_tpl_${hash.digest('hex').slice(0, 20)}`;
+}
+
+async function withServerClient<T>(server: DatabaseTarget, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: server.url });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return await fn(client);
+  } catch (err) {
+    throw toDatabaseError(err, server);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Makes the template database once per (migrations, definitions, profile, seed): builds it
+ * under a temporary name, then renames it, so that a template exists only complete. Many jest
+ * workers may call this at once: an advisory lock on the server's maintenance database lets
+ * one build while the others wait, then find it.
+ */
+async function ensureTemplate(server: DatabaseTarget, plan: Plan): Promise<string> {
+  const name = templateName(plan);
+  const exists = async (client: pg.Client) => (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
+  if (await withServerClient(server, exists)) return name;
+  await withServerClient(server, async (client) => {
+    await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [TEMPLATE_LOCK, name]);
+    try {
+      if (await exists(client)) return;
+      const building = `${name}_build_${randomBytes(3).toString('hex')}`;
+      await client.query(`CREATE DATABASE ${pg.escapeIdentifier(building)}`);
+      const knex = createKnex(withDatabaseName(server, building), { applicationName: 'tenantseed template' });
+      try {
+        await resetDatabase({ knex, plan, yes: true });
+      } catch (err) {
+        await knex.destroy();
+        await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(building)} WITH (FORCE)`);
+        throw err;
+      }
+      // CREATE DATABASE ... TEMPLATE fails while any session is connected to the template,
+      // even an idle pooled one: close the pool before it can be cloned.
+      await knex.destroy();
+      await client.query(`ALTER DATABASE ${pg.escapeIdentifier(building)} RENAME TO ${pg.escapeIdentifier(name)}`);
+      await client.query(`ALTER DATABASE ${pg.escapeIdentifier(name)} IS_TEMPLATE true`);
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [TEMPLATE_LOCK, name]);
+    }
+  });
+  return name;
+}
+
+function makeFixtures(plan: Plan): Fixtures {
+  const named = plan.namedRows();
+  const root = plan.definitions.tenantRoot;
+  const emailTables = new Set(plan.definitions.tables.filter((t) => t.naturalKey && t.columns.find((c) => c.name === t.naturalKey)?.schema.format === 'email').map((t) => t.table));
+  const secretFields = new Set(['password']);
+  const clean = (values: Readonly<Record<string, unknown>>) => Object.fromEntries(Object.entries(values).filter(([k]) => !secretFields.has(k)));
+  const unknown = (kind: string, name: string, known: string[]) =>
+    new Error(`No ${kind} named "${name}" in the ${plan.profile.name} dataset. Known: ${known.join(', ') || '(none)'}`);
+  return {
+    tenant(name) {
+      const row = named.find((r) => r.table === root?.table && r.name === name);
+      if (!row) throw unknown('tenant', name, named.filter((r) => r.table === root?.table).map((r) => r.name));
+      return { ...clean(row.values), id: row.id };
+    },
+    user(email) {
+      const rows = named.filter((r) => emailTables.has(r.table) && r.name === email);
+      if (rows.length !== 1) {
+        if (rows.length > 1) throw new Error(`"${email}" names a user in several tenants (${rows.map((r) => r.tenant).join(', ')}): use fixtures.row with the tenant in mind`);
+        throw unknown('user', email, named.filter((r) => emailTables.has(r.table)).map((r) => r.name));
+      }
+      return { ...clean(rows[0].values), id: rows[0].id, tenantId: rows[0].tenantId! };
+    },
+    row(table, name) {
+      const row = named.find((r) => r.table === table && r.name === name);
+      if (!row) throw unknown(`${table} row`, name, named.filter((r) => r.table === table).map((r) => r.name));
+      return { ...row, values: clean(row.values) };
+    },
+  };
+}
+
+/**
+ * A fresh database for a test, cloned from a template that was migrated and seeded once for
+ * these migrations, definitions, profile and seed (and reused while they do not change, also
+ * across jest runs). Uses the server of the jest globalSetup, or starts one lazily
+ * (TEST_DATABASE_URL, else a container runtime, else the embedded server).
+ *
+ * @example
+ * const db = await createTestDatabase();
+ * const acme = db.fixtures.tenant('acme');
+ * const docs = await withTenant(db.knex, acme.id, (trx) => trx('documents').select('*'));
+ * await db.destroy();
+ */
+export async function createTestDatabase(options: CreateTestDatabaseOptions = {}): Promise<TestDatabase> {
+  const definitions = loadDefinitions(path.resolve(options.definitions ?? shippedDefinitionsDir()));
+  const profile = loadProfile(path.resolve(options.environments ?? shippedEnvironmentsDir()), options.env ?? 'test');
+  const plan = buildPlan({ definitions, profile, seed: options.seed });
+  const server = await testServerTarget();
+  const template = await ensureTemplate(server, plan);
+  const name = `tenantseed_test_${randomBytes(6).toString('hex')}`;
+  await runOnServer(server, `CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(template)}`);
+  const target = withDatabaseName(server, name);
+  const knex = createKnex(target, { applicationName: 'tenantseed test' });
+  let destroyed = false;
+  return {
+    url: target.url,
+    knex,
+    fixtures: makeFixtures(plan),
+    async destroy() {
+      if (destroyed) return;
+      destroyed = true;
+      await knex.destroy();
+      await runOnServer(server, `DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+    },
+  };
+}
