@@ -165,6 +165,35 @@ function makeFixtures(plan: Plan): Fixtures {
   };
 }
 
+interface PreparedPlan {
+  plan: Plan;
+  fixtures: Fixtures;
+  /** The template's name per server, once ensured in this process. */
+  template: Map<string, string>;
+}
+
+const PREPARED = Symbol.for('tenantseed.preparedPlans');
+
+/**
+ * Loading definitions and building a plan (Faker pools included) costs more than cloning the
+ * database: do it once per process for the same options.
+ */
+function preparedPlan(options: CreateTestDatabaseOptions): PreparedPlan {
+  const definitionsDir = path.resolve(options.definitions ?? shippedDefinitionsDir());
+  const environmentsDir = path.resolve(options.environments ?? shippedEnvironmentsDir());
+  const env = options.env ?? 'test';
+  const key = JSON.stringify([definitionsDir, environmentsDir, env, options.seed ?? null]);
+  const holder = globalThis as Record<symbol, Map<string, PreparedPlan> | undefined>;
+  const cache = (holder[PREPARED] ??= new Map());
+  let prepared = cache.get(key);
+  if (!prepared) {
+    const plan = buildPlan({ definitions: loadDefinitions(definitionsDir), profile: loadProfile(environmentsDir, env), seed: options.seed });
+    prepared = { plan, fixtures: makeFixtures(plan), template: new Map() };
+    cache.set(key, prepared);
+  }
+  return prepared;
+}
+
 /**
  * A fresh database for a test, cloned from a template that was migrated and seeded once for
  * these migrations, definitions, profile and seed (and reused while they do not change, also
@@ -178,11 +207,10 @@ function makeFixtures(plan: Plan): Fixtures {
  * await db.destroy();
  */
 export async function createTestDatabase(options: CreateTestDatabaseOptions = {}): Promise<TestDatabase> {
-  const definitions = loadDefinitions(path.resolve(options.definitions ?? shippedDefinitionsDir()));
-  const profile = loadProfile(path.resolve(options.environments ?? shippedEnvironmentsDir()), options.env ?? 'test');
-  const plan = buildPlan({ definitions, profile, seed: options.seed });
+  const { plan, template: known, fixtures } = preparedPlan(options);
   const server = await testServerTarget();
-  const template = await ensureTemplate(server, plan);
+  const template = known.get(server.url) ?? (await ensureTemplate(server, plan));
+  known.set(server.url, template);
   const name = `tenantseed_test_${randomBytes(6).toString('hex')}`;
   await runOnServer(server, `CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(template)}`);
   const target = withDatabaseName(server, name);
@@ -191,7 +219,7 @@ export async function createTestDatabase(options: CreateTestDatabaseOptions = {}
   return {
     url: target.url,
     knex,
-    fixtures: makeFixtures(plan),
+    fixtures,
     async destroy() {
       if (destroyed) return;
       destroyed = true;

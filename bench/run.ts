@@ -1,0 +1,250 @@
+/**
+ * The benchmark: `npm run bench [-- --tenants N] [--database-url URL]`.
+ *
+ * On one server (the embedded one by default), with the same rows of the staging profile (or
+ * N tenants of it), it measures:
+ *   seed         `tenantseed seed` itself (a child process running the CLI's code, whose peak
+ *                RSS is taken), generation streaming into COPY, keys rebuilt after the load;
+ *   copyIntoSchema  (a) COPY of pre-serialised files into the fully constrained schema;
+ *   copyBare     (b) COPY of the same files into bare tables, then building the same keys,
+ *                indexes and foreign keys (the time counts both);
+ *   insert       (c) multi-row INSERT through knex in batches of 5,000 (what other seeders do);
+ * plus the time to validate the seeded database and to hand out one cloned test database.
+ * Writes bench/results/latest.json and prints the ratios. No timing is asserted anywhere.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import {
+  buildPlan, createKnex, createTestDatabase, describeDatabase, loadDefinitions, loadProfile, migrate,
+  resolveDatabaseSource, startEmbeddedServer, validateDatabase,
+} from '../src';
+import { packageRoot, shippedDefinitionsDir, shippedEnvironmentsDir } from '../src/config';
+import { copyTextLine } from '../src/generate';
+import { dropConstraints, restoreConstraints } from '../src/load';
+import { createScratchDatabase, TEST_SERVER_URL_VARIABLE } from '../src/testing';
+
+interface Args {
+  tenants?: number;
+  databaseUrl?: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = {};
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--tenants') args.tenants = Number(argv[++i]);
+    else if (argv[i] === '--database-url') args.databaseUrl = argv[++i];
+    else throw new Error(`unknown argument ${argv[i]} (use --tenants N, --database-url URL)`);
+  }
+  if (args.tenants !== undefined && (!Number.isInteger(args.tenants) || args.tenants < 2)) throw new Error('--tenants must be a whole number from 2 up');
+  return args;
+}
+
+const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Runs the CLI's own code in a child process and returns its JSON summary and peak RSS. */
+function seedInChild(url: string, tenants: number | undefined): Promise<{ summary: { seconds: number; rows: number }; peakRssMb: number }> {
+  const cli = path.join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
+  const args = ['--database-url', url, 'seed', '--env', 'staging', '--json', ...(tenants ? ['--tenants', String(tenants)] : [])];
+  const script = `require(${JSON.stringify(cli)}).runCli(${JSON.stringify(args)}).then((code) => { process.stderr.write('maxrss ' + process.resourceUsage().maxRSS + '\\n'); process.exit(code); });`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('close', (code) => {
+      const rss = /maxrss (\d+)/.exec(err);
+      if (code !== 0 || !rss) return reject(new Error(`seed failed (${code}): ${err}`));
+      resolve({ summary: JSON.parse(out), peakRssMb: Math.round(Number(rss[1]) / 1024) });
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const source = resolveDatabaseSource({ databaseUrl: args.databaseUrl, env: {} });
+  const server = source.kind === 'url' ? source.target : (await startEmbeddedServer({ dataDir: source.dataDir })).target;
+  const version = await withClient(server.url, async (c) => (await c.query('SHOW server_version')).rows[0].server_version as string);
+  log(`Server: ${describeDatabase(server)}, PostgreSQL ${version}, ${os.cpus().length} cores`);
+  const definitions = loadDefinitions(shippedDefinitionsDir());
+  const profile = loadProfile(shippedEnvironmentsDir(), 'staging');
+  const plan = buildPlan({ definitions, profile, tenants: args.tenants });
+  const tables = plan.tables.filter((t) => t.rowCount() > 0);
+  const rows = tables.reduce((sum, t) => sum + t.rowCount(), 0);
+  log(`Dataset: staging, ${plan.tenants.length} tenants, ${rows} rows`);
+  const scratch: Array<{ drop(): Promise<void> }> = [];
+  const fresh = async () => {
+    const db = await createScratchDatabase(server, { prefix: 'tenantseed_bench' });
+    scratch.push(db);
+    const knex = createKnex(db.target);
+    await migrate({ knex, action: 'latest' });
+    await knex.destroy();
+    return db.target;
+  };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tenantseed-bench-'));
+  try {
+    // seed: the product's own path, in a child process for its peak RSS.
+    const seedTarget = await fresh();
+    log('seed ...');
+    const seeded = await seedInChild(seedTarget.url, args.tenants);
+    const seedRowsPerSec = rows / seeded.summary.seconds;
+
+    // validate the seeded database.
+    const knex = createKnex(seedTarget);
+    let start = process.hrtime.bigint();
+    const report = await validateDatabase({ knex, definitions });
+    const validateSeconds = seconds(start);
+    await knex.destroy();
+    if (!report.ok) throw new Error(`validation failed: ${report.checks.filter((c) => !c.ok).map((c) => c.name).join(', ')}`);
+
+    // Pre-serialise the same rows to COPY text files.
+    log('serialising the rows to files ...');
+    for (const table of tables) {
+      const out = fs.createWriteStream(path.join(dir, `${table.name}.copy`));
+      let chunk = '';
+      for (const row of table.rows()) {
+        chunk += copyTextLine(row);
+        if (chunk.length > 1 << 20) {
+          if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+          chunk = '';
+        }
+      }
+      out.end(chunk);
+      await new Promise<void>((r) => out.once('finish', () => r()));
+    }
+    const copyFiles = async (client: pg.Client) => {
+      for (const table of tables) {
+        const sql = `COPY "${table.name}" (${table.columns.map((c) => `"${c}"`).join(', ')}) FROM STDIN`;
+        await pipeline(fs.createReadStream(path.join(dir, `${table.name}.copy`)), client.query(copyFrom(sql)));
+      }
+    };
+
+    // (a) COPY into the fully constrained schema.
+    log('(a) COPY into the constrained schema ...');
+    const a = await fresh();
+    const copyIntoSchemaSeconds = await withClient(a.url, async (client) => {
+      await client.query('BEGIN');
+      const t = process.hrtime.bigint();
+      await copyFiles(client);
+      const s = seconds(t);
+      await client.query('COMMIT');
+      return s;
+    });
+
+    // (b) COPY into bare tables, then build the same keys, indexes and foreign keys.
+    log('(b) COPY into bare tables, then build the constraints ...');
+    const b = await fresh();
+    const bare = await withClient(b.url, async (client) => {
+      await client.query('BEGIN');
+      const saved = await dropConstraints(client, 'public', tables.map((t) => t.name));
+      let t = process.hrtime.bigint();
+      await copyFiles(client);
+      const copy = seconds(t);
+      t = process.hrtime.bigint();
+      await restoreConstraints(client, saved);
+      const build = seconds(t);
+      await client.query('COMMIT');
+      return { copy, build };
+    });
+
+    // (c) multi-row INSERT through knex, 5,000 rows a batch.
+    log('(c) INSERT through knex in batches of 5,000 ...');
+    const c = await fresh();
+    const insertKnex = createKnex(c);
+    start = process.hrtime.bigint();
+    await insertKnex.transaction(async (trx) => {
+      for (const table of tables) {
+        const json = new Set(table.definition.columns.filter((col) => col.json).map((col) => col.name));
+        let batch: Record<string, unknown>[] = [];
+        for (const row of table.rows()) {
+          const object: Record<string, unknown> = {};
+          table.columns.forEach((col, i) => (object[col] = json.has(col) && row[i] !== null ? JSON.stringify(row[i]) : row[i]));
+          batch.push(object);
+          if (batch.length === 5000) {
+            await trx(table.name).insert(batch);
+            batch = [];
+          }
+        }
+        if (batch.length) await trx(table.name).insert(batch);
+      }
+    });
+    const insertSeconds = seconds(start);
+    await insertKnex.destroy();
+
+    // The time to hand out one cloned test database (test profile), after its template exists.
+    log('clone a test database ...');
+    process.env[TEST_SERVER_URL_VARIABLE] = server.url;
+    const warm = await createTestDatabase();
+    await warm.destroy();
+    const clones: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = process.hrtime.bigint();
+      const db = await createTestDatabase();
+      clones.push(seconds(t) * 1000);
+      await db.destroy();
+    }
+    clones.sort((x, y) => x - y);
+
+    const result = {
+      date: new Date().toISOString(),
+      tenants: plan.tenants.length,
+      rows,
+      seedSeconds: seeded.summary.seconds,
+      seedRowsPerSec: Math.round(seedRowsPerSec),
+      copyIntoSchemaRowsPerSec: Math.round(rows / copyIntoSchemaSeconds),
+      copyBareRowsPerSec: Math.round(rows / (bare.copy + bare.build)),
+      copyBareSeconds: { copy: bare.copy, build: bare.build },
+      insertRowsPerSec: Math.round(rows / insertSeconds),
+      peakRssMb: seeded.peakRssMb,
+      validateSeconds,
+      cloneMs: Math.round(clones[2]),
+      postgresVersion: version,
+      cores: os.cpus().length,
+      ratios: {
+        seedVsInsert: seedRowsPerSec / (rows / insertSeconds),
+        seedVsCopyBare: seedRowsPerSec / (rows / (bare.copy + bare.build)),
+        seedVsCopyIntoSchema: seedRowsPerSec / (rows / copyIntoSchemaSeconds),
+      },
+    };
+    const results = path.join(packageRoot(), 'bench', 'results');
+    fs.mkdirSync(results, { recursive: true });
+    fs.writeFileSync(path.join(results, 'latest.json'), JSON.stringify(result, null, 2) + '\n');
+    const line = (name: string, perSec: number, note = '') => `  ${name.padEnd(44)} ${String(perSec).padStart(9)} rows/s ${note}`;
+    console.log(`tenantseed bench: ${result.tenants} tenants, ${rows} rows, PostgreSQL ${version}, ${result.cores} cores`);
+    console.log(line('tenantseed seed (generate + COPY + rebuild)', result.seedRowsPerSec, `(${result.seedSeconds.toFixed(1)} s)`));
+    console.log(line('(a) COPY files into the constrained schema', result.copyIntoSchemaRowsPerSec));
+    console.log(line('(b) COPY files into bare tables + build', result.copyBareRowsPerSec, `(${bare.copy.toFixed(1)} s + ${bare.build.toFixed(1)} s)`));
+    console.log(line('(c) knex INSERT, 5,000 rows a batch', result.insertRowsPerSec));
+    console.log(`  seed / (c) INSERT: ${result.ratios.seedVsInsert.toFixed(2)}x (target >= 3)   seed / (b) bare COPY + build: ${result.ratios.seedVsCopyBare.toFixed(2)}x (target >= 0.75)`);
+    console.log(`  peak RSS of seed: ${result.peakRssMb} MB (target <= 300)   validate: ${validateSeconds.toFixed(1)} s   clone a test database: ${result.cloneMs} ms (median of 5)`);
+    console.log(`  written to bench/results/latest.json`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    for (const db of scratch) await db.drop().catch(() => undefined);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);
+
