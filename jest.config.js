@@ -13,7 +13,7 @@ module.exports = {
       displayName: 'integration',
       testEnvironment: 'node',
       transform,
-      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/reliability/**/*.test.ts'],
       globalSetup: '<rootDir>/src/testing/jest-global-setup.ts',
       globalTeardown: '<rootDir>/src/testing/jest-global-teardown.ts',
       slowTestThreshold: 30,

@@ -14,14 +14,22 @@ export interface DatasetArgs {
   environments?: string;
 }
 
+/** A yargs coerce that refuses a flag given more than once (yargs would make it an array). */
+export function single(flag: string): (value: unknown) => unknown {
+  return (value) => {
+    if (Array.isArray(value)) throw new UsageError(`${flag} was given ${value.length} times`, { hint: `Give ${flag} once.` });
+    return value;
+  };
+}
+
 /** Adds --env (required), --seed, --tenants, --definitions and --environments. */
 export function withDatasetOptions<T>(yargs: Argv<T>): Argv<T & DatasetArgs> {
   return yargs
-    .option('env', { type: 'string', demandOption: true, describe: 'Environment profile (seeds/environments/NAME.json)' })
-    .option('seed', { type: 'string', describe: "Seed (an integer from 0 up); default: the profile's" })
-    .option('tenants', { type: 'string', describe: 'Total tenants: the named ones first, then generated ones' })
-    .option('definitions', { type: 'string', describe: 'Folder of table definitions (default: the shipped ones)' })
-    .option('environments', { type: 'string', describe: 'Folder of environment profiles (default: the shipped ones)' }) as Argv<T & DatasetArgs>;
+    .option('env', { type: 'string', demandOption: true, coerce: single('--env'), describe: 'Environment profile (seeds/environments/NAME.json)' })
+    .option('seed', { type: 'string', coerce: single('--seed'), describe: "Seed (an integer from 0 up); default: the profile's" })
+    .option('tenants', { type: 'string', coerce: single('--tenants'), describe: 'Total tenants: the named ones first, then generated ones' })
+    .option('definitions', { type: 'string', coerce: single('--definitions'), describe: 'Folder of table definitions (default: the shipped ones)' })
+    .option('environments', { type: 'string', coerce: single('--environments'), describe: 'Folder of environment profiles (default: the shipped ones)' }) as Argv<T & DatasetArgs>;
 }
 
 /** Parses a whole number flag strictly: "1.5", "-3", "abc", "" are bad input. */

@@ -42,6 +42,8 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .exitProcess(false)
     .fail((message, err, y) => {
+      // yargs wraps errors thrown by option checks (coerce) in its own YError: bad input.
+      if (err && err.name === 'YError') throw new UsageError(err.message, { hint: 'Run `tenantseed COMMAND --help` for the usage.' });
       if (err) throw err;
       y.showHelp((text: string) => {
         usageHelp = text;

@@ -235,6 +235,21 @@ describe('migrating legacy data', () => {
   });
 });
 
+describe('migrating one database twice at once', () => {
+  const db = useFileDatabase();
+
+  it('applies the shipped migrations once; the other run finds nothing to do', async () => {
+    const second = createKnex(db.target);
+    try {
+      const results = await Promise.all([migrate({ knex: db.knex, action: 'latest' }), migrate({ knex: second, action: 'latest' })]);
+      expect(results.map((r) => r.ran.length).sort()).toEqual([0, 2]);
+      expect((await db.knex('tenantseed.knex_migrations').count({ n: '*' }))[0].n).toBe(2);
+    } finally {
+      await second.destroy();
+    }
+  });
+});
+
 describe('migrating many databases at once', () => {
   it('creates the cluster-wide roles safely when several databases migrate concurrently', async () => {
     const databases = await Promise.all([1, 2, 3].map(() => createScratchDatabase(testServer())));

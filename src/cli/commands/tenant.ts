@@ -4,6 +4,7 @@ import { assertEnvironmentName, shippedDefinitionsDir, shippedEnvironmentsDir } 
 import { loadDefinitions, loadProfile } from '../../definitions';
 import { addTenant, refuseProduction } from '../../workflows';
 import { CliIO } from '../output';
+import { single } from '../dataset-options';
 import { DatabaseArgs, withDatabase } from '../with-database';
 
 interface TenantAddArgs extends DatabaseArgs {
@@ -23,7 +24,7 @@ function addCommand(io: CliIO): CommandModule<object, TenantAddArgs> {
     describe: 'Scaffold one tenant into a seeded database (deterministic from its slug)',
     builder: (yargs: Argv) =>
       yargs
-        .option('env', { type: 'string', demandOption: true, describe: 'Environment profile (its newTenant and counts)' })
+        .option('env', { type: 'string', demandOption: true, coerce: single('--env'), describe: 'Environment profile (its newTenant and counts)' })
         .option('slug', { type: 'string', demandOption: true, describe: 'The new tenant\'s slug' })
         .option('name', { type: 'string', demandOption: true, describe: 'The new tenant\'s name' })
         .option('template', { type: 'string', describe: 'Configuration template slug (fintech, healthcare, legal, generic)' })

@@ -6,6 +6,7 @@ import { loadDefinitions, loadProfile } from '../../definitions';
 import { CHECK_NAMES, validateDatabase } from '../../validate';
 import { EXIT } from '../exit-codes';
 import { CliIO } from '../output';
+import { single } from '../dataset-options';
 import { printReport } from '../print-report';
 import { DatabaseArgs, withDatabase } from '../with-database';
 
@@ -24,7 +25,7 @@ export function validateCommand(io: CliIO, setExitCode: (code: number) => void):
     describe: 'Prove a database right: schema, row counts, foreign keys, tenant consistency, isolation, legacy absorption, JSON',
     builder: (yargs: Argv) =>
       yargs
-        .option('env', { type: 'string', demandOption: true, describe: 'Environment the database should be' })
+        .option('env', { type: 'string', demandOption: true, coerce: single('--env'), describe: 'Environment the database should be' })
         .option('check', { choices: CHECK_NAMES, describe: 'Run one check only' })
         .option('json', { type: 'boolean', describe: 'Machine-readable report on stdout' })
         .option('definitions', { type: 'string', describe: 'Folder of table definitions (default: the shipped ones)' })
