@@ -22,14 +22,19 @@ export function single(flag: string): (value: unknown) => unknown {
   };
 }
 
+/** Adds --definitions and --environments (the shipped folders by default). */
+export function withFolderOptions<T>(yargs: Argv<T>): Argv<T & { definitions?: string; environments?: string }> {
+  return yargs
+    .option('definitions', { type: 'string', coerce: single('--definitions'), describe: 'Folder of table definitions (default: the shipped ones)' })
+    .option('environments', { type: 'string', coerce: single('--environments'), describe: 'Folder of environment profiles (default: the shipped ones)' }) as Argv<T & { definitions?: string; environments?: string }>;
+}
+
 /** Adds --env (required), --seed, --tenants, --definitions and --environments. */
 export function withDatasetOptions<T>(yargs: Argv<T>): Argv<T & DatasetArgs> {
-  return yargs
+  return withFolderOptions(yargs)
     .option('env', { type: 'string', demandOption: true, coerce: single('--env'), describe: 'Environment profile (seeds/environments/NAME.json)' })
     .option('seed', { type: 'string', coerce: single('--seed'), describe: "Seed (an integer from 0 up); default: the profile's" })
-    .option('tenants', { type: 'string', coerce: single('--tenants'), describe: 'Total tenants: the named ones first, then generated ones' })
-    .option('definitions', { type: 'string', coerce: single('--definitions'), describe: 'Folder of table definitions (default: the shipped ones)' })
-    .option('environments', { type: 'string', coerce: single('--environments'), describe: 'Folder of environment profiles (default: the shipped ones)' }) as Argv<T & DatasetArgs>;
+    .option('tenants', { type: 'string', coerce: single('--tenants'), describe: 'Total tenants: the named ones first, then generated ones' }) as Argv<T & DatasetArgs>;
 }
 
 /** Parses a whole number flag strictly: "1.5", "-3", "abc", "" are bad input. */

@@ -4,7 +4,7 @@ import { assertEnvironmentName, shippedDefinitionsDir, shippedEnvironmentsDir } 
 import { loadDefinitions, loadProfile } from '../../definitions';
 import { addTenant, refuseProduction } from '../../workflows';
 import { CliIO } from '../output';
-import { single } from '../dataset-options';
+import { single, withFolderOptions } from '../dataset-options';
 import { DatabaseArgs, withDatabase } from '../with-database';
 
 interface TenantAddArgs extends DatabaseArgs {
@@ -23,15 +23,13 @@ function addCommand(io: CliIO): CommandModule<object, TenantAddArgs> {
     command: 'add',
     describe: 'Scaffold one tenant into a seeded database (deterministic from its slug)',
     builder: (yargs: Argv) =>
-      yargs
+      withFolderOptions(yargs)
         .option('env', { type: 'string', demandOption: true, coerce: single('--env'), describe: 'Environment profile (its newTenant and counts)' })
         .option('slug', { type: 'string', demandOption: true, describe: 'The new tenant\'s slug' })
         .option('name', { type: 'string', demandOption: true, describe: 'The new tenant\'s name' })
         .option('template', { type: 'string', describe: 'Configuration template slug (fintech, healthcare, legal, generic)' })
         .option('yes', { type: 'boolean', describe: 'Confirm a database stamped as another environment' })
-        .option('json', { type: 'boolean', describe: 'Machine-readable summary on stdout' })
-        .option('definitions', { type: 'string', describe: 'Folder of table definitions (default: the shipped ones)' })
-        .option('environments', { type: 'string', describe: 'Folder of environment profiles (default: the shipped ones)' }) as unknown as Argv<TenantAddArgs>,
+        .option('json', { type: 'boolean', describe: 'Machine-readable summary on stdout' }) as unknown as Argv<TenantAddArgs>,
     handler: async (args) => {
       const env = assertEnvironmentName(args.env);
       refuseProduction('tenant add', env);

@@ -6,7 +6,7 @@ import { loadDefinitions, loadProfile } from '../../definitions';
 import { CHECK_NAMES, validateDatabase } from '../../validate';
 import { EXIT } from '../exit-codes';
 import { CliIO } from '../output';
-import { single } from '../dataset-options';
+import { single, withFolderOptions } from '../dataset-options';
 import { printReport } from '../print-report';
 import { DatabaseArgs, withDatabase } from '../with-database';
 
@@ -24,12 +24,10 @@ export function validateCommand(io: CliIO, setExitCode: (code: number) => void):
     command: 'validate',
     describe: 'Prove a database right: schema, row counts, foreign keys, tenant consistency, isolation, legacy absorption, JSON',
     builder: (yargs: Argv) =>
-      yargs
+      withFolderOptions(yargs)
         .option('env', { type: 'string', demandOption: true, coerce: single('--env'), describe: 'Environment the database should be' })
         .option('check', { choices: CHECK_NAMES, describe: 'Run one check only' })
-        .option('json', { type: 'boolean', describe: 'Machine-readable report on stdout' })
-        .option('definitions', { type: 'string', describe: 'Folder of table definitions (default: the shipped ones)' })
-        .option('environments', { type: 'string', describe: 'Folder of environment profiles (default: the shipped ones)' }) as unknown as Argv<ValidateArgs>,
+        .option('json', { type: 'boolean', describe: 'Machine-readable report on stdout' }) as unknown as Argv<ValidateArgs>,
     handler: async (args) => {
       const env = assertEnvironmentName(args.env);
       loadProfile(path.resolve(args.environments ?? shippedEnvironmentsDir()), env);
