@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, TestDatabase, withTenant } from '../../src';
 import { editedDefinitions, SHIPPED_DEFINITIONS } from '../support/datasets';
-import { runCli } from '../support/run-cli';
+import { REPO_ROOT, runCli } from '../support/run-cli';
+import { testServer } from '../support/database';
 
 describe('createTestDatabase', () => {
   const opened: TestDatabase[] = [];
@@ -47,6 +49,18 @@ describe('createTestDatabase', () => {
     expect(db.fixtures.user('admin@acme.test')).not.toHaveProperty('password');
     expect(() => db.fixtures.tenant('umbrella')).toThrow('No tenant named "umbrella" in the test dataset. Known: acme, globex, initech');
     expect(() => db.fixtures.user('shared@example.com')).toThrow(/names a user in several tenants \(acme, globex\)/);
+  });
+
+  it('works from a plain Node script with no globalSetup, which exits by itself after destroy()', async () => {
+    const script = `
+      const { createTestDatabase } = require(${JSON.stringify(path.join(REPO_ROOT, 'dist', 'src'))});
+      createTestDatabase().then(async (db) => { console.log(db.fixtures.tenant('acme').id); await db.destroy(); });`;
+    const env: NodeJS.ProcessEnv = { ...process.env, TEST_DATABASE_URL: testServer().url };
+    delete env.TENANTSEED_TEST_SERVER_URL;
+    const run = spawnSync(process.execPath, ['-e', script], { env, encoding: 'utf8', timeout: 60_000 });
+    expect(run.error).toBeUndefined();
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim()).toBe((await open()).fixtures.tenant('acme').id);
   });
 
   it('lets tests act as the application with withTenant', async () => {
