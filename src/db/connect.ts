@@ -73,6 +73,8 @@ export interface OpenedDatabase {
   readonly target: DatabaseTarget;
   /** Host, port, database and user (never the password), and where it came from. */
   readonly description: string;
+  /** Whether it is the embedded server (whose data stays in .tenantseed/). */
+  readonly embedded: boolean;
   /** Stops the embedded server when this command started it; otherwise does nothing. */
   release(): Promise<void>;
 }
@@ -97,6 +99,7 @@ export async function openDatabase(source: DatabaseSource, options: OpenDatabase
     return {
       target: source.target,
       description: `${describeDatabase(source.target)} (from ${source.origin})`,
+      embedded: false,
       release: async () => undefined,
     };
   }
@@ -105,6 +108,7 @@ export async function openDatabase(source: DatabaseSource, options: OpenDatabase
   return {
     target: server.target,
     description: `${describeDatabase(server.target)} (embedded server in ${source.dataDir}${server.startedHere ? ', started for this command' : ''})`,
+    embedded: true,
     release: async () => {
       if (released || !server.startedHere) return;
       released = true;

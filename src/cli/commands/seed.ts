@@ -78,7 +78,7 @@ function datasetCommand(io: CliIO, name: 'seed' | 'reset', setExitCode: (code: n
         }
         // reset = drop, migrate, seed, then prove it: the validation runs on what was committed.
         const validation = name === 'reset' ? await validateDatabase({ knex, definitions: plan.definitions }) : undefined;
-        report(io, plan, outcome, name, Boolean(args.json), db.description.includes('embedded server'), validation);
+        report(io, plan, outcome, name, Boolean(args.json), db.embedded, validation);
         if (validation && !validation.ok) setExitCode(EXIT.failed);
       });
     },
