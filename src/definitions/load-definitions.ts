@@ -36,6 +36,7 @@ function normaliseColumn(file: string, name: string, schema: SchemaNode): Column
   }
   const ref = schema['x-ref'] as string | undefined;
   const [refTable, refColumn] = ref ? ref.split('.') : [];
+  const generator = schema['x-generate'] as { password?: { plaintextField?: string } } | undefined;
   return {
     name,
     schema,
@@ -45,6 +46,7 @@ function normaliseColumn(file: string, name: string, schema: SchemaNode): Column
     collide: schema['x-collide'] === true,
     nullProbability,
     json: isJson(schema),
+    plaintextField: generator && typeof generator === 'object' && generator.password ? generator.password.plaintextField ?? 'password' : undefined,
   };
 }
 
@@ -60,12 +62,7 @@ function checkRowKeys(file: string, keyword: string, rows: readonly Record<strin
 
 /** Fields a row may carry that are not columns: the plaintext a password generator hashes. */
 function plaintextFields(columns: readonly ColumnDefinition[]): Set<string> {
-  const fields = new Set<string>();
-  for (const column of columns) {
-    const spec = column.schema['x-generate'] as { password?: { plaintextField?: string } } | undefined;
-    if (spec && typeof spec === 'object' && spec.password) fields.add(spec.password.plaintextField ?? 'password');
-  }
-  return fields;
+  return new Set(columns.flatMap((c) => (c.plaintextField ? [c.plaintextField] : [])));
 }
 
 function normaliseTable(file: string, raw: SchemaNode): TableDefinition {

@@ -29,6 +29,11 @@ export interface ColumnDefinition {
   readonly nullProbability: number;
   /** A JSONB column (object or array). */
   readonly json: boolean;
+  /**
+   * For a password column: the field of a fixed row that holds the plaintext it hashes. That
+   * field is not a column, and is never written or returned by the fixtures.
+   */
+  readonly plaintextField?: string;
 }
 
 /** `x-count`: how many rows per tenant (or in all, for a table without tenants). */

@@ -139,7 +139,7 @@ function makeFixtures(plan: Plan): Fixtures {
   const named = plan.namedRows();
   const root = plan.definitions.tenantRoot;
   const emailTables = new Set(plan.definitions.tables.filter((t) => t.naturalKey && t.columns.find((c) => c.name === t.naturalKey)?.schema.format === 'email').map((t) => t.table));
-  const secretFields = new Set(['password']);
+  const secretFields = new Set(plan.definitions.tables.flatMap((t) => t.columns.flatMap((c) => (c.plaintextField ? [c.plaintextField] : []))));
   const clean = (values: Readonly<Record<string, unknown>>) => Object.fromEntries(Object.entries(values).filter(([k]) => !secretFields.has(k)));
   const unknown = (kind: string, name: string, known: string[]) =>
     new Error(`No ${kind} named "${name}" in the ${plan.profile.name} dataset. Known: ${known.join(', ') || '(none)'}`);

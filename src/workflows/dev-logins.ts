@@ -1,4 +1,3 @@
-import type { GeneratorSpec } from '../definitions';
 import type { Plan } from '../generate';
 
 /** A known login of a development dataset. */
@@ -21,10 +20,7 @@ export function devLogins(plan: Plan): DevLogin[] {
   if (plan.profile.protected) return [];
   const fields = new Map<string, string>();
   for (const table of plan.definitions.tables) {
-    for (const column of table.columns) {
-      const spec = column.schema['x-generate'] as GeneratorSpec | undefined;
-      if (spec && typeof spec === 'object' && 'password' in spec) fields.set(table.table, spec.password.plaintextField ?? 'password');
-    }
+    for (const column of table.columns) if (column.plaintextField) fields.set(table.table, column.plaintextField);
   }
   return plan.namedRows().flatMap((row) => {
     const field = fields.get(row.table);
