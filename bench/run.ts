@@ -1,8 +1,9 @@
 /**
- * The benchmark: `npm run bench [-- --tenants N] [--database-url URL]`.
+ * The benchmark: `npm run bench [-- --tenants N] [--database-url URL] [--config FILE] [--env NAME]`.
  *
- * On one server (the embedded one by default), with the same rows of the staging profile (or
- * N tenants of it), it measures:
+ * On one server (the embedded one by default), with the same rows of the project's staging
+ * profile (or --env NAME; or N tenants of it), it measures. The project is the one the working
+ * folder's tenantseed.config.json names (or --config), else the shipped schema:
  *   seed         `tenantseed seed` itself (a child process running the CLI's code, whose peak
  *                RSS is taken), generation streaming into COPY, keys rebuilt after the load;
  *   copyIntoSchema  (a) COPY of pre-serialised files into the fully constrained schema;
@@ -23,7 +24,7 @@ import {
   buildPlan, createKnex, createTestDatabase, describeDatabase, loadDefinitions, loadProfile, migrate,
   resolveDatabaseSource, startEmbeddedServer, validateDatabase,
 } from '../src';
-import { packageRoot, shippedDefinitionsDir, shippedEnvironmentsDir } from '../src/config';
+import { packageRoot, ProjectConfig, resolveProjectConfig } from '../src/config';
 import { copyTextLine } from '../src/generate';
 import { dropConstraints, restoreConstraints } from '../src/load';
 import { createScratchDatabase, TEST_SERVER_URL_VARIABLE } from '../src/testing';
@@ -31,14 +32,18 @@ import { createScratchDatabase, TEST_SERVER_URL_VARIABLE } from '../src/testing'
 interface Args {
   tenants?: number;
   databaseUrl?: string;
+  config?: string;
+  env: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = {};
+  const args: Args = { env: 'staging' };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--tenants') args.tenants = Number(argv[++i]);
     else if (argv[i] === '--database-url') args.databaseUrl = argv[++i];
-    else throw new Error(`unknown argument ${argv[i]} (use --tenants N, --database-url URL)`);
+    else if (argv[i] === '--config') args.config = argv[++i];
+    else if (argv[i] === '--env') args.env = argv[++i];
+    else throw new Error(`unknown argument ${argv[i]} (use --tenants N, --database-url URL, --config FILE, --env NAME)`);
   }
   if (args.tenants !== undefined && (!Number.isInteger(args.tenants) || args.tenants < 2)) throw new Error('--tenants must be a whole number from 2 up');
   return args;
@@ -58,9 +63,10 @@ async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>)
 }
 
 /** Runs the CLI's own code in a child process and returns its JSON summary and peak RSS. */
-function seedInChild(url: string, tenants: number | undefined): Promise<{ summary: { seconds: number; rows: number }; peakRssMb: number }> {
+function seedInChild(url: string, project: ProjectConfig, env: string, tenants: number | undefined): Promise<{ summary: { seconds: number; rows: number }; peakRssMb: number }> {
   const cli = path.join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
-  const args = ['--database-url', url, 'seed', '--env', 'staging', '--json', ...(tenants ? ['--tenants', String(tenants)] : [])];
+  const config = project.file ? ['--config', project.file] : [];
+  const args = ['--database-url', url, ...config, 'seed', '--env', env, '--json', ...(tenants ? ['--tenants', String(tenants)] : [])];
   const script = `require(${JSON.stringify(cli)}).runCli(${JSON.stringify(args)}).then((code) => { process.stderr.write('maxrss ' + process.resourceUsage().maxRSS + '\\n'); process.exit(code); });`;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
@@ -82,18 +88,20 @@ async function main(): Promise<void> {
   const server = source.kind === 'url' ? source.target : (await startEmbeddedServer({ dataDir: source.dataDir })).target;
   const version = await withClient(server.url, async (c) => (await c.query('SHOW server_version')).rows[0].server_version as string);
   log(`Server: ${describeDatabase(server)}, PostgreSQL ${version}, ${os.cpus().length} cores`);
-  const definitions = loadDefinitions(shippedDefinitionsDir());
-  const profile = loadProfile(shippedEnvironmentsDir(), 'staging');
+  const project = resolveProjectConfig({ configFile: args.config });
+  if (!project.migrations) throw new Error(`${project.file} names no migrations: the benchmark migrates scratch databases`);
+  const definitions = loadDefinitions(project.definitions);
+  const profile = loadProfile(project.environments, args.env);
   const plan = buildPlan({ definitions, profile, tenants: args.tenants });
   const tables = plan.tables.filter((t) => t.rowCount() > 0);
   const rows = tables.reduce((sum, t) => sum + t.rowCount(), 0);
-  log(`Dataset: staging, ${plan.tenants.length} tenants, ${rows} rows`);
+  log(`Dataset: ${args.env}${project.file ? ` of ${project.file}` : ''}, ${plan.tenants.length} tenants, ${rows} rows`);
   const scratch: Array<{ drop(): Promise<void> }> = [];
   const fresh = async () => {
     const db = await createScratchDatabase(server, { prefix: 'tenantseed_bench' });
     scratch.push(db);
-    const knex = createKnex(db.target);
-    await migrate({ knex, action: 'latest' });
+    const knex = createKnex(db.target, { searchPath: project.schemas });
+    await migrate({ knex, action: 'latest', directory: project.migrations });
     await knex.destroy();
     return db.target;
   };
@@ -102,13 +110,13 @@ async function main(): Promise<void> {
     // seed: the product's own path, in a child process for its peak RSS.
     const seedTarget = await fresh();
     log('seed ...');
-    const seeded = await seedInChild(seedTarget.url, args.tenants);
+    const seeded = await seedInChild(seedTarget.url, project, args.env, args.tenants);
     const seedRowsPerSec = rows / seeded.summary.seconds;
 
     // validate the seeded database.
-    const knex = createKnex(seedTarget);
+    const knex = createKnex(seedTarget, { searchPath: project.schemas });
     let start = process.hrtime.bigint();
-    const report = await validateDatabase({ knex, definitions });
+    const report = await validateDatabase({ knex, definitions, schemas: project.schemas, tenancy: project.tenancy });
     const validateSeconds = seconds(start);
     await knex.destroy();
     if (!report.ok) throw new Error(`validation failed: ${report.checks.filter((c) => !c.ok).map((c) => c.name).join(', ')}`);
@@ -152,7 +160,7 @@ async function main(): Promise<void> {
     const b = await fresh();
     const bare = await withClient(b.url, async (client) => {
       await client.query('BEGIN');
-      const saved = await dropConstraints(client, 'public', tables.map((t) => t.name));
+      const saved = await dropConstraints(client, tables.map((t) => t.name));
       let t = process.hrtime.bigint();
       await copyFiles(client);
       const copy = seconds(t);
@@ -166,7 +174,7 @@ async function main(): Promise<void> {
     // (c) multi-row INSERT through knex, 5,000 rows a batch.
     log('(c) INSERT through knex in batches of 5,000 ...');
     const c = await fresh();
-    const insertKnex = createKnex(c);
+    const insertKnex = createKnex(c, { searchPath: project.schemas });
     start = process.hrtime.bigint();
     await insertKnex.transaction(async (trx) => {
       for (const table of tables) {
@@ -190,12 +198,12 @@ async function main(): Promise<void> {
     // The time to hand out one cloned test database (test profile), after its template exists.
     log('clone a test database ...');
     process.env[TEST_SERVER_URL_VARIABLE] = server.url;
-    const warm = await createTestDatabase();
+    const warm = await createTestDatabase({ config: project });
     await warm.destroy();
     const clones: number[] = [];
     for (let i = 0; i < 5; i++) {
       const t = process.hrtime.bigint();
-      const db = await createTestDatabase();
+      const db = await createTestDatabase({ config: project });
       clones.push(seconds(t) * 1000);
       await db.destroy();
     }

@@ -11,12 +11,13 @@
 export * from './errors';
 export {
   parseDatabaseUrl, describeDatabase, redactUrl, resolveDatabaseSource, assertEnvironmentName, silentLogger, EMBEDDED_DIR_NAME,
+  resolveProjectConfig, readProjectConfig, shippedProjectConfig, configSchemaPath, CONFIG_FILE_NAME, CONFIG_VARIABLE, DEFAULT_TENANCY, DEFAULT_SCHEMAS,
 } from './config';
-export type { DatabaseTarget, DatabaseSource, ResolveDatabaseSourceOptions, Logger } from './config';
+export type { DatabaseTarget, DatabaseSource, ResolveDatabaseSourceOptions, Logger, ProjectConfig, TenancyNames, ResolveProjectConfigOptions } from './config';
 export {
-  ensureBookkeeping, createKnex, openDatabase, assertReachable, migrate, migratorConfig, DirectoryMigrationSource, MIGRATIONS_DIRECTORY,
+  ensureBookkeeping, createKnex, openDatabase, assertReachable, migrate, migratorConfig, DirectoryMigrationSource,
   startEmbeddedServer, stopEmbeddedServer, embeddedServerStatus, embeddedServerTarget, withAdvisoryLock,
-  readEnvironmentStamp, writeEnvironmentStamp, toDatabaseError, withTenant, APP_ROLE, TENANT_SETTING,
+  readEnvironmentStamp, writeEnvironmentStamp, toDatabaseError, withTenant, isTenantId, quoteIdentifier,
 } from './db';
 export type {
   CreateKnexOptions, OpenedDatabase, MigrateAction, MigrateOptions, MigrateResult, EmbeddedServer, EmbeddedServerStatus,
@@ -28,7 +29,8 @@ export {
 export type { TestDatabase, CreateTestDatabaseOptions, Fixtures, TenantFixture, UserFixture, TestServer, ScratchDatabase } from './testing';
 export { validateDatabase, CHECK_NAMES } from './validate';
 export type { ValidationReport, CheckResult, CheckName } from './validate';
-export { addTenant } from './workflows';
+export { addTenant, knexConfig } from './workflows';
+export type { KnexConfigOptions } from './workflows';
 export { seedDatabase, resetDatabase, seedEnvironment, assertSafeToWrite, devLogins } from './workflows';
 export type { SeedOutcome, WriteDatasetOptions, SeedEnvironmentOptions, DevLogin } from './workflows';
 export { loadDefinitions, loadProfile, listEnvironments } from './definitions';

@@ -1,17 +1,26 @@
-import path from 'node:path';
 import type { Argv } from 'yargs';
-import { assertEnvironmentName, shippedDefinitionsDir, shippedEnvironmentsDir } from '../config';
+import { assertEnvironmentName, ProjectConfig, resolveProjectConfig } from '../config';
 import { loadDefinitions, loadProfile } from '../definitions';
 import { UsageError } from '../errors';
 import { buildPlan, Plan } from '../generate';
 
+/** Flags of every command that reads the project: `--config`, `--definitions`, `--environments`. */
+export interface ProjectArgs {
+  config?: string;
+  definitions?: string;
+  environments?: string;
+}
+
 /** Flags of every command that makes a dataset. */
-export interface DatasetArgs {
+export interface DatasetArgs extends ProjectArgs {
   env: string;
   seed?: string;
   tenants?: string;
-  definitions?: string;
-  environments?: string;
+}
+
+/** The project the flags name: `--config` (else TENANTSEED_CONFIG, else the nearest tenantseed.config.json), folders overridden. */
+export function projectFromArgs(args: ProjectArgs): ProjectConfig {
+  return resolveProjectConfig({ configFile: args.config, definitions: args.definitions, environments: args.environments });
 }
 
 /** A yargs coerce that refuses a flag given more than once (yargs would make it an array). */
@@ -25,8 +34,8 @@ export function single(flag: string): (value: unknown) => unknown {
 /** Adds --definitions and --environments (the shipped folders by default). */
 export function withFolderOptions<T>(yargs: Argv<T>): Argv<T & { definitions?: string; environments?: string }> {
   return yargs
-    .option('definitions', { type: 'string', coerce: single('--definitions'), describe: 'Folder of table definitions (default: the shipped ones)' })
-    .option('environments', { type: 'string', coerce: single('--environments'), describe: 'Folder of environment profiles (default: the shipped ones)' }) as Argv<T & { definitions?: string; environments?: string }>;
+    .option('definitions', { type: 'string', coerce: single('--definitions'), describe: "Folder of table definitions (default: the project config's)" })
+    .option('environments', { type: 'string', coerce: single('--environments'), describe: "Folder of environment profiles (default: the project config's)" }) as Argv<T & { definitions?: string; environments?: string }>;
 }
 
 /** Adds --env (required), --seed, --tenants, --definitions and --environments. */
@@ -47,12 +56,13 @@ export function parseWholeNumber(flag: string, value: string | undefined, minimu
   return Number(text);
 }
 
-/** Loads definitions and profile and builds the plan the flags ask for. */
-export function planFromArgs(args: DatasetArgs): Plan {
+/** Resolves the project, loads its definitions and the profile, and builds the plan the flags ask for. */
+export function planFromArgs(args: DatasetArgs): { plan: Plan; project: ProjectConfig } {
   const env = assertEnvironmentName(args.env);
   const seed = parseWholeNumber('--seed', args.seed, 0);
   const tenants = parseWholeNumber('--tenants', args.tenants, 1);
-  const definitions = loadDefinitions(path.resolve(args.definitions ?? shippedDefinitionsDir()));
-  const profile = loadProfile(path.resolve(args.environments ?? shippedEnvironmentsDir()), env);
-  return buildPlan({ definitions, profile, seed, tenants });
+  const project = projectFromArgs(args);
+  const definitions = loadDefinitions(project.definitions);
+  const profile = loadProfile(project.environments, env);
+  return { plan: buildPlan({ definitions, profile, seed, tenants }), project };
 }

@@ -7,6 +7,7 @@ import { resetCommand, seedCommand } from './commands/seed';
 import { tenantCommand } from './commands/tenant';
 import { validateCommand } from './commands/validate';
 import { EXIT, exitCodeFor } from './exit-codes';
+import { single } from './dataset-options';
 import { CliIO, printError, processIO } from './output';
 
 /**
@@ -25,6 +26,12 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .option('database-url', {
       type: 'string',
       describe: 'PostgreSQL URL (else DATABASE_URL, else the embedded server)',
+      global: true,
+    })
+    .option('config', {
+      type: 'string',
+      coerce: single('--config'),
+      describe: 'Project config (else TENANTSEED_CONFIG, else the nearest tenantseed.config.json, else the shipped schema)',
       global: true,
     })
     .command(migrateCommand(io))

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import pg from 'pg';
-import { DatabaseTarget, Logger, resolveDatabaseSource } from '../config';
+import { DatabaseTarget, Logger, ProjectConfig, resolveDatabaseSource } from '../config';
 import { createKnex, openDatabase, OpenedDatabase, toDatabaseError } from '../db';
 import { CliIO, printError, stderrLogger } from './output';
 
@@ -28,7 +28,8 @@ export interface DatabaseContext {
 }
 
 /**
- * Resolves and opens the command's database, says which one on stderr, runs `body`, and
+ * Resolves and opens the command's database, says which one on stderr (and the project's
+ * config file, if any), runs `body` with the project's schemas as the search_path, and
  * always cleans up: the pool is closed and an embedded server started for this command is
  * stopped, also on Ctrl-C (open transactions die with their connections, so PostgreSQL rolls
  * them back).
@@ -37,15 +38,17 @@ export async function withDatabase<T>(
   args: DatabaseArgs,
   io: CliIO,
   command: string,
+  project: ProjectConfig,
   body: (context: DatabaseContext) => Promise<T>,
 ): Promise<T> {
   const logger = stderrLogger(io);
   const source = resolveDatabaseSource({ databaseUrl: args.databaseUrl });
   const db = await openDatabase(source, { logger });
   logger.info(`Database: ${db.description}`);
+  if (project.file) logger.info(`Project: ${project.file}`);
   // The process id in the session name lets Ctrl-C end exactly this command's sessions.
   const applicationName = `tenantseed ${command} [${process.pid}]`;
-  const knex = createKnex(db.target, { applicationName });
+  const knex = createKnex(db.target, { applicationName, searchPath: project.schemas });
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) process.exit(130);

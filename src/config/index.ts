@@ -5,4 +5,9 @@ export type { DatabaseSource, ResolveDatabaseSourceOptions } from './resolve-dat
 export { assertEnvironmentName } from './environment-name';
 export type { Logger } from './logger';
 export { silentLogger } from './logger';
-export { packageRoot, shippedDefinitionsDir, shippedEnvironmentsDir } from './package-paths';
+export { packageRoot } from './package-paths';
+export {
+  resolveProjectConfig, readProjectConfig, findConfigFile, shippedProjectConfig, configSchemaPath,
+  CONFIG_FILE_NAME, CONFIG_VARIABLE, DEFAULT_TENANCY, DEFAULT_SCHEMAS,
+} from './project-config';
+export type { ProjectConfig, TenancyNames, ResolveProjectConfigOptions } from './project-config';

@@ -9,13 +9,3 @@ export function packageRoot(from: string = __dirname): string {
     if (path.dirname(dir) === dir) throw new Error(`tenantseed's package.json was not found above ${from}`);
   }
 }
-
-/** The shipped table definitions. */
-export function shippedDefinitionsDir(): string {
-  return path.join(packageRoot(), 'seeds', 'definitions');
-}
-
-/** The shipped environment profiles. */
-export function shippedEnvironmentsDir(): string {
-  return path.join(packageRoot(), 'seeds', 'environments');
-}

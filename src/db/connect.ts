@@ -22,6 +22,11 @@ export interface CreateKnexOptions {
   poolMax?: number;
   /** Shown in pg_stat_activity and in lock messages. Default "tenantseed". */
   applicationName?: string;
+  /**
+   * The schemas unqualified names resolve in (the project's `schemas`), set as each
+   * connection's search_path. Default: the server's.
+   */
+  searchPath?: readonly string[];
 }
 
 /**
@@ -38,6 +43,7 @@ export function createKnex(target: DatabaseTarget, options: CreateKnexOptions = 
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       application_name: options.applicationName ?? 'tenantseed',
     } as Knex.PgConnectionConfig,
+    searchPath: options.searchPath ? [...options.searchPath] : undefined,
     pool: { min: 0, max: options.poolMax ?? 4 },
     acquireConnectionTimeout: 60_000,
     // Knex prints some warnings (such as aborted acquires while a pool closes after an

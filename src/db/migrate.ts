@@ -1,14 +1,15 @@
 import type { Knex } from 'knex';
+import { shippedProjectConfig } from '../config';
 import { MigrationError, TenantseedError } from '../errors';
 import { withAdvisoryLock } from './advisory-lock';
-import { DirectoryMigrationSource, MIGRATIONS_DIRECTORY } from './migration-source';
+import { DirectoryMigrationSource } from './migration-source';
 import { BOOKKEEPING_SCHEMA, ensureBookkeeping } from './bookkeeping';
 
 /** What `tenantseed migrate` can do. */
 export type MigrateAction = 'latest' | 'up' | 'down' | 'rollback-all' | 'status';
 
-/** Knex's migrator settings for the shipped (or another) migrations folder. */
-export function migratorConfig(directory: string = MIGRATIONS_DIRECTORY): Knex.MigratorConfig {
+/** Knex's migrator settings for a migrations folder (a project's `migrations`; the shipped ones by default). */
+export function migratorConfig(directory: string = shippedProjectConfig().migrations!): Knex.MigratorConfig {
   return {
     migrationSource: new DirectoryMigrationSource(directory),
     schemaName: BOOKKEEPING_SCHEMA,
@@ -20,7 +21,7 @@ export function migratorConfig(directory: string = MIGRATIONS_DIRECTORY): Knex.M
 export interface MigrateOptions {
   knex: Knex;
   action: MigrateAction;
-  /** Another migrations folder; the shipped one by default. */
+  /** The migrations folder (the project's `migrations`); the shipped one by default. */
   directory?: string;
   /** How long to wait for another migrate on the same database. Default 60 s. */
   lockWaitMs?: number;
@@ -49,7 +50,7 @@ function nameOf(entry: unknown): string {
  * MigrationError; nothing is half-applied.
  *
  * @example
- * const result = await migrate({ knex, action: 'latest' });
+ * const result = await migrate({ knex, action: 'latest', directory: project.migrations! });
  * console.log(result.ran); // ['20260101000000_legacy_baseline', ...]
  */
 export async function migrate(options: MigrateOptions): Promise<MigrateResult> {

@@ -1,33 +1,46 @@
 import type { Knex } from 'knex';
+import { DEFAULT_TENANCY, TenancyNames } from '../config';
 import { UsageError } from '../errors';
-
-/** The role the application runs as: subject to row-level security, owns nothing. */
-export const APP_ROLE = 'tenantseed_app';
-/** The setting the RLS policies read the current tenant from. */
-export const TENANT_SETTING = 'app.current_tenant_id';
+import { quoteIdentifier } from './sql';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const INTEGER = /^[0-9]{1,19}$/;
+/** cuid / cuid2-like text ids, as Prisma's `@default(cuid())` makes them. */
+const CUID = /^[a-z][a-z0-9]{19,31}$/;
+
+/** Whether a value has the shape of a tenant id: a UUID, an integer, or a cuid-like text id. */
+export function isTenantId(value: unknown): value is string | number {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0;
+  return typeof value === 'string' && (UUID.test(value) || INTEGER.test(value) || CUID.test(value));
+}
 
 /**
  * Runs `fn` in a transaction as the application role with the tenant set
  * transaction-locally, so that row-level security shows and accepts only that tenant's rows.
  * Both the role and the setting end with the transaction: nothing leaks into the next use of
- * a pooled connection, even when `fn` throws.
+ * a pooled connection, even when `fn` throws. The role and the setting are the project's
+ * (`tenancy` in tenantseed.config.json); the shipped schema's by default.
  *
  * (`SET LOCAL` takes no bind parameters, hence `set_config(..., true)`.)
  *
  * @example
  * const docs = await withTenant(knex, acmeId, (trx) => trx('documents').select('*'));
+ * await withTenant(knex, companyId, (trx) => trx('projects').select('*'), project.tenancy);
  */
-export async function withTenant<T>(knex: Knex, tenantId: string, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
-  if (!UUID.test(tenantId)) {
-    throw new UsageError(`withTenant: "${tenantId}" is not a tenant id (a UUID)`, {
+export async function withTenant<T>(
+  knex: Knex,
+  tenantId: string | number,
+  fn: (trx: Knex.Transaction) => Promise<T>,
+  tenancy: TenancyNames = DEFAULT_TENANCY,
+): Promise<T> {
+  if (!isTenantId(tenantId)) {
+    throw new UsageError(`withTenant: "${tenantId}" is not a tenant id (a UUID, an integer or a cuid)`, {
       hint: 'Pass the tenant\'s id, for example fixtures.tenant("acme").id, not its slug.',
     });
   }
   return knex.transaction(async (trx) => {
-    await trx.raw(`SET LOCAL ROLE ${APP_ROLE}`);
-    await trx.raw('SELECT set_config(?, ?, true)', [TENANT_SETTING, tenantId]);
+    await trx.raw(`SET LOCAL ROLE ${quoteIdentifier(tenancy.appRole)}`);
+    await trx.raw('SELECT set_config(?, ?, true)', [tenancy.setting, String(tenantId)]);
     return fn(trx);
   });
 }

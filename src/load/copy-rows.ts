@@ -2,13 +2,10 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { quoteIdentifier } from '../db';
 import { copyTextLine, Fingerprint, Row } from '../generate';
 
 const CHUNK_CHARS = 256 * 1024;
-
-function quoteIdentifier(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
 
 /** Options of {@link copyRows}. */
 export interface CopyRowsOptions {
@@ -18,7 +15,10 @@ export interface CopyRowsOptions {
   rows: Iterable<Row>;
   /** COPY ... FREEZE: only for a table created or truncated in this transaction. */
   freeze?: boolean;
+  /** Fingerprinted as generated (JSON for every array), whatever `encode` sends. */
   fingerprint?: Fingerprint;
+  /** Turns a row into the values COPY sends (array columns as array literals), if any differ. */
+  encode?: (row: Row) => Row;
   /** Called after each chunk with the rows sent so far. */
   onRows?: (rows: number) => void;
 }
@@ -31,14 +31,14 @@ export interface CopyRowsOptions {
  * await copyRows({ client, table: 'users', columns: table.columns, rows: table.rows() });
  */
 export async function copyRows(options: CopyRowsOptions): Promise<number> {
-  const { client, fingerprint, onRows } = options;
+  const { client, fingerprint, onRows, encode } = options;
   let count = 0;
   function* chunks(): Generator<string> {
     let chunk = '';
     for (const row of options.rows) {
       const line = copyTextLine(row);
       fingerprint?.row(line);
-      chunk += line;
+      chunk += encode ? copyTextLine(encode(row)) : line;
       count++;
       if (chunk.length >= CHUNK_CHARS) {
         yield chunk;

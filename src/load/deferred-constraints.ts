@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { quoteIdentifier } from '../db';
 
 /** The keys, indexes and foreign keys of some tables, saved from the catalog to be rebuilt. */
 export interface SavedConstraints {
@@ -14,12 +15,13 @@ export interface SavedConstraints {
  * foreign keys of other tables that reference them), returning their definitions. Loading
  * into bare tables and building these afterwards is far faster than maintaining them row by
  * row, and rebuilding them checks every row: a row that breaks one fails the rebuild, and the
- * transaction with it. Must run inside the transaction that loads and rebuilds.
+ * transaction with it. Must run inside the transaction that loads and rebuilds. Tables are
+ * resolved through the connection's search_path.
  */
-export async function dropConstraints(client: pg.PoolClient | pg.Client, schema: string, tables: readonly string[]): Promise<SavedConstraints> {
+export async function dropConstraints(client: pg.PoolClient | pg.Client, tables: readonly string[]): Promise<SavedConstraints> {
   const oids = (await client.query(
-    `SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = ANY($2)`,
-    [schema, tables],
+    `SELECT to_regclass(quote_ident(t))::oid AS oid FROM unnest($1::text[]) t WHERE to_regclass(quote_ident(t)) IS NOT NULL`,
+    [tables],
   )).rows.map((r) => r.oid as number);
   const foreign = await client.query(
     `SELECT con.conname, con.conrelid::regclass::text AS rel, pg_get_constraintdef(con.oid) AS def
@@ -42,7 +44,7 @@ export async function dropConstraints(client: pg.PoolClient | pg.Client, schema:
       ORDER BY i.indexrelid`,
     [oids],
   );
-  const ident = (name: string) => `"${String(name).replace(/"/g, '""')}"`;
+  const ident = quoteIdentifier;
   for (const fk of foreign.rows) await client.query(`ALTER TABLE ${fk.rel} DROP CONSTRAINT ${ident(fk.conname)}`);
   for (const index of indexes.rows) await client.query(`DROP INDEX ${index.name}`);
   for (const key of keys.rows) await client.query(`ALTER TABLE ${key.rel} DROP CONSTRAINT ${ident(key.conname)}`);

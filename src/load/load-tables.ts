@@ -1,12 +1,15 @@
 import type pg from 'pg';
-import { Fingerprint, TablePlan } from '../generate';
+import { CatalogTable, quoteIdentifier, readTable } from '../db';
+import { DatabaseError, DefinitionError } from '../errors';
+import { Fingerprint, Row, TablePlan } from '../generate';
+import { pgArrayLiteral } from './array-literal';
 import { copyRows } from './copy-rows';
 import { dropConstraints, restoreConstraints } from './deferred-constraints';
 import type { Progress } from './write-dataset-files';
 
 /** Options of {@link loadTables}. */
 export interface LoadTablesOptions {
-  /** The connection of the open transaction that loads. */
+  /** The connection of the open transaction that loads (its search_path names the project's schemas). */
   client: pg.PoolClient | pg.Client;
   /** In load order (parents first). */
   tables: readonly TablePlan[];
@@ -16,7 +19,6 @@ export interface LoadTablesOptions {
    * tables). Otherwise rows are copied into the fully constrained tables, which is slower.
    */
   deferConstraints: boolean;
-  schema?: string;
   onProgress?: (progress: Progress) => void;
 }
 
@@ -27,32 +29,139 @@ export interface LoadTablesResult {
   readonly counts: Record<string, Record<string, number>>;
 }
 
+/** How one table's rows are sent: which columns, and how values are encoded for the catalog's types. */
+interface TableLoad {
+  readonly plan: TablePlan;
+  readonly catalog: CatalogTable;
+  /** The columns sent: all of the plan's, or (legacy rows) those the table has now. */
+  readonly columns: readonly string[];
+  /** Picks the sent columns out of a generated row, when not all are sent. */
+  readonly project?: (row: Row) => Row;
+  /** Writes arrays of array-typed columns as array literals, when the table has such columns. */
+  readonly encode?: (row: Row) => Row;
+}
+
+/**
+ * Matches a plan to its table in the catalog. A tenant-dataset column the table lacks is a
+ * DefinitionError; legacy rows are sent with the columns the table has at the legacy baseline
+ * (a migration that gives the table its tenant may add others). Array-typed columns get
+ * array literals instead of JSON.
+ */
+async function prepareTable(client: pg.PoolClient | pg.Client, plan: TablePlan): Promise<TableLoad> {
+  const catalog = await readTable(client, plan.name);
+  const file = plan.definition.file;
+  if (!catalog) {
+    throw new DefinitionError(`${file}: the table ${plan.name} does not exist in the database's schemas`, {
+      hint: 'Run the migrations first (tenantseed migrate latest), or correct "x-table" / "schemas" in tenantseed.config.json.',
+    });
+  }
+  const byName = new Map(catalog.columns.map((c) => [c.name, c]));
+  const positions: number[] = [];
+  plan.columns.forEach((name, i) => {
+    if (byName.has(name)) positions.push(i);
+    else if (!plan.legacy) {
+      throw new DefinitionError(`${file} at /properties/${name}: the table ${catalog.qualified} has no column ${name}`, {
+        hint: `Remove ${name} from the definition, or add the column with a migration. Columns of ${plan.name}: ${catalog.columns.map((c) => c.name).join(', ')}.`,
+      });
+    }
+  });
+  const columns = positions.map((i) => plan.columns[i]);
+  const arrays = columns.map((name) => byName.get(name)!.isArray);
+  return {
+    plan,
+    catalog,
+    columns,
+    project: positions.length === plan.columns.length ? undefined : (row) => positions.map((p) => row[p]),
+    encode: arrays.some(Boolean) ? (row) => row.map((v, k) => (arrays[k] && Array.isArray(v) ? pgArrayLiteral(v as unknown[]) : v)) : undefined,
+  };
+}
+
+/** The row at a COPY line (1-based), regenerated: rows are deterministic, so none is kept in memory. */
+function rowAt(plan: TablePlan, line: number): Row | undefined {
+  let n = 0;
+  for (const row of plan.rows()) if (++n === line) return row;
+  return undefined;
+}
+
+/** Names the row, column and definition behind a COPY failure (its CONTEXT says `COPY t, line N, column c`). */
+function copyFailure(load: TableLoad, err: unknown): unknown {
+  const e = err as { message?: string; where?: string; code?: string; constraint?: string; detail?: string };
+  const where = /COPY [^,]+, line (\d+)(?:, column ([^:]+))?/.exec(e.where ?? '');
+  // Data exceptions (22) and constraint violations (23) come from a row; the rest does not.
+  if (!where || !/^2[23]/.test(e.code ?? '')) return err;
+  const { plan, catalog } = load;
+  const row = rowAt(plan, Number(where[1]));
+  const key = row ? plan.definition.primaryKey.map((c) => `${c}=${String(row[plan.columns.indexOf(c)])}`).join(', ') : `line ${where[1]}`;
+  const column = where[2];
+  const type = column ? catalog.columns.find((c) => c.name === column)?.type : undefined;
+  const what = column
+    ? `change the generator of ${column} (${plan.definition.file} at /properties/${column}) so that its values fit the column${type ? ` (${type})` : ''}`
+    : e.constraint
+      ? `make the definition (${plan.definition.file}) satisfy the constraint ${e.constraint}${e.detail ? ` (${e.detail})` : ''}`
+      : `correct the definition ${plan.definition.file}`;
+  return new DatabaseError(`Loading ${plan.legacy ? 'legacy rows of ' : ''}${plan.name} failed at the row (${key})${column ? `, column ${column}` : ''}: ${e.message}`, {
+    hint: `To fix it, ${what}. Nothing was committed.`,
+    table: plan.name, constraint: e.constraint, sqlState: e.code, cause: err,
+  });
+}
+
+/** Names the definition behind a key, index or foreign key that the loaded rows break. */
+function rebuildFailure(tables: readonly TableLoad[], err: unknown): unknown {
+  const e = err as { message?: string; code?: string; table?: string; constraint?: string; detail?: string };
+  if (!e.code?.startsWith('23')) return err;
+  const load = tables.find((t) => t.plan.name === e.table || t.catalog.name === e.table);
+  const file = load?.plan.definition.file ?? 'the definitions';
+  const fix = e.code === '23505'
+    ? `make those columns unique in ${file} (x-unique on a column, or x-primary-key for the tuple)`
+    : e.code === '23503'
+      ? `make the reference in ${file} point at rows that exist (x-ref, and x-tenant-column for same-tenant keys)`
+      : `make ${file} satisfy it`;
+  return new DatabaseError(`The loaded rows of ${e.table ?? 'a table'} break ${e.constraint ?? 'a constraint'}: ${e.detail ?? e.message}`, {
+    hint: `To fix it, ${fix}. Nothing was committed.`,
+    table: e.table, constraint: e.constraint, sqlState: e.code, cause: err,
+  });
+}
+
+/** Moves serial and identity sequences past the loaded ids, so the application's next insert gets a free one. */
+async function advanceSequences(client: pg.PoolClient | pg.Client, load: TableLoad): Promise<void> {
+  for (const name of load.columns) {
+    const sequence = load.catalog.columns.find((c) => c.name === name)?.sequence;
+    if (!sequence) continue;
+    const column = quoteIdentifier(name);
+    await client.query(
+      `SELECT setval($1::regclass, m, true) FROM (SELECT max(${column})::bigint AS m FROM ${load.catalog.qualified}) x WHERE m IS NOT NULL`,
+      [sequence],
+    );
+  }
+}
+
 /**
  * Loads the rows of `tables` with COPY inside the caller's transaction. With
  * `deferConstraints`, it saves and drops the tables' keys, indexes and foreign keys, empties
  * the tables that are empty anyway with TRUNCATE (so COPY may FREEZE them: no later vacuum
  * needed), copies, and rebuilds everything from the saved definitions, which checks every
  * row. (No ANALYZE: it took a fifth of the seed's time, and autovacuum analyzes the tables
- * shortly after the commit.) Nothing is visible to others until the caller commits, and a failure
- * anywhere rolls all of it back.
+ * shortly after the commit.) Serial and identity sequences are moved past the loaded ids.
+ * Nothing is visible to others until the caller commits, and a failure anywhere rolls all of
+ * it back; a failure names the table, the row's key, the column and the definition to change.
  *
  * @example
  * await loadTables({ client, tables: plan.tables, fingerprint, deferConstraints: true });
  */
 export async function loadTables(options: LoadTablesOptions): Promise<LoadTablesResult> {
   const { client, fingerprint } = options;
-  const schema = options.schema ?? 'public';
   const tables = options.tables.filter((t) => t.rowCount() > 0);
-  const names = tables.map((t) => t.name);
+  const loads: TableLoad[] = [];
+  for (const table of tables) loads.push(await prepareTable(client, table));
   const total = tables.reduce((sum, t) => sum + t.rowCount(), 0);
   const empty = new Set<string>();
-  for (const name of names) {
-    const result = await client.query(`SELECT NOT EXISTS (SELECT 1 FROM "${schema}"."${name}") AS empty`);
-    if (result.rows[0].empty) empty.add(name);
+  for (const load of loads) {
+    const result = await client.query(`SELECT NOT EXISTS (SELECT 1 FROM ${load.catalog.qualified}) AS empty`);
+    if (result.rows[0].empty) empty.add(load.plan.name);
   }
-  const saved = options.deferConstraints ? await dropConstraints(client, schema, names) : undefined;
+  const saved = options.deferConstraints ? await dropConstraints(client, tables.map((t) => t.name)) : undefined;
   if (saved && empty.size > 0) {
-    await client.query(`TRUNCATE ${[...empty].map((n) => `"${schema}"."${n}"`).join(', ')}`);
+    await client.query(`TRUNCATE ${loads.filter((l) => empty.has(l.plan.name)).map((l) => l.catalog.qualified).join(', ')}`);
   }
   let done = 0;
   const counts: Record<string, Record<string, number>> = {};
@@ -60,23 +169,38 @@ export async function loadTables(options: LoadTablesOptions): Promise<LoadTables
     counts[table.name] = Object.fromEntries(table.tenantList().map((t) => [t?.id ?? '*', table.countFor(t)]));
   }
   for (const table of options.tables) {
-    fingerprint.table(table.name, table.columns);
-    if (table.rowCount() === 0) continue;
+    const load = loads.find((l) => l.plan === table);
+    fingerprint.table(table.name, load?.columns ?? table.columns);
+    if (!load) continue;
     const before = done;
-    await copyRows({
-      client,
-      table: table.name,
-      columns: table.columns,
-      rows: table.rows(),
-      freeze: Boolean(saved) && empty.has(table.name),
-      fingerprint,
-      onRows: (n) => options.onProgress?.({ table: table.name, rowsDone: before + n, totalRows: total }),
-    });
+    try {
+      await copyRows({
+        client,
+        table: table.name,
+        columns: load.columns,
+        rows: load.project ? mapRows(table.rows(), load.project) : table.rows(),
+        encode: load.encode,
+        freeze: Boolean(saved) && empty.has(table.name),
+        fingerprint,
+        onRows: (n) => options.onProgress?.({ table: table.name, rowsDone: before + n, totalRows: total }),
+      });
+    } catch (err) {
+      throw copyFailure(load, err);
+    }
     done = before + table.rowCount();
   }
   if (saved) {
     options.onProgress?.({ table: 'keys and indexes', rowsDone: done, totalRows: total });
-    await restoreConstraints(client, saved);
+    try {
+      await restoreConstraints(client, saved);
+    } catch (err) {
+      throw rebuildFailure(loads, err);
+    }
   }
+  for (const load of loads) await advanceSequences(client, load);
   return { rows: done, counts };
+}
+
+function* mapRows(rows: Iterable<Row>, fn: (row: Row) => Row): Generator<Row> {
+  for (const row of rows) yield fn(row);
 }

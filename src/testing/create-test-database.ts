@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import pg from 'pg';
-import { DatabaseTarget, parseDatabaseUrl, shippedDefinitionsDir, shippedEnvironmentsDir } from '../config';
-import { createKnex, MIGRATIONS_DIRECTORY, toDatabaseError } from '../db';
+import { DatabaseTarget, parseDatabaseUrl, ProjectConfig, readProjectConfig, resolveProjectConfig } from '../config';
+import { createKnex, toDatabaseError, withTenant } from '../db';
 import { loadDefinitions, loadProfile } from '../definitions';
 import { buildPlan, datasetKey, NamedRow, Plan } from '../generate';
 import { resetDatabase } from '../workflows';
@@ -14,10 +14,16 @@ import { startTestServer, TestServer } from './test-server';
 
 /** Options of {@link createTestDatabase}. */
 export interface CreateTestDatabaseOptions {
+  /**
+   * The project: a tenantseed.config.json path or a resolved config. Default: the config the
+   * CLI would find from the working folder (TENANTSEED_CONFIG, else the nearest
+   * tenantseed.config.json), else the shipped schema.
+   */
+  config?: string | ProjectConfig;
   /** The environment profile to seed. Default "test". */
   env?: string;
   seed?: number;
-  /** Other definitions or profiles than the shipped ones. */
+  /** Other definitions or profiles than the project's. */
   definitions?: string;
   environments?: string;
 }
@@ -51,6 +57,10 @@ export interface TestDatabase {
   /** Connected as the loader's role (it may create tables and bypasses RLS: use withTenant to act as the app). */
   readonly knex: Knex;
   readonly fixtures: Fixtures;
+  /** The project it was built from (its tenancy names, schemas). */
+  readonly project: ProjectConfig;
+  /** `withTenant` with the project's application role and tenant setting. */
+  withTenant<T>(tenantId: string | number, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T>;
   /** Closes the pool and drops the database. */
   destroy(): Promise<void>;
 }
@@ -69,20 +79,25 @@ async function testServerTarget(): Promise<DatabaseTarget> {
   return (await holder[LAZY_SERVER]!).target;
 }
 
-function hashFiles(hash: ReturnType<typeof createHash>, directory: string): void {
-  for (const file of fs.readdirSync(directory).filter((f) => /\.(ts|js|json)$/.test(f) && !f.endsWith('.d.ts')).sort()) {
-    hash.update(file.replace(/\.(ts|js)$/, '')).update(fs.readFileSync(path.join(directory, file)));
+/** Every file of a folder (names and contents, sorted, recursively): what the migrations are. */
+function hashFolder(hash: ReturnType<typeof createHash>, directory: string, prefix = ''): void {
+  for (const entry of fs.readdirSync(directory, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const full = path.join(directory, entry.name);
+    if (entry.isDirectory()) hashFolder(hash, full, `${prefix}${entry.name}/`);
+    else if (entry.isFile()) hash.update(`${prefix}${entry.name}\0`).update(fs.readFileSync(full)).update('\0');
   }
 }
 
-/** The template's name: a digest of the migrations, definitions, profile and seed. */
-function templateName(plan: Plan): string {
+/**
+ * The template's name: a digest of the contents of the migrations, of the dataset key
+ * (definitions, profile, seed and generator version) and of the schemas and tenancy names.
+ * Editing any of them gives another template.
+ */
+function templateName(plan: Plan, project: ProjectConfig): string {
   const hash = createHash('sha256');
-  // The compiled and the TypeScript migrations differ in bytes, so hash their names only when
-  // running from dist; from the sources, hash the content too.
-  if (MIGRATIONS_DIRECTORY.includes(`${path.sep}dist${path.sep}`)) hash.update(fs.readdirSync(MIGRATIONS_DIRECTORY).join('\n'));
-  else hashFiles(hash, MIGRATIONS_DIRECTORY);
+  if (project.migrations) hashFolder(hash, project.migrations);
   hash.update(datasetKey(plan));
+  hash.update(JSON.stringify([project.schemas, project.tenancy]));
   return `tenantseed_tpl_${hash.digest('hex').slice(0, 20)}`;
 }
 
@@ -105,8 +120,8 @@ async function withServerClient<T>(server: DatabaseTarget, fn: (client: pg.Clien
  * workers may call this at once: an advisory lock on the server's maintenance database lets
  * one build while the others wait, then find it.
  */
-async function ensureTemplate(server: DatabaseTarget, plan: Plan): Promise<string> {
-  const name = templateName(plan);
+async function ensureTemplate(server: DatabaseTarget, plan: Plan, project: ProjectConfig): Promise<string> {
+  const name = templateName(plan, project);
   const exists = async (client: pg.Client) => (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
   if (await withServerClient(server, exists)) return name;
   await withServerClient(server, async (client) => {
@@ -115,9 +130,9 @@ async function ensureTemplate(server: DatabaseTarget, plan: Plan): Promise<strin
       if (await exists(client)) return;
       const building = `${name}_build_${randomBytes(3).toString('hex')}`;
       await client.query(`CREATE DATABASE ${pg.escapeIdentifier(building)}`);
-      const knex = createKnex(withDatabaseName(server, building), { applicationName: 'tenantseed template' });
+      const knex = createKnex(withDatabaseName(server, building), { applicationName: 'tenantseed template', searchPath: project.schemas });
       try {
-        await resetDatabase({ knex, plan, yes: true });
+        await resetDatabase({ knex, plan, project, yes: true });
       } catch (err) {
         await knex.destroy();
         await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(building)} WITH (FORCE)`);
@@ -167,6 +182,7 @@ function makeFixtures(plan: Plan): Fixtures {
 
 interface PreparedPlan {
   plan: Plan;
+  project: ProjectConfig;
   fixtures: Fixtures;
   /** The template's name per server, once ensured in this process. */
   template: Map<string, string>;
@@ -179,16 +195,22 @@ const PREPARED = Symbol.for('tenantseed.preparedPlans');
  * database: do it once per process for the same options.
  */
 function preparedPlan(options: CreateTestDatabaseOptions): PreparedPlan {
-  const definitionsDir = path.resolve(options.definitions ?? shippedDefinitionsDir());
-  const environmentsDir = path.resolve(options.environments ?? shippedEnvironmentsDir());
+  const base = typeof options.config === 'object'
+    ? options.config
+    : typeof options.config === 'string' ? readProjectConfig(path.resolve(options.config)) : resolveProjectConfig();
+  const project: ProjectConfig = Object.freeze({
+    ...base,
+    definitions: path.resolve(options.definitions ?? base.definitions),
+    environments: path.resolve(options.environments ?? base.environments),
+  });
   const env = options.env ?? 'test';
-  const key = JSON.stringify([definitionsDir, environmentsDir, env, options.seed ?? null]);
+  const key = JSON.stringify([project, env, options.seed ?? null]);
   const holder = globalThis as Record<symbol, Map<string, PreparedPlan> | undefined>;
   const cache = (holder[PREPARED] ??= new Map());
   let prepared = cache.get(key);
   if (!prepared) {
-    const plan = buildPlan({ definitions: loadDefinitions(definitionsDir), profile: loadProfile(environmentsDir, env), seed: options.seed });
-    prepared = { plan, fixtures: makeFixtures(plan), template: new Map() };
+    const plan = buildPlan({ definitions: loadDefinitions(project.definitions), profile: loadProfile(project.environments, env), seed: options.seed });
+    prepared = { plan, project, fixtures: makeFixtures(plan), template: new Map() };
     cache.set(key, prepared);
   }
   return prepared;
@@ -207,19 +229,21 @@ function preparedPlan(options: CreateTestDatabaseOptions): PreparedPlan {
  * await db.destroy();
  */
 export async function createTestDatabase(options: CreateTestDatabaseOptions = {}): Promise<TestDatabase> {
-  const { plan, template: known, fixtures } = preparedPlan(options);
+  const { plan, project, template: known, fixtures } = preparedPlan(options);
   const server = await testServerTarget();
-  const template = known.get(server.url) ?? (await ensureTemplate(server, plan));
+  const template = known.get(server.url) ?? (await ensureTemplate(server, plan, project));
   known.set(server.url, template);
   const name = `tenantseed_test_${randomBytes(6).toString('hex')}`;
   await runOnServer(server, `CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(template)}`);
   const target = withDatabaseName(server, name);
-  const knex = createKnex(target, { applicationName: 'tenantseed test' });
+  const knex = createKnex(target, { applicationName: 'tenantseed test', searchPath: project.schemas });
   let destroyed = false;
   return {
     url: target.url,
     knex,
     fixtures,
+    project,
+    withTenant: (tenantId, fn) => withTenant(knex, tenantId, fn, project.tenancy),
     async destroy() {
       if (destroyed) return;
       destroyed = true;

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { APP_ROLE, TENANT_SETTING } from '../db';
+import { readTable } from '../db';
 import { tenantTables } from './check-schema';
 import type { CheckContext, CheckResult, Finding } from './types';
 import { ident } from './types';
@@ -43,23 +43,27 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
   if (tenants.length < 2) {
     return { name: 'isolation', ok: true, skipped: 'needs at least two tenants to probe', details: { summary: 'skipped: fewer than two tenants', findings: [] } };
   }
-  const role = (await ctx.knex.raw('SELECT 1 FROM pg_roles WHERE rolname = ?', [APP_ROLE])).rows.length;
+  const { appRole, setting } = ctx.tenancy;
+  const role = (await ctx.knex.raw('SELECT 1 FROM pg_roles WHERE rolname = ?', [appRole])).rows.length;
   if (!role) {
-    return { name: 'isolation', ok: false, details: { summary: `the application role ${APP_ROLE} does not exist`, findings: [{ message: `no role ${APP_ROLE} to probe as` }], hint: 'Run the migrations (they create the roles).' } };
+    return { name: 'isolation', ok: false, details: { summary: `the application role ${appRole} does not exist`, findings: [{ message: `no role ${appRole} to probe as` }], hint: 'Run the migrations (they create the roles), or name the role in tenancy.appRole of tenantseed.config.json.' } };
   }
   const findings: Finding[] = [];
   let probes = 0;
   await ctx.knex.transaction(async (trx) => {
     const columns = new Map<string, string[]>();
+    const tenantType = new Map<string, string>();
     const expected = new Map<string, Map<string, number>>();
     for (const { table, tenantColumn } of tables) {
-      columns.set(table, (await trx.raw(`SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = ? ORDER BY ordinal_position`, [table])).rows.map((r: { column_name: string }) => r.column_name));
+      const catalog = (await readTable(trx, table))!;
+      columns.set(table, catalog.columns.map((c) => c.name));
+      tenantType.set(table, catalog.columns.find((c) => c.name === tenantColumn)!.type);
       expected.set(table, new Map((await trx.raw(`SELECT ${ident(tenantColumn)}::text AS t, count(*) AS n FROM ${ident(table)} GROUP BY 1`)).rows.map((r: { t: string; n: number }) => [r.t, r.n])));
     }
-    await trx.raw(`SET LOCAL ROLE ${APP_ROLE}`);
+    await trx.raw(`SET LOCAL ROLE ${ident(appRole)}`);
     for (const [i, tenant] of tenants.entries()) {
       const other = tenants[(i + 1) % tenants.length];
-      await trx.raw('SELECT set_config(?, ?, true)', [TENANT_SETTING, tenant]);
+      await trx.raw('SELECT set_config(?, ?, true)', [setting, tenant]);
       for (const { table, tenantColumn } of tables) {
         const col = ident(tenantColumn);
         const t = ident(table);
@@ -68,21 +72,21 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
         const own = expected.get(table)!.get(tenant) ?? 0;
         if (seen.foreign > 0) findings.push({ table, tenant, message: `sees ${seen.foreign} row(s) of other tenants` });
         if (seen.n - seen.foreign !== own) findings.push({ table, tenant, message: `sees ${seen.n - seen.foreign} of its ${own} rows` });
-        const update = await probe(trx, `UPDATE ${t} SET ${col} = ${col} WHERE ${col} = ?::uuid`, [other]);
+        const update = await probe(trx, `UPDATE ${t} SET ${col} = ${col} WHERE ${col}::text = ?`, [other]);
         if ((update.rowCount ?? 0) > 0) findings.push({ table, tenant, message: `updated ${update.rowCount} row(s) of tenant ${other}` });
-        const del = await probe(trx, `DELETE FROM ${t} WHERE ${col} = ?::uuid`, [other]);
+        const del = await probe(trx, `DELETE FROM ${t} WHERE ${col}::text = ?`, [other]);
         if ((del.rowCount ?? 0) > 0) findings.push({ table, tenant, message: `deleted ${del.rowCount} row(s) of tenant ${other}` });
         if (own > 0) {
           const cols = columns.get(table)!;
-          const values = cols.map((c) => (c === tenantColumn ? '?::uuid' : ident(c))).join(', ');
-          const insert = await probe(trx, `INSERT INTO ${t} (${cols.map(ident).join(', ')}) SELECT ${values} FROM ${t} WHERE ${col} = ?::uuid LIMIT 1`, [other, tenant]);
+          const values = cols.map((c) => (c === tenantColumn ? `CAST(? AS ${tenantType.get(table)})` : ident(c))).join(', ');
+          const insert = await probe(trx, `INSERT INTO ${t} (${cols.map(ident).join(', ')}) SELECT ${values} FROM ${t} WHERE ${col}::text = ? LIMIT 1`, [other, tenant]);
           if (insert.code !== '42501') {
             findings.push({ table, tenant, message: insert.code ? `inserting a row of tenant ${other} failed with ${insert.code}, not with a row-level security violation` : `inserted a row of tenant ${other}` });
           }
         }
       }
     }
-    await trx.raw('SELECT set_config(?, ?, true)', [TENANT_SETTING, '']);
+    await trx.raw('SELECT set_config(?, ?, true)', [setting, '']);
     for (const { table } of tables) {
       const n = (await trx.raw(`SELECT count(*) AS n FROM ${ident(table)}`)).rows[0].n as number;
       if (n > 0) findings.push({ table, message: `without a tenant, ${n} row(s) are visible` });
@@ -96,8 +100,8 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
     ok: findings.length === 0,
     details: {
       summary: findings.length === 0
-        ? `${tenants.length} tenants x ${tables.length} tables as ${APP_ROLE}: own rows only, no writes across tenants, nothing without a tenant`
-        : `${findings.length} isolation failure(s) as ${APP_ROLE}`,
+        ? `${tenants.length} tenants x ${tables.length} tables as ${appRole}: own rows only, no writes across tenants, nothing without a tenant`
+        : `${findings.length} isolation failure(s) as ${appRole}`,
       findings,
       tenants,
       hint: findings.length ? 'Tenants can reach each other\'s rows: check the RLS policies, FORCE ROW LEVEL SECURITY and the application role (docs/schema.md).' : undefined,

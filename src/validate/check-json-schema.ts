@@ -1,3 +1,4 @@
+import { tableExists } from '../db';
 import { createAjv } from '../definitions';
 import type { CheckContext, CheckResult, Finding } from './types';
 import { ident } from './types';
@@ -10,7 +11,7 @@ export async function checkJsonSchema(ctx: CheckContext): Promise<CheckResult> {
   for (const table of ctx.definitions.tables) {
     const columns = table.columns.filter((c) => c.json);
     if (columns.length === 0) continue;
-    if (!(await ctx.knex.raw('SELECT to_regclass(?) AS t', [`public.${table.table}`])).rows[0].t) continue;
+    if (!await tableExists(ctx.knex, table.table)) continue;
     const id = table.primaryKey[table.primaryKey.length - 1];
     const total = (await ctx.knex.raw(`SELECT count(*) AS n FROM ${ident(table.table)}`)).rows[0].n as number;
     const rows = (await ctx.knex.raw(

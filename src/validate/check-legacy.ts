@@ -18,8 +18,12 @@ export async function checkLegacyAbsorption(ctx: CheckContext): Promise<CheckRes
   const root = ctx.definitions.tenantRoot;
   for (const entry of ledger) {
     const definition = ctx.definitions.byName.get(entry.table_name);
-    const tenantColumn = definition?.tenantColumn ?? 'tenant_id';
-    const held = (await knex.raw(`SELECT count(*) AS n FROM ${ident(entry.table_name)} WHERE ${ident(tenantColumn)} = ?::uuid`, [entry.tenant])).rows[0].n as number;
+    const tenantColumn = definition?.tenantColumn;
+    if (!tenantColumn) {
+      findings.push({ table: entry.table_name, message: 'the ledger names a table that no definition scopes by tenant' });
+      continue;
+    }
+    const held = (await knex.raw(`SELECT count(*) AS n FROM ${ident(entry.table_name)} WHERE ${ident(tenantColumn)}::text = ?`, [entry.tenant])).rows[0].n as number;
     if (held !== entry.rows_absorbed) {
       findings.push({ table: entry.table_name, tenant: entry.tenant, message: `the default tenant holds ${held} rows; the ledger says ${entry.rows_absorbed} were absorbed` });
     }
@@ -27,7 +31,7 @@ export async function checkLegacyAbsorption(ctx: CheckContext): Promise<CheckRes
   if (root) {
     const id = root.primaryKey[root.primaryKey.length - 1];
     for (const tenant of new Set(ledger.map((l) => l.tenant))) {
-      const row = (await knex.raw(`SELECT * FROM ${ident(root.table)} WHERE ${ident(id)} = ?::uuid`, [tenant])).rows[0];
+      const row = (await knex.raw(`SELECT * FROM ${ident(root.table)} WHERE ${ident(id)}::text = ?`, [tenant])).rows[0];
       if (!row) {
         findings.push({ table: root.table, tenant, message: 'the default tenant of the ledger does not exist' });
         continue;

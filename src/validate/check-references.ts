@@ -1,3 +1,4 @@
+import { tableExists } from '../db';
 import type { CheckContext, CheckResult, Finding } from './types';
 import { ident } from './types';
 
@@ -18,7 +19,8 @@ async function declaredReferences(ctx: CheckContext): Promise<Reference[]> {
             ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(n, i) JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i)::text[] AS parent_columns
        FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_class p ON p.oid = con.confrelid
        JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE con.contype = 'f' AND n.nspname = 'public' ORDER BY 2, 1`,
+      WHERE con.contype = 'f' AND n.nspname IN (SELECT jsonb_array_elements_text(?::jsonb)) ORDER BY 2, 1`,
+    [JSON.stringify(ctx.schemas)],
   )).rows as Array<{ name: string; table: string; parent: string; columns: string[]; parent_columns: string[] }>;
   return rows.map((r) => ({ table: r.table, columns: r.columns, parent: r.parent, parentColumns: r.parent_columns, name: r.name, declared: true }));
 }
@@ -47,7 +49,7 @@ function definedReferences(ctx: CheckContext): Reference[] {
 }
 
 async function exists(ctx: CheckContext, table: string): Promise<boolean> {
-  return Boolean((await ctx.knex.raw('SELECT to_regclass(?) AS t', [`public.${table}`])).rows[0].t);
+  return tableExists(ctx.knex, table);
 }
 
 /**

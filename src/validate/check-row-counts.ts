@@ -1,3 +1,4 @@
+import { tableExists } from '../db';
 import type { CheckContext, CheckResult, Finding } from './types';
 import { ident } from './types';
 
@@ -11,7 +12,7 @@ export async function checkRowCounts(ctx: CheckContext): Promise<CheckResult> {
   let compared = 0;
   for (const [table, expected] of Object.entries(manifest.counts)) {
     const definition = ctx.definitions.byName.get(table);
-    const exists = (await knex.raw('SELECT to_regclass(?) AS t', [`public.${table}`])).rows[0].t;
+    const exists = await tableExists(knex, table);
     if (!exists) {
       findings.push({ table, message: 'the table is missing' });
       continue;

@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
 import type { DefinitionSet } from '../definitions';
+import type { TenancyNames } from '../config';
+import { quoteIdentifier } from '../db';
 import type { SeedManifest } from '../db';
 
 /** The names of the checks, in the order they run. */
@@ -45,8 +47,10 @@ export interface CheckContext {
   readonly isolationSample: number;
   /** Rows read per table by the json-schema check. Default 20,000. */
   readonly jsonSample: number;
+  /** The schemas the project owns (the connection's search_path resolves table names). */
+  readonly schemas: readonly string[];
+  /** The role and setting the isolation probes act with. */
+  readonly tenancy: TenancyNames;
 }
 
-export function ident(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+export const ident = quoteIdentifier;

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { DEFAULT_SCHEMAS, DEFAULT_TENANCY, TenancyNames } from '../config';
 import { readLatestManifest } from '../db';
 import type { DefinitionSet } from '../definitions';
 import { UsageError } from '../errors';
@@ -28,6 +29,9 @@ export interface ValidateDatabaseOptions {
   checks?: readonly string[];
   isolationSample?: number;
   jsonSample?: number;
+  /** The project's schemas (default ["public"]) and tenancy names (default: the shipped ones). */
+  schemas?: readonly string[];
+  tenancy?: TenancyNames;
   /** Called as each check finishes. */
   onCheck?: (result: CheckResult) => void;
 }
@@ -54,6 +58,8 @@ export async function validateDatabase(options: ValidateDatabaseOptions): Promis
     manifest: await readLatestManifest(options.knex),
     isolationSample: options.isolationSample ?? 3,
     jsonSample: options.jsonSample ?? 20_000,
+    schemas: options.schemas ?? DEFAULT_SCHEMAS,
+    tenancy: options.tenancy ?? DEFAULT_TENANCY,
   };
   const checks: CheckResult[] = [];
   for (const name of names as CheckName[]) {

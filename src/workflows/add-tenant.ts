@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { Logger, silentLogger } from '../config';
-import { checkLoaderRole, readEnvironmentStamp, readLatestManifest, SeedManifest, withAdvisoryLock, writeEnvironmentStamp, writeManifest } from '../db';
+import { Logger, ProjectConfig, shippedProjectConfig, silentLogger } from '../config';
+import { checkLoaderRole, quoteIdentifier, readEnvironmentStamp, readLatestManifest, SeedManifest, withAdvisoryLock, writeEnvironmentStamp, writeManifest } from '../db';
 import { createAjv, DefinitionSet, Profile, referenceableColumn } from '../definitions';
 import { TenantseedError, UsageError } from '../errors';
 import { buildPlan, Fingerprint, Plan } from '../generate';
@@ -20,6 +20,8 @@ export interface AddTenantOptions {
   template?: string;
   yes?: boolean;
   logger?: Logger;
+  /** The project (tenancy names); the shipped reference project by default. */
+  project?: ProjectConfig;
 }
 
 /** What {@link addTenant} made. */
@@ -60,9 +62,9 @@ async function resolveTemplateRows(
         if (!parent?.naturalKey) {
           throw new TenantseedError(`The profile's newTenant row of ${table} uses {template} in ${column}, which references no table named by a natural key`, { hint: 'Use {template} only in a column with x-ref to a table that has x-natural-key.' });
         }
-        const found = (await trx.raw(`SELECT "${referenceableColumn(parent)}"::text AS id FROM "${parent.table}" WHERE "${parent.naturalKey}" = ?`, [template])).rows[0];
+        const found = (await trx.raw(`SELECT ${quoteIdentifier(referenceableColumn(parent))}::text AS id FROM ${quoteIdentifier(parent.table)} WHERE ${quoteIdentifier(parent.naturalKey)} = ?`, [template])).rows[0];
         if (!found) {
-          const known = (await trx.raw(`SELECT "${parent.naturalKey}" AS name FROM "${parent.table}" ORDER BY 1`)).rows.map((r: { name: string }) => r.name);
+          const known = (await trx.raw(`SELECT ${quoteIdentifier(parent.naturalKey)} AS name FROM ${quoteIdentifier(parent.table)} ORDER BY 1`)).rows.map((r: { name: string }) => r.name);
           throw new UsageError(`--template ${template}: there is no ${parent.table} row with ${parent.naturalKey} "${template}"`, { hint: `Use one of: ${known.join(', ')}.` });
         }
         resolved[column] = found.id;
@@ -96,12 +98,12 @@ export async function addTenant(options: AddTenantOptions): Promise<AddTenantRes
   const logger = options.logger ?? silentLogger;
   return withAdvisoryLock(knex, SEED_LOCK, { waitMs: 30_000, onWait: (holder) => logger.info(`Waiting for another seed to finish: ${holder}`) }, () =>
     knex.transaction(async (trx) => {
-      const role = await checkLoaderRole(trx, definitions.tables.map((t) => t.table));
+      const role = await checkLoaderRole(trx, definitions.tables.map((t) => t.table), (options.project ?? shippedProjectConfig()).tenancy.adminRole);
       const previous = await readLatestManifest(trx);
       if (!previous) throw new TenantseedError('The database holds no seeded dataset', { hint: `Seed it first: tenantseed seed --env ${profile.name} (or reset).` });
       const databaseName = (await trx.raw('SELECT current_database() AS name')).rows[0].name as string;
       await assertSafeToWrite({ command: 'tenant add', environment: profile.name, stamp: await readEnvironmentStamp(trx), protected: profile.protected, destructive: false, yes: options.yes ?? false, databaseName });
-      const exists = (await trx.raw(`SELECT 1 FROM "${root.table}" WHERE "${root.naturalKey}" = ?`, [options.slug])).rows.length > 0;
+      const exists = (await trx.raw(`SELECT 1 FROM ${quoteIdentifier(root.table)} WHERE ${quoteIdentifier(naturalKey)} = ?`, [options.slug])).rows.length > 0;
       if (exists) throw new TenantseedError(`The tenant "${options.slug}" already exists`, { hint: 'Choose another --slug.' });
 
       const vars = { slug: options.slug, name: options.name, template: options.template };

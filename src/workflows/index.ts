@@ -9,3 +9,5 @@ export { seedEnvironment } from './seed-environment';
 export type { SeedEnvironmentOptions } from './seed-environment';
 export { addTenant } from './add-tenant';
 export type { AddTenantOptions, AddTenantResult } from './add-tenant';
+export { knexConfig } from './knex-config';
+export type { KnexConfigOptions } from './knex-config';

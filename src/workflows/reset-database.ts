@@ -1,31 +1,22 @@
 import type { Knex } from 'knex';
-import { silentLogger } from '../config';
+import { shippedProjectConfig, silentLogger } from '../config';
 import {
-  BOOKKEEPING_SCHEMA, checkLoaderRole, ensureBookkeeping, migratorConfig, readEnvironmentStamp, withAdvisoryLock,
+  BOOKKEEPING_SCHEMA, checkLoaderRole, ensureBookkeeping, listSchemaObjects, migratorConfig, readEnvironmentStamp, readTable, withAdvisoryLock,
 } from '../db';
-import { TenantseedError } from '../errors';
+import { TenantseedError, UsageError } from '../errors';
 import { Fingerprint, Plan } from '../generate';
 import { loadTables } from '../load';
 import { assertSafeToWrite } from './safety';
 import { loadDataset, SEED_LOCK, SeedOutcome, transactionConnection, WriteDatasetOptions } from './seed-database';
 
-/** Drops every table, view and sequence of the public schema, and the bookkeeping schema. */
-async function dropProductObjects(trx: Knex.Transaction): Promise<void> {
-  const objects = await trx.raw(
-    `SELECT c.relkind, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
-        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')`,
-  );
-  const kinds: Record<string, string> = { r: 'TABLE', p: 'TABLE', v: 'VIEW', m: 'MATERIALIZED VIEW', S: 'SEQUENCE', f: 'FOREIGN TABLE' };
-  for (const { relkind, relname } of objects.rows) {
-    await trx.raw(`DROP ${kinds[relkind]} IF EXISTS "public"."${String(relname).replace(/"/g, '""')}" CASCADE`);
-  }
+/**
+ * Drops everything a migration can have made in the project's schemas (tables, views,
+ * sequences, routines, types, domains; not what belongs to an extension), and the bookkeeping
+ * schema. The schemas themselves stay, with their owners and privileges.
+ */
+async function dropSchemaObjects(trx: Knex.Transaction, schemas: readonly string[]): Promise<void> {
+  for (const object of await listSchemaObjects(trx, schemas)) await trx.raw(`DROP ${object.kind} IF EXISTS ${object.name} CASCADE`);
   await trx.raw(`DROP SCHEMA IF EXISTS ${BOOKKEEPING_SCHEMA} CASCADE`);
-}
-
-async function columnsOf(trx: Knex.Transaction, table: string): Promise<string[] | undefined> {
-  const result = await trx.raw(`SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = ?`, [table]);
-  return result.rows.length === 0 ? undefined : result.rows.map((r: { column_name: string }) => r.column_name);
 }
 
 /**
@@ -33,12 +24,12 @@ async function columnsOf(trx: Knex.Transaction, table: string): Promise<string[]
  * tenant column yet): where legacy rows must be loaded so that the tenancy migration absorbs
  * them. Knows no migration by name.
  */
-async function migrateToLegacyBaseline(trx: Knex.Transaction, plan: Plan): Promise<void> {
+async function migrateToLegacyBaseline(trx: Knex.Transaction, plan: Plan, migrations: string): Promise<void> {
   const ready = async () => {
     for (const table of plan.legacyTables) {
-      const columns = await columnsOf(trx, table.name);
-      if (!columns) return false;
-      if (columns.includes(table.definition.tenantColumn!)) {
+      const catalog = await readTable(trx, table.name);
+      if (!catalog) return false;
+      if (catalog.columns.some((c) => c.name === table.definition.tenantColumn)) {
         throw new TenantseedError(`The migrations give ${table.name} its tenant column before ${table.name} exists without one`, {
           hint: 'A table marked "x-legacy" must be created by a migration that runs before the one adding its tenant column.',
         });
@@ -47,7 +38,7 @@ async function migrateToLegacyBaseline(trx: Knex.Transaction, plan: Plan): Promi
     return true;
   };
   while (!(await ready())) {
-    const [, ran] = (await trx.migrate.up(migratorConfig())) as [number, unknown[]];
+    const [, ran] = (await trx.migrate.up(migratorConfig(migrations))) as [number, unknown[]];
     if (ran.length === 0) {
       throw new TenantseedError(`The migrations never create the legacy tables ${plan.legacyTables.map((t) => t.name).join(', ')}`, {
         hint: 'Remove "x-legacy" from their definitions, or add the baseline migration that creates them.',
@@ -69,13 +60,20 @@ async function migrateToLegacyBaseline(trx: Knex.Transaction, plan: Plan): Promi
  */
 export async function resetDatabase(options: WriteDatasetOptions): Promise<SeedOutcome> {
   const { knex, plan } = options;
+  const project = options.project ?? shippedProjectConfig();
+  const migrations = project.migrations;
+  if (!migrations) {
+    throw new UsageError(`${project.file ?? 'The project'} names no "migrations": tenantseed does not own this schema, so reset cannot rebuild it`, {
+      hint: 'Add "migrations" to tenantseed.config.json, or load into the schema as it is with `tenantseed seed`. Nothing was changed.',
+    });
+  }
   const logger = options.logger ?? silentLogger;
   const startedAt = new Date();
   const onWait = (holder: string) => logger.info(`Waiting for another tenantseed command to finish: ${holder}`);
   return withAdvisoryLock(knex, SEED_LOCK, { waitMs: options.lockWaitMs ?? 30_000, onWait }, () =>
     withAdvisoryLock(knex, 'tenantseed:migrate', { waitMs: options.lockWaitMs ?? 30_000, onWait }, () =>
       knex.transaction(async (trx) => {
-        const role = await checkLoaderRole(trx, []);
+        const role = await checkLoaderRole(trx, [], project.tenancy.adminRole);
         if (!role.superuser && !role.ownsTables) {
           throw new TenantseedError(`The role "${role.user}" cannot drop and rebuild the schema`, {
             hint: 'reset needs the owner of the schema or a superuser; seed needs less. Nothing was changed.',
@@ -87,17 +85,17 @@ export async function resetDatabase(options: WriteDatasetOptions): Promise<SeedO
           command: 'reset', environment: plan.profile.name, stamp, protected: plan.profile.protected, destructive: true, yes: options.yes ?? false,
           databaseName, confirm: options.confirm,
         });
-        await dropProductObjects(trx);
+        await dropSchemaObjects(trx, project.schemas);
         await ensureBookkeeping(trx);
         let legacyFingerprint: string | undefined;
         const legacy = plan.legacyTables.filter((t) => t.rowCount() > 0);
         if (legacy.length > 0) {
-          await migrateToLegacyBaseline(trx, plan);
+          await migrateToLegacyBaseline(trx, plan, migrations);
           const fingerprint = new Fingerprint(plan.generatorVersion);
           await loadTables({ client: await transactionConnection(trx), tables: legacy, fingerprint, deferConstraints: true, onProgress: options.onProgress });
           legacyFingerprint = fingerprint.digest();
         }
-        await trx.migrate.latest(migratorConfig());
+        await trx.migrate.latest(migratorConfig(migrations));
         // A role that passes RLS only through tenantseed_admin does not own the tables it then
         // writes, so it loads into the constrained tables instead of rebuilding their keys.
         const manifest = await loadDataset(trx, { ...options, command: 'reset', deferConstraints: !role.setRole, setRole: role.setRole, startedAt, legacyFingerprint });

@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import type pg from 'pg';
-import { Logger, silentLogger } from '../config';
+import { Logger, ProjectConfig, shippedProjectConfig, silentLogger } from '../config';
 import {
-  checkLoaderRole, ensureBookkeeping, migratorConfig, readEnvironmentStamp, readLatestManifest, SeedManifest, withAdvisoryLock,
+  checkLoaderRole, ensureBookkeeping, migratorConfig, quoteIdentifier, readEnvironmentStamp, readLatestManifest, SeedManifest, withAdvisoryLock,
   writeEnvironmentStamp, writeManifest,
 } from '../db';
 import { TenantseedError } from '../errors';
@@ -25,6 +25,8 @@ export interface WriteDatasetOptions {
   onProgress?: (progress: Progress) => void;
   /** How long to wait for another seed or reset on the same database. Default 30 s. */
   lockWaitMs?: number;
+  /** The project (migrations, schemas, tenancy names); the shipped reference project by default. */
+  project?: ProjectConfig;
 }
 
 /** What seed or reset did. */
@@ -74,8 +76,10 @@ export async function loadDataset(
   return manifest;
 }
 
-async function assertMigrated(trx: Knex.Transaction): Promise<void> {
-  const [, pending] = (await trx.migrate.list(migratorConfig())) as [unknown[], unknown[]];
+async function assertMigrated(trx: Knex.Transaction, project: ProjectConfig): Promise<void> {
+  // A project without migrations is migrated by another tool: its schema is as it is.
+  if (!project.migrations) return;
+  const [, pending] = (await trx.migrate.list(migratorConfig(project.migrations))) as [unknown[], unknown[]];
   if (pending.length > 0) {
     throw new TenantseedError(`The database is not migrated (${pending.length} migration(s) pending)`, {
       hint: 'Run `tenantseed migrate latest` first, or `tenantseed reset --env ENV` to build and seed it in one go.',
@@ -97,12 +101,13 @@ async function assertMigrated(trx: Knex.Transaction): Promise<void> {
  */
 export async function seedDatabase(options: WriteDatasetOptions): Promise<SeedOutcome> {
   const { knex, plan } = options;
+  const project = options.project ?? shippedProjectConfig();
   const logger = options.logger ?? silentLogger;
   const startedAt = new Date();
   return withAdvisoryLock(knex, SEED_LOCK, { waitMs: options.lockWaitMs ?? 30_000, onWait: (holder) => logger.info(`Waiting for another seed or reset to finish: ${holder}`) }, () =>
     knex.transaction(async (trx) => {
-      const role = await checkLoaderRole(trx, tableNames(plan));
-      await assertMigrated(trx);
+      const role = await checkLoaderRole(trx, tableNames(plan), project.tenancy.adminRole);
+      await assertMigrated(trx, project);
       await ensureBookkeeping(trx);
       const stamp = await readEnvironmentStamp(trx);
       const databaseName = (await trx.raw('SELECT current_database() AS name')).rows[0].name as string;
@@ -120,7 +125,7 @@ export async function seedDatabase(options: WriteDatasetOptions): Promise<SeedOu
       }
       const root = plan.definitions.tenantRoot;
       if (root) {
-        const existing = (await trx.raw(`SELECT count(*) AS n FROM "${root.table}"`)).rows[0].n as number;
+        const existing = (await trx.raw(`SELECT count(*) AS n FROM ${quoteIdentifier(root.table)}`)).rows[0].n as number;
         // The migrations create some tenants themselves (the default tenant): x-existing-rows.
         const created = root.existingRows.length;
         if (existing > created) {

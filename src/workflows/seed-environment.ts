@@ -1,6 +1,5 @@
-import path from 'node:path';
 import type { Knex } from 'knex';
-import { assertEnvironmentName, Logger, shippedDefinitionsDir, shippedEnvironmentsDir } from '../config';
+import { assertEnvironmentName, Logger, ProjectConfig, resolveProjectConfig } from '../config';
 import { loadDefinitions, loadProfile } from '../definitions';
 import { buildPlan } from '../generate';
 import { refuseProduction } from './safety';
@@ -12,14 +11,14 @@ export interface SeedEnvironmentOptions {
   env: string;
   seed?: number;
   tenants?: number;
-  definitions?: string;
-  environments?: string;
+  /** The project; by default the one the working folder's tenantseed.config.json names (else the shipped one). */
+  project?: ProjectConfig;
   yes?: boolean;
   logger?: Logger;
 }
 
 /**
- * Seeds an environment's dataset with the shipped (or given) definitions and profiles: what
+ * Seeds an environment's dataset with the project's definitions and profiles: what
  * `tenantseed seed` does, for code such as a Knex seed file.
  *
  * @example
@@ -28,8 +27,9 @@ export interface SeedEnvironmentOptions {
 export async function seedEnvironment(options: SeedEnvironmentOptions): Promise<SeedOutcome> {
   const env = assertEnvironmentName(options.env);
   refuseProduction('seed', env);
-  const definitions = loadDefinitions(path.resolve(options.definitions ?? shippedDefinitionsDir()));
-  const profile = loadProfile(path.resolve(options.environments ?? shippedEnvironmentsDir()), env);
+  const project = options.project ?? resolveProjectConfig();
+  const definitions = loadDefinitions(project.definitions);
+  const profile = loadProfile(project.environments, env);
   const plan = buildPlan({ definitions, profile, seed: options.seed, tenants: options.tenants });
-  return seedDatabase({ knex: options.knex, plan, yes: options.yes, logger: options.logger });
+  return seedDatabase({ knex: options.knex, plan, project, yes: options.yes, logger: options.logger });
 }

@@ -22,7 +22,7 @@ export function generateCommand(io: CliIO): CommandModule<object, GenerateArgs> 
         .option('json', { type: 'boolean', describe: 'Machine-readable summary on stdout' }) as unknown as Argv<GenerateArgs>,
     handler: async (args) => {
       const started = Date.now();
-      const plan = planFromArgs(args);
+      const { plan } = planFromArgs(args);
       const progress = progressReporter(io, !args.json);
       let result;
       try {

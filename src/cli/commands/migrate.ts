@@ -3,9 +3,10 @@ import { assertEnvironmentName } from '../../config';
 import { migrate, MigrateAction, MigrateResult, writeEnvironmentStamp } from '../../db';
 import { UsageError } from '../../errors';
 import { CliIO } from '../output';
+import { ProjectArgs, projectFromArgs } from '../dataset-options';
 import { DatabaseArgs, withDatabase } from '../with-database';
 
-interface MigrateArgs extends DatabaseArgs {
+interface MigrateArgs extends DatabaseArgs, ProjectArgs {
   action: 'latest' | 'up' | 'down' | 'rollback' | 'status';
   all?: boolean;
   env?: string;
@@ -51,10 +52,18 @@ export function migrateCommand(io: CliIO): CommandModule<object, MigrateArgs> {
     handler: async (args) => {
       const action = toAction(args);
       const env = args.env === undefined ? undefined : assertEnvironmentName(args.env);
-      await withDatabase(args, io, 'migrate', async ({ knex, logger }) => {
+      const project = projectFromArgs(args);
+      const directory = project.migrations;
+      if (!directory) {
+        throw new UsageError(`${project.file} names no "migrations": tenantseed does not own this schema, so it does not migrate it`, {
+          hint: 'Migrate with the tool that owns the schema (Prisma, Alembic, ...), or add "migrations" to the config.',
+        });
+      }
+      await withDatabase(args, io, 'migrate', project, async ({ knex, logger }) => {
         const result = await migrate({
           knex,
           action,
+          directory,
           onLockWait: (holder) => logger.info(`Waiting for another migration to finish: ${holder}`),
         });
         if (env !== undefined && action !== 'status') await writeEnvironmentStamp(knex, env, `migrate ${args.action}`);

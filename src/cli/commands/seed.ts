@@ -3,6 +3,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { devLogins, refuseProduction, resetDatabase, seedDatabase, SeedOutcome } from '../../workflows';
 import type { Plan } from '../../generate';
 import { DatasetArgs, planFromArgs, withDatasetOptions } from '../dataset-options';
+import { UsageError } from '../../errors';
 import { CliIO } from '../output';
 import { EXIT } from '../exit-codes';
 import { printReport } from '../print-report';
@@ -66,18 +67,23 @@ function datasetCommand(io: CliIO, name: 'seed' | 'reset', setExitCode: (code: n
         .option('json', { type: 'boolean', describe: 'Machine-readable summary on stdout' }) as unknown as Argv<SeedArgs>,
     handler: async (args) => {
       refuseProduction(name, args.env);
-      const plan = planFromArgs(args);
-      await withDatabase(args, io, name, async ({ knex, logger, db }) => {
+      const { plan, project } = planFromArgs(args);
+      if (name === 'reset' && !project.migrations) {
+        throw new UsageError(`${project.file} names no "migrations": tenantseed does not own this schema, so reset cannot rebuild it`, {
+          hint: 'Add "migrations" to the config, or load into the schema as it is with `tenantseed seed`. Nothing was changed.',
+        });
+      }
+      await withDatabase(args, io, name, project, async ({ knex, logger, db }) => {
         const progress = progressReporter(io, !args.json);
         let outcome: SeedOutcome;
         try {
-          const options = { knex, plan, yes: args.yes, confirm: terminalConfirm(io), logger, onProgress: progress.update };
+          const options = { knex, plan, project, yes: args.yes, confirm: terminalConfirm(io), logger, onProgress: progress.update };
           outcome = name === 'seed' ? await seedDatabase(options) : await resetDatabase(options);
         } finally {
           progress.stop();
         }
         // reset = drop, migrate, seed, then prove it: the validation runs on what was committed.
-        const validation = name === 'reset' ? await validateDatabase({ knex, definitions: plan.definitions }) : undefined;
+        const validation = name === 'reset' ? await validateDatabase({ knex, definitions: plan.definitions, schemas: project.schemas, tenancy: project.tenancy }) : undefined;
         report(io, plan, outcome, name, Boolean(args.json), db.embedded, validation);
         if (validation && !validation.ok) setExitCode(EXIT.failed);
       });

@@ -1,21 +1,18 @@
-import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { assertEnvironmentName, shippedDefinitionsDir, shippedEnvironmentsDir } from '../../config';
+import { assertEnvironmentName } from '../../config';
 import { loadDefinitions, loadProfile } from '../../definitions';
 import { addTenant, refuseProduction } from '../../workflows';
 import { CliIO } from '../output';
-import { single, withFolderOptions } from '../dataset-options';
+import { ProjectArgs, projectFromArgs, single, withFolderOptions } from '../dataset-options';
 import { DatabaseArgs, withDatabase } from '../with-database';
 
-interface TenantAddArgs extends DatabaseArgs {
+interface TenantAddArgs extends DatabaseArgs, ProjectArgs {
   env: string;
   slug: string;
   name: string;
   template?: string;
   yes?: boolean;
   json?: boolean;
-  definitions?: string;
-  environments?: string;
 }
 
 function addCommand(io: CliIO): CommandModule<object, TenantAddArgs> {
@@ -27,16 +24,17 @@ function addCommand(io: CliIO): CommandModule<object, TenantAddArgs> {
         .option('env', { type: 'string', demandOption: true, coerce: single('--env'), describe: 'Environment profile (its newTenant and counts)' })
         .option('slug', { type: 'string', demandOption: true, describe: 'The new tenant\'s slug' })
         .option('name', { type: 'string', demandOption: true, describe: 'The new tenant\'s name' })
-        .option('template', { type: 'string', describe: 'Configuration template slug (fintech, healthcare, legal, generic)' })
+        .option('template', { type: 'string', describe: "The natural key of the row that the profile's newTenant rows reference as {template}" })
         .option('yes', { type: 'boolean', describe: 'Confirm a database stamped as another environment' })
         .option('json', { type: 'boolean', describe: 'Machine-readable summary on stdout' }) as unknown as Argv<TenantAddArgs>,
     handler: async (args) => {
       const env = assertEnvironmentName(args.env);
       refuseProduction('tenant add', env);
-      const definitions = loadDefinitions(path.resolve(args.definitions ?? shippedDefinitionsDir()));
-      const profile = loadProfile(path.resolve(args.environments ?? shippedEnvironmentsDir()), env);
-      await withDatabase(args, io, 'tenant add', async ({ knex, logger }) => {
-        const result = await addTenant({ knex, definitions, profile, slug: args.slug, name: args.name, template: args.template, yes: args.yes, logger });
+      const project = projectFromArgs(args);
+      const definitions = loadDefinitions(project.definitions);
+      const profile = loadProfile(project.environments, env);
+      await withDatabase(args, io, 'tenant add', project, async ({ knex, logger }) => {
+        const result = await addTenant({ knex, definitions, profile, project, slug: args.slug, name: args.name, template: args.template, yes: args.yes, logger });
         if (args.json) {
           io.stdout.write(JSON.stringify({ slug: args.slug, ...result }) + '\n');
           return;

@@ -1,21 +1,18 @@
-import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { assertEnvironmentName, shippedDefinitionsDir, shippedEnvironmentsDir } from '../../config';
+import { assertEnvironmentName } from '../../config';
 import { readEnvironmentStamp } from '../../db';
 import { loadDefinitions, loadProfile } from '../../definitions';
 import { CHECK_NAMES, validateDatabase } from '../../validate';
 import { EXIT } from '../exit-codes';
 import { CliIO } from '../output';
-import { single, withFolderOptions } from '../dataset-options';
+import { ProjectArgs, projectFromArgs, single, withFolderOptions } from '../dataset-options';
 import { printReport } from '../print-report';
 import { DatabaseArgs, withDatabase } from '../with-database';
 
-interface ValidateArgs extends DatabaseArgs {
+interface ValidateArgs extends DatabaseArgs, ProjectArgs {
   env: string;
   check?: string;
   json?: boolean;
-  definitions?: string;
-  environments?: string;
 }
 
 /** `tenantseed validate --env ENV [--check NAME] [--json]` */
@@ -30,12 +27,13 @@ export function validateCommand(io: CliIO, setExitCode: (code: number) => void):
         .option('json', { type: 'boolean', describe: 'Machine-readable report on stdout' }) as unknown as Argv<ValidateArgs>,
     handler: async (args) => {
       const env = assertEnvironmentName(args.env);
-      loadProfile(path.resolve(args.environments ?? shippedEnvironmentsDir()), env);
-      const definitions = loadDefinitions(path.resolve(args.definitions ?? shippedDefinitionsDir()));
-      await withDatabase(args, io, 'validate', async ({ knex, logger }) => {
+      const project = projectFromArgs(args);
+      loadProfile(project.environments, env);
+      const definitions = loadDefinitions(project.definitions);
+      await withDatabase(args, io, 'validate', project, async ({ knex, logger }) => {
         const stamp = await readEnvironmentStamp(knex);
         if (stamp && stamp.environment !== env) logger.warn(`the database is stamped "${stamp.environment}", not "${env}"`);
-        const report = await validateDatabase({ knex, definitions, checks: args.check ? [args.check] : undefined });
+        const report = await validateDatabase({ knex, definitions, checks: args.check ? [args.check] : undefined, schemas: project.schemas, tenancy: project.tenancy });
         if (args.json) io.stdout.write(JSON.stringify(report) + '\n');
         else printReport(io, report);
         if (!report.ok) setExitCode(EXIT.failed);

@@ -1,0 +1,181 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Ajv2020, { ErrorObject } from 'ajv/dist/2020';
+import { UsageError } from '../errors';
+import { packageRoot } from './package-paths';
+
+/** The names a schema's row-level security uses: what `withTenant` and `validate` act with. */
+export interface TenancyNames {
+  /** The setting the RLS policies read the current tenant from (`current_setting(...)`). */
+  readonly setting: string;
+  /** The application role: subject to the policies. */
+  readonly appRole: string;
+  /** The admin role: BYPASSRLS, what loading switches to when the connecting role is a member. */
+  readonly adminRole: string;
+}
+
+/**
+ * A project: the team's migrations, definitions, environments, schemas and tenancy names,
+ * resolved once (paths absolute) and frozen. Every command, the testing API and the knexfile
+ * receive one; nothing below re-derives a default.
+ */
+export interface ProjectConfig {
+  /** The config file, or undefined for the shipped reference project. */
+  readonly file?: string;
+  /** Knex migrations; undefined when another tool migrates the schema. */
+  readonly migrations?: string;
+  readonly definitions: string;
+  readonly environments: string;
+  /** The schemas the migrations own, in search order (the connection's search_path). */
+  readonly schemas: readonly string[];
+  readonly tenancy: TenancyNames;
+}
+
+/** The file name searched for in the working folder and its parents. */
+export const CONFIG_FILE_NAME = 'tenantseed.config.json';
+/** The environment variable that names a config file. */
+export const CONFIG_VARIABLE = 'TENANTSEED_CONFIG';
+/** The tenancy names of the shipped schema: the defaults of `tenancy`. */
+export const DEFAULT_TENANCY: TenancyNames = Object.freeze({
+  setting: 'app.current_tenant_id',
+  appRole: 'tenantseed_app',
+  adminRole: 'tenantseed_admin',
+});
+export const DEFAULT_SCHEMAS: readonly string[] = Object.freeze(['public']);
+
+/** The JSON Schema of the config file, shipped in the package. */
+export function configSchemaPath(): string {
+  return path.join(packageRoot(), 'schema', 'tenantseed.config.schema.json');
+}
+
+/** The shipped reference project: its migrations, definitions and profiles, the default names. */
+export function shippedProjectConfig(): ProjectConfig {
+  const root = packageRoot();
+  return Object.freeze({
+    migrations: path.join(root, 'migrations'),
+    definitions: path.join(root, 'seeds', 'definitions'),
+    environments: path.join(root, 'seeds', 'environments'),
+    schemas: DEFAULT_SCHEMAS,
+    tenancy: DEFAULT_TENANCY,
+  });
+}
+
+/** Options of {@link resolveProjectConfig}. */
+export interface ResolveProjectConfigOptions {
+  /** `--config FILE`. */
+  configFile?: string;
+  /** Where TENANTSEED_CONFIG is read. Default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Where the search for tenantseed.config.json starts. Default process.cwd(). */
+  cwd?: string;
+  /** `--definitions`: overrides the config's folder. */
+  definitions?: string;
+  /** `--environments`: overrides the config's folder. */
+  environments?: string;
+}
+
+/** The config file that applies: `--config`, else TENANTSEED_CONFIG, else the nearest one up from `cwd`. */
+export function findConfigFile(options: ResolveProjectConfigOptions = {}): { file: string; origin: string } | undefined {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const named = options.configFile !== undefined ? { value: options.configFile, origin: '--config' } : env[CONFIG_VARIABLE] ? { value: env[CONFIG_VARIABLE]!, origin: CONFIG_VARIABLE } : undefined;
+  if (named) {
+    const file = path.resolve(cwd, named.value);
+    if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      throw new UsageError(`${named.origin} names ${file}, which does not exist`, {
+        hint: `Give the path of a ${CONFIG_FILE_NAME}, or run \`tenantseed init\` to write one.`,
+      });
+    }
+    return { file, origin: named.origin };
+  }
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    const file = path.join(dir, CONFIG_FILE_NAME);
+    if (fs.existsSync(file) && fs.statSync(file).isFile()) return { file, origin: 'found' };
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+let checkConfig: ReturnType<Ajv2020['compile']> | undefined;
+
+function describeConfigError(error: ErrorObject): string {
+  const at = error.instancePath || '/';
+  if (error.keyword === 'additionalProperties') {
+    const key = (error.params as { additionalProperty: string }).additionalProperty;
+    return `unknown key "${key}"${error.instancePath ? ` in ${error.instancePath}` : ''}`;
+  }
+  if (error.keyword === 'required') return `missing key "${(error.params as { missingProperty: string }).missingProperty}"`;
+  return `${at}: ${error.message ?? error.keyword}`;
+}
+
+function folder(file: string, key: string, value: string): string {
+  const dir = path.resolve(path.dirname(file), value);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    throw new UsageError(`${file}: "${key}" names the folder ${dir}, which does not exist`, {
+      hint: `Create the folder or correct "${key}" (paths are relative to the config file).`,
+    });
+  }
+  return dir;
+}
+
+/**
+ * Reads and checks one config file (against schema/tenantseed.config.schema.json) and
+ * resolves its folders relative to the file. An unknown key, a bad value or a missing folder is
+ * a UsageError (exit 2) that names it.
+ *
+ * @example
+ * readProjectConfig('/app/tenantseed.config.json').tenancy.setting // 'app.current_company_id'
+ */
+export function readProjectConfig(file: string): ProjectConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`${file} is not valid JSON: ${(err as Error).message}`, { hint: 'Fix the JSON syntax of the config file.' });
+  }
+  if (!checkConfig) {
+    const ajv = new Ajv2020({ allErrors: true, strict: true });
+    checkConfig = ajv.compile(JSON.parse(fs.readFileSync(configSchemaPath(), 'utf8')));
+  }
+  if (!checkConfig(raw)) {
+    throw new UsageError(`${file}: ${describeConfigError(checkConfig.errors![0])}`, {
+      hint: `See docs/your-schema.md for the keys of ${CONFIG_FILE_NAME} (its JSON Schema: ${configSchemaPath()}).`,
+    });
+  }
+  const config = raw as { migrations?: string; definitions: string; environments: string; schemas?: string[]; tenancy?: Partial<TenancyNames> };
+  return Object.freeze({
+    file,
+    migrations: config.migrations === undefined ? undefined : folder(file, 'migrations', config.migrations),
+    definitions: folder(file, 'definitions', config.definitions),
+    environments: folder(file, 'environments', config.environments),
+    schemas: Object.freeze([...(config.schemas ?? DEFAULT_SCHEMAS)]),
+    tenancy: Object.freeze({ ...DEFAULT_TENANCY, ...config.tenancy }),
+  });
+}
+
+/**
+ * The project a command works on: the config file that `--config`, TENANTSEED_CONFIG or the
+ * search from the working folder finds, else the shipped reference project; `--definitions`
+ * and `--environments` override its folders. Frozen.
+ *
+ * @example
+ * const project = resolveProjectConfig({ cwd: '/app' });
+ * project.migrations // '/app/db/migrations'
+ */
+export function resolveProjectConfig(options: ResolveProjectConfigOptions = {}): ProjectConfig {
+  const found = findConfigFile(options);
+  const base = found ? readProjectConfig(found.file) : shippedProjectConfig();
+  const cwd = options.cwd ?? process.cwd();
+  const override = (flag: string, value: string | undefined, current: string) => {
+    if (value === undefined) return current;
+    const dir = path.resolve(cwd, value);
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+      throw new UsageError(`${flag} ${value}: the folder ${dir} does not exist`, { hint: `Name an existing folder with ${flag}.` });
+    }
+    return dir;
+  };
+  return Object.freeze({
+    ...base,
+    definitions: override('--definitions', options.definitions, base.definitions),
+    environments: override('--environments', options.environments, base.environments),
+  });
+}
