@@ -76,6 +76,8 @@ function normaliseTable(file: string, raw: SchemaNode): TableDefinition {
   };
   const primaryKey = raw['x-primary-key'] as string[];
   primaryKey.forEach((column, i) => need(`x-primary-key/${i}`, column));
+  const uniqueKeys = (raw['x-unique-keys'] as string[][] | undefined) ?? [];
+  uniqueKeys.forEach((key, k) => key.forEach((column, i) => need(`x-unique-keys/${k}/${i}`, column)));
   const tenantColumn = raw['x-tenant-column'] as string | undefined;
   need('x-tenant-column', tenantColumn);
   const naturalKey = raw['x-natural-key'] as string | undefined;
@@ -103,6 +105,7 @@ function normaliseTable(file: string, raw: SchemaNode): TableDefinition {
     schema: raw,
     columns,
     primaryKey,
+    uniqueKeys,
     tenantRoot,
     tenantColumn,
     naturalKey,

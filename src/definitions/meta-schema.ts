@@ -8,6 +8,7 @@ const identifier = { type: 'string', pattern: '^[a-z_][a-z0-9_]{0,62}$' };
 const generatorSpec = {
   oneOf: [
     { const: 'uuid' },
+    { const: 'cuid' },
     {
       type: 'object', required: ['faker'], additionalProperties: false,
       properties: {
@@ -64,7 +65,7 @@ const generatorSpec = {
 export const COLUMN_KEYWORDS = ['x-generate', 'x-faker', 'x-ref', 'x-unique', 'x-weights', 'x-null-probability', 'x-collide'] as const;
 /** The x- keywords of a table definition's top level. */
 export const TABLE_KEYWORDS = [
-  'x-table', 'x-tenant-root', 'x-tenant-column', 'x-primary-key', 'x-natural-key', 'x-count', 'x-legacy', 'x-existing-rows', 'x-fixed-rows',
+  'x-table', 'x-tenant-root', 'x-tenant-column', 'x-primary-key', 'x-unique-keys', 'x-natural-key', 'x-count', 'x-legacy', 'x-existing-rows', 'x-fixed-rows',
 ] as const;
 
 export const DEFINITION_META_SCHEMA = {
@@ -79,6 +80,7 @@ export const DEFINITION_META_SCHEMA = {
     'x-tenant-root': { type: 'boolean' },
     'x-tenant-column': identifier,
     'x-primary-key': { type: 'array', items: identifier, minItems: 1, uniqueItems: true },
+    'x-unique-keys': { type: 'array', items: { type: 'array', items: identifier, minItems: 1, uniqueItems: true } },
     'x-natural-key': identifier,
     'x-count': {
       type: 'object', additionalProperties: false, required: ['default'],

@@ -4,6 +4,7 @@ export type SchemaNode = { [keyword: string]: unknown };
 /** How one value is made: the `x-generate` keyword (or what the schema implies). */
 export type GeneratorSpec =
   | 'uuid'
+  | 'cuid'
   | { faker: string; repeat?: [number, number]; separator?: string; case?: 'lower' | 'upper' | 'slug' }
   | { template: string; parts?: Record<string, GeneratorSpec> }
   | { date: { daysBefore?: [number, number]; after?: string; maxDays?: number } }
@@ -50,6 +51,8 @@ export interface TableDefinition {
   readonly schema: SchemaNode;
   readonly columns: readonly ColumnDefinition[];
   readonly primaryKey: readonly string[];
+  /** Unique constraints over several columns (`x-unique-keys`): generated rows never repeat a tuple. */
+  readonly uniqueKeys: readonly (readonly string[])[];
   /** The table that lists the tenants (`x-tenant-root`). */
   readonly tenantRoot: boolean;
   /** The column holding the tenant id (`x-tenant-column`), for tenant-scoped tables. */

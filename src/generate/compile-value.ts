@@ -3,6 +3,7 @@ import { DefinitionError } from '../errors';
 import type { GeneratorSpec, SchemaNode } from '../definitions';
 import { combine, hashString, keyedUuid, KeyedRandom } from './keyed-random';
 import { FakerPools } from './pools';
+import { keyedId } from './ids';
 
 /** One tenant of a plan. */
 export interface TenantPlan {
@@ -13,7 +14,8 @@ export interface TenantPlan {
   readonly hash: number;
   /** Multiplier of the per-tenant counts (the tenant's size class). */
   readonly scale: number;
-  readonly id: string;
+  /** A UUID, a cuid or an integer, as the tenant table's id column asks. */
+  readonly id: string | number;
 }
 
 /** What a value is made from: the row's keys and the values made so far. */
@@ -225,6 +227,8 @@ function inferred(ctx: CompileContext, path: string, schema: SchemaNode): Compil
     case 'number': {
       const min = (schema.minimum as number | undefined) ?? 0;
       const max = (schema.maximum as number | undefined) ?? 1000;
+      const step = schema.multipleOf as number | undefined;
+      if (step !== undefined) return steppedNumber(ctx, path, min, max, step);
       return { make: (_c, rng) => Math.round((min + rng.next() * (max - min)) * 100) / 100, space: { kind: 'random' } };
     }
     case 'object':
@@ -251,6 +255,36 @@ function inferred(ctx: CompileContext, path: string, schema: SchemaNode): Compil
     default:
       return fail(ctx, path, `cannot tell how to generate a value of type ${JSON.stringify(schema.type)}`, 'Give the column a "type", an "enum" or an "x-generate".');
   }
+}
+
+/** Digits after the decimal point of a step such as 0.01 (numeric(p, 2)). */
+function decimalsOf(step: number): number {
+  const text = String(step);
+  const exponent = /e-(\d+)$/.exec(text);
+  if (exponent) return Number(exponent[1]);
+  return text.includes('.') ? text.length - text.indexOf('.') - 1 : 0;
+}
+
+/** `multipleOf` (a numeric(p, s) column): a whole number of steps between the bounds, written exactly. */
+function steppedNumber(ctx: CompileContext, path: string, min: number, max: number, step: number): CompiledValue {
+  const lo = Math.ceil(min / step - 1e-9);
+  const hi = Math.floor(max / step + 1e-9);
+  if (hi < lo) fail(ctx, path, `no multiple of ${step} lies between ${min} and ${max}`, 'Widen "minimum"/"maximum" or change "multipleOf".');
+  const decimals = decimalsOf(step);
+  const at = (i: number) => Number(((lo + i) * step).toFixed(decimals));
+  return {
+    make: (_c, rng) => at(rng.int(hi - lo + 1)),
+    space: { kind: 'finite', indexable: { size: hi - lo + 1, at } },
+  };
+}
+
+/** `maxLength` (a varchar(n) column): strings are cut to the length. */
+function withMaxLength(value: CompiledValue, maxLength: number): CompiledValue {
+  const cut = (v: unknown) => (typeof v === 'string' && v.length > maxLength ? v.slice(0, maxLength) : v);
+  const space = value.space.kind === 'finite'
+    ? { kind: 'finite' as const, indexable: { size: value.space.indexable.size, at: (i: number) => cut((value.space as { indexable: Indexable }).indexable.at(i)) } }
+    : value.space;
+  return { make: (c, rng) => cut(value.make(c, rng)), space };
 }
 
 function objectValue(ctx: CompileContext, path: string, schema: SchemaNode): CompiledValue {
@@ -311,6 +345,7 @@ function arrayValue(ctx: CompileContext, path: string, schema: SchemaNode): Comp
 /** Compiles an explicit x-generate spec. */
 export function compileSpec(ctx: CompileContext, path: string, spec: GeneratorSpec, schema: SchemaNode): CompiledValue {
   if (spec === 'uuid') return { make: (c) => keyedUuid(combine(c.rowKey, hashString(path)), c.row), space: { kind: 'unique-by-row' } };
+  if (spec === 'cuid') return { make: (c) => keyedId('cuid', combine(c.rowKey, hashString(path)), c.row, { offset: 0 }), space: { kind: 'unique-by-row' } };
   if ('faker' in spec) return fakerValue(ctx, path, spec);
   if ('template' in spec) return templateValue(ctx, path, spec);
   if ('date' in spec) return dateValue(ctx, path, spec.date);
@@ -343,7 +378,8 @@ export function compileSpec(ctx: CompileContext, path: string, spec: GeneratorSp
 /** Compiles a (column or nested) schema: its x-generate if any, else what its type implies. */
 export function compileSchema(ctx: CompileContext, path: string, schema: SchemaNode): CompiledValue {
   const spec = schema['x-generate'] as GeneratorSpec | undefined;
-  return spec !== undefined ? compileSpec(ctx, `${path}/x-generate`, spec, schema) : inferred(ctx, path, schema);
+  const value = spec !== undefined ? compileSpec(ctx, `${path}/x-generate`, spec, schema) : inferred(ctx, path, schema);
+  return typeof schema.maxLength === 'number' ? withMaxLength(value, schema.maxLength) : value;
 }
 
 /** Hashes passwords the way the product stores them: scrypt, parameters and salt in the hash. */

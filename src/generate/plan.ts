@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { ProfileError, UsageError } from '../errors';
+import { referenceableColumn } from '../definitions';
 import type { DefinitionSet, Profile, TableDefinition } from '../definitions';
 import { passwordHasher, TenantPlan } from './compile-value';
-import { combine, hashString, keyedUuid, namedUuid } from './keyed-random';
+import { idKindOf, keyedId, largestInteger, namedTextId } from './ids';
+import { combine, hashString } from './keyed-random';
 import { FakerPools } from './pools';
 import { TablePlan } from './table-plan';
 
@@ -27,10 +29,10 @@ export interface NamedRow {
   readonly table: string;
   /** The tenant's fixture name, or undefined for the tenant table itself. */
   readonly tenant?: string;
-  readonly tenantId?: string;
+  readonly tenantId?: string | number;
   /** The natural key's value (slug, email). */
   readonly name: string;
-  readonly id: string;
+  readonly id: string | number;
   readonly values: Readonly<Record<string, unknown>>;
 }
 
@@ -84,17 +86,22 @@ function namedTenantKeys(definitions: DefinitionSet, profile: Profile): string[]
 function planTenants(definitions: DefinitionSet, profile: Profile, seed: number, total: number): TenantPlan[] {
   const root = definitions.tenantRoot;
   const keys = namedTenantKeys(definitions, profile);
-  const rootSeed = hashString(root?.table ?? 'tenants', seed);
+  const rootName = root?.table ?? '';
+  const rootSeed = hashString(rootName, seed);
+  const idColumn = root ? referenceableColumn(root) : 'id';
+  const kind = (root && idKindOf(root.columns.find((c) => c.name === idColumn)!.schema)) || 'uuid';
+  // Integer tenant ids follow the ones the migrations made (a default tenant 1: the next is 2).
+  const offset = largestInteger(root?.existingRows.map((r) => r[idColumn]) ?? []);
   const tenants: TenantPlan[] = [];
   for (let index = 0; index < total; index++) {
     const named = profile.namedTenants[index];
     const key = named ? keys[index] : `#${index}`;
-    const given = named?.values.id;
-    const id = typeof given === 'string'
+    const given = named?.values[idColumn];
+    const id = typeof given === 'string' || typeof given === 'number'
       ? given
-      : named
-        ? namedUuid(createHash('sha256').update(`${root?.table ?? 'tenants'}\0\0${key}`).digest('hex'))
-        : keyedUuid(combine(combine(rootSeed, 0), hashString('id')), index);
+      : named && kind !== 'integer'
+        ? namedTextId(kind, createHash('sha256').update(`${rootName}\0\0${key}`).digest('hex'))
+        : keyedId(kind, combine(combine(rootSeed, 0), hashString('id')), index, { offset });
     tenants.push({ index, key, hash: hashString(key), scale: named ? named.scale : sizeOf(profile, seed, index), id });
   }
   return tenants;

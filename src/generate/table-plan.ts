@@ -3,7 +3,8 @@ import { DefinitionError, ProfileError } from '../errors';
 import { createAjv, referenceableColumn } from '../definitions';
 import type { ColumnDefinition, TableDefinition } from '../definitions';
 import { CompileContext, CompiledValue, compileSchema, RowContext, TenantPlan } from './compile-value';
-import { combine, hashString, keyedUuid, KeyedRandom, namedUuid } from './keyed-random';
+import { IdKind, idKindOf, keyedId, largestInteger, namedTextId } from './ids';
+import { combine, hashString, KeyedRandom } from './keyed-random';
 
 /** A row: values in the order of its table's `columns`. */
 export type Row = unknown[];
@@ -24,10 +25,32 @@ function affinePermutation(n: number, key: number): (i: number) => number {
   return (i) => Number((A * BigInt(i) + B) % N);
 }
 
+/** Mixed-radix draw without replacement, as bigints: the index of a tuple among all tuples. */
+function tuplePermutation(n: bigint, key: number): (i: number) => bigint {
+  if (n <= 1n) return () => 0n;
+  const gcd = (x: bigint, y: bigint): bigint => (y === 0n ? x : gcd(y, x % y));
+  let a = 1n + (BigInt(key) % (n - 1n));
+  while (gcd(a, n) !== 1n) a = (a % (n - 1n)) + 1n;
+  const b = BigInt(combine(key, 7)) % n;
+  return (i) => (a * BigInt(i) + b) % n;
+}
+
+/**
+ * Columns whose values together must be unique (a primary key or unique constraint without a
+ * column that is unique by itself): each row draws one tuple of their value spaces, without
+ * replacement, so no two rows of a tenant (or of the table) share it.
+ */
+interface TupleGroup {
+  readonly columns: readonly string[];
+  readonly salt: number;
+}
+
 interface CompiledColumn {
   readonly definition: ColumnDefinition;
   readonly salt: number;
   readonly kind: 'tenant' | 'id' | 'ref' | 'null' | 'value';
+  /** Set when the value is drawn as part of a unique tuple: the group and this column's digit. */
+  tuple?: { readonly group: number; readonly digit: number };
   readonly value?: CompiledValue;
   /** Shared across tenants in profiles with collisions. */
   readonly shared: boolean;
@@ -68,6 +91,10 @@ export class TablePlan {
   private readonly compiled: CompiledColumn[];
   private readonly tableSeed: number;
   private readonly idColumn?: string;
+  private readonly idKind?: IdKind;
+  /** Integer ids of a table without tenants start after the largest id of its existing rows. */
+  private readonly idOffset: number;
+  private readonly tuples: TupleGroup[] = [];
   private readonly options: TablePlanOptions;
 
   constructor(options: TablePlanOptions) {
@@ -78,10 +105,67 @@ export class TablePlan {
     this.tableSeed = hashString(`${this.legacy ? 'legacy:' : ''}${this.name}`, options.seed);
     const id = referenceableColumn(this.definition);
     const idSchema = this.definition.columns.find((c) => c.name === id)?.schema;
-    if (idSchema && (idSchema['x-generate'] === 'uuid' || idSchema.format === 'uuid') && !idSchema['x-ref']) this.idColumn = id;
+    const idKind = idSchema && !idSchema['x-ref'] && id !== this.definition.tenantColumn ? idKindOf(idSchema) : undefined;
+    if (idKind) {
+      this.idColumn = id;
+      this.idKind = idKind;
+    }
+    this.idOffset = largestInteger(this.definition.existingRows.map((r) => r[id]));
     const kept = this.definition.columns.filter((c) => !(this.legacy && c.name === this.definition.tenantColumn));
     this.columns = kept.map((c) => c.name);
     this.compiled = kept.map((column) => this.compileColumn(column));
+    this.planTuples();
+  }
+
+  /**
+   * Finds the keys (primary key, x-unique-keys) that no column makes unique by itself and
+   * draws their columns together. The tenant column is left out: keys are per tenant.
+   */
+  private planTuples(): void {
+    const byName = new Map(this.compiled.map((c) => [c.definition.name, c]));
+    const keys = [this.definition.primaryKey, ...this.definition.uniqueKeys]
+      .map((key) => key.filter((c) => c !== this.definition.tenantColumn && byName.has(c)))
+      .filter((key) => key.length > 0)
+      .sort((a, b) => a.length - b.length);
+    const uniqueAlone = (c: CompiledColumn) =>
+      c.kind === 'id' || (c.kind === 'value' && (Boolean(c.definition.unique) || c.value!.space.kind === 'unique-by-row'));
+    for (const key of keys) {
+      const members = key.map((name) => byName.get(name)!);
+      if (members.some(uniqueAlone)) continue;
+      if (this.tuples.some((g) => g.columns.every((c) => key.includes(c)))) continue;
+      const where = `${this.definition.file} at /x-primary-key`;
+      for (const m of members) {
+        if (m.tuple) {
+          throw new DefinitionError(`${where}: the unique keys (${key.join(', ')}) and (${this.tuples[m.tuple.group].columns.join(', ')}) of ${this.name} overlap`, {
+            hint: 'tenantseed draws each unique tuple on its own; make one of the keys contain the other, or give a column x-unique.',
+          });
+        }
+        if (m.kind === 'value' && m.value!.space.kind !== 'finite') {
+          throw new DefinitionError(`${where}: (${key.join(', ')}) must be unique in ${this.name}, but the generator of ${m.definition.name} cannot list its values`, {
+            hint: `Give ${m.definition.name} an enum, an integer range or x-unique, or reference rows (x-ref).`,
+          });
+        }
+        if (m.kind !== 'ref' && m.kind !== 'value') {
+          throw new DefinitionError(`${where}: (${key.join(', ')}) must be unique in ${this.name}, but ${m.definition.name} is always null`, {
+            hint: 'A reference cycle is broken at that column; break it elsewhere or drop the column from the key.',
+          });
+        }
+      }
+      const group = this.tuples.length;
+      members.forEach((m, digit) => {
+        m.tuple = { group, digit };
+      });
+      this.tuples.push({ columns: key, salt: hashString(`tuple:${key.join(',')}`) });
+    }
+  }
+
+  /** The number of values each column of a tuple group can take in a tenant. */
+  private tupleRadices(group: TupleGroup, tenant: TenantPlan | undefined): number[] {
+    return group.columns.map((name) => {
+      const c = this.compiled.find((x) => x.definition.name === name)!;
+      if (c.kind === 'ref') return this.parentOf(c.definition).candidates(tenant);
+      return (c.value!.space as { indexable: { size: number } }).indexable.size;
+    });
   }
 
   private compileColumn(column: ColumnDefinition): CompiledColumn {
@@ -91,6 +175,9 @@ export class TablePlan {
     if (column.name === this.definition.tenantColumn) return { definition: column, salt, kind: 'tenant', shared };
     if (column.name === this.idColumn) return { definition: column, salt, kind: 'id', shared };
     if (this.options.cycleBreaks.has(`${this.name}.${column.name}`)) return { definition: column, salt, kind: 'null', shared };
+    // Legacy rows predate the tables that only exist after tenancy: such a reference is left
+    // null (and the column is not loaded when the baseline table lacks it).
+    if (column.ref && this.legacy && !this.options.lookup.table(column.ref.table)) return { definition: column, salt, kind: 'null', shared };
     if (column.ref) return { definition: column, salt, kind: 'ref', shared };
     return { definition: column, salt, kind: 'value', shared, value: compileSchema(where, '', column.schema) };
   }
@@ -115,16 +202,21 @@ export class TablePlan {
   }
 
   /** The id of row `row` of a tenant: from its fixed row, its name, or keyed. */
-  idAt(tenant: TenantPlan | undefined, row: number): string {
-    if (!this.idColumn) throw new DefinitionError(`${this.definition.file}: ${this.name} is referenced, but its id column is not a generated uuid`, { hint: 'Give the id column "format": "uuid".' });
-    const fixed = this.options.fixedRows(tenant)[row];
-    if (fixed && typeof fixed[this.idColumn] === 'string') return fixed[this.idColumn] as string;
-    const natural = this.definition.naturalKey;
-    if (fixed && natural && fixed[natural] !== undefined) {
-      // Named fixtures keep their id whatever the seed, so tests can refer to them by name.
-      return namedUuid(createHash('sha256').update(`${this.name}\0${tenant?.key ?? ''}\0${String(fixed[natural])}`).digest('hex'));
+  idAt(tenant: TenantPlan | undefined, row: number): string | number {
+    if (!this.idColumn || !this.idKind) {
+      throw new DefinitionError(`${this.definition.file}: ${this.name} is referenced, but tenantseed does not make its id column`, {
+        hint: 'Give the id column "format": "uuid", "type": "integer" or "x-generate": "cuid".',
+      });
     }
-    return keyedUuid(combine(this.tenantSeed(tenant), ID_SALT), row);
+    const fixed = this.options.fixedRows(tenant)[row];
+    const given = fixed?.[this.idColumn];
+    if (typeof given === 'string' || typeof given === 'number') return given;
+    const natural = this.definition.naturalKey;
+    if (fixed && natural && fixed[natural] !== undefined && this.idKind !== 'integer') {
+      // Named fixtures keep their id whatever the seed, so tests can refer to them by name.
+      return namedTextId(this.idKind, createHash('sha256').update(`${this.name}\0${tenant?.key ?? ''}\0${String(fixed[natural])}`).digest('hex'));
+    }
+    return keyedId(this.idKind, combine(this.tenantSeed(tenant), ID_SALT), row, { tenantIndex: tenant?.index, offset: this.idOffset });
   }
 
   /** How many rows a reference to this table can pick from in a tenant. */
@@ -133,10 +225,10 @@ export class TablePlan {
   }
 
   /** The id of the i-th candidate a reference can pick (existing rows first, for tables without tenants). */
-  candidateId(tenant: TenantPlan | undefined, i: number): string {
+  candidateId(tenant: TenantPlan | undefined, i: number): string | number {
     if (this.definition.tenantColumn && !this.legacy) return this.idAt(tenant, i);
     const existing = this.definition.existingRows;
-    if (i < existing.length) return existing[i][referenceableColumn(this.definition)] as string;
+    if (i < existing.length) return existing[i][referenceableColumn(this.definition)] as string | number;
     return this.idAt(undefined, i - existing.length);
   }
 
@@ -146,6 +238,39 @@ export class TablePlan {
     for (const c of this.compiled) {
       if (c.kind === 'ref') this.checkReference(c.definition);
       if (c.definition.unique && c.kind === 'value') this.checkUnique(c);
+    }
+    this.checkTuples();
+    this.checkIntegerIds();
+  }
+
+  private checkTuples(): void {
+    for (const group of this.tuples) {
+      for (const tenant of this.tenantList()) {
+        const n = this.countFor(tenant);
+        const radices = this.tupleRadices(group, tenant);
+        const space = radices.reduce((a, r) => a * r, 1);
+        if (n > space) {
+          throw new ProfileError(
+            `${this.name} needs ${n} rows${tenant ? ` in tenant ${tenant.key}` : ''} with distinct (${group.columns.join(', ')}), but only ${space} combinations exist (${group.columns.map((c, i) => `${c}: ${radices[i]}`).join(', ')})`,
+            { hint: `Lower the count of ${this.name} in the profile ("counts"), or raise the counts of the tables it references.` },
+          );
+        }
+      }
+    }
+  }
+
+  private checkIntegerIds(): void {
+    if (this.idKind !== 'integer') return;
+    const maximum = this.definition.columns.find((c) => c.name === this.idColumn)!.schema.maximum;
+    if (typeof maximum !== 'number') return;
+    for (const tenant of this.tenantList()) {
+      const n = this.countFor(tenant);
+      const largest = n === 0 ? 0 : (keyedId('integer', 0, n - 1, { tenantIndex: tenant?.index, offset: this.idOffset }) as number);
+      if (largest > maximum) {
+        throw new DefinitionError(`${this.definition.file} at /properties/${this.idColumn}/maximum: ids of ${this.name} reach ${largest}${tenant ? ` (tenant ${tenant.key})` : ''}, above the maximum ${maximum}`, {
+          hint: 'Integer ids are tenant index * 2^32 + row: make the column a bigint (and raise "maximum"), or remove "maximum".',
+        });
+      }
     }
   }
 
@@ -241,6 +366,24 @@ export class TablePlan {
       const n = this.countFor(tenant);
       const fixedRows = this.options.fixedRows(tenant);
       const tenantSeed = this.tenantSeed(tenant);
+      const tupleDraws = this.tuples.map((group) => {
+        const radices = this.tupleRadices(group, tenant).map(BigInt);
+        const permute = tuplePermutation(radices.reduce((a, r) => a * r, 1n), combine(tenantSeed, group.salt));
+        return { radices, permute, row: -1, digits: [] as number[] };
+      });
+      const digit = (c: CompiledColumn, row: number): number => {
+        const draw = tupleDraws[c.tuple!.group];
+        if (draw.row !== row) {
+          let index = draw.permute(row);
+          draw.digits = draw.radices.map((r) => {
+            const d = Number(index % r);
+            index /= r;
+            return d;
+          });
+          draw.row = row;
+        }
+        return draw.digits[c.tuple!.digit];
+      };
       const ctx: RowContext = { tenant, row: 0, rowKey: 0, sharedKey: 0, values: {} };
       for (let row = 0; row < n; row++, globalRow++) {
         const fixed = fixedRows[row];
@@ -259,7 +402,11 @@ export class TablePlan {
           else if (fixed && fixed[name] !== undefined) value = fixed[name];
           else if (c.kind === 'id') value = this.idAt(tenant, row);
           else if (c.kind === 'null') value = null;
-          else {
+          else if (c.tuple) {
+            value = c.kind === 'ref'
+              ? this.parentOf(c.definition).candidateId(tenant, digit(c, row))
+              : (c.value!.space as { indexable: { at(i: number): unknown } }).indexable.at(digit(c, row));
+          } else {
             rng.reset(combine(c.shared ? ctx.sharedKey : ctx.rowKey, c.salt));
             if (c.definition.nullProbability > 0 && rng.next() < c.definition.nullProbability) value = null;
             else if (c.kind === 'ref') {

@@ -30,14 +30,15 @@ export interface CreateTestDatabaseOptions {
 
 /** A named tenant, as the fixtures return it. */
 export interface TenantFixture {
-  readonly id: string;
+  /** A UUID or cuid (string), or an integer id, as the tenant table's id column is. */
+  readonly id: string | number;
   readonly [column: string]: unknown;
 }
 
 /** A named user, as the fixtures return it (never its plaintext password). */
 export interface UserFixture {
-  readonly id: string;
-  readonly tenantId: string;
+  readonly id: string | number;
+  readonly tenantId: string | number;
   readonly [column: string]: unknown;
 }
 

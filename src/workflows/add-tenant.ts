@@ -26,7 +26,7 @@ export interface AddTenantOptions {
 
 /** What {@link addTenant} made. */
 export interface AddTenantResult {
-  readonly tenantId: string;
+  readonly tenantId: string | number;
   readonly rows: number;
   readonly counts: Record<string, number>;
   readonly logins: readonly DevLogin[];
