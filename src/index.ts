@@ -29,8 +29,8 @@ export {
 export type { TestDatabase, CreateTestDatabaseOptions, Fixtures, TenantFixture, UserFixture, TestServer, ScratchDatabase } from './testing';
 export { validateDatabase, CHECK_NAMES } from './validate';
 export type { ValidationReport, CheckResult, CheckName } from './validate';
-export { addTenant, knexConfig } from './workflows';
-export type { KnexConfigOptions } from './workflows';
+export { addTenant, knexConfig, initProject } from './workflows';
+export type { KnexConfigOptions, InitProjectOptions, InitProjectResult } from './workflows';
 export { seedDatabase, resetDatabase, seedEnvironment, assertSafeToWrite, devLogins } from './workflows';
 export type { SeedOutcome, WriteDatasetOptions, SeedEnvironmentOptions, DevLogin } from './workflows';
 export { loadDefinitions, loadProfile, listEnvironments } from './definitions';

@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { UsageError } from '../errors';
 import { dbCommand } from './commands/db';
 import { generateCommand } from './commands/generate';
+import { initCommand } from './commands/init';
 import { migrateCommand } from './commands/migrate';
 import { resetCommand, seedCommand } from './commands/seed';
 import { tenantCommand } from './commands/tenant';
@@ -40,6 +41,7 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .command(validateCommand(io, setExitCode))
     .command(tenantCommand(io))
     .command(generateCommand(io))
+    .command(initCommand(io))
     .command(dbCommand(io))
     .demandCommand(1, 'Name a command.')
     .strict()

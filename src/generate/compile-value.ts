@@ -7,7 +7,7 @@ import { keyedId } from './ids';
 
 /** One tenant of a plan. */
 export interface TenantPlan {
-  /** Position among the plan's tenants: named first, then generated. */
+  /** Position among the database's tenants: named first, then generated (then added ones). */
   readonly index: number;
   /** The fixture name: the slug of a named tenant, `#index` for a generated one. */
   readonly key: string;

@@ -22,6 +22,11 @@ export interface BuildPlanOptions {
   seed?: number;
   /** The total number of tenants: the named ones first, then generated ones. */
   tenants?: number;
+  /**
+   * The position of the first tenant among the database's tenants (default 0): `tenant add`
+   * passes how many are there already, so integer ids (a block per tenant position) stay unique.
+   */
+  firstTenantIndex?: number;
 }
 
 /** A named row: what a test may look up by name. */
@@ -83,7 +88,7 @@ function namedTenantKeys(definitions: DefinitionSet, profile: Profile): string[]
   return keys;
 }
 
-function planTenants(definitions: DefinitionSet, profile: Profile, seed: number, total: number): TenantPlan[] {
+function planTenants(definitions: DefinitionSet, profile: Profile, seed: number, total: number, first: number): TenantPlan[] {
   const root = definitions.tenantRoot;
   const keys = namedTenantKeys(definitions, profile);
   const rootName = root?.table ?? '';
@@ -101,8 +106,8 @@ function planTenants(definitions: DefinitionSet, profile: Profile, seed: number,
       ? given
       : named && kind !== 'integer'
         ? namedTextId(kind, createHash('sha256').update(`${rootName}\0\0${key}`).digest('hex'))
-        : keyedId(kind, combine(combine(rootSeed, 0), hashString('id')), index, { offset });
-    tenants.push({ index, key, hash: hashString(key), scale: named ? named.scale : sizeOf(profile, seed, index), id });
+        : keyedId(kind, combine(combine(rootSeed, 0), hashString('id')), first + index, { offset });
+    tenants.push({ index: first + index, key, hash: hashString(key), scale: named ? named.scale : sizeOf(profile, seed, index), id });
   }
   return tenants;
 }
@@ -154,7 +159,8 @@ export function buildPlan(options: BuildPlanOptions): Plan {
   checkProfileAgainstDefinitions(definitions, profile);
   // Every key derives from this 32-bit digest of the seed, so any integer seed counts in full.
   const seedKey = hashString(`seed:${seed}`);
-  const tenants = planTenants(definitions, profile, seedKey, total);
+  const first = options.firstTenantIndex ?? 0;
+  const tenants = planTenants(definitions, profile, seedKey, total, first);
   const byKey = new Map(tenants.map((t) => [t.key, t]));
   const compile = {
     pools: new FakerPools(),
@@ -169,7 +175,7 @@ export function buildPlan(options: BuildPlanOptions): Plan {
   const cycleBreaks = new Set(definitions.cycleBreaks);
   const plans = new Map<string, TablePlan>();
   const legacyPlans = new Map<string, TablePlan>();
-  const namedOf = (tenant?: TenantPlan) => (tenant ? profile.namedTenants[tenant.index] : undefined);
+  const namedOf = (tenant?: TenantPlan) => (tenant ? profile.namedTenants[tenant.index - first] : undefined);
 
   const planFor = (definition: TableDefinition): TablePlan => {
     const base = profile.counts[definition.table] ?? definition.count.default;

@@ -115,7 +115,7 @@ export async function addTenant(options: AddTenantOptions): Promise<AddTenantRes
         namedTenants: [{ values: { ...values, [naturalKey]: options.slug }, scale: 1, rows }],
         generatedTenants: 0,
       };
-      const plan: Plan = buildPlan({ definitions, profile: single });
+      const plan: Plan = buildPlan({ definitions, profile: single, firstTenantIndex: previous.tenants });
       // Only the tenant and its rows: tables without tenants were seeded already.
       const tables = plan.tables.filter((t) => t.definition.tenantRoot || t.definition.tenantColumn);
       if (role.setRole) await trx.raw(`SET LOCAL ROLE ${role.setRole}`);

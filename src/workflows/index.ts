@@ -11,3 +11,5 @@ export { addTenant } from './add-tenant';
 export type { AddTenantOptions, AddTenantResult } from './add-tenant';
 export { knexConfig } from './knex-config';
 export type { KnexConfigOptions } from './knex-config';
+export { initProject } from './init-project';
+export type { InitProjectOptions, InitProjectResult } from './init-project';
