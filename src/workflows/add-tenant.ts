@@ -92,7 +92,7 @@ export async function addTenant(options: AddTenantOptions): Promise<AddTenantRes
   const check = createAjv().compile(root.columns.find((c) => c.name === naturalKey)!.schema);
   if (!check(options.slug)) {
     throw new UsageError(`--slug "${options.slug}" is not a valid ${root.table}.${naturalKey}: ${check.errors?.[0]?.message ?? 'invalid'}`, {
-      hint: 'Use lowercase letters, digits and "-", starting with a letter or digit.',
+      hint: `Use a value that ${root.file} allows for ${naturalKey}.`,
     });
   }
   const logger = options.logger ?? silentLogger;

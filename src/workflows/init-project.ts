@@ -39,7 +39,7 @@ export function initProject(options: InitProjectOptions = {}): InitProjectResult
   const config = {
     $schema: schemaPath.startsWith('.') ? schemaPath : `./${schemaPath}`,
     ...LAYOUT,
-    schemas: ['public'],
+    schemas: [...shipped.schemas],
     tenancy: { ...shipped.tenancy },
   };
   const files = [CONFIG_FILE_NAME, ...copies.map((c) => c.to)];

@@ -56,6 +56,26 @@ describe('a team\'s own schema, from its project folder (test/fixtures/enpyco)',
     expect(await count(`SELECT count(*) AS n FROM projects WHERE company_id = '${defaultCompany}' AND client IS NULL AND techniques = '{}'`)).toBe(5);
   });
 
+  it('leaves nothing of the old schema behind on reset (types, domains, functions, views, sequences) and keeps the schema\'s privileges', async () => {
+    await db.knex.raw(`
+      CREATE DOMAIN leftover_domain AS text;
+      CREATE TYPE leftover_type AS (a int);
+      CREATE FUNCTION leftover_fn(x int) RETURNS int LANGUAGE sql AS 'SELECT x';
+      CREATE SEQUENCE leftover_seq;
+      CREATE VIEW leftover_view AS SELECT id FROM companies;
+      GRANT USAGE ON SCHEMA public TO enpyco_app`);
+    const acl = async () => (await db.knex.raw(`SELECT nspacl::text AS acl FROM pg_namespace WHERE nspname = 'public'`)).rows[0].acl;
+    const before = await acl();
+    // The database is stamped development: resetting it as test needs --yes.
+    const run = await cli(['reset', '--env', 'test', '--yes']);
+    expect(run.code).toBe(0);
+    const left = (await db.knex.raw(`SELECT to_regtype('leftover_domain') AS d, to_regtype('leftover_type') AS t, to_regprocedure('leftover_fn(int)') AS f,
+      to_regclass('leftover_seq') AS s, to_regclass('leftover_view') AS v`)).rows[0];
+    expect(left).toEqual({ d: null, t: null, f: null, s: null, v: null });
+    expect(await acl()).toBe(before);
+    expect((await cli(['reset', '--env', 'development', '--seed', '2', '--yes'])).code).toBe(0);
+  });
+
   it('writes text[] columns as arrays, enum and numeric(p,s) values, cuid and bigint ids, and distinct join-table pairs', async () => {
     const tags = (await db.knex.raw(`SELECT tags FROM content_blocks WHERE cardinality(tags) > 1 LIMIT 1`)).rows[0].tags;
     expect(Array.isArray(tags)).toBe(true);
