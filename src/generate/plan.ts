@@ -12,7 +12,7 @@ import { TablePlan } from './table-plan';
  * The generator's version, recorded with every fingerprint. Bump it (with a CHANGELOG note)
  * whenever a change makes the same inputs produce different rows.
  */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 
 /** Options of {@link buildPlan}. */
 export interface BuildPlanOptions {
