@@ -10,7 +10,8 @@ const run = promisify(execFile);
 
 /**
  * tenantseed as a user gets it: `npm pack`, the tarball installed into an empty project, then
- * `npx tenantseed init` and `npx tenantseed reset --env development` there.
+ * `npx tenantseed init` and `npx tenantseed reset --env development` there, and Knex's CLI
+ * through a one-line knexfile.
  */
 describe('the packed package in an empty project', () => {
   const db = useFileDatabase();
@@ -33,6 +34,10 @@ describe('the packed package in an empty project', () => {
     const reset = await run('npx', ['tenantseed', 'reset', '--env', 'development'], { cwd: app, env });
     expect(reset.stderr).toMatch(/Project: .*app\/tenantseed\.config\.json/);
     expect(reset.stdout).toMatch(/Validation passed: 7 checks passed\./);
+    // Knex's own CLI, through the documented one-line knexfile, sees the same migrations.
+    fs.writeFileSync(path.join(app, 'knexfile.js'), "module.exports = require('tenantseed').knexConfig;\n");
+    const knex = await run('npx', ['knex', 'migrate:status'], { cwd: app, env });
+    expect(knex.stdout).toMatch(/20260101000100_tenancy\nNo Pending Migration files Found/);
     // init refuses to overwrite what it wrote, and writes nothing.
     await expect(run('npx', ['tenantseed', 'init'], { cwd: app, env })).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/init would overwrite 16 file\(s\)/) });
   }, 300_000);

@@ -216,6 +216,23 @@ describe('the project config', () => {
       expect(run.stderr).toMatch(/^hint: To fix it, change the generator of file_name \(.*db\/definitions\/files\.json at \/properties\/file_name\) so that its values fit the column \(character varying\(255\)\)/m);
     });
 
+    it('names the constraint, the key and the definition when the loaded rows break a rebuilt key', async () => {
+      const dir = copyProject();
+      const file = path.join(dir, 'db', 'definitions', 'users.json');
+      const definition = JSON.parse(fs.readFileSync(file, 'utf8'));
+      // Every user of a company gets the same email: UNIQUE (company_id, email) cannot hold.
+      definition.properties.email = { type: 'string', 'x-generate': { const: 'same@example.com' } };
+      fs.writeFileSync(file, JSON.stringify(definition));
+      const profile = path.join(dir, 'db', 'environments', 'test.json');
+      const test = JSON.parse(fs.readFileSync(profile, 'utf8'));
+      for (const tenant of test.tenants.named) delete tenant.rows.users;
+      fs.writeFileSync(profile, JSON.stringify(test));
+      const run = await runCli(['reset', '--env', 'test', '--yes'], { cwd: dir, env: { DATABASE_URL: db.target.url } });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/^error: The loaded rows of users break users_company_id_email_key: Key \(company_id, email\)=\([0-9a-f-]{36}, same@example\.com\) is duplicated/m);
+      expect(run.stderr).toMatch(/^hint: To fix it, make those columns unique in .*db\/definitions\/users\.json/m);
+    });
+
     it('says that a project without migrations is not migrated by tenantseed (exit 2)', async () => {
       const dir = copyProject();
       const file = path.join(dir, 'tenantseed.config.json');
