@@ -25,7 +25,7 @@ describe('the packed package in an empty project', () => {
     fs.mkdirSync(app);
     fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
     await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], { cwd: app, maxBuffer: 16 << 20 });
-    const env = { ...process.env, DATABASE_URL: db.target.url };
+    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: db.target.url };
     delete env.TENANTSEED_CONFIG;
     const init = await run('npx', ['tenantseed', 'init'], { cwd: app, env });
     expect(init.stdout).toMatch(/wrote tenantseed\.config\.json/);

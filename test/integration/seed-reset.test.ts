@@ -4,8 +4,8 @@ import { createScratchDatabase } from '../../src/testing';
 import { testServer, useFileDatabase } from '../support/database';
 import { hasStackTrace, runCli } from '../support/run-cli';
 import { schemaSnapshot } from '../support/schema-snapshot';
+import { GOLDEN_TEST_FINGERPRINT } from '../support/datasets';
 
-const GOLDEN_TEST_FINGERPRINT = 'sha256:1b2ecd6be24fd40db5914f64fce1fae433c10c785a4c292f41be65d34d30ffc8';
 
 /** What a database holds, to tell that a refused or failed command changed nothing. */
 async function snapshot(knex: Knex): Promise<string> {

@@ -5,6 +5,9 @@ import { loadDefinitions, loadProfile, DefinitionSet, Profile } from '../../src/
 import { buildPlan, Fingerprint, Plan, Row } from '../../src/generate';
 import { REPO_ROOT } from './run-cli';
 
+/** The fingerprint of the shipped test profile (CHANGELOG.md lists it per generator version). */
+export const GOLDEN_TEST_FINGERPRINT = 'sha256:1b289842e3631c6a4d732255f8d05925348f9e1b580dfbba563829059206855d';
+
 export const SHIPPED_DEFINITIONS = path.join(REPO_ROOT, 'seeds', 'definitions');
 export const SHIPPED_ENVIRONMENTS = path.join(REPO_ROOT, 'seeds', 'environments');
 export const SHOP_DEFINITIONS = path.join(REPO_ROOT, 'test', 'fixtures', 'shop', 'definitions');

@@ -5,7 +5,7 @@ import { buildPlan, GENERATOR_VERSION } from '../../../src/generate';
 import { loadDefinitions } from '../../../src/definitions';
 import { runCli } from '../../support/run-cli';
 import {
-  allRows, editedDefinitions, editedProfile, fingerprintOf, SHIPPED_DEFINITIONS, shippedDefinitions, shippedPlan,
+  allRows, editedDefinitions, editedProfile, fingerprintOf, GOLDEN_TEST_FINGERPRINT, SHIPPED_DEFINITIONS, shippedDefinitions, shippedPlan,
 } from '../../support/datasets';
 
 /**
@@ -13,7 +13,6 @@ import {
  * on purpose (bump GENERATOR_VERSION and note it in CHANGELOG.md) or by accident (a
  * dependency upgrade, Faker's data included, that this test exists to catch).
  */
-const GOLDEN_TEST_FINGERPRINT = 'sha256:1b289842e3631c6a4d732255f8d05925348f9e1b580dfbba563829059206855d';
 
 describe('the determinism contract', () => {
   it('pins the fingerprint of the test profile (generator v2)', () => {
