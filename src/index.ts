@@ -31,7 +31,7 @@ export { validateDatabase, CHECK_NAMES } from './validate';
 export type { ValidationReport, CheckResult, CheckName } from './validate';
 export { addTenant, knexConfig, initProject } from './workflows';
 export type { KnexConfigOptions, InitProjectOptions, InitProjectResult } from './workflows';
-export { seedDatabase, resetDatabase, seedEnvironment, assertSafeToWrite, devLogins } from './workflows';
+export { seedDatabase, resetDatabase, seedEnvironment, assertSafeToWrite, assertMayDestroy, devLogins } from './workflows';
 export type { SeedOutcome, WriteDatasetOptions, SeedEnvironmentOptions, DevLogin } from './workflows';
 export { loadDefinitions, loadProfile, listEnvironments } from './definitions';
 export type { DefinitionSet, TableDefinition, Profile } from './definitions';

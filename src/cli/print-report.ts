@@ -14,9 +14,10 @@ export function printReport(io: CliIO, report: ValidationReport): void {
     if (check.details.findings.length > 20) io.stdout.write(`      ... and ${check.details.findings.length - 20} more\n`);
     if (check.details.hint) io.stdout.write(`      what to do: ${check.details.hint}\n`);
   }
-  const failed = report.checks.filter((c) => !c.ok).length;
+  const failed = report.checks.filter((c) => !c.ok && !c.skipped).length;
   const skipped = report.checks.filter((c) => c.skipped).length;
+  const unran = report.checks.filter((c) => c.skipped && !c.ok).length;
   io.stdout.write(report.ok
-    ? `Validation passed: ${report.checks.length - skipped} checks passed${skipped ? `, ${skipped} skipped` : ''}.\n`
-    : `Validation failed: ${failed} of ${report.checks.length} checks failed.\n`);
+    ? `Validation passed: ${report.checks.length - skipped} checks passed${skipped ? `, ${skipped} skipped (--allow-skip)` : ''}.\n`
+    : `Validation failed: ${failed} of ${report.checks.length} checks failed${unran ? `, ${unran} could not run (pass --allow-skip to accept that)` : ''}.\n`);
 }

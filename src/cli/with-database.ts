@@ -3,6 +3,7 @@ import pg from 'pg';
 import { DatabaseTarget, Logger, ProjectConfig, resolveDatabaseSource } from '../config';
 import { createKnex, openDatabase, OpenedDatabase, toDatabaseError } from '../db';
 import { CliIO, printError, stderrLogger } from './output';
+import { createSystemUser } from './system-user';
 
 async function terminateSessions(target: DatabaseTarget, applicationName: string): Promise<void> {
   const client = new pg.Client({ connectionString: target.url, connectionTimeoutMillis: 5_000 });
@@ -43,7 +44,7 @@ export async function withDatabase<T>(
 ): Promise<T> {
   const logger = stderrLogger(io);
   const source = resolveDatabaseSource({ databaseUrl: args.databaseUrl });
-  const db = await openDatabase(source, { logger });
+  const db = await openDatabase(source, { logger, createSystemUser });
   logger.info(`Database: ${db.description}`);
   if (project.file) logger.info(`Project: ${project.file}`);
   // The process id in the session name lets Ctrl-C end exactly this command's sessions.

@@ -46,6 +46,9 @@ export async function withAdvisoryLock<T>(knex: Knex, name: string, options: Adv
   const waitMs = options.waitMs ?? 60_000;
   const trx = await knex.transaction();
   try {
+    // The lock lives in this transaction, idle while `fn` works on other connections: a server
+    // or role idle_in_transaction_session_timeout would end it silently, and the lock with it.
+    await trx.raw('SET LOCAL idle_in_transaction_session_timeout = 0');
     const deadline = Date.now() + waitMs;
     let warned = false;
     for (;;) {

@@ -107,3 +107,43 @@ export async function listSchemaObjects(q: Queryable, schemas: readonly string[]
     [JSON.stringify(schemas)],
   );
 }
+
+/** A table that holds rows: what a destructive command would destroy. */
+export interface TableContents {
+  /** `schema.table`. */
+  readonly table: string;
+  /** Exact up to {@link COUNT_LIMIT}; above it, the planner's estimate. */
+  readonly rows: number;
+  readonly estimated: boolean;
+}
+
+/** Tables are counted exactly up to this many rows; beyond, the planner's estimate is given. */
+export const COUNT_LIMIT = 100_000;
+
+/**
+ * The tables of `schemas` that hold rows, with their row counts: what a reset or a rollback
+ * would destroy. `made` gives, per table name, rows the migrations themselves insert (the
+ * reference schema's default tenant and built-in templates), which are not counted as data.
+ * Run it after locking the tables, so that nothing is committed between this and the change.
+ *
+ * @example
+ * await tableContents(trx, ['public'], new Map([['templates', 4]])) // [{ table: 'public.customers', rows: 1200, estimated: false }]
+ */
+export async function tableContents(q: Queryable, schemas: readonly string[], made: ReadonlyMap<string, number> = new Map()): Promise<TableContents[]> {
+  const tables = await queryRows<{ schema: string; name: string; qualified: string; reltuples: number }>(
+    q,
+    `SELECT n.nspname AS schema, c.relname AS name, format('%I.%I', n.nspname, c.relname) AS qualified, c.reltuples::float8 AS reltuples
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname IN (SELECT jsonb_array_elements_text(?::jsonb)) AND c.relkind IN ('r', 'p', 'm', 'f') AND NOT c.relispartition
+        AND c.oid NOT IN (SELECT objid FROM pg_depend WHERE deptype = 'e')
+      ORDER BY 1, 2`,
+    [JSON.stringify(schemas)],
+  );
+  const out: TableContents[] = [];
+  for (const t of tables) {
+    const [{ n }] = await queryRows<{ n: number }>(q, `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${t.qualified} LIMIT ${COUNT_LIMIT + 1}) x`);
+    const rows = n > COUNT_LIMIT ? Math.max(Math.round(t.reltuples), n) : n;
+    if (rows > (made.get(t.name) ?? 0)) out.push({ table: `${t.schema}.${t.name}`, rows, estimated: n > COUNT_LIMIT });
+  }
+  return out;
+}

@@ -7,11 +7,21 @@ import { toDatabaseError } from './to-database-error';
 /** How long to wait for a server to accept a connection before saying it is unreachable. */
 export const CONNECT_TIMEOUT_MS = 5_000;
 
-// Return bigint columns (count(*), bigserial) as JavaScript numbers when they fit, instead
-// of strings; counts in this tool never exceed 2^53.
-pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => {
+/**
+ * Type parsers of tenantseed's own connections: bigint columns (count(*), bigserial ids) as
+ * JavaScript numbers when they fit, instead of strings. Set per connection, never on pg's
+ * global parsers, so an application that imports tenantseed keeps its own.
+ */
+const parseInt8 = (value: string): number | string => {
   const n = Number(value);
   return Number.isSafeInteger(n) ? n : value;
+};
+
+export const TENANTSEED_TYPES = Object.freeze({
+  getTypeParser(oid: number, format?: string): unknown {
+    if (oid === pg.types.builtins.INT8 && format !== 'binary') return parseInt8;
+    return (pg.types.getTypeParser as (oid: number, format?: string) => unknown)(oid, format);
+  },
 });
 
 /** Options of {@link createKnex}. */
@@ -42,6 +52,7 @@ export function createKnex(target: DatabaseTarget, options: CreateKnexOptions = 
       connectionString: target.url,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       application_name: options.applicationName ?? 'tenantseed',
+      types: TENANTSEED_TYPES,
     } as Knex.PgConnectionConfig,
     searchPath: options.searchPath ? [...options.searchPath] : undefined,
     pool: { min: 0, max: options.poolMax ?? 4 },
@@ -74,6 +85,19 @@ export async function assertReachable(target: DatabaseTarget): Promise<void> {
   }
 }
 
+/** Client sessions on a server other than the asking one. */
+async function otherSessions(target: DatabaseTarget): Promise<number> {
+  const client = new pg.Client({ connectionString: target.url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const result = await client.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()`);
+    return result.rows[0].n as number;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 /** A database opened for one command. */
 export interface OpenedDatabase {
   readonly target: DatabaseTarget;
@@ -88,6 +112,8 @@ export interface OpenedDatabase {
 /** Options of {@link openDatabase}. */
 export interface OpenDatabaseOptions {
   logger?: Logger;
+  /** Passed to the embedded server: how to create its system user when run as root (the CLI's). */
+  createSystemUser?: (name: string) => void;
 }
 
 /**
@@ -109,7 +135,7 @@ export async function openDatabase(source: DatabaseSource, options: OpenDatabase
       release: async () => undefined,
     };
   }
-  const server = await startEmbeddedServer({ dataDir: source.dataDir, logger });
+  const server = await startEmbeddedServer({ dataDir: source.dataDir, logger, createSystemUser: options.createSystemUser });
   let released = false;
   return {
     target: server.target,
@@ -118,7 +144,34 @@ export async function openDatabase(source: DatabaseSource, options: OpenDatabase
     release: async () => {
       if (released || !server.startedHere) return;
       released = true;
+      // Another command (or the application) may have started using the server this command
+      // started: then it is left running, and says so.
+      const others = await otherSessions(server.target).catch(() => 0);
+      if (others > 0) {
+        logger.info(`Leaving the embedded PostgreSQL running: ${others} other session(s) use it (\`tenantseed db stop\` stops it).`);
+        return;
+      }
       await stopEmbeddedServer({ dataDir: source.dataDir, logger });
     },
   };
+}
+
+/**
+ * A new connection, outside Knex's pool, with the same connection settings and search_path
+ * as `knex`: a session that no earlier query set anything on (for probes that must see a
+ * setting truly unset). The caller ends it.
+ *
+ * @example
+ * const client = await freshClient(knex); try { ... } finally { await client.end(); }
+ */
+export async function freshClient(knex: Knex | Knex.Transaction): Promise<pg.Client> {
+  const config = knex.client.config as Knex.Config;
+  const client = new pg.Client({ ...(config.connection as pg.ClientConfig), types: TENANTSEED_TYPES as pg.CustomTypesConfig });
+  client.on('error', () => undefined);
+  await client.connect();
+  const searchPath = config.searchPath;
+  if (searchPath && searchPath.length > 0) {
+    await client.query(`SELECT set_config('search_path', $1, false)`, [(Array.isArray(searchPath) ? searchPath : [searchPath]).map((s) => `"${String(s).replace(/"/g, '""')}"`).join(', ')]);
+  }
+  return client;
 }

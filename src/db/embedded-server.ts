@@ -88,7 +88,7 @@ export function embeddedBinDir(): string {
 }
 
 /** uid/gid to run the server as: PostgreSQL refuses to run as root. */
-function serverIdentity(logger: Logger): { uid?: number; gid?: number } {
+function serverIdentity(logger: Logger, createSystemUser?: (name: string) => void): { uid?: number; gid?: number } {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return {};
   const lookup = () => ({
     uid: Number(execFileSync('id', ['-u', SUPERUSER], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()),
@@ -97,9 +97,15 @@ function serverIdentity(logger: Logger): { uid?: number; gid?: number } {
   try {
     return lookup();
   } catch {
+    // The library never changes the system's users: only a caller that says so (the CLI) may.
+    if (!createSystemUser) {
+      throw new ConnectionError(`Cannot run the embedded PostgreSQL as root: it needs a system user named "${SUPERUSER}", and there is none`, {
+        hint: `Create one (useradd --system --user-group --no-create-home ${SUPERUSER}), or run \`npx tenantseed db start\` once (the CLI creates it and says so), or set DATABASE_URL.`,
+      });
+    }
     logger.info(`Running as root: creating the system user "${SUPERUSER}" to run the embedded PostgreSQL (it refuses to run as root).`);
     try {
-      execFileSync('useradd', ['--system', '--user-group', '--no-create-home', SUPERUSER], { stdio: 'ignore' });
+      createSystemUser(SUPERUSER);
       return lookup();
     } catch (cause) {
       throw new ConnectionError('Cannot run the embedded PostgreSQL as root, and could not create a "postgres" system user', {
@@ -316,6 +322,11 @@ async function createProductDatabase(target: DatabaseTarget): Promise<void> {
 export interface StartEmbeddedServerOptions {
   dataDir: string;
   logger?: Logger;
+  /**
+   * Run as root without a `postgres` system user, PostgreSQL cannot start: this creates one.
+   * Only the CLI passes it (the library never changes the system's users on its own).
+   */
+  createSystemUser?: (name: string) => void;
 }
 
 /**
@@ -334,7 +345,7 @@ export async function startEmbeddedServer(options: StartEmbeddedServerOptions): 
   return withStartLock(dataDir, async () => {
     const running = embeddedServerTarget(dataDir);
     if (running) return { target: running, startedHere: false, dataDir };
-    const identity = serverIdentity(logger);
+    const identity = serverIdentity(logger, options.createSystemUser);
     let state = embeddedServerStatus(dataDir).initialised ? readState(dataDir)! : await initialise(dataDir, identity, logger);
     state = { ...state, port: await choosePort(state.port) };
     const p = paths(dataDir, state.serverDir);

@@ -1,4 +1,4 @@
-export { createKnex, assertReachable, openDatabase, CONNECT_TIMEOUT_MS } from './connect';
+export { createKnex, assertReachable, openDatabase, freshClient, CONNECT_TIMEOUT_MS, TENANTSEED_TYPES } from './connect';
 export type { CreateKnexOptions, OpenedDatabase, OpenDatabaseOptions } from './connect';
 export {
   startEmbeddedServer, stopEmbeddedServer, embeddedServerStatus, embeddedServerTarget, embeddedBinDir,
@@ -19,5 +19,5 @@ export { checkLoaderRole } from './loader-role';
 export type { LoaderRole } from './loader-role';
 export { quoteIdentifier, queryRows } from './sql';
 export type { Queryable } from './sql';
-export { readTable, tableExists, listSchemaObjects } from './catalog';
-export type { CatalogColumn, CatalogTable, SchemaObject } from './catalog';
+export { readTable, tableExists, listSchemaObjects, tableContents, COUNT_LIMIT } from './catalog';
+export type { CatalogColumn, CatalogTable, SchemaObject, TableContents } from './catalog';

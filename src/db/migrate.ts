@@ -26,6 +26,11 @@ export interface MigrateOptions {
   /** How long to wait for another migrate on the same database. Default 60 s. */
   lockWaitMs?: number;
   onLockWait?: (holder: string) => void;
+  /**
+   * Runs under the migrate lock before any migration: where a caller decides whether it may
+   * go on (the CLI's destructive-operation rule for down and rollback). Throwing stops it.
+   */
+  beforeRun?: () => Promise<void>;
 }
 
 /** What {@link migrate} did: the migrations it ran, and where the database stands now. */
@@ -58,6 +63,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const config = migratorConfig(options.directory);
   return withAdvisoryLock(knex, 'tenantseed:migrate', { waitMs: options.lockWaitMs, onWait: options.onLockWait }, async () => {
     await ensureBookkeeping(knex);
+    await options.beforeRun?.();
     let ran: string[] = [];
     try {
       switch (action) {

@@ -1,4 +1,4 @@
-export { writeDatasetFiles, MANIFEST_FILE } from './write-dataset-files';
+export { writeDatasetFiles, MANIFEST_FILE, MARKER_FILE } from './write-dataset-files';
 export type { WriteDatasetFilesOptions, WriteDatasetFilesResult, WrittenFile, Progress } from './write-dataset-files';
 export { fileEncoder, sqlLiteral, FILE_FORMATS } from './file-formats';
 export type { FileFormat, FileEncoder } from './file-formats';

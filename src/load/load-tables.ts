@@ -154,6 +154,11 @@ export async function loadTables(options: LoadTablesOptions): Promise<LoadTables
   const loads: TableLoad[] = [];
   for (const table of tables) loads.push(await prepareTable(client, table));
   const total = tables.reduce((sum, t) => sum + t.rowCount(), 0);
+  // Lock before deciding which tables are empty (and may be truncated): a row another session
+  // commits in between would otherwise be truncated unseen. The key rebuild needs this lock anyway.
+  if (options.deferConstraints && loads.length > 0) {
+    await client.query(`LOCK TABLE ${loads.map((l) => l.catalog.qualified).join(', ')} IN ACCESS EXCLUSIVE MODE`);
+  }
   const empty = new Set<string>();
   for (const load of loads) {
     const result = await client.query(`SELECT NOT EXISTS (SELECT 1 FROM ${load.catalog.qualified}) AS empty`);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
-import { UsageError } from '../errors';
+import { SafetyError, UsageError } from '../errors';
 import { copyTextLine, Fingerprint, Plan, Row, TablePlan } from '../generate';
 import { fileEncoder, FileFormat } from './file-formats';
 
@@ -40,17 +40,62 @@ export interface WriteDatasetFilesResult {
 export const MANIFEST_FILE = 'manifest.json';
 const BATCH = 1000;
 
-function checkTarget(directory: string): void {
-  if (!fs.existsSync(directory)) return;
+/**
+ * The marker of a folder that `generate` wrote: a file of tenantseed's own name and content
+ * that lists the files it wrote. Only such a folder (or an empty or missing one) is written
+ * into, and only the files the marker lists are ever removed.
+ */
+export const MARKER_FILE = '.tenantseed-generate.json';
+const MARKER_TOOL = 'tenantseed generate';
+
+/** The files a previous generate wrote into `directory`, by its marker; undefined when it has none. */
+function previousOutput(directory: string): string[] | undefined {
+  const marker = path.join(directory, MARKER_FILE);
+  if (!fs.existsSync(marker)) return undefined;
+  try {
+    const content = JSON.parse(fs.readFileSync(marker, 'utf8')) as { tool?: unknown; files?: unknown };
+    if (content.tool !== MARKER_TOOL || !Array.isArray(content.files)) return undefined;
+    const files = content.files.filter((f): f is string => typeof f === 'string');
+    // Only plain relative paths inside the folder: a marker can never point outside it.
+    return files.every((f) => !path.isAbsolute(f) && !f.split(/[\\/]/).includes('..')) ? files : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Refuses (exit 3) a folder that is neither missing, empty, nor marked as generate's output. */
+function checkTarget(directory: string): string[] {
+  if (!fs.existsSync(directory)) return [];
   if (!fs.statSync(directory).isDirectory()) {
     throw new UsageError(`--out ${directory} is a file, not a folder`, { hint: 'Name a new or empty folder.' });
   }
   const entries = fs.readdirSync(directory);
-  if (entries.length > 0 && !entries.includes(MANIFEST_FILE)) {
-    throw new UsageError(`--out ${directory} is not empty and was not written by tenantseed generate`, {
-      hint: 'Name a new or empty folder (or one a previous generate wrote, which is then replaced).',
+  if (entries.length === 0) return [];
+  const previous = previousOutput(directory);
+  if (!previous) {
+    throw new SafetyError(`Refusing to write into ${directory}: it holds ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} (${entries.slice(0, 5).join(', ')}${entries.length > 5 ? ', ...' : ''}) that tenantseed generate did not write`, {
+      hint: `Name a new or empty folder. generate only replaces a folder it wrote itself (it leaves ${MARKER_FILE} there). Nothing was changed.`,
     });
   }
+  return previous;
+}
+
+/** Moves the new output in place: removes only the files the previous output listed, then moves each new file. */
+function replaceOutput(staging: string, directory: string, previous: readonly string[], written: readonly string[]): void {
+  if (!fs.existsSync(directory)) {
+    fs.renameSync(staging, directory);
+    return;
+  }
+  for (const file of [...previous, MARKER_FILE]) fs.rmSync(path.join(directory, file), { force: true });
+  for (const dir of new Set(previous.map((f) => path.dirname(f)).filter((d) => d !== '.'))) {
+    const full = path.join(directory, dir);
+    if (fs.existsSync(full) && fs.readdirSync(full).length === 0) fs.rmdirSync(full);
+  }
+  for (const file of [...written, MARKER_FILE]) {
+    fs.mkdirSync(path.dirname(path.join(directory, file)), { recursive: true });
+    fs.renameSync(path.join(staging, file), path.join(directory, file));
+  }
+  fs.rmSync(staging, { recursive: true, force: true });
 }
 
 async function writeTable(
@@ -93,8 +138,11 @@ async function writeTable(
 /**
  * Writes a plan's rows to files, one per table, named so that file-name order is load order
  * (`01_tenants.csv`, ...); legacy rows, in their pre-tenancy shape, go to `legacy/`. Also
- * writes `manifest.json` with the fingerprints and row counts. Everything is written to a
- * temporary folder first and renamed at the end: a failure leaves no half-written output.
+ * writes `manifest.json` with the fingerprints and row counts, and a marker listing the files.
+ * It writes only into a missing or empty folder, or one a previous generate wrote (its
+ * marker), whose listed files alone it replaces; any other folder is refused (exit 3).
+ * Everything is written to a temporary folder first and moved at the end: a failure leaves no
+ * half-written output.
  *
  * @example
  * const result = await writeDatasetFiles({ plan, directory: 'out', format: 'csv' });
@@ -102,11 +150,12 @@ async function writeTable(
  */
 export async function writeDatasetFiles(options: WriteDatasetFilesOptions): Promise<WriteDatasetFilesResult> {
   const directory = path.resolve(options.directory);
-  checkTarget(directory);
+  const previous = checkTarget(directory);
   const { plan, format } = options;
-  const staging = `${directory}.tmp-${process.pid}`;
-  fs.rmSync(staging, { recursive: true, force: true });
-  fs.mkdirSync(path.join(staging, 'legacy'), { recursive: true });
+  fs.mkdirSync(path.dirname(directory), { recursive: true });
+  // A new folder of its own beside the target (same file system, so files move by rename).
+  const staging = fs.mkdtempSync(`${directory}.tmp-`);
+  fs.mkdirSync(path.join(staging, 'legacy'));
   const total = [...plan.tables, ...plan.legacyTables].reduce((sum, t) => sum + t.rowCount(), 0);
   const progress = { done: 0, total, report: options.onProgress };
   try {
@@ -140,8 +189,9 @@ export async function writeDatasetFiles(options: WriteDatasetFilesOptions): Prom
       ...result,
     };
     fs.writeFileSync(path.join(staging, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
-    fs.rmSync(directory, { recursive: true, force: true });
-    fs.renameSync(staging, directory);
+    const written = [...files, ...legacyFiles].map((f) => f.file).concat(MANIFEST_FILE);
+    fs.writeFileSync(path.join(staging, MARKER_FILE), JSON.stringify({ tool: MARKER_TOOL, files: written }, null, 2) + '\n');
+    replaceOutput(staging, directory, previous, written);
     return { directory, ...result };
   } catch (err) {
     fs.rmSync(staging, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { readTable } from '../db';
+import { freshClient, readTable } from '../db';
 import { tenantTables } from './check-schema';
 import type { CheckContext, CheckResult, Finding } from './types';
 import { ident } from './types';
@@ -86,15 +86,24 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
         }
       }
     }
-    await trx.raw('SELECT set_config(?, ?, true)', [setting, '']);
-    for (const { table } of tables) {
-      const n = (await trx.raw(`SELECT count(*) AS n FROM ${ident(table)}`)).rows[0].n as number;
-      if (n > 0) findings.push({ table, message: `without a tenant, ${n} row(s) are visible` });
-    }
     throw ROLL_BACK;
   }).catch((err) => {
     if (err !== ROLL_BACK) throw err;
   });
+  // Without a tenant: on a connection of its own, where the setting was never set (not even
+  // to ''), as the application's first query on a new connection sees it.
+  const client = await freshClient(ctx.knex);
+  try {
+    await client.query('BEGIN');
+    await client.query(`SET LOCAL ROLE ${ident(appRole)}`);
+    for (const { table } of tables) {
+      const n = Number((await client.query(`SELECT count(*) AS n FROM ${ident(table)}`)).rows[0].n);
+      if (n > 0) findings.push({ table, message: `without a tenant, ${n} row(s) are visible` });
+    }
+  } finally {
+    await client.query('ROLLBACK').catch(() => undefined);
+    await client.end().catch(() => undefined);
+  }
   return {
     name: 'isolation',
     ok: findings.length === 0,

@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 import { DEFAULT_SCHEMAS, DEFAULT_TENANCY, TenancyNames } from '../config';
 import { readLatestManifest } from '../db';
 import type { DefinitionSet } from '../definitions';
-import { UsageError } from '../errors';
+import { TenantseedError, UsageError } from '../errors';
+import { quoteIdentifier } from '../db';
 import { checkIsolation } from './check-isolation';
 import { checkJsonSchema } from './check-json-schema';
 import { checkLegacyAbsorption } from './check-legacy';
@@ -32,14 +33,37 @@ export interface ValidateDatabaseOptions {
   /** The project's schemas (default ["public"]) and tenancy names (default: the shipped ones). */
   schemas?: readonly string[];
   tenancy?: TenancyNames;
+  /** Whether a check that could not run (skipped) may pass; by default it fails the report. */
+  allowSkip?: boolean;
   /** Called as each check finishes. */
   onCheck?: (result: CheckResult) => void;
 }
 
 /**
+ * Fails closed before any check: a role that cannot read past row-level security would count
+ * only the rows it may see, and checks over those would pass on nothing. Superusers and
+ * BYPASSRLS roles read everything; a member of the admin role reads as it (the checks then run
+ * in one transaction under SET LOCAL ROLE).
+ */
+async function readerRole(knex: Knex, adminRole: string): Promise<{ setRole?: string }> {
+  const row = (await knex.raw(
+    `SELECT current_user AS name, r.rolsuper OR r.rolbypassrls AS bypass,
+            EXISTS (SELECT 1 FROM pg_roles a WHERE a.rolname = ? AND a.rolbypassrls AND pg_has_role(current_user, a.oid, 'MEMBER')) AS admin
+       FROM pg_roles r WHERE r.rolname = current_user`,
+    [adminRole],
+  )).rows[0] as { name: string; bypass: boolean; admin: boolean };
+  if (row.bypass) return {};
+  if (row.admin) return { setRole: adminRole };
+  throw new TenantseedError(`The role "${row.name}" cannot read past row-level security: validate would see only the rows its policies show, and pass over the rest`, {
+    hint: `Validate as a superuser or a role with BYPASSRLS, or as a member of the admin role: GRANT ${adminRole} TO "${row.name}" (the admin role must have BYPASSRLS).`,
+  });
+}
+
+/**
  * Runs the named checks against a database and reports each: data, never an exception for a
- * failed check. Works on a database tenantseed did not seed: checks that need the manifest or
- * the ledger say they were skipped. Never changes data (the isolation probes roll back).
+ * failed check. Fails closed: a role that cannot read past row-level security is an error
+ * before any check, and a check that could not run (no manifest, no ledger, one tenant) fails
+ * the report unless `allowSkip`. Never changes data (the isolation probes roll back).
  *
  * @example
  * const report = await validateDatabase({ knex, definitions: loadDefinitions('seeds/definitions') });
@@ -52,6 +76,18 @@ export async function validateDatabase(options: ValidateDatabaseOptions): Promis
       throw new UsageError(`--check ${name} is not a check`, { hint: `Use one of: ${CHECK_NAMES.join(', ')}.` });
     }
   }
+  const tenancy = options.tenancy ?? DEFAULT_TENANCY;
+  const reader = await readerRole(options.knex, tenancy.adminRole);
+  if (reader.setRole) {
+    return options.knex.transaction(async (trx) => {
+      await trx.raw(`SET LOCAL ROLE ${quoteIdentifier(reader.setRole!)}`);
+      return runChecks({ ...options, knex: trx as unknown as Knex }, names as CheckName[]);
+    });
+  }
+  return runChecks(options, names as CheckName[]);
+}
+
+async function runChecks(options: ValidateDatabaseOptions, names: readonly CheckName[]): Promise<ValidationReport> {
   const ctx: CheckContext = {
     knex: options.knex,
     definitions: options.definitions,
@@ -62,8 +98,10 @@ export async function validateDatabase(options: ValidateDatabaseOptions): Promis
     tenancy: options.tenancy ?? DEFAULT_TENANCY,
   };
   const checks: CheckResult[] = [];
-  for (const name of names as CheckName[]) {
-    const result = await CHECKS[name](ctx);
+  for (const name of names) {
+    const ran = await CHECKS[name](ctx);
+    // A check that could not run proves nothing: it fails, unless the caller allows skips.
+    const result = ran.skipped && !options.allowSkip ? { ...ran, ok: false } : ran;
     checks.push(result);
     options.onCheck?.(result);
   }

@@ -102,7 +102,7 @@ export async function addTenant(options: AddTenantOptions): Promise<AddTenantRes
       const previous = await readLatestManifest(trx);
       if (!previous) throw new TenantseedError('The database holds no seeded dataset', { hint: `Seed it first: tenantseed seed --env ${profile.name} (or reset).` });
       const databaseName = (await trx.raw('SELECT current_database() AS name')).rows[0].name as string;
-      await assertSafeToWrite({ command: 'tenant add', environment: profile.name, stamp: await readEnvironmentStamp(trx), protected: profile.protected, destructive: false, yes: options.yes ?? false, databaseName });
+      await assertSafeToWrite({ command: 'tenant add', environment: profile.name, stamp: await readEnvironmentStamp(trx), yes: options.yes ?? false, databaseName });
       const exists = (await trx.raw(`SELECT 1 FROM ${quoteIdentifier(root.table)} WHERE ${quoteIdentifier(naturalKey)} = ?`, [options.slug])).rows.length > 0;
       if (exists) throw new TenantseedError(`The tenant "${options.slug}" already exists`, { hint: 'Choose another --slug.' });
 

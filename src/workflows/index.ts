@@ -1,8 +1,8 @@
 export { seedDatabase, loadDataset, SEED_LOCK } from './seed-database';
 export type { WriteDatasetOptions, SeedOutcome } from './seed-database';
 export { resetDatabase } from './reset-database';
-export { assertSafeToWrite, refuseProduction, PRODUCTION } from './safety';
-export type { SafetyInput } from './safety';
+export { assertMayDestroy, assertSafeToWrite, refuseProduction, describeContents, rowsMadeByMigrations, lockSchemaTables, PRODUCTION } from './safety';
+export type { DestroyInput, WriteInput } from './safety';
 export { devLogins } from './dev-logins';
 export type { DevLogin } from './dev-logins';
 export { seedEnvironment } from './seed-environment';
@@ -13,3 +13,5 @@ export { knexConfig } from './knex-config';
 export type { KnexConfigOptions } from './knex-config';
 export { initProject } from './init-project';
 export type { InitProjectOptions, InitProjectResult } from './init-project';
+export { migrateProject } from './migrate-project';
+export type { MigrateProjectOptions } from './migrate-project';

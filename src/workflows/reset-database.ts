@@ -1,12 +1,12 @@
 import type { Knex } from 'knex';
 import { shippedProjectConfig, silentLogger } from '../config';
 import {
-  BOOKKEEPING_SCHEMA, checkLoaderRole, ensureBookkeeping, listSchemaObjects, migratorConfig, readEnvironmentStamp, readTable, withAdvisoryLock,
+  BOOKKEEPING_SCHEMA, checkLoaderRole, ensureBookkeeping, listSchemaObjects, migratorConfig, readEnvironmentStamp, readTable, tableContents, withAdvisoryLock,
 } from '../db';
 import { TenantseedError, UsageError } from '../errors';
 import { Fingerprint, Plan } from '../generate';
 import { loadTables } from '../load';
-import { assertSafeToWrite } from './safety';
+import { assertMayDestroy, lockSchemaTables, rowsMadeByMigrations } from './safety';
 import { loadDataset, SEED_LOCK, SeedOutcome, transactionConnection, WriteDatasetOptions } from './seed-database';
 
 /**
@@ -81,9 +81,12 @@ export async function resetDatabase(options: WriteDatasetOptions): Promise<SeedO
         }
         const stamp = await readEnvironmentStamp(trx);
         const databaseName = (await trx.raw('SELECT current_database() AS name')).rows[0].name as string;
-        const notices = await assertSafeToWrite({
-          command: 'reset', environment: plan.profile.name, stamp, protected: plan.profile.protected, destructive: true, yes: options.yes ?? false,
+        // Lock first, then count: no row committed in between can be destroyed unseen.
+        await lockSchemaTables(trx, project.schemas);
+        const notices = await assertMayDestroy({
+          command: 'reset', environment: plan.profile.name, stamp, protected: plan.profile.protected, yes: options.yes ?? false,
           databaseName, confirm: options.confirm,
+          contents: await tableContents(trx, project.schemas, rowsMadeByMigrations(plan.definitions)),
         });
         await dropSchemaObjects(trx, project.schemas);
         await ensureBookkeeping(trx);

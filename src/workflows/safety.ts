@@ -1,4 +1,7 @@
-import type { EnvironmentStamp } from '../db';
+import type { Knex } from 'knex';
+import { listSchemaObjects } from '../db';
+import type { EnvironmentStamp, TableContents } from '../db';
+import type { DefinitionSet } from '../definitions';
 import { SafetyError } from '../errors';
 
 /** The environment that is never written by tenantseed. */
@@ -8,7 +11,7 @@ export const PRODUCTION = 'production';
  * Refuses `--env production` before anything else (no profile is even read), so that it is
  * refused whether or not a production profile exists.
  */
-export function refuseProduction(command: string, environment: string): void {
+export function refuseProduction(command: string, environment: string | undefined): void {
   if (environment === PRODUCTION) {
     throw new SafetyError(`Refusing to ${command} --env production: tenantseed never writes production data`, {
       hint: 'Seed a copy under another environment name. Nothing was changed.',
@@ -16,64 +19,125 @@ export function refuseProduction(command: string, environment: string): void {
   }
 }
 
-/** What the safety guard decides on. */
-export interface SafetyInput {
-  /** The command, for messages: seed, reset. */
+function refuseProductionStamp(command: string, databaseName: string, stamp: EnvironmentStamp | undefined): void {
+  if (stamp?.environment === PRODUCTION) {
+    throw new SafetyError(`Refusing to ${command}: the database ${databaseName} is stamped "production" (by ${stamp.stampedBy})`, {
+      hint: 'tenantseed never writes a production database, whatever the flags. Nothing was changed.',
+    });
+  }
+}
+
+/** What the one rule for destructive operations decides on. */
+export interface DestroyInput {
+  /** The command, for messages: `reset`, `migrate down`, `migrate rollback --all`. */
   readonly command: string;
-  /** `--env`. */
-  readonly environment: string;
+  /** `--env`, if the command was given one. */
+  readonly environment?: string;
   /** The database's environment stamp, if it has one. */
   readonly stamp?: EnvironmentStamp;
-  /** Whether the profile is protected (staging). */
+  /** Whether `--env`'s profile is protected (true when there is no such profile). */
   readonly protected: boolean;
-  /** Whether the command destroys existing data (reset always does). */
-  readonly destructive: boolean;
+  /** The tables that hold rows: what the command would destroy. */
+  readonly contents: readonly TableContents[];
   /** `--yes`. */
   readonly yes: boolean;
   /** The database's name: what an interactive confirmation must type. */
   readonly databaseName: string;
-  /** Asks the user (only when interactive); resolves to the typed answer. */
+  /** Asks the user (only in a terminal, never with CI=true); resolves to the typed answer. */
   readonly confirm?: (question: string) => Promise<string>;
 }
 
+/** The tables and row counts a refusal lists. */
+export function describeContents(contents: readonly TableContents[]): string {
+  const shown = contents.slice(0, 20).map((c) => `  ${c.table.padEnd(40)} ${c.estimated ? '~' : ''}${c.rows.toLocaleString('en-US')} rows`);
+  if (contents.length > 20) shown.push(`  ... and ${contents.length - 20} more tables`);
+  return shown.join('\n');
+}
+
 /**
- * Refuses (SafetyError, exit 3, before anything changes) to write a production database or
- * one stamped as another environment, and to destroy a protected environment's data without
- * `--yes` or a typed confirmation. Returns the notices of explicit bypasses, to be printed.
+ * The one rule for every operation that destroys data (`reset`, `migrate down`, `migrate
+ * rollback --all`): it goes on without asking only on a database that holds no rows, or that
+ * is stamped with the unprotected environment `--env` names. Production (stamp or `--env`) is
+ * always refused. Anything else (rows but no stamp, another environment's stamp, a protected
+ * environment) needs `--yes` or, in a terminal, the database's name typed. A refusal is a
+ * SafetyError (exit 3) raised before anything changed, listing the tables and rows it would
+ * have destroyed. Returns the notices of explicit confirmations, to be printed.
  *
  * @example
- * const notices = await assertSafeToWrite({ command: 'reset', environment: 'staging', ... });
+ * const notices = await assertMayDestroy({ command: 'reset', environment: 'test', stamp, protected: false, contents, yes: false, databaseName: 'app' });
  */
-export async function assertSafeToWrite(input: SafetyInput): Promise<string[]> {
-  const notices: string[] = [];
+export async function assertMayDestroy(input: DestroyInput): Promise<string[]> {
+  const { command, environment, stamp, databaseName, contents } = input;
+  refuseProduction(command, environment);
+  refuseProductionStamp(command, databaseName, stamp);
+  if (contents.length === 0) return [];
+  if (stamp && environment !== undefined && stamp.environment === environment && !input.protected) return [];
+  const rows = contents.reduce((sum, c) => sum + c.rows, 0);
+  const reason = !stamp
+    ? 'has no environment stamp (tenantseed did not make it, or never seeded it)'
+    : environment === undefined
+      ? `is stamped "${stamp.environment}" and no --env says it is that environment`
+      : stamp.environment !== environment
+        ? `is stamped "${stamp.environment}", not "${environment}"`
+        : `is the protected environment ${environment}`;
+  const what = `${contents.length} table(s) with ${rows.toLocaleString('en-US')} row(s)`;
+  if (input.yes) return [`--yes: ${command} destroys ${what} of ${databaseName}, which ${reason}.`];
+  if (input.confirm) {
+    const answer = (await input.confirm(`${databaseName} ${reason}; ${command} destroys ${what}:\n${describeContents(contents)}\nType the database name to go on: `)).trim();
+    if (answer !== databaseName) throw new SafetyError(`Not confirmed (typed "${answer}", not "${databaseName}")`, { hint: 'Nothing was changed.' });
+    return [];
+  }
+  throw new SafetyError(`Refusing to ${command}: the database ${databaseName} ${reason}, and it would destroy ${what}:\n${describeContents(contents)}`, {
+    hint: `Check that this is the database you mean; pass --yes to ${command} it anyway, or run it in a terminal to confirm by typing its name. Nothing was changed.`,
+  });
+}
+
+/** What the guard of commands that write without destroying (seed, tenant add) decides on. */
+export interface WriteInput {
+  readonly command: string;
+  readonly environment: string;
+  readonly stamp?: EnvironmentStamp;
+  readonly yes: boolean;
+  readonly databaseName: string;
+}
+
+/**
+ * Refuses (SafetyError, exit 3, before anything changes) to write into a production database
+ * or into one stamped as another environment (unless `--yes`). Writing destroys nothing, so a
+ * protected environment needs no confirmation. Returns the notices of explicit bypasses.
+ *
+ * @example
+ * await assertSafeToWrite({ command: 'seed', environment: 'test', stamp, yes: false, databaseName: 'app' });
+ */
+export async function assertSafeToWrite(input: WriteInput): Promise<string[]> {
   const { command, environment, stamp } = input;
   refuseProduction(command, environment);
-  if (stamp?.environment === PRODUCTION) {
-    throw new SafetyError(`Refusing to ${command}: the database ${input.databaseName} is stamped "production" (by ${stamp.stampedBy})`, {
-      hint: 'tenantseed never writes a production database, whatever the flags. Nothing was changed.',
-    });
-  }
+  refuseProductionStamp(command, input.databaseName, stamp);
   if (stamp && stamp.environment !== environment) {
     if (!input.yes) {
       throw new SafetyError(`Refusing to ${command} --env ${environment}: the database ${input.databaseName} is stamped "${stamp.environment}" (by ${stamp.stampedBy} at ${stamp.stampedAt.toISOString()})`, {
         hint: `Check that this is the database you mean; pass --yes to ${command} it as ${environment} anyway. Nothing was changed.`,
       });
     }
-    notices.push(`--yes: ${command} a database stamped "${stamp.environment}" as "${environment}".`);
+    return [`--yes: ${command} a database stamped "${stamp.environment}" as "${environment}".`];
   }
-  if (input.destructive && input.protected) {
-    if (input.yes) {
-      notices.push(`--yes: ${command} of the protected environment ${environment} confirmed without a prompt.`);
-    } else if (input.confirm) {
-      const answer = (await input.confirm(`${environment} is protected: ${command} destroys the data of ${input.databaseName}. Type the database name to go on: `)).trim();
-      if (answer !== input.databaseName) {
-        throw new SafetyError(`Not confirmed (typed "${answer}", not "${input.databaseName}")`, { hint: 'Nothing was changed.' });
-      }
-    } else {
-      throw new SafetyError(`Refusing to ${command} the protected environment ${environment} without confirmation`, {
-        hint: `Pass --yes, or run it in a terminal to confirm by typing the database name (${input.databaseName}). Nothing was changed.`,
-      });
-    }
-  }
-  return notices;
+  return [];
+}
+
+/**
+ * Rows the migrations insert themselves (`x-existing-rows`: a default tenant, built-in
+ * templates), per table: not data anyone could lose, since the migrations make them again.
+ */
+export function rowsMadeByMigrations(definitions: DefinitionSet): Map<string, number> {
+  return new Map(definitions.tables.filter((t) => t.existingRows.length > 0).map((t) => [t.table, t.existingRows.length]));
+}
+
+/**
+ * Takes ACCESS EXCLUSIVE locks on every table of `schemas`, in the caller's transaction,
+ * before it counts what it would destroy: rows committed by others after the count cannot be
+ * destroyed unseen (they wait, and see the result).
+ */
+export async function lockSchemaTables(trx: Knex.Transaction, schemas: readonly string[]): Promise<void> {
+  const tables = (await listSchemaObjects(trx, schemas)).filter((o) => o.kind === 'TABLE').map((o) => o.name);
+  if (tables.length > 0) await trx.raw(`LOCK TABLE ${tables.join(', ')} IN ACCESS EXCLUSIVE MODE`);
 }

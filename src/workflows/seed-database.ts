@@ -112,8 +112,7 @@ export async function seedDatabase(options: WriteDatasetOptions): Promise<SeedOu
       const stamp = await readEnvironmentStamp(trx);
       const databaseName = (await trx.raw('SELECT current_database() AS name')).rows[0].name as string;
       const notices = await assertSafeToWrite({
-        command: 'seed', environment: plan.profile.name, stamp, protected: plan.profile.protected, destructive: false, yes: options.yes ?? false,
-        databaseName, confirm: options.confirm,
+        command: 'seed', environment: plan.profile.name, stamp, yes: options.yes ?? false, databaseName,
       });
       const previous = await readLatestManifest(trx);
       if (previous) {

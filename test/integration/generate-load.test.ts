@@ -80,13 +80,43 @@ describe('files written by tenantseed generate', () => {
     expect(JSON.stringify(users)).not.toContain('acme-admin-password');
   });
 
-  it('refuses to write into a folder it did not write', async () => {
+  it('refuses to write into a folder it did not write (exit 3), and changes nothing there', async () => {
     const foreign = path.join(out, 'foreign');
     fs.mkdirSync(foreign);
     fs.writeFileSync(path.join(foreign, 'notes.txt'), 'keep me');
     const run = await runCli(['generate', '--env', 'test', '--out', foreign]);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/is not empty and was not written by tenantseed generate/);
-    expect(fs.readFileSync(path.join(foreign, 'notes.txt'), 'utf8')).toBe('keep me');
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/Refusing to write into .*foreign: it holds 1 entry \(notes\.txt\) that tenantseed generate did not write/);
+    expect(fs.readdirSync(foreign)).toEqual(['notes.txt']);
+  });
+
+  it('refuses a web app\'s folder that happens to hold a manifest.json, keeping its src/', async () => {
+    const app = path.join(out, 'webapp');
+    fs.mkdirSync(path.join(app, 'src'), { recursive: true });
+    fs.writeFileSync(path.join(app, 'manifest.json'), '{"name": "my app"}');
+    fs.writeFileSync(path.join(app, 'src', 'index.js'), 'console.log(1)');
+    const run = await runCli(['generate', '--env', 'test', '--out', app]);
+    expect(run.code).toBe(3);
+    expect(fs.readFileSync(path.join(app, 'src', 'index.js'), 'utf8')).toBe('console.log(1)');
+    expect(fs.readFileSync(path.join(app, 'manifest.json'), 'utf8')).toBe('{"name": "my app"}');
+    expect(fs.readdirSync(path.dirname(app)).filter((f) => f.startsWith('webapp.tmp-'))).toEqual([]);
+  });
+
+  it('replaces its own earlier output, removing only the files it wrote', async () => {
+    const dir = path.join(out, 'again');
+    expect((await runCli(['generate', '--env', 'test', '--out', dir, '--format', 'sql'])).code).toBe(0);
+    fs.writeFileSync(path.join(dir, 'README.txt'), 'notes of mine');
+    const marker = JSON.parse(fs.readFileSync(path.join(dir, '.tenantseed-generate.json'), 'utf8'));
+    // A marker that lists a file outside the folder is not tenantseed's: the folder is refused.
+    fs.writeFileSync(path.join(dir, '.tenantseed-generate.json'), JSON.stringify({ ...marker, files: [...marker.files, '../outside.txt'] }));
+    expect((await runCli(['generate', '--env', 'test', '--out', dir])).code).toBe(3);
+    fs.writeFileSync(path.join(dir, '.tenantseed-generate.json'), JSON.stringify(marker));
+    const run = await runCli(['generate', '--env', 'test', '--out', dir, '--format', 'csv']);
+    expect(run.code).toBe(0);
+    const files = fs.readdirSync(dir);
+    expect(files).toContain('README.txt');
+    expect(files.filter((f) => f.endsWith('.sql'))).toEqual([]);
+    expect(files.filter((f) => f.endsWith('.csv')).length).toBeGreaterThan(5);
+    expect(fs.readFileSync(path.join(dir, 'README.txt'), 'utf8')).toBe('notes of mine');
   });
 });

@@ -70,8 +70,7 @@ describe('tenantseed reset and seed', () => {
 
   it.each([
     ['--env production', ['reset', '--env', 'production', '--yes'], /Refusing to reset --env production/, {}],
-    ['a database stamped as another environment', ['reset', '--env', 'development'], /is stamped "test" \(by reset/, {}],
-    ['a protected environment without --yes (no prompt in CI)', ['reset', '--env', 'staging', '--yes=false'], /is stamped "test"/, {}],
+    ['a database stamped as another environment', ['reset', '--env', 'development'], /is stamped "test", not "development"/, {}],
   ])('refuses %s with exit 3 and changes nothing', async (_label, args, message) => {
     const before = await snapshot(db.knex);
     const run = await cli(args as string[]);
@@ -87,7 +86,8 @@ describe('tenantseed reset and seed', () => {
     const before = await snapshot(db.knex);
     const run = await cli(['reset', '--env', 'staging', '--tenants', '3']);
     expect(run.code).toBe(3);
-    expect(run.stderr).toMatch(/Refusing to reset the protected environment staging without confirmation/);
+    expect(run.stderr).toMatch(/Refusing to reset: the database \S+ is the protected environment staging, and it would destroy \d+ table\(s\)/);
+    expect(run.stderr).toMatch(/^\s+public\.users\s+[\d,]+ rows$/m);
     expect(await snapshot(db.knex)).toBe(before);
   });
 
@@ -106,7 +106,7 @@ describe('tenantseed reset and seed', () => {
   it('resets over another environment with --yes, and prints the bypass', async () => {
     const run = await cli(['reset', '--env', 'development', '--yes']);
     expect(run.code).toBe(0);
-    expect(run.stderr).toMatch(/--yes: reset a database stamped "test" as "development"/);
+    expect(run.stderr).toMatch(/--yes: reset destroys \d+ table\(s\) with \d+ row\(s\) of \S+, which is stamped "test", not "development"/);
     expect(run.stdout).toMatch(/Reset and seeded \d+ rows of 8 tenants \(development, seed 1\)/);
     expect(run.stdout).toMatch(/Development logins:\n {2}admin@acme\.test +acme-admin-password/);
   });

@@ -131,12 +131,19 @@ describe('validate on a database tenantseed did not seed', () => {
 
   afterAll(() => scratch.drop());
 
-  it('lists the checks it cannot run as skipped, passes the rest, and exits 0', async () => {
+  it('fails closed on the checks it cannot run (exit 1), and lets them pass only with --allow-skip', async () => {
     const run = await runCli(['--database-url', scratch.target.url, 'validate', '--env', 'test', '--json']);
-    expect(run.code).toBe(0);
+    expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout) as ValidationReport;
-    expect(report.ok).toBe(true);
-    expect(report.checks.filter((c) => c.skipped).map((c) => c.name)).toEqual(['row-counts', 'isolation']);
+    expect(report.ok).toBe(false);
+    expect(report.checks.filter((c) => c.skipped).map((c) => [c.name, c.ok])).toEqual([['row-counts', false], ['isolation', false]]);
+    const text = await runCli(['--database-url', scratch.target.url, 'validate', '--env', 'test']);
+    expect(text.stdout).toMatch(/Validation failed: 0 of 7 checks failed, 2 could not run \(pass --allow-skip to accept that\)\./);
+    const allowed = await runCli(['--database-url', scratch.target.url, 'validate', '--env', 'test', '--json', '--allow-skip']);
+    expect(allowed.code).toBe(0);
+    const passed = JSON.parse(allowed.stdout) as ValidationReport;
+    expect(passed.ok).toBe(true);
+    expect(passed.checks.filter((c) => c.skipped).map((c) => [c.name, c.ok])).toEqual([['row-counts', true], ['isolation', true]]);
   });
 
   it('runs one check with --check, refuses an unknown one with exit 2', async () => {
@@ -156,7 +163,7 @@ describe('validate on a database tenantseed did not seed', () => {
       expect(run.stdout).toMatch(/^FAIL {2}schema/m);
       expect(run.stdout).toMatch(/ {6}projects: row-level security is not enabled/);
       expect(run.stdout).toMatch(/what to do: /);
-      expect(run.stdout).toMatch(/Validation failed: 1 of 7 checks failed\./);
+      expect(run.stdout).toMatch(/Validation failed: 1 of 7 checks failed, 2 could not run/);
     } finally {
       await knex.raw('ALTER TABLE projects ENABLE ROW LEVEL SECURITY');
       await knex.destroy();

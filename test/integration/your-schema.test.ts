@@ -129,7 +129,8 @@ describe('a team\'s own schema, from its project folder (test/fixtures/enpyco)',
   });
 
   it('rolls every migration back, then migrates again', async () => {
-    const back = await cli(['migrate', 'rollback', '--all']);
+    // The database is stamped development (by reset and tenant add): --env says so, so no --yes is needed.
+    const back = await cli(['migrate', 'rollback', '--all', '--env', 'development']);
     expect(back.code).toBe(0);
     expect(back.stdout).toMatch(/0 applied, 2 pending/);
     expect((await db.knex.raw(`SELECT to_regclass('companies') AS c, to_regtype('user_role_enum') AS t`)).rows[0]).toEqual({ c: null, t: null });

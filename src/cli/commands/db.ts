@@ -3,6 +3,7 @@ import { describeDatabase, EMBEDDED_DIR_NAME } from '../../config';
 import { embeddedServerStatus, embeddedServerTarget, startEmbeddedServer, stopEmbeddedServer } from '../../db';
 import { TenantseedError } from '../../errors';
 import { CliIO, stderrLogger } from '../output';
+import { createSystemUser } from '../system-user';
 import path from 'node:path';
 
 function displayPath(file: string): string {
@@ -30,7 +31,7 @@ export function dbCommand(io: CliIO): CommandModule<object, DbArgs> {
       const logger = stderrLogger(io);
       switch (args.action) {
         case 'start': {
-          const server = await startEmbeddedServer({ dataDir, logger });
+          const server = await startEmbeddedServer({ dataDir, logger, createSystemUser });
           const status = embeddedServerStatus(dataDir);
           logger.info(`${server.startedHere ? 'Started' : 'Already running:'} embedded PostgreSQL, ${describeDatabase(server.target)}; log in ${displayPath(status.logFile)}`);
           logger.info('It keeps running until `tenantseed db stop`. Its URL:');

@@ -1,15 +1,38 @@
 import type { Argv, CommandModule } from 'yargs';
 import { assertEnvironmentName } from '../../config';
-import { migrate, MigrateAction, MigrateResult, writeEnvironmentStamp } from '../../db';
+import { MigrateAction, MigrateResult, writeEnvironmentStamp } from '../../db';
+import { DefinitionSet, loadDefinitions, loadProfile } from '../../definitions';
+import { migrateProject } from '../../workflows';
+import { terminalConfirm } from '../confirm';
+import type { ProjectConfig } from '../../config';
 import { UsageError } from '../../errors';
 import { CliIO } from '../output';
 import { ProjectArgs, projectFromArgs } from '../dataset-options';
 import { DatabaseArgs, withDatabase } from '../with-database';
 
+/** Whether `--env`'s profile is protected; an environment without a profile counts as protected. */
+function isProtected(project: ProjectConfig, env: string): boolean {
+  try {
+    return loadProfile(project.environments, env).protected;
+  } catch {
+    return true;
+  }
+}
+
+/** The project's definitions when they load (their x-existing-rows are not counted as data), else none. */
+function definitionsIfAny(project: ProjectConfig): DefinitionSet | undefined {
+  try {
+    return loadDefinitions(project.definitions);
+  } catch {
+    return undefined;
+  }
+}
+
 interface MigrateArgs extends DatabaseArgs, ProjectArgs {
   action: 'latest' | 'up' | 'down' | 'rollback' | 'status';
   all?: boolean;
   env?: string;
+  yes?: boolean;
   json?: boolean;
 }
 
@@ -47,7 +70,8 @@ export function migrateCommand(io: CliIO): CommandModule<object, MigrateArgs> {
           default: 'latest' as const,
         })
         .option('all', { type: 'boolean', describe: 'With rollback: revert every migration' })
-        .option('env', { type: 'string', describe: 'Record the database as this environment' })
+        .option('env', { type: 'string', describe: 'The environment the database is (recorded by latest and up; checked against the stamp by down and rollback)' })
+        .option('yes', { type: 'boolean', describe: 'Confirm down or rollback on a database with rows that is not stamped as --env' })
         .option('json', { type: 'boolean', describe: 'Machine-readable output' }) as unknown as Argv<MigrateArgs>,
     handler: async (args) => {
       const action = toAction(args);
@@ -60,12 +84,18 @@ export function migrateCommand(io: CliIO): CommandModule<object, MigrateArgs> {
         });
       }
       await withDatabase(args, io, 'migrate', project, async ({ knex, logger }) => {
-        const result = await migrate({
+        const { result, notices } = await migrateProject({
           knex,
+          project: { ...project, migrations: directory },
           action,
-          directory,
+          environment: env,
+          protected: env === undefined || isProtected(project, env),
+          definitions: definitionsIfAny(project),
+          yes: args.yes,
+          confirm: terminalConfirm(io),
           onLockWait: (holder) => logger.info(`Waiting for another migration to finish: ${holder}`),
         });
+        for (const notice of notices) io.stderr.write(`${notice}\n`);
         if (env !== undefined && action !== 'status') await writeEnvironmentStamp(knex, env, `migrate ${args.action}`);
         if (args.json) io.stdout.write(JSON.stringify(result) + '\n');
         else printResult(io, result);

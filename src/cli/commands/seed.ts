@@ -1,10 +1,10 @@
-import readline from 'node:readline/promises';
 import type { Argv, CommandModule } from 'yargs';
 import { devLogins, refuseProduction, resetDatabase, seedDatabase, SeedOutcome } from '../../workflows';
 import type { Plan } from '../../generate';
 import { DatasetArgs, planFromArgs, withDatasetOptions } from '../dataset-options';
 import { UsageError } from '../../errors';
 import { CliIO } from '../output';
+import { terminalConfirm } from '../confirm';
 import { EXIT } from '../exit-codes';
 import { printReport } from '../print-report';
 import { validateDatabase, ValidationReport } from '../../validate';
@@ -14,19 +14,6 @@ import { DatabaseArgs, withDatabase } from '../with-database';
 interface SeedArgs extends DatasetArgs, DatabaseArgs {
   yes?: boolean;
   json?: boolean;
-}
-
-/** Asks on the terminal, only when there is one and CI is not set. */
-function terminalConfirm(io: CliIO): ((question: string) => Promise<string>) | undefined {
-  if (!process.stdin.isTTY || process.env.CI) return undefined;
-  return async (question) => {
-    const rl = readline.createInterface({ input: process.stdin, output: io.stderr });
-    try {
-      return await rl.question(question);
-    } finally {
-      rl.close();
-    }
-  };
 }
 
 function report(io: CliIO, plan: Plan, outcome: SeedOutcome, command: string, json: boolean, embedded: boolean, validation?: ValidationReport): void {

@@ -13,6 +13,7 @@ interface ValidateArgs extends DatabaseArgs, ProjectArgs {
   env: string;
   check?: string;
   json?: boolean;
+  allowSkip?: boolean;
 }
 
 /** `tenantseed validate --env ENV [--check NAME] [--json]` */
@@ -24,7 +25,8 @@ export function validateCommand(io: CliIO, setExitCode: (code: number) => void):
       withFolderOptions(yargs)
         .option('env', { type: 'string', demandOption: true, coerce: single('--env'), describe: 'Environment the database should be' })
         .option('check', { choices: CHECK_NAMES, describe: 'Run one check only' })
-        .option('json', { type: 'boolean', describe: 'Machine-readable report on stdout' }) as unknown as Argv<ValidateArgs>,
+        .option('json', { type: 'boolean', describe: 'Machine-readable report on stdout' })
+        .option('allow-skip', { type: 'boolean', describe: 'Let checks that cannot run (no manifest, one tenant) pass; by default they fail' }) as unknown as Argv<ValidateArgs>,
     handler: async (args) => {
       const env = assertEnvironmentName(args.env);
       const project = projectFromArgs(args);
@@ -33,7 +35,7 @@ export function validateCommand(io: CliIO, setExitCode: (code: number) => void):
       await withDatabase(args, io, 'validate', project, async ({ knex, logger }) => {
         const stamp = await readEnvironmentStamp(knex);
         if (stamp && stamp.environment !== env) logger.warn(`the database is stamped "${stamp.environment}", not "${env}"`);
-        const report = await validateDatabase({ knex, definitions, checks: args.check ? [args.check] : undefined, schemas: project.schemas, tenancy: project.tenancy });
+        const report = await validateDatabase({ knex, definitions, checks: args.check ? [args.check] : undefined, schemas: project.schemas, tenancy: project.tenancy, allowSkip: args.allowSkip });
         if (args.json) io.stdout.write(JSON.stringify(report) + '\n');
         else printReport(io, report);
         if (!report.ok) setExitCode(EXIT.failed);

@@ -1,34 +1,58 @@
-import { assertSafeToWrite, SafetyInput } from '../../../src/workflows';
+import { assertMayDestroy, assertSafeToWrite, DestroyInput } from '../../../src/workflows';
 import { SafetyError } from '../../../src/errors';
 
-const base: SafetyInput = { command: 'reset', environment: 'staging', protected: true, destructive: true, yes: false, databaseName: 'qa_db' };
 const stamp = (environment: string) => ({ environment, stampedBy: 'reset', stampedAt: new Date('2026-01-01T00:00:00Z') });
+const rows = [{ table: 'public.customers', rows: 1200, estimated: false }, { table: 'public.orders', rows: 250000, estimated: true }];
+const base: DestroyInput = { command: 'reset', environment: 'test', stamp: stamp('test'), protected: false, contents: rows, yes: false, databaseName: 'qa_db' };
 
-describe('the safety guard', () => {
-  it('asks for the database name on a protected environment, and goes on only when it is typed', async () => {
+describe('the one rule for destructive operations', () => {
+  it.each<[string, Partial<DestroyInput>]>([
+    ['a database that holds no rows, without a stamp', { stamp: undefined, contents: [] }],
+    ['a database that holds no rows, stamped as another environment', { stamp: stamp('staging'), contents: [] }],
+    ['a database stamped with the unprotected environment --env names', {}],
+  ])('goes on without asking on %s', async (_label, change) => {
+    await expect(assertMayDestroy({ ...base, ...change })).resolves.toEqual([]);
+  });
+
+  it.each<[string, Partial<DestroyInput>, RegExp]>([
+    ['rows but no stamp', { stamp: undefined }, /has no environment stamp/],
+    ['another environment\'s stamp', { stamp: stamp('development') }, /is stamped "development", not "test"/],
+    ['a protected environment', { environment: 'staging', stamp: stamp('staging'), protected: true }, /is the protected environment staging/],
+    ['a stamp and no --env', { environment: undefined }, /is stamped "test" and no --env says it is that environment/],
+  ])('refuses %s without --yes, listing what it would destroy', async (_label, change, reason) => {
+    const refusal = assertMayDestroy({ ...base, ...change });
+    await expect(refusal).rejects.toBeInstanceOf(SafetyError);
+    await expect(refusal).rejects.toThrow(reason);
+    await expect(refusal).rejects.toThrow(/public\.customers\s+1,200 rows\n\s+public\.orders\s+~250,000 rows/);
+    await expect(assertMayDestroy({ ...base, ...change, yes: true })).resolves.toEqual([expect.stringMatching(/^--yes: reset destroys 2 table\(s\) with 251,200 row\(s\) of qa_db/)]);
+  });
+
+  it('asks for the database name in a terminal, and goes on only when it is typed', async () => {
     const questions: string[] = [];
-    await expect(assertSafeToWrite({ ...base, confirm: async (q) => (questions.push(q), 'qa_db') })).resolves.toEqual([]);
-    expect(questions[0]).toMatch(/staging is protected: reset destroys the data of qa_db\. Type the database name to go on/);
-    await expect(assertSafeToWrite({ ...base, confirm: async () => 'qa' })).rejects.toThrow(/Not confirmed \(typed "qa", not "qa_db"\)/);
+    const input = { ...base, stamp: undefined };
+    await expect(assertMayDestroy({ ...input, confirm: async (q: string) => (questions.push(q), 'qa_db') })).resolves.toEqual([]);
+    expect(questions[0]).toMatch(/qa_db has no environment stamp .*; reset destroys 2 table\(s\)[^]*Type the database name to go on/);
+    await expect(assertMayDestroy({ ...input, confirm: async () => 'qa' })).rejects.toThrow(/Not confirmed \(typed "qa", not "qa_db"\)/);
   });
 
-  it('refuses a protected environment with no way to ask, unless --yes, which it reports', async () => {
-    await expect(assertSafeToWrite(base)).rejects.toBeInstanceOf(SafetyError);
-    await expect(assertSafeToWrite({ ...base, yes: true })).resolves.toEqual(['--yes: reset of the protected environment staging confirmed without a prompt.']);
+  it('refuses production whatever the flags, the answers and the contents', async () => {
+    await expect(assertMayDestroy({ ...base, environment: 'production', stamp: stamp('production'), contents: [], yes: true, confirm: async () => 'qa_db' })).rejects.toThrow(/never writes production/);
+    await expect(assertMayDestroy({ ...base, stamp: stamp('production'), contents: [], yes: true })).rejects.toThrow(/stamped "production"/);
+    await expect(assertMayDestroy({ ...base, environment: undefined, stamp: stamp('production'), yes: true })).rejects.toThrow(/stamped "production"/);
+  });
+});
+
+describe('the guard of commands that write without destroying', () => {
+  const write = { command: 'seed', environment: 'staging', yes: false, databaseName: 'qa_db' };
+
+  it('needs no confirmation to write into a database of the same environment, protected or not', async () => {
+    await expect(assertSafeToWrite({ ...write, stamp: stamp('staging') })).resolves.toEqual([]);
+    await expect(assertSafeToWrite(write)).resolves.toEqual([]);
   });
 
-  it('needs no confirmation to seed an empty database of a protected environment', async () => {
-    await expect(assertSafeToWrite({ ...base, command: 'seed', destructive: false })).resolves.toEqual([]);
-  });
-
-  it('refuses production whatever the flags and answers', async () => {
-    await expect(assertSafeToWrite({ ...base, environment: 'production', yes: true, confirm: async () => 'qa_db' })).rejects.toThrow(/never writes production/);
-    await expect(assertSafeToWrite({ ...base, environment: 'test', protected: false, stamp: stamp('production'), yes: true })).rejects.toThrow(/stamped "production"/);
-  });
-
-  it('refuses a database stamped as another environment unless --yes', async () => {
-    const input = { ...base, environment: 'development', protected: false, stamp: stamp('test') };
-    await expect(assertSafeToWrite(input)).rejects.toThrow(/stamped "test"/);
-    await expect(assertSafeToWrite({ ...input, yes: true })).resolves.toEqual(['--yes: reset a database stamped "test" as "development".']);
+  it('refuses a database stamped as another environment unless --yes, and production always', async () => {
+    await expect(assertSafeToWrite({ ...write, stamp: stamp('test') })).rejects.toThrow(/stamped "test"/);
+    await expect(assertSafeToWrite({ ...write, stamp: stamp('test'), yes: true })).resolves.toEqual(['--yes: seed a database stamped "test" as "staging".']);
+    await expect(assertSafeToWrite({ ...write, stamp: stamp('production'), yes: true })).rejects.toThrow(/stamped "production"/);
   });
 });
