@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ensureBookkeeping, migrate } from '../../src/db';
 import { useFileDatabase } from '../support/database';
 import { editedDefinitions, SHIPPED_DEFINITIONS, SHIPPED_ENVIRONMENTS } from '../support/datasets';
 import { hasStackTrace, runCli } from '../support/run-cli';
@@ -20,6 +21,16 @@ function profileWith(edit: (p: Record<string, any>) => void): string {
 
 describe('bad input: exit 2, the culprit named, no stack trace, nothing written', () => {
   const db = useFileDatabase();
+  // A migrated database, so that "nothing written" means something: seed could write here.
+  let before = '';
+  const contents = async () => JSON.stringify((await db.knex.raw(
+    `SELECT relname, n_live_tup FROM pg_stat_user_tables ORDER BY 1`)).rows) + JSON.stringify((await db.knex.raw(
+    `SELECT (SELECT count(*) FROM tenants) AS tenants, (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM tenantseed.seed_manifests) AS manifests`)).rows);
+  beforeAll(async () => {
+    await migrate({ knex: db.knex, action: 'latest' });
+    await ensureBookkeeping(db.knex);
+    before = await contents();
+  });
 
   const cases: Array<[string, () => { args: string[]; cleanup?: string }, RegExp]> = [
     ['a negative seed', () => ({ args: ['--seed', '-5'] }), /--seed must be a whole number from 0 up, not "-5"/],
@@ -64,8 +75,9 @@ describe('bad input: exit 2, the culprit named, no stack trace, nothing written'
       expect(run.stderr).toMatch(message);
       expect(run.stderr).toMatch(/^hint: /m);
       expect(hasStackTrace(run.stderr)).toBe(false);
-      // Nothing was written: the database was never even migrated.
-      expect(await db.knex.raw(`SELECT to_regclass('public.tenants') AS t`).then((r) => r.rows[0].t)).toBeNull();
+      // Nothing was written into the migrated database: no tenant, no user, no manifest.
+      expect(await contents()).toBe(before);
+      expect((await db.knex('users').count({ n: '*' }))[0].n).toBe(0);
     } finally {
       if (cleanup) fs.rmSync(cleanup, { recursive: true, force: true });
     }

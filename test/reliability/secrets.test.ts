@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { useFileDatabase } from '../support/database';
 import { editedProfile } from '../support/datasets';
 import { runCli } from '../support/run-cli';
@@ -11,11 +12,19 @@ describe('secrets', () => {
     const dump = JSON.stringify(await db.knex.raw(`SELECT * FROM users`).then((r) => r.rows))
       + JSON.stringify(await db.knex.raw(`SELECT * FROM tenant_api_keys`).then((r) => r.rows));
     for (const plaintext of ['acme-admin-password', 'globex-admin-password', 'test-password-1', 'test-password-2']) expect(dump).not.toContain(plaintext);
-    const keys = await db.knex('tenant_api_keys').select('prefix', 'key_hash');
-    for (const key of keys) {
-      expect(key.key_hash).toMatch(/^[0-9a-f]{64}$/);
-      expect(key.key_hash.startsWith(key.prefix)).toBe(false);
-    }
+    // The plaintext key of acme's first API key, made as the generator makes it (seed 42 of the
+    // test profile): the database holds its prefix and its SHA-256, never the key itself.
+    const secret = createHash('sha256').update(`42\0tenant_api_keys\0acme\0${0}\0api-key`).digest('hex');
+    const prefix = `ts_${(0).toString(36).padStart(4, '0')}${secret.slice(0, 4)}`;
+    const plaintext = prefix + secret.slice(4, 44);
+    const acme = (await db.knex('tenants').where({ slug: 'acme' }).first('id')).id;
+    const stored = await db.knex('tenant_api_keys').where({ tenant_id: acme, prefix }).first('key_hash');
+    expect(stored).toBeDefined();
+    expect(stored.key_hash).toBe(createHash('sha256').update(plaintext).digest('hex'));
+    const everything = JSON.stringify(await db.knex.raw(`SELECT to_jsonb(k) AS k FROM tenant_api_keys k`).then((r) => r.rows));
+    expect(everything).toContain(prefix);
+    expect(everything).not.toContain(plaintext);
+    expect(everything).not.toContain(secret.slice(4, 44));
   });
 
   it('prints plaintext development logins only for unprotected environments', async () => {
