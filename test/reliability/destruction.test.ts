@@ -173,7 +173,7 @@ describe('locks and the embedded server', () => {
   it('leaves the embedded server running when another session uses it as the command that started it ends', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tenantseed-embedded-'));
     fs.chmodSync(dir, 0o755);
-    const env = { ...process.env, CI: 'true', DATABASE_URL: '' };
+    const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true' };
     delete env.DATABASE_URL;
     delete env.TENANTSEED_CONFIG;
     const child = spawn(process.execPath, [CLI, 'reset', '--env', 'development'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
