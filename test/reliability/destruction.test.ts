@@ -7,6 +7,7 @@ import { createKnex, migrate, withAdvisoryLock, writeEnvironmentStamp } from '..
 import { createScratchDatabase } from '../../src/testing';
 import { testServer, useFileDatabase } from '../support/database';
 import { CLI, hasStackTrace, REPO_ROOT, runCli } from '../support/run-cli';
+import { editedProfile } from '../support/datasets';
 
 /**
  * The cases a review found where the tool that promises "you cannot wipe the wrong database"
@@ -120,6 +121,24 @@ describe('no green that was not earned', () => {
       await db.knex.raw('REVOKE ALL ON ALL TABLES IN SCHEMA tenantseed FROM tenantseed_admin');
       await db.knex.raw('REVOKE USAGE ON SCHEMA tenantseed FROM tenantseed_admin');
     }
+  });
+});
+
+describe('reset\'s own validation', () => {
+  const db = useFileDatabase();
+
+  it('fails a reset whose isolation could not be probed (one tenant), unless --allow-skip', async () => {
+    const { directory } = editedProfile('test', (p) => {
+      p.tenants.named = p.tenants.named.slice(0, 1);
+      p.tenants.generated = 0;
+    });
+    const run = await runCli(['--database-url', db.target.url, 'reset', '--env', 'test', '--environments', directory], { env: { CI: 'true' } });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^skip {2}isolation +skipped: needs at least two tenants to probe/m);
+    expect(run.stdout).toMatch(/1 could not run \(pass --allow-skip to accept that\)/);
+    const allowed = await runCli(['--database-url', db.target.url, 'reset', '--env', 'test', '--environments', directory, '--allow-skip'], { env: { CI: 'true' } });
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout).toMatch(/Validation passed: 6 checks passed, 1 skipped \(--allow-skip\)\./);
   });
 });
 

@@ -13,6 +13,7 @@ import { DatabaseArgs, withDatabase } from '../with-database';
 
 interface SeedArgs extends DatasetArgs, DatabaseArgs {
   yes?: boolean;
+  allowSkip?: boolean;
   json?: boolean;
 }
 
@@ -50,8 +51,12 @@ function datasetCommand(io: CliIO, name: 'seed' | 'reset', setExitCode: (code: n
       : 'Drop, migrate (absorbing legacy rows) and seed, in one transaction',
     builder: (yargs: Argv) =>
       withDatasetOptions(yargs)
-        .option('yes', { type: 'boolean', describe: 'Confirm: a protected environment, or a database stamped as another environment' })
-        .option('json', { type: 'boolean', describe: 'Machine-readable summary on stdout' }) as unknown as Argv<SeedArgs>,
+        .option('yes', { type: 'boolean', describe: name === 'reset'
+          ? 'Confirm destroying a database that holds rows and is not stamped as this (unprotected) environment'
+          : 'Confirm a database stamped as another environment' })
+
+        .option('json', { type: 'boolean', describe: 'Machine-readable summary on stdout' })
+        .options(name === 'reset' ? { 'allow-skip': { type: 'boolean', describe: 'Let validation checks that cannot run (one tenant only, say) pass' } } : {}) as unknown as Argv<SeedArgs>,
     handler: async (args) => {
       refuseProduction(name, args.env);
       const { plan, project } = planFromArgs(args);
@@ -70,7 +75,7 @@ function datasetCommand(io: CliIO, name: 'seed' | 'reset', setExitCode: (code: n
           progress.stop();
         }
         // reset = drop, migrate, seed, then prove it: the validation runs on what was committed.
-        const validation = name === 'reset' ? await validateDatabase({ knex, definitions: plan.definitions, schemas: project.schemas, tenancy: project.tenancy }) : undefined;
+        const validation = name === 'reset' ? await validateDatabase({ knex, definitions: plan.definitions, schemas: project.schemas, tenancy: project.tenancy, allowSkip: args.allowSkip }) : undefined;
         report(io, plan, outcome, name, Boolean(args.json), db.embedded, validation);
         if (validation && !validation.ok) setExitCode(EXIT.failed);
       });
