@@ -16,6 +16,7 @@ export interface DatasetArgs extends ProjectArgs {
   env: string;
   seed?: string;
   tenants?: string;
+  strict?: boolean;
 }
 
 /** The project the flags name: `--config` (else TENANTSEED_CONFIG, else the nearest tenantseed.config.json), folders overridden. */
@@ -43,7 +44,8 @@ export function withDatasetOptions<T>(yargs: Argv<T>): Argv<T & DatasetArgs> {
   return withFolderOptions(yargs)
     .option('env', { type: 'string', demandOption: true, coerce: single('--env'), describe: 'Environment profile (seeds/environments/NAME.json)' })
     .option('seed', { type: 'string', coerce: single('--seed'), describe: "Seed (an integer from 0 up); default: the profile's" })
-    .option('tenants', { type: 'string', coerce: single('--tenants'), describe: 'Total tenants: the named ones first, then generated ones' }) as Argv<T & DatasetArgs>;
+    .option('tenants', { type: 'string', coerce: single('--tenants'), describe: 'Total tenants: the named ones first, then generated ones' })
+    .option('strict', { type: 'boolean', describe: 'Check every generated row against its definition (default: a keyed sample)' }) as Argv<T & DatasetArgs>;
 }
 
 /** Parses a whole number flag strictly: "1.5", "-3", "abc", "" are bad input. */

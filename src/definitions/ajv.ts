@@ -7,7 +7,9 @@ import { COLUMN_KEYWORDS, TABLE_KEYWORDS } from './meta-schema';
  * mode still rejects unknown keywords (a typo such as `"fromat"`) in definitions.
  */
 export function createAjv(): Ajv2020 {
-  const ajv = new Ajv2020({ strict: true, allErrors: true, verbose: true, strictRequired: false, allowUnionTypes: true });
+  // multipleOfPrecision: 0.07 is a multiple of 0.01, though 0.07 / 0.01 is 7.000000000000001 in
+  // floating point (and 3456789.12 / 0.01 is off by 6e-8): exact decimals go to numeric columns.
+  const ajv = new Ajv2020({ strict: true, allErrors: true, verbose: true, strictRequired: false, allowUnionTypes: true, multipleOfPrecision: 6 });
   addFormats(ajv);
   for (const keyword of [...TABLE_KEYWORDS, ...COLUMN_KEYWORDS]) ajv.addKeyword({ keyword });
   return ajv;

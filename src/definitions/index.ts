@@ -5,3 +5,4 @@ export { DEFINITION_META_SCHEMA, PROFILE_SCHEMA } from './meta-schema';
 export type {
   SchemaNode, GeneratorSpec, ColumnDefinition, CountSpec, TableDefinition, DefinitionSet, NamedTenant, SizeClass, Profile,
 } from './types';
+export { checkGeneratorKeywords, HONOURED_KEYWORDS, HONOURED_FORMATS } from './generator-keywords';

@@ -5,6 +5,7 @@ import { bestError, createAjv, describeAjvError } from './ajv';
 import { DEFINITION_META_SCHEMA } from './meta-schema';
 import { readJsonFile } from './read-json-file';
 import { orderTables } from './order-tables';
+import { checkGeneratorKeywords } from './generator-keywords';
 import type { ColumnDefinition, DefinitionSet, SchemaNode, TableDefinition } from './types';
 
 function fail(file: string, pointer: string, message: string, hint: string): never {
@@ -24,6 +25,7 @@ function isJson(schema: SchemaNode): boolean {
 
 function normaliseColumn(file: string, name: string, schema: SchemaNode): ColumnDefinition {
   const pointer = `/properties/${name}`;
+  checkGeneratorKeywords(file, pointer, schema);
   const nullable = isNullable(schema);
   const nullProbability = (schema['x-null-probability'] as number | undefined) ?? 0;
   if (nullProbability > 0 && !nullable) {

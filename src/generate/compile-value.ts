@@ -2,6 +2,7 @@ import { createHash, scryptSync } from 'node:crypto';
 import { DefinitionError } from '../errors';
 import type { GeneratorSpec, SchemaNode } from '../definitions';
 import { combine, hashString, keyedUuid, KeyedRandom } from './keyed-random';
+import RandExp from 'randexp';
 import { FakerPools } from './pools';
 import { keyedId } from './ids';
 
@@ -46,7 +47,11 @@ export interface Indexable {
 export interface CompiledValue {
   readonly make: ValueFn;
   /** Finite spaces can be enumerated; `unique` spaces are distinct per row by construction. */
-  readonly space: { kind: 'finite'; indexable: Indexable } | { kind: 'unique-by-row' } | { kind: 'random' };
+  readonly space:
+    | { kind: 'finite'; indexable: Indexable }
+    /** Distinct per row of a tenant; `acrossTenants` when also distinct between tenants (keyed by the tenant, or naming it). */
+    | { kind: 'unique-by-row'; acrossTenants?: boolean }
+    | { kind: 'random' };
 }
 
 /** What compiling needs from the plan. */
@@ -136,7 +141,7 @@ function templateValue(ctx: CompileContext, path: string, spec: { template: stri
     }
     return text;
   };
-  if (byRow) return { make, space: { kind: 'unique-by-row' } };
+  if (byRow) return { make, space: { kind: 'unique-by-row', acrossTenants: segments.some((s) => typeof s !== 'string' && s.name === 'tenant') } };
   if (parts.every((p) => p.value.space.kind === 'finite') && !segments.some((s) => typeof s !== 'string' && s.name === 'tenant')) {
     const radices = parts.map((p) => (p.value.space as { indexable: Indexable }).indexable);
     const size = radices.reduce((a, r) => a * r.size, 1);
@@ -205,7 +210,7 @@ function tokenValue(ctx: CompileContext, spec: { group: string; part: 'prefix' |
   };
   if (spec.part === 'prefix') return { make: (c) => token(c).prefix, space: { kind: 'unique-by-row' } };
   // The plaintext key is prefix + secret; only its SHA-256 is ever stored or written.
-  return { make: (c) => { const t = token(c); return createHash('sha256').update(t.prefix + t.secret).digest('hex'); }, space: { kind: 'unique-by-row' } };
+  return { make: (c) => { const t = token(c); return createHash('sha256').update(t.prefix + t.secret).digest('hex'); }, space: { kind: 'unique-by-row', acrossTenants: true } };
 }
 
 /** The generator a schema implies when it has no x-generate. */
@@ -223,13 +228,17 @@ function inferred(ctx: CompileContext, path: string, schema: SchemaNode): Compil
     case 'boolean':
       return finite([true, false]);
     case 'integer':
-      return integerRange((schema.minimum as number | undefined) ?? 0, (schema.maximum as number | undefined) ?? 1000);
     case 'number': {
-      const min = (schema.minimum as number | undefined) ?? 0;
-      const max = (schema.maximum as number | undefined) ?? 1000;
-      const step = schema.multipleOf as number | undefined;
-      if (step !== undefined) return steppedNumber(ctx, path, min, max, step);
-      return { make: (_c, rng) => Math.round((min + rng.next() * (max - min)) * 100) / 100, space: { kind: 'random' } };
+      // Bounds, exclusive bounds and the step all hold: a whole number of steps strictly inside.
+      const integer = type === 'integer';
+      const exclusiveMin = schema.exclusiveMinimum as number | undefined;
+      const exclusiveMax = schema.exclusiveMaximum as number | undefined;
+      const lower = Math.max((schema.minimum as number | undefined) ?? -Infinity, exclusiveMin ?? -Infinity);
+      const upper = Math.min((schema.maximum as number | undefined) ?? Infinity, exclusiveMax ?? Infinity);
+      const min = Number.isFinite(lower) ? lower : Number.isFinite(upper) ? Math.min(0, upper - 1000) : 0;
+      const max = Number.isFinite(upper) ? upper : min + 1000;
+      const step = (schema.multipleOf as number | undefined) ?? (integer ? 1 : 0.01);
+      return steppedNumber(ctx, path, min, max, integer ? Math.max(1, step) : step, exclusiveMin, exclusiveMax);
     }
     case 'object':
       return objectValue(ctx, path, schema);
@@ -238,7 +247,7 @@ function inferred(ctx: CompileContext, path: string, schema: SchemaNode): Compil
     case 'string':
       switch (schema.format) {
         case 'uuid':
-          return { make: (c) => keyedUuid(combine(c.rowKey, hashString(path)), c.row), space: { kind: 'unique-by-row' } };
+          return { make: (c) => keyedUuid(combine(c.rowKey, hashString(path)), c.row), space: { kind: 'unique-by-row', acrossTenants: true } };
         case 'date-time':
           return dateValue(ctx, path, {});
         case 'date': {
@@ -250,6 +259,7 @@ function inferred(ctx: CompileContext, path: string, schema: SchemaNode): Compil
         case 'uri':
           return templateValue(ctx, path, { template: 'https://{host}/{slug}', parts: { host: { faker: 'internet.domainName' }, slug: { faker: 'lorem.slug' } } });
         default:
+          if (typeof schema.pattern === 'string') return patternValue(ctx, path, schema.pattern, schema);
           return fakerValue(ctx, path, { faker: 'lorem.word' });
       }
     default:
@@ -265,10 +275,15 @@ function decimalsOf(step: number): number {
   return text.includes('.') ? text.length - text.indexOf('.') - 1 : 0;
 }
 
-/** `multipleOf` (a numeric(p, s) column): a whole number of steps between the bounds, written exactly. */
-function steppedNumber(ctx: CompileContext, path: string, min: number, max: number, step: number): CompiledValue {
-  const lo = Math.ceil(min / step - 1e-9);
-  const hi = Math.floor(max / step + 1e-9);
+/**
+ * A whole number of `step`s between the bounds (`multipleOf`, a numeric(p, s) column; integers
+ * step by 1), written exactly, never on an exclusive bound.
+ */
+function steppedNumber(ctx: CompileContext, path: string, min: number, max: number, step: number, exclusiveMin?: number, exclusiveMax?: number): CompiledValue {
+  let lo = Math.ceil(min / step - 1e-9);
+  let hi = Math.floor(max / step + 1e-9);
+  if (exclusiveMin !== undefined && lo * step <= exclusiveMin + 1e-12) lo++;
+  if (exclusiveMax !== undefined && hi * step >= exclusiveMax - 1e-12) hi--;
   if (hi < lo) fail(ctx, path, `no multiple of ${step} lies between ${min} and ${max}`, 'Widen "minimum"/"maximum" or change "multipleOf".');
   const decimals = decimalsOf(step);
   const at = (i: number) => Number(((lo + i) * step).toFixed(decimals));
@@ -278,13 +293,49 @@ function steppedNumber(ctx: CompileContext, path: string, min: number, max: numb
   };
 }
 
-/** `maxLength` (a varchar(n) column): strings are cut to the length. */
-function withMaxLength(value: CompiledValue, maxLength: number): CompiledValue {
-  const cut = (v: unknown) => (typeof v === 'string' && v.length > maxLength ? v.slice(0, maxLength) : v);
+const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
+
+/**
+ * `minLength` and `maxLength` (a varchar(n) column) on made strings: too long is cut, too short
+ * is padded with letters drawn from the value's own random stream (so still keyed).
+ */
+function withLength(value: CompiledValue, minLength: number, maxLength: number): CompiledValue {
+  const fit = (v: unknown, rng?: KeyedRandom) => {
+    if (typeof v !== 'string') return v;
+    let text = v.length > maxLength ? v.slice(0, maxLength) : v;
+    for (let i = 0; text.length < minLength; i++) text += LETTERS[rng ? rng.int(26) : (text.length * 7 + i) % 26];
+    return text;
+  };
   const space = value.space.kind === 'finite'
-    ? { kind: 'finite' as const, indexable: { size: value.space.indexable.size, at: (i: number) => cut((value.space as { indexable: Indexable }).indexable.at(i)) } }
+    ? { kind: 'finite' as const, indexable: { size: value.space.indexable.size, at: (i: number) => fit((value.space as { indexable: Indexable }).indexable.at(i)) } }
     : value.space;
-  return { make: (c, rng) => cut(value.make(c, rng)), space };
+  return { make: (c, rng) => fit(value.make(c, rng), rng), space };
+}
+
+/**
+ * A string matching a regular expression (`pattern`), made by randexp with the value's keyed
+ * random stream in place of Math.random. `minLength`/`maxLength` are tried for on a few draws.
+ */
+function patternValue(ctx: CompileContext, path: string, pattern: string, schema: SchemaNode): CompiledValue {
+  let regex: RegExp;
+  try {
+    regex = new RegExp(pattern, 'u');
+  } catch (err) {
+    return fail(ctx, `${path}/pattern`, `not a valid regular expression: ${(err as Error).message}`, 'Fix the pattern (ECMAScript syntax, as JSON Schema uses).');
+  }
+  const minLength = (schema.minLength as number | undefined) ?? 0;
+  const maxLength = (schema.maxLength as number | undefined) ?? Infinity;
+  const randexp = new RandExp(regex);
+  randexp.max = Math.min(16, Number.isFinite(maxLength) ? maxLength : 16);
+  return {
+    make: (_c, rng) => {
+      randexp.randInt = (a: number, b: number) => a + rng.int(b - a + 1);
+      let text = randexp.gen();
+      for (let attempt = 0; attempt < 20 && (text.length < minLength || text.length > maxLength); attempt++) text = randexp.gen();
+      return text;
+    },
+    space: { kind: 'random' },
+  };
 }
 
 function objectValue(ctx: CompileContext, path: string, schema: SchemaNode): CompiledValue {
@@ -319,15 +370,36 @@ function objectValue(ctx: CompileContext, path: string, schema: SchemaNode): Com
 
 function arrayValue(ctx: CompileContext, path: string, schema: SchemaNode): CompiledValue {
   const items = compileSchema(ctx, `${path}/items`, (schema.items as SchemaNode | undefined) ?? { type: 'string' });
-  const min = (schema.minItems as number | undefined) ?? 0;
-  const max = (schema.maxItems as number | undefined) ?? min + 3;
   const unique = schema.uniqueItems === true;
+  const min = (schema.minItems as number | undefined) ?? 0;
+  let max = (schema.maxItems as number | undefined) ?? min + 3;
+  if (unique && items.space.kind === 'finite') {
+    // Distinct items drawn without replacement: exactly as many as asked, if the items have them.
+    const space = items.space.indexable;
+    if (space.size < min) {
+      fail(ctx, `${path}/minItems`, `${min} distinct items are needed, but the items have only ${space.size} values`, 'Lower "minItems", widen the items\' enum or range, or drop "uniqueItems".');
+    }
+    max = Math.min(max, space.size);
+    return {
+      make: (_c, rng) => {
+        const n = rng.between(min, max);
+        // Floyd's algorithm: n distinct indices of [0, size), in the order drawn.
+        const chosen = new Set<number>();
+        for (let j = space.size - n; j < space.size; j++) {
+          const t = rng.int(j + 1);
+          chosen.add(chosen.has(t) ? j : t);
+        }
+        return [...chosen].map((i) => space.at(i));
+      },
+      space: { kind: 'random' },
+    };
+  }
   return {
     make: (c, rng) => {
       const n = rng.between(min, max);
       const out: unknown[] = [];
       const seen = new Set<string>();
-      for (let attempt = 0; out.length < n && attempt < n * 4; attempt++) {
+      for (let attempt = 0; out.length < n && attempt < n * 50 + 50; attempt++) {
         const value = items.make(c, rng);
         if (unique) {
           const key = JSON.stringify(value);
@@ -335,6 +407,9 @@ function arrayValue(ctx: CompileContext, path: string, schema: SchemaNode): Comp
           seen.add(key);
         }
         out.push(value);
+      }
+      if (out.length < min) {
+        throw new DefinitionError(`${ctx.where}${path}: could not make ${min} distinct items`, { hint: 'Give the items an enum or a range with enough values, or lower "minItems".' });
       }
       return out;
     },
@@ -344,8 +419,8 @@ function arrayValue(ctx: CompileContext, path: string, schema: SchemaNode): Comp
 
 /** Compiles an explicit x-generate spec. */
 export function compileSpec(ctx: CompileContext, path: string, spec: GeneratorSpec, schema: SchemaNode): CompiledValue {
-  if (spec === 'uuid') return { make: (c) => keyedUuid(combine(c.rowKey, hashString(path)), c.row), space: { kind: 'unique-by-row' } };
-  if (spec === 'cuid') return { make: (c) => keyedId('cuid', combine(c.rowKey, hashString(path)), c.row, { offset: 0 }), space: { kind: 'unique-by-row' } };
+  if (spec === 'uuid') return { make: (c) => keyedUuid(combine(c.rowKey, hashString(path)), c.row), space: { kind: 'unique-by-row', acrossTenants: true } };
+  if (spec === 'cuid') return { make: (c) => keyedId('cuid', combine(c.rowKey, hashString(path)), c.row, { offset: 0 }), space: { kind: 'unique-by-row', acrossTenants: true } };
   if ('faker' in spec) return fakerValue(ctx, path, spec);
   if ('template' in spec) return templateValue(ctx, path, spec);
   if ('date' in spec) return dateValue(ctx, path, spec.date);
@@ -379,7 +454,9 @@ export function compileSpec(ctx: CompileContext, path: string, spec: GeneratorSp
 export function compileSchema(ctx: CompileContext, path: string, schema: SchemaNode): CompiledValue {
   const spec = schema['x-generate'] as GeneratorSpec | undefined;
   const value = spec !== undefined ? compileSpec(ctx, `${path}/x-generate`, spec, schema) : inferred(ctx, path, schema);
-  return typeof schema.maxLength === 'number' ? withMaxLength(value, schema.maxLength) : value;
+  const constrained = typeof schema.maxLength === 'number' || typeof schema.minLength === 'number';
+  if (!constrained || schema.enum !== undefined || schema.const !== undefined || typeof schema.pattern === 'string') return value;
+  return withLength(value, (schema.minLength as number | undefined) ?? 0, (schema.maxLength as number | undefined) ?? Infinity);
 }
 
 /** Hashes passwords the way the product stores them: scrypt, parameters and salt in the hash. */

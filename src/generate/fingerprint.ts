@@ -1,9 +1,10 @@
 import { createHash, Hash } from 'node:crypto';
 import type { Row } from './table-plan';
 import { copyTextLine } from './copy-text';
+import { generatorSignature } from './generator-version';
 
 /**
- * A running fingerprint of a dataset: SHA-256 over the generator version, each table's name
+ * A running fingerprint of a dataset: SHA-256 over the generator version and its data sources' versions, each table's name
  * and columns, and each row in COPY text form, in order. Equal fingerprints mean
  * byte-identical rows.
  *
@@ -18,7 +19,7 @@ export class Fingerprint {
   private current = '';
 
   constructor(generatorVersion: number) {
-    this.hash.update(`tenantseed generator v${generatorVersion}\n`);
+    this.hash.update(`${generatorSignature(generatorVersion)}\n`);
   }
 
   table(name: string, columns: readonly string[]): void {

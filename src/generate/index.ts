@@ -1,4 +1,5 @@
-export { buildPlan, GENERATOR_VERSION } from './plan';
+export { buildPlan } from './plan';
+export { GENERATOR_VERSION, DATA_SOURCES, generatorSignature } from './generator-version';
 export type { Plan, BuildPlanOptions, NamedRow } from './plan';
 export { TablePlan } from './table-plan';
 export type { Row } from './table-plan';
@@ -7,4 +8,6 @@ export { copyTextLine, copyTextValue } from './copy-text';
 export { Fingerprint } from './fingerprint';
 export { FakerPools, POOL_SIZE } from './pools';
 export { keyedUuid, namedUuid, hashString, KeyedRandom } from './keyed-random';
-export { datasetKey } from './dataset-key';
+export { datasetKey, canonicalJson } from './dataset-key';
+export { RowGuard, guardRows, GUARD_SAMPLE_EVERY } from './row-guard';
+export type { RowGuardOptions } from './row-guard';

@@ -7,12 +7,8 @@ import { idKindOf, keyedId, largestInteger, namedTextId } from './ids';
 import { combine, hashString } from './keyed-random';
 import { FakerPools } from './pools';
 import { TablePlan } from './table-plan';
+import { GENERATOR_VERSION } from './generator-version';
 
-/**
- * The generator's version, recorded with every fingerprint. Bump it (with a CHANGELOG note)
- * whenever a change makes the same inputs produce different rows.
- */
-export const GENERATOR_VERSION = 2;
 
 /** Options of {@link buildPlan}. */
 export interface BuildPlanOptions {

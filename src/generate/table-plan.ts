@@ -25,6 +25,15 @@ function affinePermutation(n: number, key: number): (i: number) => number {
   return (i) => Number((A * BigInt(i) + B) % N);
 }
 
+/**
+ * The slot of a row of a tenant among all tenants' rows (Cantor's pairing of tenant position and
+ * row): distinct for every pair, and independent of how many rows other tenants have, so a
+ * globally unique value never moves when a count is raised or a tenant is added.
+ */
+function globalSlot(tenantIndex: number, row: number): number {
+  return ((tenantIndex + row) * (tenantIndex + row + 1)) / 2 + row;
+}
+
 /** Mixed-radix draw without replacement, as bigints: the index of a tuple among all tuples. */
 function tuplePermutation(n: bigint, key: number): (i: number) => bigint {
   if (n <= 1n) return () => 0n;
@@ -129,9 +138,14 @@ export class TablePlan {
       .sort((a, b) => a.length - b.length);
     const uniqueAlone = (c: CompiledColumn) =>
       c.kind === 'id' || (c.kind === 'value' && (Boolean(c.definition.unique) || c.value!.space.kind === 'unique-by-row'));
+    // A key that fixed rows give for every row of every tenant is the fixed rows' to keep unique.
+    const coveredByFixedRows = (key: readonly string[]) => this.tenantList().every((t) => {
+      const fixed = this.options.fixedRows(t);
+      return this.countFor(t) <= fixed.length && fixed.every((row) => key.every((c) => row[c] !== undefined));
+    });
     for (const key of keys) {
       const members = key.map((name) => byName.get(name)!);
-      if (members.some(uniqueAlone)) continue;
+      if (members.some(uniqueAlone) || coveredByFixedRows(key)) continue;
       if (this.tuples.some((g) => g.columns.every((c) => key.includes(c)))) continue;
       const where = `${this.definition.file} at /x-primary-key`;
       for (const m of members) {
@@ -180,6 +194,11 @@ export class TablePlan {
     if (column.ref && this.legacy && !this.options.lookup.table(column.ref.table)) return { definition: column, salt, kind: 'null', shared };
     if (column.ref) return { definition: column, salt, kind: 'ref', shared };
     return { definition: column, salt, kind: 'value', shared, value: compileSchema(where, '', column.schema) };
+  }
+
+  /** Columns always left null (a reference cycle broken there, or a legacy row's reference to a newer table). */
+  nullColumns(): string[] {
+    return this.compiled.filter((c) => c.kind === 'null').map((c) => c.definition.name);
   }
 
   /** The tenants this table's rows belong to ([undefined] for a table without tenants). */
@@ -324,7 +343,16 @@ export class TablePlan {
   }
 
   private uniqueScopeCounts(c: CompiledColumn): { needed: number; where: string } {
-    if (c.definition.unique === 'global' || !this.definition.tenantColumn) return { needed: this.rowCount(), where: 'in the table' };
+    if (!this.definition.tenantColumn) return { needed: this.rowCount(), where: 'in the table' };
+    if (c.definition.unique === 'global') {
+      // Keyed slots (tenant position, row): the largest one used must fit the value space.
+      let needed = 0;
+      for (const t of this.tenantList()) {
+        const n = this.countFor(t);
+        if (n > 0) needed = Math.max(needed, globalSlot(t!.index, n - 1) + 1);
+      }
+      return { needed, where: `for ${this.tenantList().length} tenants (global values are keyed by tenant position and row, so that adding tenants or rows changes none)` };
+    }
     let needed = 0;
     let where = '';
     for (const t of this.tenantList()) {
@@ -340,7 +368,14 @@ export class TablePlan {
   private checkUnique(c: CompiledColumn): void {
     const space = c.value!.space;
     const scope = c.definition.unique === 'tenant' ? 'unique per tenant' : 'unique';
-    if (space.kind === 'unique-by-row') return;
+    if (space.kind === 'unique-by-row') {
+      if (c.definition.unique === 'global' && this.definition.tenantColumn && !space.acrossTenants && !c.shared) {
+        throw new DefinitionError(`${this.definition.file} at /properties/${c.definition.name}: table ${this.name}, column ${c.definition.name} is unique across tenants, but its generator repeats from tenant to tenant ({row} restarts in each)`, {
+          hint: 'Add {tenant} to its template, use a uuid or cuid, or make it "x-unique": "tenant".',
+        });
+      }
+      return;
+    }
     if (space.kind === 'random') {
       throw new DefinitionError(`${this.definition.file} at /properties/${c.definition.name}: table ${this.name}, column ${c.definition.name} is ${scope}, but its generator cannot promise distinct values`, {
         hint: 'Use a template with {row}, a uuid, an enum or a single Faker method (whose values are drawn without repetition).',
@@ -361,7 +396,6 @@ export class TablePlan {
   *rows(): Generator<Row> {
     const rng = new KeyedRandom(0);
     const permutations = new Map<string, (i: number) => number>();
-    let globalRow = 0;
     for (const tenant of this.tenantList()) {
       const n = this.countFor(tenant);
       const fixedRows = this.options.fixedRows(tenant);
@@ -385,7 +419,7 @@ export class TablePlan {
         return draw.digits[c.tuple!.digit];
       };
       const ctx: RowContext = { tenant, row: 0, rowKey: 0, sharedKey: 0, values: {} };
-      for (let row = 0; row < n; row++, globalRow++) {
+      for (let row = 0; row < n; row++) {
         const fixed = fixedRows[row];
         ctx.row = row;
         ctx.rowKey = combine(tenantSeed, row);
@@ -421,7 +455,7 @@ export class TablePlan {
                 permute = affinePermutation(space.size, combine(c.shared || c.definition.unique === 'global' ? this.tableSeed : tenantSeed, c.salt));
                 permutations.set(`${name}\0${key}`, permute);
               }
-              value = space.at(permute(c.definition.unique === 'global' ? globalRow : row));
+              value = space.at(permute(c.definition.unique === 'global' && tenant ? globalSlot(tenant.index, row) : row));
             } else value = c.value!.make(ctx, rng);
           }
           values[name] = value;

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { CatalogTable, quoteIdentifier, readTable } from '../db';
 import { DatabaseError, DefinitionError } from '../errors';
-import { Fingerprint, Row, TablePlan } from '../generate';
+import { Fingerprint, guardRows, Row, RowGuard, TablePlan } from '../generate';
 import { pgArrayLiteral } from './array-literal';
 import { copyRows } from './copy-rows';
 import { dropConstraints, restoreConstraints } from './deferred-constraints';
@@ -19,6 +19,8 @@ export interface LoadTablesOptions {
    * tables). Otherwise rows are copied into the fully constrained tables, which is slower.
    */
   deferConstraints: boolean;
+  /** Check every generated row against its definition, not a keyed sample (`--strict`). */
+  strict?: boolean;
   onProgress?: (progress: Progress) => void;
 }
 
@@ -183,7 +185,7 @@ export async function loadTables(options: LoadTablesOptions): Promise<LoadTables
         client,
         table: table.name,
         columns: load.columns,
-        rows: load.project ? mapRows(table.rows(), load.project) : table.rows(),
+        rows: load.project ? mapRows(guardRows(table.rows(), new RowGuard(table, { strict: options.strict })), load.project) : guardRows(table.rows(), new RowGuard(table, { strict: options.strict })),
         encode: load.encode,
         freeze: Boolean(saved) && empty.has(table.name),
         fingerprint,

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
 import { SafetyError, UsageError } from '../errors';
-import { copyTextLine, Fingerprint, Plan, Row, TablePlan } from '../generate';
+import { copyTextLine, Fingerprint, guardRows, Plan, Row, RowGuard, TablePlan } from '../generate';
 import { fileEncoder, FileFormat } from './file-formats';
 
 /** Progress of long work: rows done so far out of the total. */
@@ -17,6 +17,8 @@ export interface WriteDatasetFilesOptions {
   plan: Plan;
   directory: string;
   format: FileFormat;
+  /** Check every generated row against its definition, not a keyed sample (`--strict`). */
+  strict?: boolean;
   onProgress?: (progress: Progress) => void;
 }
 
@@ -103,7 +105,7 @@ async function writeTable(
   file: string,
   format: FileFormat,
   fingerprint: Fingerprint,
-  progress: { done: number; total: number; report?: (p: Progress) => void },
+  progress: { done: number; total: number; strict?: boolean; report?: (p: Progress) => void },
 ): Promise<number> {
   const encoder = fileEncoder(format, table.name, table.columns);
   const out = fs.createWriteStream(file);
@@ -122,7 +124,7 @@ async function writeTable(
     progress.report?.({ table: table.name, rowsDone: progress.done, totalRows: progress.total });
     batch = [];
   };
-  for (const row of table.rows()) {
+  for (const row of guardRows(table.rows(), new RowGuard(table, { strict: progress.strict }))) {
     fingerprint.row(copyTextLine(row));
     batch.push(row);
     rows++;
@@ -157,7 +159,7 @@ export async function writeDatasetFiles(options: WriteDatasetFilesOptions): Prom
   const staging = fs.mkdtempSync(`${directory}.tmp-`);
   fs.mkdirSync(path.join(staging, 'legacy'));
   const total = [...plan.tables, ...plan.legacyTables].reduce((sum, t) => sum + t.rowCount(), 0);
-  const progress = { done: 0, total, report: options.onProgress };
+  const progress = { done: 0, total, strict: options.strict, report: options.onProgress };
   try {
     const writeAll = async (tables: readonly TablePlan[], folder: string, fingerprint: Fingerprint) => {
       const files: WrittenFile[] = [];

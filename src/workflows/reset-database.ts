@@ -95,7 +95,7 @@ export async function resetDatabase(options: WriteDatasetOptions): Promise<SeedO
         if (legacy.length > 0) {
           await migrateToLegacyBaseline(trx, plan, migrations);
           const fingerprint = new Fingerprint(plan.generatorVersion);
-          await loadTables({ client: await transactionConnection(trx), tables: legacy, fingerprint, deferConstraints: true, onProgress: options.onProgress });
+          await loadTables({ client: await transactionConnection(trx), tables: legacy, fingerprint, deferConstraints: true, strict: options.strict, onProgress: options.onProgress });
           legacyFingerprint = fingerprint.digest();
         }
         await trx.migrate.latest(migratorConfig(migrations));

@@ -27,6 +27,8 @@ export interface WriteDatasetOptions {
   lockWaitMs?: number;
   /** The project (migrations, schemas, tenancy names); the shipped reference project by default. */
   project?: ProjectConfig;
+  /** Check every generated row against its definition, not a keyed sample. */
+  strict?: boolean;
 }
 
 /** What seed or reset did. */
@@ -56,7 +58,7 @@ export async function loadDataset(
   const client = await transactionConnection(trx);
   if (options.setRole) await trx.raw(`SET LOCAL ROLE ${options.setRole}`);
   const fingerprint = new Fingerprint(plan.generatorVersion);
-  const loaded = await loadTables({ client, tables: plan.tables, fingerprint, deferConstraints: options.deferConstraints, onProgress: options.onProgress });
+  const loaded = await loadTables({ client, tables: plan.tables, fingerprint, deferConstraints: options.deferConstraints, strict: options.strict, onProgress: options.onProgress });
   if (options.setRole) await trx.raw('RESET ROLE');
   const manifest: SeedManifest = {
     command: options.command,

@@ -6,7 +6,7 @@ import { buildPlan, Fingerprint, Plan, Row } from '../../src/generate';
 import { REPO_ROOT } from './run-cli';
 
 /** The fingerprint of the shipped test profile (CHANGELOG.md lists it per generator version). */
-export const GOLDEN_TEST_FINGERPRINT = 'sha256:1b289842e3631c6a4d732255f8d05925348f9e1b580dfbba563829059206855d';
+export const GOLDEN_TEST_FINGERPRINT = 'sha256:7dafaa91e4b0348bcadb9c0fc94671af6b51e8d2631a56eecf5c9230a227ef1e';
 
 export const SHIPPED_DEFINITIONS = path.join(REPO_ROOT, 'seeds', 'definitions');
 export const SHIPPED_ENVIRONMENTS = path.join(REPO_ROOT, 'seeds', 'environments');

@@ -26,7 +26,7 @@ export function generateCommand(io: CliIO): CommandModule<object, GenerateArgs> 
       const progress = progressReporter(io, !args.json);
       let result;
       try {
-        result = await writeDatasetFiles({ plan, directory: args.out, format: args.format, onProgress: (p) => progress.update(p) });
+        result = await writeDatasetFiles({ plan, directory: args.out, format: args.format, strict: args.strict, onProgress: (p) => progress.update(p) });
       } finally {
         progress.stop();
       }

@@ -69,7 +69,7 @@ function datasetCommand(io: CliIO, name: 'seed' | 'reset', setExitCode: (code: n
         const progress = progressReporter(io, !args.json);
         let outcome: SeedOutcome;
         try {
-          const options = { knex, plan, project, yes: args.yes, confirm: terminalConfirm(io), logger, onProgress: progress.update };
+          const options = { knex, plan, project, strict: args.strict, yes: args.yes, confirm: terminalConfirm(io), logger, onProgress: progress.update };
           outcome = name === 'seed' ? await seedDatabase(options) : await resetDatabase(options);
         } finally {
           progress.stop();

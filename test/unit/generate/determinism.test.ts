@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildPlan, GENERATOR_VERSION } from '../../../src/generate';
-import { loadDefinitions } from '../../../src/definitions';
+import { buildPlan, canonicalJson, DATA_SOURCES, datasetKey, GENERATOR_VERSION, generatorSignature } from '../../../src/generate';
+import { loadDefinitions, loadProfile } from '../../../src/definitions';
 import { runCli } from '../../support/run-cli';
 import {
   allRows, editedDefinitions, editedProfile, fingerprintOf, GOLDEN_TEST_FINGERPRINT, SHIPPED_DEFINITIONS, shippedDefinitions, shippedPlan,
@@ -15,8 +15,8 @@ import {
  */
 
 describe('the determinism contract', () => {
-  it('pins the fingerprint of the test profile (generator v2)', () => {
-    expect(GENERATOR_VERSION).toBe(2);
+  it('pins the fingerprint of the test profile (generator v3)', () => {
+    expect(GENERATOR_VERSION).toBe(3);
     expect(fingerprintOf(shippedPlan('test'))).toBe(GOLDEN_TEST_FINGERPRINT);
   });
 
@@ -100,5 +100,40 @@ describe('the determinism contract', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the generator version and its data sources', () => {
+  /** The data sources each generator version was made with: a new pin needs a new version. */
+  const MADE_WITH: Record<number, Record<string, string>> = { 3: { '@faker-js/faker': '9.9.0' } };
+
+  it('pins the installed Faker, and a new Faker version needs a new generator version', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const installed = require('@faker-js/faker/package.json').version as string;
+    expect(DATA_SOURCES['@faker-js/faker']).toBe(installed);
+    expect(MADE_WITH[GENERATOR_VERSION]).toEqual(DATA_SOURCES);
+  });
+
+  it('puts the generator version and the data sources into the fingerprint and the dataset key', () => {
+    expect(generatorSignature()).toBe(`tenantseed generator v${GENERATOR_VERSION}; @faker-js/faker ${DATA_SOURCES['@faker-js/faker']}`);
+  });
+
+  it('makes the dataset key canonical: the key order of JSON objects changes nothing', () => {
+    const plan = shippedPlan('test');
+    const dir = editedDefinitions(SHIPPED_DEFINITIONS, (files) => {
+      for (const [name, json] of files) {
+        const reversed = Object.fromEntries(Object.entries(json).reverse());
+        reversed.properties = Object.fromEntries(Object.entries(json.properties as object));
+        files.set(name, reversed);
+      }
+    });
+    const { directory } = editedProfile('test', (p) => {
+      const entries = Object.entries(p).reverse();
+      for (const k of Object.keys(p)) delete p[k];
+      for (const [k, v] of entries) p[k] = v;
+    });
+    const reordered = buildPlan({ definitions: loadDefinitions(dir), profile: loadProfile(directory, 'test') });
+    expect(datasetKey(reordered)).toBe(datasetKey(plan));
+    expect(canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] })).toBe('{"a":[{"c":3,"d":2}],"b":1}');
   });
 });
