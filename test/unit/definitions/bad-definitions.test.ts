@@ -19,6 +19,10 @@ const cases: Array<[string, (files: Files) => void, RegExp, string]> = [
     f.get('projects.json')!.properties.owner = { type: 'string', format: 'uuid', 'x-ref': 'users.id' };
   }, /references (projects -> users -> projects|users -> projects -> users) form a cycle that no nullable column can break/, 'projects.json'],
   ['weights that do not match the enum', (f) => { f.get('users.json')!.properties.role['x-weights'] = [1, 2]; }, /x-weights has 2 weights for 3 enum values/, 'users.json'],
+  ['a keyword the generator does not honour', (f) => { f.get('users.json')!.properties.name.anyOf = [{ minLength: 3 }]; }, /users\.json at \/properties\/name\/anyOf: the generator does not honour "anyOf", so rows could break it/, 'users.json'],
+  ['a nested keyword the generator does not honour', (f) => { f.get('tenant_configs.json')!.properties.settings.minProperties = 2; }, /tenant_configs\.json at \/properties\/settings\/minProperties: the generator does not honour "minProperties"/, 'tenant_configs.json'],
+  ['a format it cannot make', (f) => { f.get('users.json')!.properties.host = { type: 'string', format: 'hostname' }; }, /users\.json at \/properties\/host\/format: the generator cannot make values of format "hostname"/, 'users.json'],
+  ['additionalProperties other than false', (f) => { f.get('users.json')!.properties.meta = { type: 'object', properties: { a: { type: 'integer' } }, additionalProperties: true }; }, /users\.json at \/properties\/meta\/additionalProperties: only "additionalProperties": false is honoured/, 'users.json'],
   ['a primary key that does not start with the tenant', (f) => { f.get('users.json')!['x-primary-key'] = ['id', 'tenant_id']; }, /primary key must start with the tenant column/, 'users.json'],
 ];
 
@@ -133,5 +137,33 @@ describe('named rows in a profile', () => {
   it('are checked against their columns before any row is made', () => {
     const { profile } = editedProfile('test', (p) => { p.tenants.named[0].rows.users[0].role = 'superadmin'; });
     expect(() => buildPlan({ definitions: shippedDefinitions(), profile })).toThrow(/users row 1 of tenant acme: role "superadmin" must be equal to one of the allowed values/);
+  });
+});
+
+describe('the run-time guard', () => {
+  it('stops generate at the first generated row that breaks its definition, naming the row and the keyword (exit 2)', async () => {
+    const dir = editedDefinitions(SHIPPED_DEFINITIONS, (f) => { f.get('users.json')!.properties.name = { type: 'string', pattern: '^[A-Z]', 'x-generate': { const: 'lower case' } }; });
+    try {
+      // The named users' names are given by the profile and valid: only --strict is sure to reach a generated one.
+      const run = await runCli(['generate', '--env', 'test', '--definitions', dir, '--out', `${dir}-out`, '--strict']);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/users\.json: the generated row \(tenant_id=[0-9a-f-]{36}, id=[0-9a-f-]{36}\) of users breaks "pattern" at \/name: must match pattern "\^\[A-Z\]"/);
+      expect(run.stderr).toMatch(/^hint: Change the generator \(x-generate\) of name or the "pattern"/m);
+      expect(fs.existsSync(`${dir}-out`)).toBe(false);
+      expect(hasStackTrace(run.stderr)).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('checks a keyed sample without --strict: a generator that is always wrong is caught', async () => {
+    const dir = editedDefinitions(SHIPPED_DEFINITIONS, (f) => { f.get('projects.json')!.properties.name = { type: 'string', pattern: '^[A-Z]', 'x-generate': { const: 'lower case' } }; });
+    try {
+      const run = await runCli(['generate', '--env', 'test', '--definitions', dir, '--out', `${dir}-out`]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/projects\.json: the generated row \(tenant_id=[0-9a-f-]{36}, id=[0-9a-f-]{36}\) of projects breaks "pattern" at \/name/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
