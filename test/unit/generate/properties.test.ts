@@ -13,7 +13,7 @@ import { CLI } from '../../support/run-cli';
  * and unique tuples unique, byte for byte the same in processes that differ in time zone and
  * locale. A fixed number of cases runs in `npm test`; to replay a failure or run more:
  *
- *   TENANTSEED_PROPERTY_SEED=<seed printed by fast-check> TENANTSEED_PROPERTY_RUNS=2000 npx jest test/unit/generate/properties.test.ts
+ *   npm run test:properties -- --seed <seed printed by fast-check> --runs 2000 [--other-node /path/to/node22]
  */
 const SEED = Number(process.env.TENANTSEED_PROPERTY_SEED ?? 20261124);
 const RUNS = Number(process.env.TENANTSEED_PROPERTY_RUNS ?? 40);
@@ -160,8 +160,8 @@ describe('the generator, on random definitions (fast-check)', () => {
     for (const c of cases) {
       const { dirs } = planOf(c);
       const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tenantseed-prop-out-'));
-      const run = (name: string, env: Record<string, string>) => {
-        const result = spawnSync(process.execPath, [CLI, 'generate', '--env', 'test', '--definitions', dirs.definitions, '--environments', dirs.environments, '--out', path.join(out, name), '--format', 'json', '--strict'], {
+      const run = (name: string, env: Record<string, string>, node = process.execPath) => {
+        const result = spawnSync(node, [CLI, 'generate', '--env', 'test', '--definitions', dirs.definitions, '--environments', dirs.environments, '--out', path.join(out, name), '--format', 'json', '--strict'], {
           env: { ...process.env, ...env }, encoding: 'utf8',
         });
         expect(result.stderr).not.toMatch(/^error/m);
@@ -171,6 +171,8 @@ describe('the generator, on random definitions (fast-check)', () => {
       const utc = run('utc', { TZ: 'UTC', LANG: 'C', LC_ALL: 'C' });
       const chatham = run('chatham', { TZ: 'Pacific/Chatham', LANG: 'tr_TR.UTF-8', LC_ALL: 'tr_TR.UTF-8' });
       expect(chatham).toEqual(utc);
+      // Another Node major, where one is installed (TENANTSEED_OTHER_NODE=/path/to/node).
+      if (process.env.TENANTSEED_OTHER_NODE) expect(run('other-node', {}, process.env.TENANTSEED_OTHER_NODE)).toEqual(utc);
     }
   });
 });
