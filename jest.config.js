@@ -10,6 +10,12 @@ module.exports = {
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
     },
     {
+      displayName: 'tools',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/test/tools/**/*.test.ts'],
+    },
+    {
       displayName: 'integration',
       testEnvironment: 'node',
       transform,

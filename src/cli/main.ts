@@ -36,7 +36,7 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
       global: true,
     })
     .command(migrateCommand(io))
-    .command(seedCommand(io))
+    .command(seedCommand(io, setExitCode))
     .command(resetCommand(io, setExitCode))
     .command(validateCommand(io, setExitCode))
     .command(tenantCommand(io))

@@ -108,6 +108,7 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
     name: 'isolation',
     ok: findings.length === 0,
     details: {
+      tables: tables.map((t) => t.table),
       summary: findings.length === 0
         ? `${tenants.length} tenants x ${tables.length} tables as ${appRole}: own rows only, no writes across tenants, nothing without a tenant`
         : `${findings.length} isolation failure(s) as ${appRole}`,

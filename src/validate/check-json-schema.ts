@@ -8,6 +8,7 @@ export async function checkJsonSchema(ctx: CheckContext): Promise<CheckResult> {
   const ajv = createAjv();
   const findings: Finding[] = [];
   const scope: string[] = [];
+  const covered: string[] = [];
   for (const table of ctx.definitions.tables) {
     const columns = table.columns.filter((c) => c.json);
     if (columns.length === 0) continue;
@@ -18,6 +19,7 @@ export async function checkJsonSchema(ctx: CheckContext): Promise<CheckResult> {
       `SELECT ${ident(id)}::text AS id, ${columns.map((c) => ident(c.name)).join(', ')} FROM ${ident(table.table)} LIMIT ?`,
       [ctx.jsonSample],
     )).rows as Array<Record<string, unknown>>;
+    covered.push(table.table);
     scope.push(rows.length < total ? `${table.table}: a sample of ${rows.length} of ${total} rows` : `${table.table}: all ${total} rows`);
     for (const column of columns) {
       const validate = ajv.compile(column.schema);
@@ -36,7 +38,8 @@ export async function checkJsonSchema(ctx: CheckContext): Promise<CheckResult> {
     name: 'json-schema',
     ok: findings.length === 0,
     details: {
-      summary: findings.length === 0 ? `JSONB columns valid (${scope.join('; ')})` : `${findings.length} JSONB column(s) with invalid values`,
+      tables: covered,
+      summary: findings.length === 0 ? `JSON and array columns valid (${scope.join('; ')})` : `${findings.length} JSON or array column(s) with invalid values`,
       findings,
       scope,
       hint: findings.length ? 'Fix the rows, or update the definition if the shape changed on purpose.' : undefined,

@@ -53,6 +53,8 @@ export async function checkLegacyAbsorption(ctx: CheckContext): Promise<CheckRes
     name: 'legacy-absorption',
     ok: findings.length === 0,
     details: {
+      tables: ledger.map((l) => l.table_name),
+      ledger: ledger.map((l) => ({ table: l.table_name, tenant: l.tenant, rows: Number(l.rows_absorbed) })),
       summary: findings.length === 0
         ? `${ledger.reduce((s, l) => s + Number(l.rows_absorbed), 0)} legacy rows in ${ledger.length} tables belong to the default tenant, as the ledger records; every row has a tenant`
         : `${findings.length} problem(s) with absorbed legacy data`,

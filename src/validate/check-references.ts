@@ -63,9 +63,11 @@ export async function checkForeignKeys(ctx: CheckContext): Promise<CheckResult> 
   const references = [...declared, ...definedReferences(ctx).filter((r) => !seen.has(key(r)))];
   const findings: Finding[] = [];
   let checked = 0;
+  const covered = new Set<string>();
   for (const ref of references) {
     if (!(await exists(ctx, ref.table)) || !(await exists(ctx, ref.parent))) continue;
     checked++;
+    covered.add(ref.table);
     const notNull = ref.columns.map((c) => `c.${ident(c)} IS NOT NULL`).join(' AND ');
     const join = ref.columns.map((c, i) => `p.${ident(ref.parentColumns[i])} = c.${ident(c)}`).join(' AND ');
     const result = await ctx.knex.raw(
@@ -84,6 +86,7 @@ export async function checkForeignKeys(ctx: CheckContext): Promise<CheckResult> 
     name: 'foreign-keys',
     ok: findings.length === 0,
     details: {
+      tables: [...covered].sort(),
       summary: findings.length === 0 ? `no orphans through ${checked} references` : `orphans through ${findings.length} of ${checked} references`,
       findings,
       hint: findings.length ? 'Delete or repair the orphan rows, then validate (or re-create) the constraint; `tenantseed reset` rebuilds a seeded database.' : undefined,
@@ -95,12 +98,14 @@ export async function checkForeignKeys(ctx: CheckContext): Promise<CheckResult> 
 export async function checkTenantConsistency(ctx: CheckContext): Promise<CheckResult> {
   const findings: Finding[] = [];
   let checked = 0;
+  const covered = new Set<string>();
   for (const table of ctx.definitions.tables) {
     for (const column of table.columns) {
       const parent = column.ref && ctx.definitions.byName.get(column.ref.table);
       if (!parent || !table.tenantColumn || !parent.tenantColumn) continue;
       if (!(await exists(ctx, table.table)) || !(await exists(ctx, parent.table))) continue;
       checked++;
+      covered.add(table.table);
       const id = table.primaryKey[table.primaryKey.length - 1];
       const result = await ctx.knex.raw(
         `SELECT count(*) OVER () AS total, c.${ident(table.tenantColumn)}::text AS tenant, c.${ident(id)}::text AS id, p.${ident(parent.tenantColumn)}::text AS other
@@ -123,6 +128,7 @@ export async function checkTenantConsistency(ctx: CheckContext): Promise<CheckRe
     name: 'tenant-consistency',
     ok: findings.length === 0,
     details: {
+      tables: [...covered].sort(),
       summary: findings.length === 0 ? `no cross-tenant reference through ${checked} references` : `cross-tenant references through ${findings.length} of ${checked} references`,
       findings,
       hint: findings.length ? 'A foreign key without the tenant column lets rows point across tenants: include the tenant in the key (docs/schema.md) and repair the rows.' : undefined,

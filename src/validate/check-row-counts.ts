@@ -38,6 +38,7 @@ export async function checkRowCounts(ctx: CheckContext): Promise<CheckResult> {
     name: 'row-counts',
     ok: findings.length === 0,
     details: {
+      tables: Object.keys(manifest.counts),
       summary: findings.length === 0
         ? `${compared} table and tenant counts match the manifest of ${manifest.command} ${manifest.environment} (${manifest.fingerprint.slice(0, 19)}…)`
         : `${findings.length} of ${compared} counts differ from the manifest`,

@@ -88,6 +88,7 @@ export async function checkSchema(ctx: CheckContext): Promise<CheckResult> {
     name: 'schema',
     ok: findings.length === 0,
     details: {
+      tables: tables.map((t) => t.table),
       summary: findings.length === 0 ? `${tables.length} tenant tables isolated by forced RLS, keyed and indexed by tenant` : `${findings.length} problem(s) in ${tables.length} tenant tables`,
       findings,
       hint: findings.length ? 'Fix the schema with a migration: RLS enabled and forced, a tenant policy with USING and WITH CHECK, the tenant column first in keys and indexes (docs/schema.md).' : undefined,

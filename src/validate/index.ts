@@ -1,4 +1,5 @@
 export { validateDatabase } from './validate-database';
 export type { ValidateDatabaseOptions } from './validate-database';
 export { CHECK_NAMES } from './types';
-export type { CheckName, CheckResult, Finding, ValidationReport } from './types';
+export type { CheckName, CheckResult, Finding, ValidationReport, ReportContext } from './types';
+export type { DescribeDatabaseOptions } from './report-context';

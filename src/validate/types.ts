@@ -27,14 +27,39 @@ export interface CheckResult {
     readonly summary: string;
     readonly findings: readonly Finding[];
     readonly hint?: string;
+    /** The tables the check covered (for reports: one test case per table). */
+    readonly tables?: readonly string[];
     readonly [extra: string]: unknown;
   };
 }
 
-/** The report of `tenantseed validate`. */
+/** What a report says about the database besides its checks. */
+export interface ReportContext {
+  /** ISO time the report was made. */
+  readonly generatedAt: string;
+  /** The database as it may be printed (never a password). */
+  readonly database: string;
+  readonly environment: string;
+  readonly stamp?: { readonly environment: string; readonly stampedBy: string; readonly stampedAt: string };
+  /** The last seed's dataset fingerprint, seed and generator version, if tenantseed seeded it. */
+  readonly fingerprint?: string;
+  readonly seed?: number;
+  readonly generatorVersion?: number;
+  /** Rows per table of the definitions. */
+  readonly tables: readonly { readonly table: string; readonly rows: number }[];
+  /** Rows per tenant over the tenant tables, largest first, named by the tenant table's natural key. */
+  readonly tenants: readonly { readonly id: string; readonly name: string; readonly rows: number }[];
+}
+
+/**
+ * The report of `tenantseed validate`: one model that the text, JSON, JUnit and HTML
+ * renderers all draw from.
+ */
 export interface ValidationReport {
   readonly ok: boolean;
   readonly checks: readonly CheckResult[];
+  /** Present when the caller asked for it (`describe`): what the reports show beside the checks. */
+  readonly context?: ReportContext;
 }
 
 /** What every check is given. */

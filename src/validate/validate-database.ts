@@ -5,6 +5,7 @@ import type { DefinitionSet } from '../definitions';
 import { TenantseedError, UsageError } from '../errors';
 import { quoteIdentifier } from '../db';
 import { checkIsolation } from './check-isolation';
+import { collectReportContext, DescribeDatabaseOptions } from './report-context';
 import { checkJsonSchema } from './check-json-schema';
 import { checkLegacyAbsorption } from './check-legacy';
 import { checkForeignKeys, checkTenantConsistency } from './check-references';
@@ -33,6 +34,8 @@ export interface ValidateDatabaseOptions {
   /** The project's schemas (default ["public"]) and tenancy names (default: the shipped ones). */
   schemas?: readonly string[];
   tenancy?: TenancyNames;
+  /** Adds the report context (stamp, fingerprint, rows per table and tenant) for these. */
+  describe?: DescribeDatabaseOptions;
   /** Whether a check that could not run (skipped) may pass; by default it fails the report. */
   allowSkip?: boolean;
   /** Called as each check finishes. */
@@ -105,5 +108,6 @@ async function runChecks(options: ValidateDatabaseOptions, names: readonly Check
     checks.push(result);
     options.onCheck?.(result);
   }
-  return { ok: checks.every((c) => c.ok), checks };
+  const context = options.describe ? await collectReportContext(options.knex, options.definitions, options.describe) : undefined;
+  return { ok: checks.every((c) => c.ok), checks, ...(context ? { context } : {}) };
 }

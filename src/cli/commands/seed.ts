@@ -3,6 +3,8 @@ import { devLogins, refuseProduction, resetDatabase, seedDatabase, SeedOutcome }
 import type { Plan } from '../../generate';
 import { DatasetArgs, planFromArgs, withDatasetOptions } from '../dataset-options';
 import { UsageError } from '../../errors';
+import { formatOfFile, writeReportFile } from '../write-report';
+import { single } from '../dataset-options';
 import { CliIO } from '../output';
 import { terminalConfirm } from '../confirm';
 import { EXIT } from '../exit-codes';
@@ -14,6 +16,7 @@ import { DatabaseArgs, withDatabase } from '../with-database';
 interface SeedArgs extends DatasetArgs, DatabaseArgs {
   yes?: boolean;
   allowSkip?: boolean;
+  report?: string;
   json?: boolean;
 }
 
@@ -56,6 +59,7 @@ function datasetCommand(io: CliIO, name: 'seed' | 'reset', setExitCode: (code: n
           : 'Confirm a database stamped as another environment' })
 
         .option('json', { type: 'boolean', describe: 'Machine-readable summary on stdout' })
+        .option('report', { type: 'string', coerce: single('--report'), describe: 'Validate and write the report to this file: .html (default), .xml (JUnit) or .json' })
         .options(name === 'reset' ? { 'allow-skip': { type: 'boolean', describe: 'Let validation checks that cannot run (one tenant only, say) pass' } } : {}) as unknown as Argv<SeedArgs>,
     handler: async (args) => {
       refuseProduction(name, args.env);
@@ -75,7 +79,13 @@ function datasetCommand(io: CliIO, name: 'seed' | 'reset', setExitCode: (code: n
           progress.stop();
         }
         // reset = drop, migrate, seed, then prove it: the validation runs on what was committed.
-        const validation = name === 'reset' ? await validateDatabase({ knex, definitions: plan.definitions, schemas: project.schemas, tenancy: project.tenancy, allowSkip: args.allowSkip }) : undefined;
+        const validation = name === 'reset' || args.report
+          ? await validateDatabase({
+            knex, definitions: plan.definitions, schemas: project.schemas, tenancy: project.tenancy, allowSkip: args.allowSkip,
+            describe: { database: db.description, environment: plan.profile.name, now: new Date() },
+          })
+          : undefined;
+        if (validation && args.report) logger.info(`Wrote the report to ${writeReportFile(args.report, validation, formatOfFile(args.report))}`);
         report(io, plan, outcome, name, Boolean(args.json), db.embedded, validation);
         if (validation && !validation.ok) setExitCode(EXIT.failed);
       });
@@ -84,6 +94,6 @@ function datasetCommand(io: CliIO, name: 'seed' | 'reset', setExitCode: (code: n
 }
 
 /** `tenantseed seed --env ENV [--seed N] [--tenants N]` */
-export const seedCommand = (io: CliIO) => datasetCommand(io, 'seed');
+export const seedCommand = (io: CliIO, setExitCode: (code: number) => void) => datasetCommand(io, 'seed', setExitCode);
 /** `tenantseed reset --env ENV [--yes]` */
 export const resetCommand = (io: CliIO, setExitCode: (code: number) => void) => datasetCommand(io, 'reset', setExitCode);

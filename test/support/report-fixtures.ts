@@ -1,0 +1,63 @@
+import type { CheckResult, ValidationReport } from '../../src/validate';
+
+export const HOSTILE = '<script>alert("x")</script> & "co"';
+
+const context = {
+  generatedAt: '2026-11-24T10:00:00.000Z',
+  database: 'qa on db.internal:5432 as qa (from DATABASE_URL)',
+  environment: 'staging',
+  stamp: { environment: 'staging', stampedBy: 'reset', stampedAt: '2026-11-24T09:59:00.000Z' },
+  fingerprint: 'sha256:7dafaa91e4b0348bcadb9c0fc94671af6b51e8d2631a56eecf5c9230a227ef1e',
+  seed: 3,
+  generatorVersion: 3,
+  tables: [{ table: 'tenants', rows: 1003 }, { table: 'users', rows: 51000 }, { table: 'documents', rows: 400000 }],
+  tenants: [
+    { id: 't-big', name: 'megacorp', rows: 120000 },
+    { id: 't-hostile', name: HOSTILE, rows: 9000 },
+    ...Array.from({ length: 60 }, (_, i) => ({ id: `t-${i}`, name: `small-${i}`, rows: 60 - i })),
+  ],
+};
+
+const pass = (name: CheckResult['name'], tables: string[], extra: Record<string, unknown> = {}): CheckResult => ({
+  name, ok: true, details: { summary: `${name} fine`, findings: [], tables, ...extra },
+});
+
+/** A report where every check passed. */
+export function passingReport(): ValidationReport {
+  return {
+    ok: true,
+    context,
+    checks: [
+      pass('schema', ['users', 'documents']),
+      pass('row-counts', ['tenants', 'users', 'documents']),
+      pass('foreign-keys', ['users', 'documents']),
+      pass('tenant-consistency', ['documents']),
+      pass('isolation', ['users', 'documents'], { tenants: ['t-big', 't-hostile', 't-0'] }),
+      pass('legacy-absorption', ['documents'], { ledger: [{ table: 'documents', tenant: 't-big', rows: 40 }] }),
+      pass('json-schema', ['documents']),
+    ],
+  };
+}
+
+/** A report with a failing check (a hostile tenant among the evidence) and a skipped one. */
+export function failingReport(): ValidationReport {
+  const report = passingReport();
+  const checks = report.checks.map((c): CheckResult => {
+    if (c.name === 'isolation') {
+      return {
+        ...c, ok: false,
+        details: {
+          ...c.details, summary: '2 isolation failure(s) as tenantseed_app',
+          findings: [
+            { table: 'documents', tenant: 't-hostile', message: `sees 3 row(s) of other tenants; named ${HOSTILE}`, examples: ['d1', 'd2'] },
+            { table: 'users', message: 'without a tenant, 5 row(s) are visible' },
+          ],
+          hint: 'Check the RLS policies.',
+        },
+      };
+    }
+    if (c.name === 'row-counts') return { ...c, ok: false, skipped: 'no manifest: tenantseed did not seed this database', details: { summary: 'skipped', findings: [] } };
+    return c;
+  });
+  return { ...report, ok: false, checks };
+}
