@@ -53,10 +53,31 @@ async function exists(ctx: CheckContext, table: string): Promise<boolean> {
 }
 
 /**
+ * Runs a check's anti-joins with nested loops off, in a transaction of their own. Right after a
+ * seed the tables have no statistics yet (seed leaves ANALYZE to autovacuum), and the planner
+ * then probes the composite (tenant, id) key once per child row: 250 s instead of 0.1 s for
+ * the staging dataset's documents on PostgreSQL 15. A hash anti-join reads each table once.
+ */
+function withHashJoins<T>(ctx: CheckContext, fn: (ctx: CheckContext) => Promise<T>): Promise<T> {
+  return ctx.knex.transaction(async (trx) => {
+    await trx.raw('SET LOCAL enable_nestloop = off');
+    return fn({ ...ctx, knex: trx as unknown as CheckContext['knex'] });
+  });
+}
+
+export function checkForeignKeys(ctx: CheckContext): Promise<CheckResult> {
+  return withHashJoins(ctx, foreignKeys);
+}
+
+export function checkTenantConsistency(ctx: CheckContext): Promise<CheckResult> {
+  return withHashJoins(ctx, tenantConsistency);
+}
+
+/**
  * `foreign-keys`: no orphans, for every declared foreign key (including NOT VALID ones and
  * ones whose triggers were disabled) and every reference declared only in the definitions.
  */
-export async function checkForeignKeys(ctx: CheckContext): Promise<CheckResult> {
+async function foreignKeys(ctx: CheckContext): Promise<CheckResult> {
   const declared = await declaredReferences(ctx);
   const key = (r: Reference) => `${r.table}(${r.columns.join(',')})->${r.parent}(${r.parentColumns.join(',')})`;
   const seen = new Set(declared.map(key));
@@ -95,7 +116,7 @@ export async function checkForeignKeys(ctx: CheckContext): Promise<CheckResult> 
 }
 
 /** `tenant-consistency`: no row references a row of another tenant. */
-export async function checkTenantConsistency(ctx: CheckContext): Promise<CheckResult> {
+async function tenantConsistency(ctx: CheckContext): Promise<CheckResult> {
   const findings: Finding[] = [];
   let checked = 0;
   const covered = new Set<string>();
