@@ -24,7 +24,7 @@ export type {
   EnvironmentStamp, MigrationModule,
 } from './db';
 export {
-  createTestDatabase, startTestServer, createScratchDatabase, isContainerRuntimeAvailable, jestGlobalSetup, jestGlobalTeardown,
+  createTestDatabase, settleTestDatabases, pruneTestDatabases, startTestServer, createScratchDatabase, isContainerRuntimeAvailable, jestGlobalSetup, jestGlobalTeardown,
 } from './testing';
 export type { TestDatabase, CreateTestDatabaseOptions, Fixtures, TenantFixture, UserFixture, TestServer, ScratchDatabase } from './testing';
 export { validateDatabase, CHECK_NAMES } from './validate';

@@ -3,13 +3,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import pg from 'pg';
-import { DatabaseTarget, parseDatabaseUrl, ProjectConfig, readProjectConfig, resolveProjectConfig } from '../config';
-import { createKnex, toDatabaseError, withTenant } from '../db';
+import { DatabaseTarget, parseDatabaseUrl, ProjectConfig, readProjectConfig, redactUrl, resolveProjectConfig } from '../config';
+import { createKnex, withTenant } from '../db';
 import { loadDefinitions, loadProfile } from '../definitions';
 import { buildPlan, datasetKey, NamedRow, Plan } from '../generate';
 import { resetDatabase } from '../workflows';
 import { TEST_SERVER_URL_VARIABLE } from './jest-global-setup';
 import { runOnServer, withDatabaseName } from './scratch-database';
+import { FAILED_FLAG } from './failure-flag';
+import {
+  claimPooled, cloneTemplate, markDatabase, newDatabaseName, POOL_PREFIX, poolSize, pruneTestDatabases, TEMPLATE_PREFIX, TEST_PREFIX, withServerClient,
+} from './database-pool';
 import { startTestServer, TestServer } from './test-server';
 
 /** Options of {@link createTestDatabase}. */
@@ -26,6 +30,21 @@ export interface CreateTestDatabaseOptions {
   /** Other definitions or profiles than the project's. */
   definitions?: string;
   environments?: string;
+  /**
+   * Clones made ahead of time per template and server, handed out at once; the pool refills in
+   * the background. Default 4 (TENANTSEED_TEST_POOL_SIZE); 0 clones on demand.
+   */
+  poolSize?: number;
+  /**
+   * Keep the database of a test file in which a test failed, and print its URL (needs the
+   * `tenantseed/jest-environment` test environment, which records failures).
+   */
+  keepOnFailure?: boolean;
+  /**
+   * Templates and pooled clones of other keys older than this are dropped when a process first
+   * uses a template. Default 10 minutes (TENANTSEED_TEST_PRUNE_AFTER_MS).
+   */
+  pruneAfterMs?: number;
 }
 
 /** A named tenant, as the fixtures return it. */
@@ -62,7 +81,10 @@ export interface TestDatabase {
   readonly project: ProjectConfig;
   /** `withTenant` with the project's application role and tenant setting. */
   withTenant<T>(tenantId: string | number, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T>;
-  /** Closes the pool and drops the database. */
+  /**
+   * Closes the connections and drops the database in the background (the call returns at
+   * once); with `keepOnFailure`, keeps it when a test of the file failed.
+   */
   destroy(): Promise<void>;
 }
 
@@ -99,20 +121,7 @@ function templateName(plan: Plan, project: ProjectConfig): string {
   if (project.migrations) hashFolder(hash, project.migrations);
   hash.update(datasetKey(plan));
   hash.update(JSON.stringify([project.schemas, project.tenancy]));
-  return `tenantseed_tpl_${hash.digest('hex').slice(0, 20)}`;
-}
-
-async function withServerClient<T>(server: DatabaseTarget, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: server.url });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return await fn(client);
-  } catch (err) {
-    throw toDatabaseError(err, server);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  return `${TEMPLATE_PREFIX}${hash.digest('hex').slice(0, 20)}`;
 }
 
 /**
@@ -131,6 +140,8 @@ async function ensureTemplate(server: DatabaseTarget, plan: Plan, project: Proje
       if (await exists(client)) return;
       const building = `${name}_build_${randomBytes(3).toString('hex')}`;
       await client.query(`CREATE DATABASE ${pg.escapeIdentifier(building)}`);
+      // Marked as this process's: a build killed half-way is pruned by the next run.
+      await markDatabase(client, building, { kind: 'test', key: name.slice(TEMPLATE_PREFIX.length) });
       const knex = createKnex(withDatabaseName(server, building), { applicationName: 'tenantseed template', searchPath: project.schemas });
       try {
         await resetDatabase({ knex, plan, project, yes: true });
@@ -143,7 +154,9 @@ async function ensureTemplate(server: DatabaseTarget, plan: Plan, project: Proje
       // even an idle pooled one: close the pool before it can be cloned.
       await knex.destroy();
       await client.query(`ALTER DATABASE ${pg.escapeIdentifier(building)} RENAME TO ${pg.escapeIdentifier(name)}`);
-      await client.query(`ALTER DATABASE ${pg.escapeIdentifier(name)} IS_TEMPLATE true`);
+      // A template nobody can connect to can always be cloned at once.
+      await client.query(`ALTER DATABASE ${pg.escapeIdentifier(name)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`);
+      await markDatabase(client, name, { kind: 'template', key: name.slice(TEMPLATE_PREFIX.length) });
     } finally {
       await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [TEMPLATE_LOCK, name]);
     }
@@ -232,24 +245,93 @@ function preparedPlan(options: CreateTestDatabaseOptions): PreparedPlan {
 export async function createTestDatabase(options: CreateTestDatabaseOptions = {}): Promise<TestDatabase> {
   const { plan, project, template: known, fixtures } = preparedPlan(options);
   const server = await testServerTarget();
-  const template = known.get(server.url) ?? (await ensureTemplate(server, plan, project));
-  known.set(server.url, template);
-  const name = `tenantseed_test_${randomBytes(6).toString('hex')}`;
-  await runOnServer(server, `CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(template)}`);
+  let template = known.get(server.url);
+  if (!template) {
+    template = await ensureTemplate(server, plan, project);
+    known.set(server.url, template);
+    // Once per process and template: what earlier runs left behind goes.
+    const olderThanMs = options.pruneAfterMs ?? (process.env.TENANTSEED_TEST_PRUNE_AFTER_MS ? Number(process.env.TENANTSEED_TEST_PRUNE_AFTER_MS) : undefined);
+    await pruneTestDatabases(server, { keepKey: keyOf(template), olderThanMs }).catch(() => []);
+  }
+  const key = keyOf(template);
+  const poolWanted = options.poolSize ?? Number(process.env.TENANTSEED_TEST_POOL_SIZE ?? DEFAULT_POOL_SIZE);
+  const name = newDatabaseName(TEST_PREFIX);
+  await withServerClient(server, async (client) => {
+    const pooled = poolWanted > 0 && (await claimPooled(client, key, name));
+    if (!pooled) await cloneTemplate(client, template!, name);
+    await markDatabase(client, name, { kind: 'test', key });
+  });
+  if (poolWanted > 0) refillPool(server, template, key, poolWanted);
   const target = withDatabaseName(server, name);
   const knex = createKnex(target, { applicationName: 'tenantseed test', searchPath: project.schemas });
-  let destroyed = false;
+  let destroyed: Promise<void> | undefined;
   return {
     url: target.url,
     knex,
     fixtures,
     project,
     withTenant: (tenantId, fn) => withTenant(knex, tenantId, fn, project.tenancy),
-    async destroy() {
-      if (destroyed) return;
-      destroyed = true;
-      await knex.destroy();
-      await runOnServer(server, `DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+    destroy() {
+      destroyed ??= (async () => {
+        await knex.destroy();
+        if (options.keepOnFailure && (globalThis as Record<string, unknown>)[FAILED_FLAG]) {
+          await withServerClient(server, (client) => markDatabase(client, name, { kind: 'kept', key }));
+          process.stderr.write(`\ntenantseed: a test failed; its database is kept for inspection: ${redactUrl(target.url)}\n`);
+          return;
+        }
+        // The drop runs on: destroy() returns without waiting for it. A drop cut short by the
+        // process ending leaves a marked database that the next run prunes.
+        pendingDrops.add(dropDatabase(server, name));
+      })();
+      return destroyed;
     },
   };
+}
+
+const DEFAULT_POOL_SIZE = 4;
+const pendingDrops = new Set<Promise<void>>();
+const refilling = new Set<string>();
+
+function keyOf(template: string): string {
+  return template.slice(TEMPLATE_PREFIX.length);
+}
+
+function dropDatabase(server: DatabaseTarget, name: string): Promise<void> {
+  const drop: Promise<void> = runOnServer(server, `DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`)
+    .then(() => undefined, () => undefined)
+    .finally(() => pendingDrops.delete(drop));
+  return drop;
+}
+
+/** Waits for the drops and pool refills that run in the background (for tests and tidy exits). */
+export async function settleTestDatabases(): Promise<void> {
+  while (pendingDrops.size > 0 || refilling.size > 0) {
+    await Promise.all([...pendingDrops]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const POOL_LOCK = 0x706f6f6c; // 'pool'
+
+/**
+ * Tops the pool of a template up to `size` clones, in the background, one process at a time
+ * per template (an advisory try-lock: a busy lock means another worker is at it).
+ */
+function refillPool(server: DatabaseTarget, template: string, key: string, size: number): void {
+  const id = `${server.url}\0${key}`;
+  if (refilling.has(id)) return;
+  refilling.add(id);
+  void withServerClient(server, async (client) => {
+    const locked = (await client.query('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [POOL_LOCK, key])).rows[0].ok;
+    if (!locked) return;
+    try {
+      for (let n = await poolSize(client, key); n < size; n++) {
+        const name = newDatabaseName(POOL_PREFIX, key);
+        await cloneTemplate(client, template, name);
+        await markDatabase(client, name, { kind: 'pool', key });
+      }
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [POOL_LOCK, key]);
+    }
+  }).catch(() => undefined).finally(() => refilling.delete(id));
 }

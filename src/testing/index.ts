@@ -5,5 +5,7 @@ export type { ContainerRuntimeCheckOptions } from './container-runtime';
 export { createScratchDatabase, withDatabaseName, runOnServer } from './scratch-database';
 export type { ScratchDatabase, CreateScratchDatabaseOptions } from './scratch-database';
 export { default as jestGlobalSetup, globalTeardown as jestGlobalTeardown, TEST_SERVER_URL_VARIABLE } from './jest-global-setup';
-export { createTestDatabase } from './create-test-database';
+export { createTestDatabase, settleTestDatabases } from './create-test-database';
+export { pruneTestDatabases, markedDatabases, TEMPLATE_PREFIX, POOL_PREFIX, TEST_PREFIX } from './database-pool';
+export type { PruneOptions, DatabaseMarker, MarkedDatabase } from './database-pool';
 export type { CreateTestDatabaseOptions, TestDatabase, Fixtures, TenantFixture, UserFixture } from './create-test-database';

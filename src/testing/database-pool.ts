@@ -1,0 +1,193 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import pg from 'pg';
+import type { DatabaseTarget } from '../config';
+import { toDatabaseError } from '../db';
+
+/**
+ * The databases the testing API makes, and how they are found again: by name prefix and by a
+ * marker in the database's comment (`tenantseed-test {"kind":...}`). Nothing without both is
+ * ever dropped.
+ */
+export const TEMPLATE_PREFIX = 'tenantseed_tpl_';
+export const POOL_PREFIX = 'tenantseed_pool_';
+export const TEST_PREFIX = 'tenantseed_test_';
+const MARKER = 'tenantseed-test ';
+
+/** What the marker says about a database. */
+export interface DatabaseMarker {
+  readonly kind: 'template' | 'pool' | 'test' | 'kept';
+  /** The template key it belongs to. */
+  readonly key: string;
+  /** ISO time it was made. */
+  readonly created: string;
+  /** The process that made it (pool, test): a test database of a dead process is left over. */
+  readonly host?: string;
+  readonly pid?: number;
+}
+
+/** A database of the server with tenantseed's marker. */
+export interface MarkedDatabase {
+  readonly name: string;
+  readonly marker: DatabaseMarker;
+}
+
+/** Runs `fn` on a connection to the server's maintenance database. */
+export async function withServerClient<T>(server: DatabaseTarget, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: server.url });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return await fn(client);
+  } catch (err) {
+    throw toDatabaseError(err, server);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Marks a database as the testing API's. */
+export async function markDatabase(client: pg.Client, name: string, marker: Omit<DatabaseMarker, 'created' | 'host' | 'pid'> & { created?: string }): Promise<void> {
+  const full: DatabaseMarker = { created: new Date().toISOString(), host: os.hostname(), pid: process.pid, ...marker };
+  await client.query(`COMMENT ON DATABASE ${pg.escapeIdentifier(name)} IS ${pg.escapeLiteral(MARKER + JSON.stringify(full))}`);
+}
+
+/** Every database of the server that carries the testing API's prefix and marker. */
+export async function markedDatabases(client: pg.Client): Promise<MarkedDatabase[]> {
+  const rows = (await client.query(
+    `SELECT d.datname AS name, shobj_description(d.oid, 'pg_database') AS comment FROM pg_database d
+      WHERE d.datname LIKE 'tenantseed\\_%' ORDER BY 1`,
+  )).rows as Array<{ name: string; comment: string | null }>;
+  const out: MarkedDatabase[] = [];
+  for (const row of rows) {
+    if (!row.comment?.startsWith(MARKER) || ![TEMPLATE_PREFIX, POOL_PREFIX, TEST_PREFIX].some((p) => row.name.startsWith(p))) continue;
+    try {
+      out.push({ name: row.name, marker: JSON.parse(row.comment.slice(MARKER.length)) as DatabaseMarker });
+    } catch {
+      // Not a marker we wrote: leave the database alone.
+    }
+  }
+  return out;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Options of {@link pruneTestDatabases}. */
+export interface PruneOptions {
+  /** The current template key: its template and pool are kept. */
+  keepKey?: string;
+  /** Templates and pools of other keys, and kept databases, older than this are dropped. Default 10 minutes. */
+  olderThanMs?: number;
+  /** Test databases of processes still alive are kept; with `all`, everything marked goes. */
+  all?: boolean;
+  now?: Date;
+}
+
+/**
+ * Drops what the testing API left behind: templates and pooled clones of other keys older than
+ * the bound, test databases whose process is gone (a killed run) or older than a day, and
+ * databases kept for inspection once older than the bound. Only databases with the testing
+ * API's prefix and marker are touched. Returns the names dropped.
+ *
+ * @example
+ * await pruneTestDatabases(server, { keepKey: currentKey });
+ */
+export async function pruneTestDatabases(server: DatabaseTarget, options: PruneOptions = {}): Promise<string[]> {
+  const now = (options.now ?? new Date()).getTime();
+  const bound = options.olderThanMs ?? 10 * 60_000;
+  return withServerClient(server, async (client) => {
+    const dropped: string[] = [];
+    for (const { name, marker } of await markedDatabases(client)) {
+      const age = now - Date.parse(marker.created);
+      const stale = options.all
+        || (marker.kind === 'test' && ((marker.host === os.hostname() && marker.pid !== undefined && !processAlive(marker.pid)) || age > 86_400_000))
+        || (marker.kind === 'kept' && age > bound)
+        || ((marker.kind === 'template' || marker.kind === 'pool') && marker.key !== options.keepKey && age > bound);
+      if (!stale) continue;
+      if (marker.kind === 'template') await client.query(`ALTER DATABASE ${pg.escapeIdentifier(name)} IS_TEMPLATE false`).catch(() => undefined);
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+        dropped.push(name);
+      } catch {
+        // Another process dropped or claimed it first.
+      }
+    }
+    return dropped;
+  });
+}
+
+/** A new name for a pooled clone or a test database. */
+export function newDatabaseName(prefix: string, key = ''): string {
+  return `${prefix}${key ? `${key.slice(0, 12)}_` : ''}${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * Settings and grants a clone does not inherit from its template (ALTER DATABASE ... SET,
+ * GRANT ... ON DATABASE), copied onto it.
+ */
+export async function copyDatabaseSettings(client: pg.Client, template: string, clone: string): Promise<void> {
+  const settings = (await client.query(
+    `SELECT unnest(s.setconfig) AS setting FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = $1 AND s.setrole = 0`,
+    [template],
+  )).rows as Array<{ setting: string }>;
+  for (const { setting } of settings) {
+    const at = setting.indexOf('=');
+    await client.query(`ALTER DATABASE ${pg.escapeIdentifier(clone)} SET ${pg.escapeIdentifier(setting.slice(0, at))} = ${pg.escapeLiteral(setting.slice(at + 1))}`);
+  }
+  const grants = (await client.query(
+    `SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS grantee, a.privilege_type AS privilege
+       FROM pg_database d, aclexplode(d.datacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee
+      WHERE d.datname = $1 AND a.grantee <> d.datdba`,
+    [template],
+  )).rows as Array<{ grantee: string; privilege: string }>;
+  for (const { grantee, privilege } of grants) {
+    if (['CONNECT', 'CREATE', 'TEMPORARY'].includes(privilege)) await client.query(`GRANT ${privilege} ON DATABASE ${pg.escapeIdentifier(clone)} TO ${grantee}`);
+  }
+}
+
+/**
+ * Clones the template. Clients connected to the template make CREATE DATABASE ... TEMPLATE
+ * wait 5 s and fail (the template refuses new connections, but one may predate that): they are
+ * ended and the clone is tried once more.
+ */
+export async function cloneTemplate(client: pg.Client, template: string, name: string): Promise<void> {
+  const create = `CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(template)}`;
+  try {
+    await client.query(create);
+  } catch (err) {
+    if ((err as { code?: string }).code !== '55006') throw err;
+    await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [template]);
+    await client.query(create);
+  }
+  await copyDatabaseSettings(client, template, name);
+}
+
+/**
+ * Takes a pooled clone of the template key, if one is ready: renaming it is the claim (one
+ * process wins; a clone someone else renamed first is simply gone). Undefined when the pool is
+ * empty.
+ */
+export async function claimPooled(client: pg.Client, key: string, name: string): Promise<boolean> {
+  const pooled = (await client.query(`SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY oid`, [`${POOL_PREFIX}${key.slice(0, 12)}\\_%`])).rows as Array<{ datname: string }>;
+  for (const { datname } of pooled) {
+    try {
+      await client.query(`ALTER DATABASE ${pg.escapeIdentifier(datname)} RENAME TO ${pg.escapeIdentifier(name)}`);
+      return true;
+    } catch {
+      // Claimed by another worker (or still being made): try the next one.
+    }
+  }
+  return false;
+}
+
+/** Pooled clones ready for a template key. */
+export async function poolSize(client: pg.Client, key: string): Promise<number> {
+  return Number((await client.query(`SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE $1`, [`${POOL_PREFIX}${key.slice(0, 12)}\\_%`])).rows[0].n);
+}
