@@ -10,10 +10,12 @@
  *   copyBare     (b) COPY of the same files into bare tables, then building the same keys,
  *                indexes and foreign keys (the time counts both);
  *   insert       (c) multi-row INSERT through knex in batches of 5,000 (what other seeders do);
- * plus the time to validate the seeded database and to hand out one cloned test database.
+ * plus the time to validate the seeded database, and the testing API's handout of a test
+ * database from a warm pool, from an empty pool, the raw clone of the same template, and a
+ * jest run of 4 workers x 25 files.
  * Writes bench/results/latest.json and prints the ratios. No timing is asserted anywhere.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,7 +29,7 @@ import {
 import { packageRoot, ProjectConfig, resolveProjectConfig } from '../src/config';
 import { copyTextLine } from '../src/generate';
 import { dropConstraints, restoreConstraints } from '../src/load';
-import { createScratchDatabase, TEST_SERVER_URL_VARIABLE } from '../src/testing';
+import { createScratchDatabase, markedDatabases, settleTestDatabases, TEST_SERVER_URL_VARIABLE } from '../src/testing';
 
 interface Args {
   tenants?: number;
@@ -80,6 +82,25 @@ function seedInChild(url: string, project: ProjectConfig, env: string, tenants: 
       resolve({ summary: JSON.parse(out), peakRssMb: Math.round(Number(rss[1]) / 1024) });
     });
   });
+}
+
+/** A jest run of 4 workers x 25 test files, each taking a seeded test database: its wall time. */
+function jestWorkers(serverUrl: string, configFile: string | undefined, table: string): number {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tenantseed-bench-jest-'));
+  const api = JSON.stringify(path.join(packageRoot(), 'dist', 'src', 'index.js'));
+  for (let i = 0; i < 100; i++) {
+    fs.writeFileSync(path.join(dir, `f${i}.test.js`), `const { createTestDatabase } = require(${api});
+let db; beforeAll(async () => { db = await createTestDatabase(${configFile ? `{ config: ${JSON.stringify(configFile)} }` : ''}); }); afterAll(() => db.destroy());
+test('is seeded', async () => { expect(Number((await db.knex(${JSON.stringify(table)}).count({ n: '*' }))[0].n)).toBeGreaterThan(0); });`);
+  }
+  fs.writeFileSync(path.join(dir, 'jest.config.js'), `module.exports = { rootDir: ${JSON.stringify(dir)}, testEnvironment: 'node' };`);
+  const jest = path.join(packageRoot(), 'node_modules', 'jest', 'bin', 'jest.js');
+  const t = process.hrtime.bigint();
+  const run = spawnSync(process.execPath, [jest, '--config', path.join(dir, 'jest.config.js'), '--maxWorkers=4'], { cwd: dir, encoding: 'utf8', env: { ...process.env, TENANTSEED_TEST_SERVER_URL: serverUrl } });
+  const elapsed = seconds(t);
+  fs.rmSync(dir, { recursive: true, force: true });
+  if (run.status !== 0) throw new Error(`the jest run failed: ${run.stderr.slice(-2000)}`);
+  return elapsed;
 }
 
 async function main(): Promise<void> {
@@ -195,19 +216,52 @@ async function main(): Promise<void> {
     const insertSeconds = seconds(start);
     await insertKnex.destroy();
 
-    // The time to hand out one cloned test database (test profile), after its template exists.
-    log('clone a test database ...');
+    // Handing out test databases (test profile), after the template exists: from a warm pool,
+    // from an empty one (which clones), the raw CREATE DATABASE ... TEMPLATE of the same
+    // template, and a jest run of 4 workers x 25 files.
+    log('hand out test databases ...');
     process.env[TEST_SERVER_URL_VARIABLE] = server.url;
-    const warm = await createTestDatabase({ config: project });
+    const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)];
+    const warm = await createTestDatabase({ config: project, poolSize: 5 });
+    const warmName = decodeURIComponent(new URL(warm.url).pathname.slice(1));
+    const key = await withClient(server.url, async (c) => (await markedDatabases(c)).find((d) => d.name === warmName)!.marker.key);
+    const template = `tenantseed_tpl_${key}`;
     await warm.destroy();
-    const clones: number[] = [];
-    for (let i = 0; i < 5; i++) {
+    await settleTestDatabases();
+    const handout = async (emptyPool: boolean) => {
+      if (emptyPool) {
+        await withClient(server.url, async (c) => {
+          for (const r of (await c.query(`SELECT datname FROM pg_database WHERE starts_with(datname, $1)`, [`tenantseed_pool_${key.slice(0, 12)}_`])).rows) {
+            await c.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`);
+          }
+        });
+      }
       const t = process.hrtime.bigint();
-      const db = await createTestDatabase({ config: project });
-      clones.push(seconds(t) * 1000);
+      const db = await createTestDatabase({ config: project, poolSize: 5 });
+      const ms = seconds(t) * 1000;
       await db.destroy();
+      await settleTestDatabases();
+      return ms;
+    };
+    const warmHandouts: number[] = [];
+    const emptyHandouts: number[] = [];
+    const rawClones: number[] = [];
+    // Interleaved, so that a machine slowing down mid-run weighs on all three alike.
+    for (let i = 0; i < 5; i++) {
+      warmHandouts.push(await handout(false));
+      emptyHandouts.push(await handout(true));
+      rawClones.push(await withClient(server.url, async (c) => {
+        const name = `tenantseed_bench_raw_${i}`;
+        const t = process.hrtime.bigint();
+        await c.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
+        const ms = seconds(t) * 1000;
+        await c.query(`DROP DATABASE "${name}" WITH (FORCE)`);
+        return ms;
+      }));
     }
-    clones.sort((x, y) => x - y);
+    log('jest, 4 workers x 25 test files ...');
+    const jestSeconds = jestWorkers(server.url, project.file, (definitions.tenantRoot ?? definitions.tables[0]).table);
+    const clones = [median(warmHandouts)];
 
     const result = {
       date: new Date().toISOString(),
@@ -221,7 +275,11 @@ async function main(): Promise<void> {
       insertRowsPerSec: Math.round(rows / insertSeconds),
       peakRssMb: seeded.peakRssMb,
       validateSeconds,
-      cloneMs: Math.round(clones[2]),
+      cloneMs: Math.round(clones[0]),
+      poolHandoutMs: Number(median(warmHandouts).toFixed(1)),
+      emptyPoolHandoutMs: Number(median(emptyHandouts).toFixed(1)),
+      rawCloneMs: Number(median(rawClones).toFixed(1)),
+      jestFourWorkersTwentyFiveFilesSeconds: Number(jestSeconds.toFixed(1)),
       postgresVersion: version,
       cores: os.cpus().length,
       ratios: {
@@ -240,7 +298,9 @@ async function main(): Promise<void> {
     console.log(line('(b) COPY files into bare tables + build', result.copyBareRowsPerSec, `(${bare.copy.toFixed(1)} s + ${bare.build.toFixed(1)} s)`));
     console.log(line('(c) knex INSERT, 5,000 rows a batch', result.insertRowsPerSec));
     console.log(`  seed / (c) INSERT: ${result.ratios.seedVsInsert.toFixed(2)}x (target >= 3)   seed / (b) bare COPY + build: ${result.ratios.seedVsCopyBare.toFixed(2)}x (target >= 0.75)`);
-    console.log(`  peak RSS of seed: ${result.peakRssMb} MB (target <= 300)   validate: ${validateSeconds.toFixed(1)} s   clone a test database: ${result.cloneMs} ms (median of 5)`);
+    console.log(`  peak RSS of seed: ${result.peakRssMb} MB (target <= 300)   validate: ${validateSeconds.toFixed(1)} s`);
+    console.log(`  test database handout: ${result.poolHandoutMs} ms from a warm pool, ${result.emptyPoolHandoutMs} ms from an empty one; raw clone ${result.rawCloneMs} ms (medians of 5): warm pool ${(result.rawCloneMs / result.poolHandoutMs).toFixed(1)}x faster (target >= 5)`);
+    console.log(`  jest, 4 workers x 25 test files: ${result.jestFourWorkersTwentyFiveFilesSeconds} s`);
     console.log(`  written to bench/results/latest.json`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -12,7 +12,7 @@ import { TEST_SERVER_URL_VARIABLE } from './jest-global-setup';
 import { runOnServer, withDatabaseName } from './scratch-database';
 import { FAILED_FLAG } from './failure-flag';
 import {
-  claimPooled, cloneTemplate, markDatabase, newDatabaseName, POOL_PREFIX, poolSize, pruneTestDatabases, TEMPLATE_PREFIX, TEST_PREFIX, withServerClient,
+  claimPooled, cloneTemplate, markDatabase, markedDatabases, newDatabaseName, POOL_PREFIX, poolSize, pruneTestDatabases, TEMPLATE_PREFIX, TEST_PREFIX, withServerClient,
 } from './database-pool';
 import { startTestServer, TestServer } from './test-server';
 
@@ -133,11 +133,20 @@ function templateName(plan: Plan, project: ProjectConfig): string {
 async function ensureTemplate(server: DatabaseTarget, plan: Plan, project: ProjectConfig): Promise<string> {
   const name = templateName(plan, project);
   const exists = async (client: pg.Client) => (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
-  if (await withServerClient(server, exists)) return name;
+  const marked = async (client: pg.Client) => (await markedDatabases(client)).some((d) => d.name === name);
+  if (await withServerClient(server, async (client) => (await exists(client)) && (await marked(client)))) return name;
   await withServerClient(server, async (client) => {
     await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [TEMPLATE_LOCK, name]);
     try {
-      if (await exists(client)) return;
+      if (await exists(client)) {
+        // Built by a version that did not mark its templates yet: it is complete (it has its
+        // final name), so mark it and close it to connections.
+        if (!(await marked(client))) {
+          await client.query(`ALTER DATABASE ${pg.escapeIdentifier(name)} WITH ALLOW_CONNECTIONS false`);
+          await markDatabase(client, name, { kind: 'template', key: name.slice(TEMPLATE_PREFIX.length) });
+        }
+        return;
+      }
       const building = `${name}_build_${randomBytes(3).toString('hex')}`;
       await client.query(`CREATE DATABASE ${pg.escapeIdentifier(building)}`);
       // Marked as this process's: a build killed half-way is pruned by the next run.
@@ -258,8 +267,10 @@ export async function createTestDatabase(options: CreateTestDatabaseOptions = {}
   const name = newDatabaseName(TEST_PREFIX);
   await withServerClient(server, async (client) => {
     const pooled = poolWanted > 0 && (await claimPooled(client, key, name));
-    if (!pooled) await cloneTemplate(client, template!, name);
-    await markDatabase(client, name, { kind: 'test', key });
+    if (!pooled) {
+      await cloneTemplate(client, template!, name);
+      await markDatabase(client, name, { kind: 'test', key });
+    }
   });
   if (poolWanted > 0) refillPool(server, template, key, poolWanted);
   const target = withDatabaseName(server, name);

@@ -46,10 +46,15 @@ export async function withServerClient<T>(server: DatabaseTarget, fn: (client: p
   }
 }
 
+/** The statement that marks a database as the testing API's. */
+function markStatement(name: string, marker: Omit<DatabaseMarker, 'created' | 'host' | 'pid'> & { created?: string }): string {
+  const full: DatabaseMarker = { created: new Date().toISOString(), host: os.hostname(), pid: process.pid, ...marker };
+  return `COMMENT ON DATABASE ${pg.escapeIdentifier(name)} IS ${pg.escapeLiteral(MARKER + JSON.stringify(full))}`;
+}
+
 /** Marks a database as the testing API's. */
 export async function markDatabase(client: pg.Client, name: string, marker: Omit<DatabaseMarker, 'created' | 'host' | 'pid'> & { created?: string }): Promise<void> {
-  const full: DatabaseMarker = { created: new Date().toISOString(), host: os.hostname(), pid: process.pid, ...marker };
-  await client.query(`COMMENT ON DATABASE ${pg.escapeIdentifier(name)} IS ${pg.escapeLiteral(MARKER + JSON.stringify(full))}`);
+  await client.query(markStatement(name, marker));
 }
 
 /** Every database of the server that carries the testing API's prefix and marker. */
@@ -178,7 +183,8 @@ export async function claimPooled(client: pg.Client, key: string, name: string):
   const pooled = (await client.query(`SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY oid`, [`${POOL_PREFIX}${key.slice(0, 12)}\\_%`])).rows as Array<{ datname: string }>;
   for (const { datname } of pooled) {
     try {
-      await client.query(`ALTER DATABASE ${pg.escapeIdentifier(datname)} RENAME TO ${pg.escapeIdentifier(name)}`);
+      // Claimed and marked as this process's test database in one round trip.
+      await client.query(`ALTER DATABASE ${pg.escapeIdentifier(datname)} RENAME TO ${pg.escapeIdentifier(name)}; ${markStatement(name, { kind: 'test', key })}`);
       return true;
     } catch {
       // Claimed by another worker (or still being made): try the next one.
