@@ -12,7 +12,7 @@ import { TEST_SERVER_URL_VARIABLE } from './jest-global-setup';
 import { runOnServer, withDatabaseName } from './scratch-database';
 import { FAILED_FLAG } from './failure-flag';
 import {
-  claimPooled, cloneTemplate, markDatabase, markedDatabases, newDatabaseName, POOL_PREFIX, poolSize, pruneTestDatabases, TEMPLATE_PREFIX, TEST_PREFIX, withServerClient,
+  claimPooled, cloneTemplate, markDatabase, markedDatabases, newDatabaseName, withHandoutClient, POOL_PREFIX, poolSize, pruneTestDatabases, TEMPLATE_PREFIX, TEST_PREFIX, withServerClient,
 } from './database-pool';
 import { startTestServer, TestServer } from './test-server';
 
@@ -265,7 +265,7 @@ export async function createTestDatabase(options: CreateTestDatabaseOptions = {}
   const key = keyOf(template);
   const poolWanted = options.poolSize ?? Number(process.env.TENANTSEED_TEST_POOL_SIZE ?? DEFAULT_POOL_SIZE);
   const name = newDatabaseName(TEST_PREFIX);
-  await withServerClient(server, async (client) => {
+  await withHandoutClient(server, async (client) => {
     const pooled = poolWanted > 0 && (await claimPooled(client, key, name));
     if (!pooled) {
       await cloneTemplate(client, template!, name);

@@ -128,6 +128,52 @@ export async function pruneTestDatabases(server: DatabaseTarget, options: PruneO
   });
 }
 
+const HANDOUT_CLIENTS = Symbol.for('tenantseed.handoutClients');
+const inFlight = new WeakMap<pg.Client, number>();
+
+/**
+ * Runs `fn` on this process's kept connection to the server's maintenance database, made once:
+ * a handout then costs two statements, not a connection and its authentication (which took
+ * most of the time). Between handouts its socket is unref'd, so an idle connection never keeps
+ * a process alive; a connection that broke is replaced once.
+ */
+export async function withHandoutClient<T>(server: DatabaseTarget, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const holder = globalThis as Record<symbol, Map<string, Promise<pg.Client>> | undefined>;
+  const clients = (holder[HANDOUT_CLIENTS] ??= new Map());
+  const connect = () => {
+    const client = new pg.Client({ connectionString: server.url });
+    const ready = client.connect().then(() => {
+      (client as unknown as { connection: { stream: { unref(): void } } }).connection.stream.unref();
+      return client;
+    });
+    client.on('error', () => clients.delete(server.url));
+    client.on('end', () => clients.delete(server.url));
+    ready.catch(() => clients.delete(server.url));
+    clients.set(server.url, ready);
+    return ready;
+  };
+  for (let attempt = 0; ; attempt++) {
+    const client = await (clients.get(server.url) ?? connect()).catch((err: unknown) => {
+      throw toDatabaseError(err, server);
+    });
+    const socket = (client as unknown as { connection: { stream: { ref(): void; unref(): void } } }).connection.stream;
+    // Handouts at once share the connection: it stays ref'd until the last one is done.
+    inFlight.set(client, (inFlight.get(client) ?? 0) + 1);
+    socket.ref();
+    try {
+      return await fn(client);
+    } catch (err) {
+      const lost = (client as unknown as { _ending?: boolean; _queryable?: boolean })._queryable === false;
+      if (!lost || attempt > 0) throw err;
+      clients.delete(server.url);
+    } finally {
+      const left = (inFlight.get(client) ?? 1) - 1;
+      inFlight.set(client, left);
+      if (left === 0) socket.unref();
+    }
+  }
+}
+
 /** A new name for a pooled clone or a test database. */
 export function newDatabaseName(prefix: string, key = ''): string {
   return `${prefix}${key ? `${key.slice(0, 12)}_` : ''}${randomBytes(6).toString('hex')}`;
