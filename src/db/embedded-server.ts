@@ -100,7 +100,7 @@ function serverIdentity(logger: Logger, createSystemUser?: (name: string) => voi
     // The library never changes the system's users: only a caller that says so (the CLI) may.
     if (!createSystemUser) {
       throw new ConnectionError(`Cannot run the embedded PostgreSQL as root: it needs a system user named "${SUPERUSER}", and there is none`, {
-        hint: `Create one (useradd --system --user-group --no-create-home ${SUPERUSER}), or run \`npx tenantseed db start\` once (the CLI creates it and says so), or set DATABASE_URL.`,
+        hint: `Create a system user named ${SUPERUSER}, or run \`npx tenantseed db start\` once (the CLI creates it and says so), or set DATABASE_URL.`,
       });
     }
     logger.info(`Running as root: creating the system user "${SUPERUSER}" to run the embedded PostgreSQL (it refuses to run as root).`);
@@ -109,7 +109,7 @@ function serverIdentity(logger: Logger, createSystemUser?: (name: string) => voi
       return lookup();
     } catch (cause) {
       throw new ConnectionError('Cannot run the embedded PostgreSQL as root, and could not create a "postgres" system user', {
-        hint: 'Create a user named postgres (useradd postgres), run tenantseed as another user, or set DATABASE_URL.',
+        hint: 'Create a system user named postgres yourself, run tenantseed as another user, or set DATABASE_URL.',
         cause,
       });
     }
