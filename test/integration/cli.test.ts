@@ -11,7 +11,7 @@ describe('tenantseed command line', () => {
   it('lists only the commands that work in --help', async () => {
     const run = await runCli(['--help']);
     expect(run.code).toBe(0);
-    const commands = [...run.stdout.matchAll(/^ {2}tenantseed (\w+)/gm)].map((m) => m[1]);
+    const commands = [...run.stdout.matchAll(/^ {2}tenantseed ([\w-]+)/gm)].map((m) => m[1]);
     expect(commands).toEqual(['migrate', 'seed', 'reset', 'validate', 'tenant', 'generate', 'init', 'test-db', 'db']);
   });
 
