@@ -85,10 +85,18 @@ describe('the test database pool', () => {
     const keyA = (await onServer(markedDatabases)).find((d) => d.name === nameOf(a.url))!.marker.key;
     await a.destroy();
     await settleTestDatabases();
-    // The next run (a process of its own) edits a definition and prunes at once (bound 0).
+    // Time passes: the old template and its pool were made two hours ago (other tests' templates,
+    // made minutes ago, stay within the bound and are not touched).
+    await onServer(async (c) => {
+      for (const { name, marker } of (await markedDatabases(c)).filter((d) => d.marker.key === keyA)) {
+        const aged = { ...marker, created: new Date(Date.now() - 2 * 3_600_000).toISOString() };
+        await c.query(`COMMENT ON DATABASE ${pg.escapeIdentifier(name)} IS ${pg.escapeLiteral(`tenantseed-test ${JSON.stringify(aged)}`)}`);
+      }
+    });
+    // The next run (a process of its own) edits a definition, and prunes what is past the bound.
     const script = `
       const { createTestDatabase, settleTestDatabases } = require(${JSON.stringify(path.join(REPO_ROOT, 'dist', 'src', 'index.js'))});
-      createTestDatabase({ definitions: ${JSON.stringify(after)}, poolSize: 0, pruneAfterMs: 0 })
+      createTestDatabase({ definitions: ${JSON.stringify(after)}, poolSize: 0 })
         .then(async (db) => { process.stdout.write(db.url); await db.destroy(); await settleTestDatabases(); });`;
     const run = spawnSync(process.execPath, ['-e', script], { env: process.env, encoding: 'utf8' });
     expect(run.stderr).toBe('');
