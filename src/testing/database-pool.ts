@@ -130,12 +130,16 @@ export async function pruneTestDatabases(server: DatabaseTarget, options: PruneO
 
 const HANDOUT_CLIENTS = Symbol.for('tenantseed.handoutClients');
 const inFlight = new WeakMap<pg.Client, number>();
+const idleTimers = new WeakMap<pg.Client, NodeJS.Timeout>();
+const IDLE_CLOSE_MS = 2_000;
 
 /**
  * Runs `fn` on this process's kept connection to the server's maintenance database, made once:
  * a handout then costs two statements, not a connection and its authentication (which took
  * most of the time). Between handouts its socket is unref'd, so an idle connection never keeps
- * a process alive; a connection that broke is replaced once.
+ * a process alive, and after two idle seconds it is closed (a jest worker runs many files, each
+ * with its own module state: kept connections must not pile up against max_connections). A
+ * connection that broke is replaced once.
  */
 export async function withHandoutClient<T>(server: DatabaseTarget, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const holder = globalThis as Record<symbol, Map<string, Promise<pg.Client>> | undefined>;
@@ -153,12 +157,14 @@ export async function withHandoutClient<T>(server: DatabaseTarget, fn: (client: 
     return ready;
   };
   for (let attempt = 0; ; attempt++) {
-    const client = await (clients.get(server.url) ?? connect()).catch((err: unknown) => {
+    const entry = clients.get(server.url) ?? connect();
+    const client = await entry.catch((err: unknown) => {
       throw toDatabaseError(err, server);
     });
     const socket = (client as unknown as { connection: { stream: { ref(): void; unref(): void } } }).connection.stream;
     // Handouts at once share the connection: it stays ref'd until the last one is done.
     inFlight.set(client, (inFlight.get(client) ?? 0) + 1);
+    clearTimeout(idleTimers.get(client));
     socket.ref();
     try {
       return await fn(client);
@@ -169,7 +175,16 @@ export async function withHandoutClient<T>(server: DatabaseTarget, fn: (client: 
     } finally {
       const left = (inFlight.get(client) ?? 1) - 1;
       inFlight.set(client, left);
-      if (left === 0) socket.unref();
+      if (left === 0) {
+        socket.unref();
+        const timer = setTimeout(() => {
+          if ((inFlight.get(client) ?? 0) > 0) return;
+          if (clients.get(server.url) === entry) clients.delete(server.url);
+          void client.end().catch(() => undefined);
+        }, IDLE_CLOSE_MS);
+        timer.unref();
+        idleTimers.set(client, timer);
+      }
     }
   }
 }
