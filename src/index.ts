@@ -28,7 +28,7 @@ export {
 } from './testing';
 export type { TestDatabase, CreateTestDatabaseOptions, Fixtures, TenantFixture, UserFixture, TestServer, ScratchDatabase } from './testing';
 export { validateDatabase, CHECK_NAMES } from './validate';
-export type { ValidationReport, CheckResult, CheckName } from './validate';
+export type { ValidationReport, CheckResult, CheckName, ReportContext } from './validate';
 export { addTenant, knexConfig, initProject } from './workflows';
 export type { KnexConfigOptions, InitProjectOptions, InitProjectResult } from './workflows';
 export { seedDatabase, resetDatabase, seedEnvironment, assertSafeToWrite, assertMayDestroy, devLogins } from './workflows';
@@ -39,3 +39,5 @@ export { buildPlan, GENERATOR_VERSION, datasetKey, Fingerprint } from './generat
 export type { Plan, NamedRow } from './generate';
 export { writeDatasetFiles, loadTables } from './load';
 export type { WriteDatasetFilesResult, FileFormat } from './load';
+export { renderReport, renderJunit, renderHtml, REPORT_FORMATS } from './report';
+export type { ReportFormat } from './report';
