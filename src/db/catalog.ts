@@ -4,7 +4,7 @@
  * introspect read it here. Tables are named as the definitions name them and resolved through
  * the connection's search_path (the project's `schemas`).
  */
-import { queryRows, Queryable } from './sql';
+import { queryRows, Queryable, quoteIdentifier } from './sql';
 
 /** One column of a table, as the catalog describes it. */
 export interface CatalogColumn {
@@ -146,4 +146,229 @@ export async function tableContents(q: Queryable, schemas: readonly string[], ma
     if (rows > (made.get(t.name) ?? 0)) out.push({ table: `${t.schema}.${t.name}`, rows, estimated: n > COUNT_LIMIT });
   }
   return out;
+}
+
+/** A column as `tenantseed introspect` reads it: everything a definition can be drafted from. */
+export interface SnapshotColumn {
+  readonly name: string;
+  /** `format_type`: `character varying(120)`, `numeric(5,2)`, `text[]`, `user_role_enum`. */
+  readonly type: string;
+  /** The base type's name (`varchar`, `int8`, `timestamptz`; the element's for an array). */
+  readonly baseType: string;
+  readonly isArray: boolean;
+  readonly notNull: boolean;
+  /** The default's SQL text (`now()`, `'draft'::text`), if any. */
+  readonly default?: string;
+  /** `GENERATED ... AS IDENTITY`: `always` or `by-default`. */
+  readonly identity?: 'always' | 'by-default';
+  /** `GENERATED ALWAYS AS (...) STORED`: never written. */
+  readonly generated: boolean;
+  /** The labels of an enum type (of the elements, for an array of enums), in order. */
+  readonly enumLabels?: readonly string[];
+  /** `varchar(n)` / `char(n)`: n. */
+  readonly maxLength?: number;
+  /** `numeric(p, s)`: p and s. */
+  readonly precision?: number;
+  readonly scale?: number;
+}
+
+/** A primary key, unique or foreign key, or CHECK constraint. */
+export interface SnapshotConstraint {
+  readonly name: string;
+  readonly kind: 'primary' | 'unique' | 'foreign' | 'check';
+  readonly columns: readonly string[];
+  /** Foreign keys: the referenced table (its name, as on the search_path) and columns. */
+  readonly refTable?: string;
+  readonly refColumns?: readonly string[];
+  /** `pg_get_constraintdef`: `CHECK ((qty > 0))`, `UNIQUE (tenant_id, email)`. */
+  readonly definition: string;
+}
+
+/** A unique index that backs no constraint (an expression or a partial index, say). */
+export interface SnapshotUniqueIndex {
+  readonly name: string;
+  /** Empty when the index is on an expression. */
+  readonly columns: readonly string[];
+  readonly partial: boolean;
+  readonly definition: string;
+}
+
+/** A row-level-security policy. */
+export interface SnapshotPolicy {
+  readonly name: string;
+  /** Role names; `public` for all. */
+  readonly roles: readonly string[];
+  readonly using?: string;
+  readonly withCheck?: string;
+}
+
+/** One table of a schema, with what introspect needs. */
+export interface SnapshotTable {
+  readonly schema: string;
+  readonly name: string;
+  readonly columns: readonly SnapshotColumn[];
+  readonly constraints: readonly SnapshotConstraint[];
+  readonly uniqueIndexes: readonly SnapshotUniqueIndex[];
+  readonly policies: readonly SnapshotPolicy[];
+  readonly rlsEnabled: boolean;
+  readonly rlsForced: boolean;
+  /** Rows it holds, counted up to 101 (more reads as 101); undefined when the role may not read it. */
+  readonly rows?: number;
+}
+
+/** A role that holds privileges on a table of the schema. */
+export interface SnapshotRole {
+  readonly name: string;
+  readonly superuser: boolean;
+  readonly bypassRls: boolean;
+  readonly canLogin: boolean;
+  /** Tables it may read or write (`SELECT`/`INSERT`/...), by name. */
+  readonly tables: readonly string[];
+}
+
+/** Everything `tenantseed introspect` reads from one schema. */
+export interface SchemaSnapshot {
+  readonly schema: string;
+  readonly tables: readonly SnapshotTable[];
+  readonly roles: readonly SnapshotRole[];
+}
+
+/** Whether a schema exists, and whether the connected role may use it. */
+export async function schemaAccess(q: Queryable, schema: string): Promise<{ exists: boolean; usable: boolean; user: string }> {
+  const [row] = await queryRows<{ exists: boolean; usable: boolean | null; user: string }>(
+    q,
+    `SELECT n.oid IS NOT NULL AS exists, has_schema_privilege(n.oid, 'USAGE') AS usable, current_user AS user
+       FROM (SELECT 1) one LEFT JOIN pg_namespace n ON n.nspname = ?`,
+    [schema],
+  );
+  return { exists: row.exists, usable: row.usable === true, user: row.user };
+}
+
+/**
+ * Reads one schema's tables (not partitions, not an extension's) with their columns, keys,
+ * CHECK constraints, unique indexes, policies and row-level-security flags, and the roles that
+ * hold privileges on them: what `tenantseed introspect` drafts definitions from. Table and
+ * column order is the catalog's (by name, then by column position), so the same database reads
+ * the same.
+ *
+ * @example
+ * const snapshot = await readSchemaSnapshot(knex, 'public');
+ * snapshot.tables.map((t) => t.name) // ['companies', 'users', ...]
+ */
+export async function readSchemaSnapshot(q: Queryable, schema: string): Promise<SchemaSnapshot> {
+  const tables = await queryRows<{ oid: number; name: string; rls: boolean; forced: boolean; readable: boolean }>(
+    q,
+    `SELECT c.oid::int8 AS oid, c.relname AS name, c.relrowsecurity AS rls, c.relforcerowsecurity AS forced,
+            has_table_privilege(c.oid, 'SELECT') AS readable
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = ? AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+        AND c.oid NOT IN (SELECT objid FROM pg_depend WHERE deptype = 'e' AND classid = 'pg_class'::regclass)
+      ORDER BY c.relname`,
+    [schema],
+  );
+  const oids = JSON.stringify(tables.map((t) => String(t.oid)));
+  const columns = await queryRows<{
+    table: number; name: string; type: string; base: string; is_array: boolean; not_null: boolean; default: string | null;
+    identity: string; generated: string; labels: string[] | null; typmod: number;
+  }>(
+    q,
+    `SELECT a.attrelid::int8 AS table, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
+            coalesce(e.typname, t.typname) AS base, t.typcategory = 'A' AS is_array, a.attnotnull AS not_null,
+            pg_get_expr(d.adbin, d.adrelid) AS default, a.attidentity AS identity, a.attgenerated AS generated,
+            (SELECT array_agg(l.enumlabel::text ORDER BY l.enumsortorder) FROM pg_enum l WHERE l.enumtypid = coalesce(e.oid, t.oid)) AS labels,
+            a.atttypmod AS typmod
+       FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+       LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
+       LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+      WHERE a.attrelid::text::int8 IN (SELECT jsonb_array_elements_text(?::jsonb)::int8) AND a.attnum > 0 AND NOT a.attisdropped
+      ORDER BY a.attrelid, a.attnum`,
+    [oids],
+  );
+  const constraints = await queryRows<{ table: number; name: string; kind: string; columns: string[]; ref_table: string | null; ref_columns: string[] | null; definition: string }>(
+    q,
+    `SELECT con.conrelid::int8 AS table, con.conname AS name, con.contype::text AS kind,
+            ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(num, pos) JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num ORDER BY k.pos) AS columns,
+            CASE WHEN con.contype = 'f' THEN (SELECT relname::text FROM pg_class WHERE oid = con.confrelid) END AS ref_table,
+            CASE WHEN con.contype = 'f' THEN ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, pos) JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.pos) END AS ref_columns,
+            pg_get_constraintdef(con.oid) AS definition
+       FROM pg_constraint con
+      WHERE con.conrelid::text::int8 IN (SELECT jsonb_array_elements_text(?::jsonb)::int8) AND con.contype IN ('p', 'u', 'f', 'c')
+      ORDER BY con.conrelid, con.contype, con.conname`,
+    [oids],
+  );
+  const indexes = await queryRows<{ table: number; name: string; columns: string[]; expression: boolean; partial: boolean; definition: string }>(
+    q,
+    `SELECT i.indrelid::int8 AS table, ic.relname AS name,
+            ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(num, pos) JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.num ORDER BY k.pos) AS columns,
+            i.indexprs IS NOT NULL OR 0 = ANY (i.indkey::int2[]) AS expression, i.indpred IS NOT NULL AS partial, pg_get_indexdef(i.indexrelid) AS definition
+       FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+      WHERE i.indrelid::text::int8 IN (SELECT jsonb_array_elements_text(?::jsonb)::int8) AND i.indisunique
+        AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid AND con.contype IN ('p', 'u'))
+      ORDER BY i.indrelid, ic.relname`,
+    [oids],
+  );
+  const policies = await queryRows<{ table: number; name: string; roles: string[]; using: string | null; with_check: string | null }>(
+    q,
+    `SELECT p.polrelid::int8 AS table, p.polname AS name,
+            ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE (SELECT rolname::text FROM pg_roles WHERE oid = r) END FROM unnest(p.polroles) r ORDER BY 1) AS roles,
+            pg_get_expr(p.polqual, p.polrelid) AS using, pg_get_expr(p.polwithcheck, p.polrelid) AS with_check
+       FROM pg_policy p
+      WHERE p.polrelid::text::int8 IN (SELECT jsonb_array_elements_text(?::jsonb)::int8)
+      ORDER BY p.polrelid, p.polname`,
+    [oids],
+  );
+  const grants = await queryRows<{ role: string; superuser: boolean; bypass: boolean; login: boolean; table: string }>(
+    q,
+    `SELECT DISTINCT r.rolname AS role, r.rolsuper AS superuser, r.rolbypassrls AS bypass, r.rolcanlogin AS login, c.relname AS table
+       FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) acl JOIN pg_roles r ON r.oid = acl.grantee
+      WHERE c.oid::text::int8 IN (SELECT jsonb_array_elements_text(?::jsonb)::int8) AND acl.grantee <> c.relowner
+      ORDER BY 1, 5`,
+    [oids],
+  );
+  const out: SnapshotTable[] = [];
+  for (const t of tables) {
+    const qualified = `${quoteIdentifier(schema)}.${quoteIdentifier(t.name)}`;
+    const rows = t.readable ? (await queryRows<{ n: number }>(q, `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${qualified} LIMIT 101) x`))[0].n : undefined;
+    const oid = Number(t.oid);
+    out.push({
+      schema,
+      name: t.name,
+      rlsEnabled: t.rls,
+      rlsForced: t.forced,
+      rows,
+      columns: columns.filter((c) => Number(c.table) === oid).map((c) => {
+        const numeric = /^numeric\((\d+),(\d+)\)/.exec(c.type);
+        const length = /^(?:character varying|character|bit varying)\((\d+)\)/.exec(c.type);
+        return {
+          name: c.name, type: c.type, baseType: c.base, isArray: c.is_array, notNull: c.not_null, default: c.default ?? undefined,
+          identity: c.identity === 'a' ? 'always' : c.identity === 'd' ? 'by-default' : undefined,
+          generated: c.generated !== '', enumLabels: c.labels ?? undefined,
+          maxLength: length ? Number(length[1]) : undefined,
+          precision: numeric ? Number(numeric[1]) : undefined, scale: numeric ? Number(numeric[2]) : undefined,
+        };
+      }),
+      constraints: constraints.filter((c) => Number(c.table) === oid).map((c) => ({
+        name: c.name, kind: ({ p: 'primary', u: 'unique', f: 'foreign', c: 'check' } as const)[c.kind as 'p' | 'u' | 'f' | 'c'],
+        columns: c.columns, refTable: c.ref_table ?? undefined, refColumns: c.ref_columns ?? undefined, definition: c.definition,
+      })),
+      uniqueIndexes: indexes.filter((i) => Number(i.table) === oid).map((i) => ({ name: i.name, columns: i.expression ? [] : i.columns, partial: i.partial, definition: i.definition })),
+      policies: policies.filter((p) => Number(p.table) === oid).map((p) => ({ name: p.name, roles: p.roles, using: p.using ?? undefined, withCheck: p.with_check ?? undefined })),
+    });
+  }
+  const roles = new Map<string, SnapshotRole & { tables: string[] }>();
+  for (const g of grants) {
+    const role = roles.get(g.role) ?? { name: g.role, superuser: g.superuser, bypassRls: g.bypass, canLogin: g.login, tables: [] };
+    role.tables.push(g.table);
+    roles.set(g.role, role);
+  }
+  return { schema, tables: out, roles: [...roles.values()] };
+}
+
+/**
+ * Up to `limit` rows of a table, only the given columns, ordered by them: the rows a freshly
+ * migrated database already holds (introspect records them as made by the migrations).
+ */
+export async function readKeyRows(q: Queryable, schema: string, table: string, columns: readonly string[], limit: number): Promise<Record<string, unknown>[]> {
+  const list = columns.map(quoteIdentifier).join(', ');
+  return queryRows(q, `SELECT ${list} FROM ${quoteIdentifier(schema)}.${quoteIdentifier(table)} ORDER BY ${list} LIMIT ${Number(limit)}`);
 }
