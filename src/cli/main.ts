@@ -3,6 +3,7 @@ import { UsageError } from '../errors';
 import { dbCommand } from './commands/db';
 import { generateCommand } from './commands/generate';
 import { initCommand } from './commands/init';
+import { introspectCommand } from './commands/introspect';
 import { testDbCommand } from './commands/test-db';
 import { migrateCommand } from './commands/migrate';
 import { resetCommand, seedCommand } from './commands/seed';
@@ -43,6 +44,7 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .command(tenantCommand(io))
     .command(generateCommand(io))
     .command(initCommand(io))
+    .command(introspectCommand(io))
     .command(testDbCommand(io))
     .command(dbCommand(io))
     .demandCommand(1, 'Name a command.')

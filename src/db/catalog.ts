@@ -125,11 +125,12 @@ export const COUNT_LIMIT = 100_000;
  * would destroy. `made` gives, per table name, rows the migrations themselves insert (the
  * reference schema's default tenant and built-in templates), which are not counted as data.
  * Run it after locking the tables, so that nothing is committed between this and the change.
+ * `only` (schema-qualified, quoted names) narrows it to some tables.
  *
  * @example
  * await tableContents(trx, ['public'], new Map([['templates', 4]])) // [{ table: 'public.customers', rows: 1200, estimated: false }]
  */
-export async function tableContents(q: Queryable, schemas: readonly string[], made: ReadonlyMap<string, number> = new Map()): Promise<TableContents[]> {
+export async function tableContents(q: Queryable, schemas: readonly string[], made: ReadonlyMap<string, number> = new Map(), only?: readonly string[]): Promise<TableContents[]> {
   const tables = await queryRows<{ schema: string; name: string; qualified: string; reltuples: number }>(
     q,
     `SELECT n.nspname AS schema, c.relname AS name, format('%I.%I', n.nspname, c.relname) AS qualified, c.reltuples::float8 AS reltuples
@@ -141,6 +142,7 @@ export async function tableContents(q: Queryable, schemas: readonly string[], ma
   );
   const out: TableContents[] = [];
   for (const t of tables) {
+    if (only && !only.includes(t.qualified)) continue;
     const [{ n }] = await queryRows<{ n: number }>(q, `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${t.qualified} LIMIT ${COUNT_LIMIT + 1}) x`);
     const rows = n > COUNT_LIMIT ? Math.max(Math.round(t.reltuples), n) : n;
     if (rows > (made.get(t.name) ?? 0)) out.push({ table: `${t.schema}.${t.name}`, rows, estimated: n > COUNT_LIMIT });
@@ -371,4 +373,34 @@ export async function readSchemaSnapshot(q: Queryable, schema: string): Promise<
 export async function readKeyRows(q: Queryable, schema: string, table: string, columns: readonly string[], limit: number): Promise<Record<string, unknown>[]> {
   const list = columns.map(quoteIdentifier).join(', ');
   return queryRows(q, `SELECT ${list} FROM ${quoteIdentifier(schema)}.${quoteIdentifier(table)} ORDER BY ${list} LIMIT ${Number(limit)}`);
+}
+
+/** A foreign key of another table that points into a set of tables. */
+export interface IncomingReference {
+  /** `schema.table` that holds the foreign key. */
+  readonly table: string;
+  readonly constraint: string;
+  /** `schema.table` it references. */
+  readonly references: string;
+}
+
+/**
+ * Foreign keys of tables outside `tables` (schema-qualified, quoted names) that reference one
+ * of them: what would stop emptying exactly those tables.
+ *
+ * @example
+ * await referencesFromOutside(trx, ['"public"."users"']) // [{ table: 'public.sessions', constraint: 'sessions_user_id_fkey', references: 'public.users' }]
+ */
+export async function referencesFromOutside(q: Queryable, tables: readonly string[]): Promise<IncomingReference[]> {
+  return queryRows<IncomingReference>(
+    q,
+    `WITH inside AS (SELECT t::regclass AS oid FROM jsonb_array_elements_text(?::jsonb) t)
+     SELECT format('%s.%s', sn.nspname, s.relname) AS table, con.conname AS constraint, format('%s.%s', tn.nspname, t.relname) AS references
+       FROM pg_constraint con
+       JOIN pg_class s ON s.oid = con.conrelid JOIN pg_namespace sn ON sn.oid = s.relnamespace
+       JOIN pg_class t ON t.oid = con.confrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace
+      WHERE con.contype = 'f' AND con.confrelid IN (SELECT oid FROM inside) AND con.conrelid NOT IN (SELECT oid FROM inside)
+      ORDER BY 1, 2`,
+    [JSON.stringify(tables)],
+  );
 }

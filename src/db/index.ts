@@ -19,7 +19,7 @@ export { checkLoaderRole } from './loader-role';
 export type { LoaderRole } from './loader-role';
 export { quoteIdentifier, queryRows } from './sql';
 export type { Queryable } from './sql';
-export { readTable, tableExists, listSchemaObjects, tableContents, COUNT_LIMIT, schemaAccess, readSchemaSnapshot, readKeyRows } from './catalog';
+export { readTable, tableExists, listSchemaObjects, tableContents, COUNT_LIMIT, schemaAccess, readSchemaSnapshot, readKeyRows, referencesFromOutside } from './catalog';
 export type {
-  CatalogColumn, CatalogTable, SchemaObject, TableContents, SchemaSnapshot, SnapshotTable, SnapshotColumn, SnapshotConstraint, SnapshotUniqueIndex, SnapshotPolicy, SnapshotRole,
+  CatalogColumn, CatalogTable, SchemaObject, TableContents, SchemaSnapshot, SnapshotTable, SnapshotColumn, SnapshotConstraint, SnapshotUniqueIndex, SnapshotPolicy, SnapshotRole, IncomingReference,
 } from './catalog';

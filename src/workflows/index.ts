@@ -15,3 +15,5 @@ export { initProject } from './init-project';
 export type { InitProjectOptions, InitProjectResult } from './init-project';
 export { migrateProject } from './migrate-project';
 export type { MigrateProjectOptions } from './migrate-project';
+export { introspectDatabase } from './introspect-database';
+export type { IntrospectDatabaseOptions, IntrospectOutcome } from './introspect-database';

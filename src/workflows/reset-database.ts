@@ -1,9 +1,11 @@
 import type { Knex } from 'knex';
 import { shippedProjectConfig, silentLogger } from '../config';
 import {
-  BOOKKEEPING_SCHEMA, checkLoaderRole, ensureBookkeeping, listSchemaObjects, migratorConfig, readEnvironmentStamp, readTable, tableContents, withAdvisoryLock,
+  BOOKKEEPING_SCHEMA, checkLoaderRole, ensureBookkeeping, listSchemaObjects, migratorConfig, readEnvironmentStamp, readTable, referencesFromOutside, tableContents,
+  withAdvisoryLock,
 } from '../db';
-import { TenantseedError, UsageError } from '../errors';
+import { ProjectConfig } from '../config';
+import { SafetyError, TenantseedError, UsageError } from '../errors';
 import { Fingerprint, Plan } from '../generate';
 import { loadTables } from '../load';
 import { assertMayDestroy, lockSchemaTables, rowsMadeByMigrations } from './safety';
@@ -62,11 +64,7 @@ export async function resetDatabase(options: WriteDatasetOptions): Promise<SeedO
   const { knex, plan } = options;
   const project = options.project ?? shippedProjectConfig();
   const migrations = project.migrations;
-  if (!migrations) {
-    throw new UsageError(`${project.file ?? 'The project'} names no "migrations": tenantseed does not own this schema, so reset cannot rebuild it`, {
-      hint: 'Add "migrations" to tenantseed.config.json, or load into the schema as it is with `tenantseed seed`. Nothing was changed.',
-    });
-  }
+  if (!migrations) return resetTablesInPlace(options, project);
   const logger = options.logger ?? silentLogger;
   const startedAt = new Date();
   const onWait = (holder: string) => logger.info(`Waiting for another tenantseed command to finish: ${holder}`);
@@ -105,5 +103,67 @@ export async function resetDatabase(options: WriteDatasetOptions): Promise<SeedO
         return { status: 'seeded' as const, manifest, seconds: (Date.now() - startedAt.getTime()) / 1000, notices };
       }),
     ),
+  );
+}
+
+/**
+ * `reset` of a schema that another tool migrates (a project without "migrations"): in one
+ * transaction, locks exactly the tables the definitions name, refuses when a table outside
+ * them references one (emptying would break it, or cascade into it), applies the one rule for
+ * destructive operations to what they hold, empties them and loads the dataset into them with
+ * their keys in place. No table, key, type or policy is dropped, created or changed.
+ */
+async function resetTablesInPlace(options: WriteDatasetOptions, project: ProjectConfig): Promise<SeedOutcome> {
+  const { knex, plan } = options;
+  const where = project.file ?? 'The project';
+  const legacy = plan.legacyTables.filter((t) => t.rowCount() > 0).map((t) => t.name);
+  if (legacy.length > 0) {
+    throw new UsageError(`${where} names no "migrations", but the profile asks for legacy rows in ${legacy.join(', ')}: absorbing them needs tenantseed to run the migrations`, {
+      hint: 'Remove "legacy" from the profile (or "x-legacy" from the definitions) for a schema another tool migrates. Nothing was changed.',
+    });
+  }
+  const made = plan.definitions.tables.filter((t) => t.existingRows.length > 0).map((t) => t.table);
+  if (made.length > 0) {
+    throw new UsageError(`${where} names no "migrations", but ${made.join(', ')} declare rows the migrations make ("x-existing-rows"): reset empties those tables and nothing makes the rows again`, {
+      hint: 'Remove "x-existing-rows" from those definitions (and let the profile generate the rows), or name the migrations in the config. Nothing was changed.',
+    });
+  }
+  const logger = options.logger ?? silentLogger;
+  const startedAt = new Date();
+  return withAdvisoryLock(knex, SEED_LOCK, { waitMs: options.lockWaitMs ?? 30_000, onWait: (holder) => logger.info(`Waiting for another tenantseed command to finish: ${holder}`) }, () =>
+    knex.transaction(async (trx) => {
+      const names = [...new Set(plan.definitions.tables.map((t) => t.table))];
+      const tables: string[] = [];
+      for (const name of names) {
+        const table = await readTable(trx, name);
+        if (!table) {
+          throw new TenantseedError(`The definitions name the table ${name}, which is not in the schemas ${project.schemas.join(', ')}`, {
+            hint: 'Migrate the database with your own tool first, or fix "schemas" in tenantseed.config.json. Nothing was changed.',
+          });
+        }
+        tables.push(table.qualified);
+      }
+      const role = await checkLoaderRole(trx, names, project.tenancy.adminRole);
+      await trx.raw(`LOCK TABLE ${tables.join(', ')} IN ACCESS EXCLUSIVE MODE`);
+      const outside = await referencesFromOutside(trx, tables);
+      if (outside.length > 0) {
+        throw new SafetyError(`Refusing to reset: ${outside.length} foreign key(s) of tables without a definition point into the tables reset would empty:\n${outside.slice(0, 20).map((r) => `  ${r.table} (${r.constraint}) -> ${r.references}`).join('\n')}`, {
+          hint: `Add a definition for ${[...new Set(outside.map((r) => r.table))].slice(0, 5).join(', ')} (its rows are then emptied and generated too; "x-count": {"default": 0} keeps it empty), or reset nothing and use seed. Nothing was changed.`,
+        });
+      }
+      const stamp = await readEnvironmentStamp(trx);
+      const databaseName = (await trx.raw('SELECT current_database() AS name')).rows[0].name as string;
+      const notices = await assertMayDestroy({
+        command: 'reset', environment: plan.profile.name, stamp, protected: plan.profile.protected, yes: options.yes ?? false,
+        databaseName, confirm: options.confirm, contents: await tableContents(trx, project.schemas, new Map(), tables),
+      });
+      if (role.setRole) await trx.raw(`SET LOCAL ROLE ${role.setRole}`);
+      await trx.raw(`TRUNCATE ${tables.join(', ')}`);
+      if (role.setRole) await trx.raw('RESET ROLE');
+      await ensureBookkeeping(trx);
+      // The schema is another tool's: load into the tables as they are, keys and all.
+      const manifest = await loadDataset(trx, { ...options, command: 'reset', deferConstraints: false, setRole: role.setRole, startedAt });
+      return { status: 'seeded' as const, manifest, seconds: (Date.now() - startedAt.getTime()) / 1000, notices };
+    }),
   );
 }

@@ -135,7 +135,8 @@ export async function seedDatabase(options: WriteDatasetOptions): Promise<SeedOu
           });
         }
       }
-      const manifest = await loadDataset(trx, { ...options, command: 'seed', deferConstraints: role.ownsTables && !role.setRole, setRole: role.setRole, startedAt });
+      // A schema another tool migrates is loaded with its keys in place: tenantseed never changes it.
+      const manifest = await loadDataset(trx, { ...options, command: 'seed', deferConstraints: role.ownsTables && !role.setRole && project.migrations !== undefined, setRole: role.setRole, startedAt });
       return { status: 'seeded' as const, manifest, seconds: (Date.now() - startedAt.getTime()) / 1000, notices };
     }),
   );

@@ -64,11 +64,6 @@ function datasetCommand(io: CliIO, name: 'seed' | 'reset', setExitCode: (code: n
     handler: async (args) => {
       refuseProduction(name, args.env);
       const { plan, project } = planFromArgs(args);
-      if (name === 'reset' && !project.migrations) {
-        throw new UsageError(`${project.file} names no "migrations": tenantseed does not own this schema, so reset cannot rebuild it`, {
-          hint: 'Add "migrations" to the config, or load into the schema as it is with `tenantseed seed`. Nothing was changed.',
-        });
-      }
       await withDatabase(args, io, name, project, async ({ knex, logger, db }) => {
         const progress = progressReporter(io, !args.json);
         let outcome: SeedOutcome;

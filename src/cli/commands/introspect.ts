@@ -1,0 +1,53 @@
+import type { Argv, CommandModule } from 'yargs';
+import { introspectDatabase } from '../../workflows';
+import { CliIO } from '../output';
+import { ProjectArgs, projectFromArgs, single } from '../dataset-options';
+import { DatabaseArgs, withDatabase } from '../with-database';
+
+interface IntrospectArgs extends DatabaseArgs, ProjectArgs {
+  out: string;
+  schema?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+const HEADINGS = { inferred: 'Inferred', warning: 'Warnings (isolation gaps and guesses to check)', 'hand-edit': 'Needs a hand edit' } as const;
+
+/** `tenantseed introspect --out DIR [--schema NAME] [--force] [--json]` */
+export function introspectCommand(io: CliIO): CommandModule<object, IntrospectArgs> {
+  return {
+    command: 'introspect',
+    describe: 'Draft definitions, a starter profile and a config from a migrated database (any migration tool)',
+    builder: (yargs: Argv) =>
+      yargs
+        .option('out', { type: 'string', demandOption: true, coerce: single('--out'), describe: 'Folder to write definitions/, environments/development.json and tenantseed.config.json into' })
+        .option('schema', { type: 'string', coerce: single('--schema'), describe: "Schema to read (default: the project's first schema, public)" })
+        .option('force', { type: 'boolean', describe: 'Overwrite files that exist already' })
+        .option('json', { type: 'boolean', describe: 'Machine-readable summary on stdout' }) as unknown as Argv<IntrospectArgs>,
+    handler: async (args) => {
+      const project = projectFromArgs(args);
+      await withDatabase(args, io, 'introspect', project, async ({ knex }) => {
+        const outcome = await introspectDatabase({ knex, project, outDir: args.out, schema: args.schema, force: args.force });
+        if (args.json) {
+          io.stdout.write(JSON.stringify({
+            outDir: outcome.outDir, schema: outcome.schema, files: outcome.files, root: outcome.draft.root, tenancy: outcome.draft.tenancy,
+            rows: outcome.rows, findings: outcome.findings,
+          }, null, 2) + '\n');
+          return;
+        }
+        for (const level of ['inferred', 'warning', 'hand-edit'] as const) {
+          const found = outcome.findings.filter((f) => f.level === level);
+          if (found.length === 0) continue;
+          io.stdout.write(`${HEADINGS[level]}:\n`);
+          for (const f of found) io.stdout.write(`  ${f.table ? `${f.table}: ` : ''}${f.message}\n`);
+        }
+        io.stdout.write(`Wrote ${outcome.files.length} files into ${outcome.outDir} (${outcome.draft.definitions.size} definitions, environments/development.json, tenantseed.config.json).\n`);
+        const edits = outcome.findings.filter((f) => f.level === 'hand-edit').length;
+        if (outcome.rows !== undefined) io.stdout.write(`Checked: the development profile generates ${outcome.rows.toLocaleString('en-US')} rows, each valid against its definition.\n`);
+        io.stdout.write(edits > 0
+          ? `${edits} thing(s) need a hand edit (above) before seeding.\n`
+          : `Next: cd ${outcome.outDir} && npx tenantseed reset --env development (or seed, if the tables are empty)\n`);
+      });
+    },
+  };
+}

@@ -1,0 +1,293 @@
+import type { SchemaSnapshot, SnapshotColumn, SnapshotTable } from '../db';
+import { ColumnContext, draftColumnSchema, DraftNode } from './column-schema';
+import { Finding, inferTenancy, MIGRATION_TOOL_TABLES, Tenancy } from './infer-tenancy';
+import { CheckFacts, readCheck } from './read-check';
+
+/** What introspect drafts from a schema: definitions, a starter profile, tenancy names, findings. */
+export interface ProjectDraft {
+  /** One definition per table, by table name, in the catalog's order. */
+  readonly definitions: ReadonlyMap<string, DraftNode>;
+  /** `environments/development.json`. */
+  readonly profile: DraftNode;
+  readonly tenancy: { readonly setting?: string; readonly appRole?: string; readonly adminRole?: string };
+  readonly root?: string;
+  readonly findings: readonly Finding[];
+}
+
+/** Options of {@link draftProject}. */
+export interface DraftProjectOptions {
+  /** Rows the migrations made (a freshly migrated database's rows), by table: written as `x-existing-rows`. */
+  readonly existingRows?: ReadonlyMap<string, readonly Record<string, unknown>[]>;
+}
+
+/** Rows per tenant (or in all, for a table without tenants) in the starter profile. */
+export const STARTER_COUNT = 10;
+const STARTER_GLOBAL_COUNT = 5;
+const NAMED_TENANTS = [
+  { key: 'acme', name: 'Acme Corp' },
+  { key: 'globex', name: 'Globex Corporation' },
+  { key: 'initech', name: 'Initech' },
+];
+const NATURAL_KEY_NAMES = ['slug', 'subdomain', 'handle', 'code', 'key', 'domain', 'email', 'username', 'name'];
+
+function primaryKey(table: SnapshotTable): readonly string[] {
+  return table.constraints.find((c) => c.kind === 'primary')?.columns ?? [];
+}
+
+/** The unique keys of a table: constraints and plain (not partial, not expression) unique indexes. */
+function uniqueKeys(table: SnapshotTable): string[][] {
+  return [
+    ...table.constraints.filter((c) => c.kind === 'unique').map((c) => [...c.columns]),
+    ...table.uniqueIndexes.filter((i) => !i.partial && i.columns.length > 0).map((i) => [...i.columns]),
+  ];
+}
+
+/** The type of a reference's values: that of the referenced id column. */
+function referenceSchema(target: SnapshotColumn | undefined): DraftNode {
+  if (!target) return { type: 'string' };
+  if (target.baseType === 'uuid') return { type: 'string', format: 'uuid' };
+  if (['int2', 'int4', 'int8'].includes(target.baseType)) return { type: 'integer' };
+  return { type: 'string' };
+}
+
+function withNull(node: DraftNode): DraftNode {
+  if (typeof node.type !== 'string') return node;
+  return { ...node, type: [node.type, 'null'], 'x-null-probability': 0.2 };
+}
+
+/** Whether a column with a default is worth generating: variety the default would not give. */
+function worthGenerating(column: SnapshotColumn, facts: CheckFacts): boolean {
+  return column.isArray || Boolean(column.enumLabels) || Boolean(facts.enum)
+    || ['timestamptz', 'timestamp', 'date', 'json', 'jsonb'].includes(column.baseType);
+}
+
+interface TablePlan {
+  readonly table: SnapshotTable;
+  readonly tenantColumn?: string;
+  readonly primaryKey: string[];
+  /** The id column: the key's last column. */
+  readonly idColumn?: string;
+}
+
+/**
+ * Drafts definitions and a starter profile from a schema's catalog: the tenant root and
+ * columns, keys, references (same-tenant where the foreign key carries the tenant column),
+ * unique constraints, CHECK constraints, types and realistic values from column names, with a
+ * finding for each inference worth knowing and each thing left to a hand edit. Pure: the same
+ * snapshot gives the same draft.
+ *
+ * @example
+ * const draft = draftProject(await readSchemaSnapshot(knex, 'public'));
+ * draft.definitions.get('users')?.['x-tenant-column'] // 'company_id'
+ */
+export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOptions = {}): ProjectDraft {
+  const findings: Finding[] = [];
+  const skipped = snapshot.tables.filter((t) => MIGRATION_TOOL_TABLES[t.name.toLowerCase()]);
+  for (const t of skipped) findings.push({ level: 'inferred', table: t.name, message: `${t.name} skipped: ${MIGRATION_TOOL_TABLES[t.name.toLowerCase()]}'s migration bookkeeping` });
+  const tables = snapshot.tables.filter((t) => !skipped.includes(t));
+  const tenancy: Tenancy = inferTenancy({ ...snapshot, tables });
+  findings.push(...tenancy.findings);
+  const byName = new Map(tables.map((t) => [t.name, t]));
+
+  const plans = new Map<string, TablePlan>();
+  for (const table of tables) {
+    const tenantColumn = tenancy.tenantColumns.get(table.name);
+    let key = [...primaryKey(table)];
+    if (key.length === 0) {
+      const unique = uniqueKeys(table).find((k) => k.every((c) => table.columns.find((x) => x.name === c)?.notNull));
+      key = unique ?? [table.columns.find((c) => !c.generated)?.name ?? table.columns[0].name];
+      findings.push({ level: unique ? 'warning' : 'hand-edit', table: table.name, message: `${table.name} has no primary key; ${unique ? `its unique key (${key.join(', ')}) stands in` : `${key[0]} stands in, as if unique: check it`}` });
+    }
+    if (tenantColumn) key = [tenantColumn, ...key.filter((c) => c !== tenantColumn)];
+    plans.set(table.name, { table, tenantColumn, primaryKey: key, idColumn: key[key.length - 1] });
+  }
+  const idOf = (name: string) => plans.get(name)?.idColumn;
+
+  const definitions = new Map<string, DraftNode>();
+  const counts: Record<string, number> = {};
+  const usesPasswords = { value: false };
+  let rootNaturalKey: string | undefined;
+  let rootNameColumn: string | undefined;
+  let rootPatterns: { key?: RegExp; keyMax?: number } = {};
+
+  for (const table of tables) {
+    const plan = plans.get(table.name)!;
+    const isRoot = tenancy.root === table.name;
+    const isChain = tenancy.chainTables.has(table.name);
+    const tenantColumn = plan.tenantColumn;
+    const facts = new Map<string, CheckFacts>();
+    for (const check of table.constraints.filter((c) => c.kind === 'check')) {
+      const reading = readCheck(check.definition);
+      if (!reading.read) {
+        findings.push({ level: 'hand-edit', table: table.name, message: `CHECK ${check.name} not read (${reading.reason}): ${check.definition}. Add its rule to the definition by hand` });
+        continue;
+      }
+      facts.set(reading.column, { ...(facts.get(reading.column) ?? {}), ...reading.facts });
+      findings.push({ level: 'inferred', table: table.name, message: `CHECK ${check.name} read as ${JSON.stringify(reading.facts)} on ${reading.column}` });
+    }
+
+    // Foreign keys: a reference to the target's id column, in the same tenant when the key carries the tenant column.
+    const refs = new Map<string, string>();
+    for (const fk of table.constraints.filter((c) => c.kind === 'foreign')) {
+      if (fk.refTable === tenancy.root && fk.columns.length === 1 && fk.columns[0] === tenantColumn) continue;
+      const target = plans.get(fk.refTable!);
+      const pairs = fk.columns.map((c, i) => [c, fk.refColumns![i]] as const).filter(([c, r]) => !(c === tenantColumn && r === target?.tenantColumn));
+      const [column, referenced] = pairs.length === 1 ? pairs[0] : [undefined, undefined];
+      if (!target || !column || referenced !== target.idColumn) {
+        findings.push({ level: 'hand-edit', table: table.name, message: `foreign key ${fk.name} (${fk.definition}) is not a reference to ${fk.refTable}'s id column ${target?.idColumn ?? ''}: tenantseed cannot fill ${fk.columns.join(', ')}` });
+        continue;
+      }
+      if (fk.refTable === tenancy.root) {
+        findings.push({ level: 'hand-edit', table: table.name, message: `${table.name}.${column} references the tenant root ${fk.refTable} without being the tenant column: tenantseed cannot fill it` });
+        continue;
+      }
+      if (tenantColumn === undefined && plans.get(fk.refTable!)?.tenantColumn) continue; // a chain table: reported by inferTenancy
+      refs.set(column, `${fk.refTable}.${referenced}`);
+    }
+
+    // Unique keys: by one column (tenant or global), one row per tenant, or tuples.
+    const unique = new Map<string, 'tenant' | 'global'>();
+    const tupleKeys: string[][] = [];
+    let onePerTenant = false;
+    for (const key of uniqueKeys(table)) {
+      const rest = key.filter((c) => c !== tenantColumn);
+      const scoped = tenantColumn !== undefined && key.includes(tenantColumn);
+      if (rest.length === 0) {
+        onePerTenant = true;
+        continue;
+      }
+      if (key.length === plan.primaryKey.length && key.every((c) => plan.primaryKey.includes(c))) continue;
+      if (rest.length === 1) {
+        if (refs.has(rest[0])) tupleKeys.push(rest);
+        else if (rest[0] !== plan.idColumn) unique.set(rest[0], scoped || !tenantColumn ? (tenantColumn ? 'tenant' : 'global') : 'global');
+        continue;
+      }
+      const text = rest.find((c) => {
+        const col = table.columns.find((x) => x.name === c);
+        return col && ['text', 'varchar', 'citext', 'bpchar'].includes(col.baseType) && !refs.has(c) && !col.enumLabels && !facts.get(c)?.enum && !facts.get(c)?.pattern;
+      });
+      if (text && (scoped || !tenantColumn)) unique.set(text, tenantColumn ? 'tenant' : 'global');
+      else if (scoped || !tenantColumn) tupleKeys.push(rest);
+      else findings.push({ level: 'hand-edit', table: table.name, message: `unique (${key.join(', ')}) spans tenants without a text column to make distinct: tenantseed draws tuples per tenant; check it` });
+    }
+    for (const index of table.uniqueIndexes.filter((i) => i.partial || i.columns.length === 0)) {
+      findings.push({ level: 'warning', table: table.name, message: `unique index ${index.name} is partial or on an expression (${index.definition}); tenantseed does not read it: columns with a default are left to the database` });
+    }
+
+    const properties: Record<string, DraftNode> = {};
+    const required: string[] = [];
+    const earlier: string[] = [];
+    const siblings = table.columns.map((c) => c.name);
+    for (const column of table.columns) {
+      const name = column.name;
+      earlier.push(name);
+      const columnFacts = facts.get(name) ?? {};
+      const keyed = plan.primaryKey.includes(name) || refs.has(name) || unique.has(name) || tupleKeys.some((k) => k.includes(name)) || name === tenantColumn;
+      if (column.generated) continue;
+      if (!keyed && column.identity === 'always') continue;
+      if (!keyed && column.default !== undefined && !worthGenerating(column, columnFacts)) continue;
+      let node: DraftNode | undefined;
+      if (name === tenantColumn) node = referenceSchema(byName.get(tenancy.root!)?.columns.find((c) => c.name === idOf(tenancy.root!)));
+      else if (refs.has(name)) {
+        const [target, targetColumn] = refs.get(name)!.split('.');
+        node = { ...referenceSchema(byName.get(target)?.columns.find((c) => c.name === targetColumn)), 'x-ref': refs.get(name) };
+      } else if (name === plan.idColumn && !tupleKeys.some((k) => k.includes(name)) && (column.baseType === 'uuid' || ['int2', 'int4', 'int8'].includes(column.baseType) || ['text', 'varchar'].includes(column.baseType))) {
+        node = referenceSchema(column);
+        if (column.baseType === 'int2' || column.baseType === 'int4') {
+          findings.push({ level: 'hand-edit', table: table.name, message: `id column ${name} is ${column.type}: tenantseed's integer ids need bigint (ALTER TABLE ${table.name} ALTER COLUMN ${name} TYPE bigint)` });
+        }
+        if (column.maxLength !== undefined && column.maxLength < 25 && column.baseType === 'varchar') {
+          findings.push({ level: 'hand-edit', table: table.name, message: `id column ${name} is ${column.type}: tenantseed's text ids (cuid-like) have 25 characters` });
+        }
+      } else {
+        node = draftColumnSchema(column, { table: table.name, root: isRoot, facts: columnFacts, unique: unique.get(name), tenantScoped: Boolean(tenantColumn), siblings, earlier: earlier.slice(0, -1) });
+      }
+      if (!node) {
+        if (column.notNull && column.default === undefined) {
+          findings.push({ level: 'hand-edit', table: table.name, message: `${name} (${column.type}) is NOT NULL and tenantseed cannot make its values: add it to ${table.name}.json with a "const" or an "x-generate"` });
+        } else {
+          findings.push({ level: 'inferred', table: table.name, message: `${name} (${column.type}) left to the database (${column.default !== undefined ? 'its default' : 'null'})` });
+        }
+        continue;
+      }
+      if ((node['x-generate'] as DraftNode | undefined)?.password) usesPasswords.value = true;
+      if (unique.has(name)) node['x-unique'] = unique.get(name);
+      if (!column.notNull) node = withNull(node);
+      else required.push(name);
+      properties[name] = node;
+    }
+
+    const naturalKey = NATURAL_KEY_NAMES.find((n) => unique.has(n) && properties[n] && !refs.has(n) && (isRoot ? true : unique.get(n) === 'tenant' || !tenantColumn));
+    const definition: DraftNode = {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      title: `${table.name} (drafted by tenantseed introspect)`,
+      type: 'object',
+      'x-table': table.name,
+    };
+    if (isRoot) definition['x-tenant-root'] = true;
+    if (tenantColumn) definition['x-tenant-column'] = tenantColumn;
+    definition['x-primary-key'] = plan.primaryKey;
+    if (naturalKey) definition['x-natural-key'] = naturalKey;
+    if (tupleKeys.length > 0) definition['x-unique-keys'] = tupleKeys;
+
+    let count = tenantColumn ? STARTER_COUNT : STARTER_GLOBAL_COUNT;
+    for (const key of tupleKeys) {
+      const capacity = key.reduce((n, c) => n * (refs.has(c) ? counts[refs.get(c)!.split('.')[0]] ?? STARTER_COUNT : Infinity), 1);
+      count = Math.min(count, capacity);
+    }
+    if (isChain) count = 0;
+    if (!isRoot) {
+      definition['x-count'] = onePerTenant && tenantColumn ? { default: 1, scale: false } : { default: onePerTenant ? 1 : count };
+      counts[table.name] = onePerTenant ? 1 : count;
+    }
+    const existing = options.existingRows?.get(table.name);
+    if (existing && existing.length > 0) definition['x-existing-rows'] = existing;
+    definition.properties = properties;
+    definition.required = required;
+    definition.additionalProperties = false;
+    definitions.set(table.name, definition);
+
+    if (isRoot) {
+      rootNaturalKey = naturalKey;
+      rootNameColumn = naturalKey !== 'name' && properties.name && (properties.name.type === 'string' || (properties.name.type as string[] | undefined)?.[0] === 'string') ? 'name' : undefined;
+      const keyNode = naturalKey ? properties[naturalKey] : undefined;
+      rootPatterns = { key: typeof keyNode?.pattern === 'string' ? new RegExp(keyNode.pattern, 'u') : undefined, keyMax: keyNode?.maxLength as number | undefined };
+    }
+    if (isChain) continue;
+  }
+
+  // The starter profile: three named tenants when the root has a natural key their names fit.
+  const named = rootNaturalKey
+    ? NAMED_TENANTS.filter((t) => (!rootPatterns.key || rootPatterns.key.test(t.key)) && (!rootPatterns.keyMax || t.key.length <= rootPatterns.keyMax))
+      .map((t) => ({ [rootNaturalKey!]: t.key, ...(rootNameColumn ? { [rootNameColumn]: t.name } : {}) }))
+    : [];
+  if (tenancy.root && named.length === 0) {
+    findings.push({ level: 'warning', table: tenancy.root, message: rootNaturalKey ? `the named tenants' keys (acme, globex, initech) do not fit ${tenancy.root}.${rootNaturalKey}: the profile names none` : `${tenancy.root} has no unique slug-like column to name tenants by: the profile names none (add "x-natural-key" to name some)` });
+  } else if (tenancy.root) {
+    findings.push({ level: 'inferred', table: tenancy.root, message: `tenants named by ${tenancy.root}.${rootNaturalKey}: ${named.map((n) => n[rootNaturalKey!]).join(', ')}` });
+  }
+  const profile: DraftNode = {
+    description: `Drafted by tenantseed introspect from schema ${snapshot.schema}: check the counts and the named tenants`,
+    seed: 1,
+    referenceDate: '2026-01-01T00:00:00Z',
+    protected: false,
+    collisions: false,
+    ...(usesPasswords.value ? { passwords: ['dev-password-1', 'dev-password-2'] } : {}),
+    tenants: tenancy.root ? { named, generated: 5, sizes: [{ share: 0.2, scale: 3 }, { share: 0.8, scale: 1 }] } : { named: [], generated: 0, sizes: [{ share: 1, scale: 1 }] },
+    counts,
+  };
+  return {
+    definitions,
+    profile,
+    tenancy: { setting: tenancy.setting, appRole: tenancy.appRole, adminRole: tenancy.adminRole },
+    root: tenancy.root,
+    findings,
+  };
+}
+
+/** The columns to read of rows the migrations made: the key, the natural key. */
+export function existingRowColumns(definition: DraftNode): string[] {
+  const key = (definition['x-primary-key'] as string[] | undefined) ?? [];
+  const natural = definition['x-natural-key'] as string | undefined;
+  return [...new Set([...key, ...(natural ? [natural] : [])])];
+}

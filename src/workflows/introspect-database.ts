@@ -1,0 +1,196 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Knex } from 'knex';
+import { CONFIG_FILE_NAME, configSchemaPath, ProjectConfig } from '../config';
+import { BOOKKEEPING_SCHEMA, queryRows, readKeyRows, readLatestManifest, readSchemaSnapshot, schemaAccess } from '../db';
+import { loadDefinitions, loadProfile } from '../definitions';
+import { TenantseedError, UsageError } from '../errors';
+import { buildPlan, guardRows, RowGuard } from '../generate';
+import { draftProject, existingRowColumns, Finding, MIGRATION_TOOL_TABLES, ProjectDraft } from '../introspect';
+
+/** Options of {@link introspectDatabase}. */
+export interface IntrospectDatabaseOptions {
+  knex: Knex;
+  /** The project whose database is read: its schemas, tenancy defaults, and whether it owns the schema. */
+  project: ProjectConfig;
+  /** The folder to write `definitions/`, `environments/development.json` and `tenantseed.config.json` into. */
+  outDir: string;
+  /** The schema to read. Default: the project's first schema. */
+  schema?: string;
+  /** Overwrite files that exist already (others in the folder are never touched). */
+  force?: boolean;
+}
+
+/** What {@link introspectDatabase} wrote and found. */
+export interface IntrospectOutcome {
+  readonly outDir: string;
+  readonly schema: string;
+  /** Written, relative to `outDir`. */
+  readonly files: readonly string[];
+  readonly draft: ProjectDraft;
+  /** Findings of the whole run: the draft's, and the check of the drafted files. */
+  readonly findings: readonly Finding[];
+  /** Rows the drafted profile makes, when the check of the drafted files passed. */
+  readonly rows?: number;
+}
+
+const MAX_EXISTING_ROWS = 100;
+const PROFILE_FILE = path.join('environments', 'development.json');
+
+/**
+ * Whether the project's migrations built this database: its migration ledger lists one of
+ * them. Only then does the drafted config name them (and rows already there count as theirs);
+ * a schema that another tool migrated gets a config without "migrations".
+ */
+async function migratedByProject(knex: Knex, project: ProjectConfig): Promise<boolean> {
+  if (!project.migrations || !fs.existsSync(project.migrations)) return false;
+  const ledger = `${BOOKKEEPING_SCHEMA}.knex_migrations`;
+  const [{ exists }] = await queryRows<{ exists: boolean }>(knex, 'SELECT to_regclass(?) IS NOT NULL AS exists', [ledger]);
+  if (!exists) return false;
+  const ran = new Set((await queryRows<{ name: string }>(knex, `SELECT name FROM ${ledger}`)).map((r) => r.name.replace(/\.[cm]?[jt]s$/, '')));
+  return fs.readdirSync(project.migrations).some((f) => ran.has(f.replace(/\.[cm]?[jt]s$/, '')));
+}
+
+/** Rows the migrations made, in a freshly migrated database of a project that owns its schema. */
+async function rowsMadeByMigrations(knex: Knex, project: ProjectConfig, schema: string, draft: ProjectDraft, findings: Finding[]): Promise<Map<string, Record<string, unknown>[]>> {
+  const rows = new Map<string, Record<string, unknown>[]>();
+  const snapshot = await readSchemaSnapshot(knex, schema);
+  const holding = snapshot.tables.filter((t) => (t.rows ?? 0) > 0 && draft.definitions.has(t.name) && !MIGRATION_TOOL_TABLES[t.name.toLowerCase()]);
+  if (holding.length === 0) return rows;
+  const manifests = (await readLatestManifest(knex)) !== undefined;
+  if (!project.migrations || manifests) {
+    const why = !project.migrations ? 'tenantseed does not own this schema, so reset empties these tables' : 'the database holds a seeded dataset, so its rows are not the migrations\' own';
+    findings.push({ level: 'inferred', message: `rows already in ${holding.map((t) => t.name).join(', ')} are not recorded (${why})` });
+    return rows;
+  }
+  for (const table of holding) {
+    if ((table.rows ?? 0) > MAX_EXISTING_ROWS) {
+      findings.push({ level: 'warning', table: table.name, message: `${table.name} holds more than ${MAX_EXISTING_ROWS} rows: not recorded as made by the migrations. Introspect a freshly migrated database` });
+      continue;
+    }
+    const columns = existingRowColumns(draft.definitions.get(table.name)!);
+    rows.set(table.name, await readKeyRows(knex, schema, table.name, columns, MAX_EXISTING_ROWS));
+    findings.push({ level: 'inferred', table: table.name, message: `${table.rows} row(s) of ${table.name} recorded as made by the migrations ("x-existing-rows"): referenced, never generated` });
+  }
+  return rows;
+}
+
+function json(value: unknown): string {
+  return JSON.stringify(value, (_key, v) => (v instanceof Date ? v.toISOString() : v), 2) + '\n';
+}
+
+/** Loads, plans and generates every row of the drafted files, checking each against its definition. */
+function checkDraft(directory: string): { rows: number } {
+  const definitions = loadDefinitions(path.join(directory, 'definitions'));
+  const profile = loadProfile(path.join(directory, 'environments'), 'development');
+  const plan = buildPlan({ definitions, profile });
+  let rows = 0;
+  for (const table of [...plan.legacyTables, ...plan.tables]) {
+    for (const _row of guardRows(table.rows(), new RowGuard(table, { strict: true }))) rows++;
+  }
+  return { rows };
+}
+
+/**
+ * `tenantseed introspect`: reads a migrated schema's catalog and writes a definition per table,
+ * a starter development profile and a tenantseed.config.json (its tenancy names as the
+ * policies and grants show them), after generating every row of that profile once to check
+ * them. Refuses (UsageError, nothing written) to overwrite a file without `force`; an empty or
+ * missing schema, or one the role may not use, is an error and writes nothing. The same
+ * database gives byte-identical files.
+ *
+ * @example
+ * const outcome = await introspectDatabase({ knex, project, outDir: 'db' });
+ * outcome.findings.filter((f) => f.level === 'hand-edit')
+ */
+export async function introspectDatabase(options: IntrospectDatabaseOptions): Promise<IntrospectOutcome> {
+  const { knex, project } = options;
+  const schema = options.schema ?? project.schemas[0];
+  const outDir = path.resolve(options.outDir);
+  const access = await schemaAccess(knex, schema);
+  const databaseName = (await queryRows<{ name: string }>(knex, 'SELECT current_database() AS name'))[0].name;
+  if (!access.exists) {
+    throw new UsageError(`The database ${databaseName} has no schema "${schema}"`, { hint: 'Name the schema your tables are in with --schema (or "schemas" in tenantseed.config.json). Nothing was written.' });
+  }
+  if (!access.usable) {
+    throw new TenantseedError(`The role "${access.user}" may not use the schema "${schema}", so it cannot read its tables`, {
+      hint: `Connect as the schema's owner, or GRANT USAGE ON SCHEMA ${schema} TO ${access.user}. Nothing was written.`,
+    });
+  }
+  const snapshot = await readSchemaSnapshot(knex, schema);
+  const tables = snapshot.tables.filter((t) => !MIGRATION_TOOL_TABLES[t.name.toLowerCase()]);
+  if (tables.length === 0) {
+    throw new TenantseedError(`The schema "${schema}" of ${databaseName} holds no tables${snapshot.tables.length > 0 ? ' (only a migration tool\'s bookkeeping)' : ''}: there is nothing to introspect`, {
+      hint: 'Run your migrations first (Prisma, Alembic, Knex, psql), or point --database-url at a migrated database. Nothing was written.',
+    });
+  }
+  const unreadable = tables.filter((t) => t.rows === undefined);
+  const findings: Finding[] = [];
+  if (unreadable.length > 0) {
+    findings.push({ level: 'warning', message: `the role "${access.user}" may not read ${unreadable.map((t) => t.name).join(', ')}: their rows were not looked at` });
+  }
+  const owned = await migratedByProject(knex, project);
+  const migrations = owned ? project.migrations : undefined;
+  findings.push({ level: 'inferred', message: owned
+    ? `migrated by the project's migrations (${project.migrations}): the config names them, and reset rebuilds the schema with them`
+    : 'migrated by another tool: the config names no migrations, so tenantseed never changes the schema (reset empties and reseeds the tables the definitions name)' });
+  const first = draftProject(snapshot);
+  const existingRows = await rowsMadeByMigrations(knex, { ...project, migrations }, schema, first, findings);
+  const draft = existingRows.size > 0 ? draftProject(snapshot, { existingRows }) : first;
+  findings.unshift(...draft.findings);
+
+  const files = new Map<string, string>();
+  for (const [table, definition] of draft.definitions) files.set(path.join('definitions', `${table}.json`), json(definition));
+  files.set(PROFILE_FILE, json(draft.profile));
+  const schemaPath = path.relative(outDir, configSchemaPath()).split(path.sep).join('/');
+  const config = {
+    $schema: schemaPath.startsWith('.') ? schemaPath : `./${schemaPath}`,
+    ...(migrations ? { migrations: path.relative(outDir, migrations).split(path.sep).join('/') || '.' } : {}),
+    definitions: 'definitions',
+    environments: 'environments',
+    schemas: schema === project.schemas[0] ? [...project.schemas] : [schema],
+    tenancy: {
+      setting: draft.tenancy.setting ?? project.tenancy.setting,
+      appRole: draft.tenancy.appRole ?? project.tenancy.appRole,
+      adminRole: draft.tenancy.adminRole ?? project.tenancy.adminRole,
+    },
+  };
+  files.set(CONFIG_FILE_NAME, json(config));
+
+  const existing = [...files.keys()].filter((f) => fs.existsSync(path.join(outDir, f)));
+  if (existing.length > 0 && !options.force) {
+    throw new UsageError(`introspect would overwrite ${existing.length} file(s) in ${outDir}: ${existing.slice(0, 5).join(', ')}${existing.length > 5 ? ', ...' : ''}`, {
+      hint: 'Nothing was written. Pass --force to overwrite them, or choose another --out folder.',
+    });
+  }
+
+  // Check the drafted files as a user would run them: load, plan, make every row once.
+  const staging = fs.mkdtempSync(path.join(os.tmpdir(), 'tenantseed-introspect-'));
+  let rows: number | undefined;
+  try {
+    for (const [file, text] of files) {
+      fs.mkdirSync(path.dirname(path.join(staging, file)), { recursive: true });
+      fs.writeFileSync(path.join(staging, file), text);
+    }
+    try {
+      rows = checkDraft(staging).rows;
+    } catch (error) {
+      const hint = (error as TenantseedError).hint;
+      const message = `${(error as Error).message}${hint ? ` (${hint})` : ''}`.split(staging + path.sep).join('');
+      findings.push({ level: 'hand-edit', message: `the drafted files do not generate yet: ${message}` });
+    }
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+
+  const defined = new Set(draft.definitions.keys());
+  const definitionsDir = path.join(outDir, 'definitions');
+  const strays = fs.existsSync(definitionsDir) ? fs.readdirSync(definitionsDir).filter((f) => f.endsWith('.json') && !defined.has(f.slice(0, -5))).sort() : [];
+  for (const stray of strays) findings.push({ level: 'warning', message: `definitions/${stray} names no table of ${schema}: left as it is (remove it if the table is gone)` });
+  for (const [file, text] of files) {
+    fs.mkdirSync(path.dirname(path.join(outDir, file)), { recursive: true });
+    fs.writeFileSync(path.join(outDir, file), text);
+  }
+  return { outDir, schema, files: [...files.keys()], draft, findings, rows };
+}
