@@ -71,7 +71,8 @@ function textSchema(column: SnapshotColumn, context: ColumnContext): DraftNode {
     if (context.unique) {
       const fits = (samples: string[]) => samples.every((s) => new RegExp(facts.pattern!, 'u').test(s));
       const tenantPart = context.unique === 'global' && context.tenantScoped ? '{tenant}-' : '';
-      if (fits(['lorem-1', 'ipsum-123456', 'acme-lorem-12'])) node['x-generate'] = { template: `${tenantPart}{word}-{row}`, parts: { word: { faker: 'lorem.word', case: 'slug' } } };
+      // {tenant} is a named tenant's slug, or #N for a generated one.
+      if (fits(tenantPart ? ['acme-lorem-1', '#12-ipsum-123456'] : ['lorem-1', 'ipsum-123456'])) node['x-generate'] = { template: `${tenantPart}{word}-{row}`, parts: { word: { faker: 'lorem.word', case: 'slug' } } };
       else if (!tenantPart && fits(['1', '123456'])) node['x-generate'] = { template: '{row}' };
     }
     return node;
@@ -91,7 +92,7 @@ function textSchema(column: SnapshotColumn, context: ColumnContext): DraftNode {
       delete node['x-faker'];
       node['x-generate'] = uniqueTemplate({ faker: faker ?? 'lorem.word', case: 'slug' });
     } else if (context.unique === 'global' && context.tenantScoped && template && !template.includes('{tenant}')) {
-      node['x-generate'] = { ...generate, template: template.replace('{row}', '{tenant}{row}') };
+      node['x-generate'] = { ...generate, template: template.replace('{row}', '{tenant}-{row}') };
     }
   } else if (context.unique) {
     node['x-generate'] = uniqueTemplate({ faker: 'lorem.word', case: 'slug' });
