@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import pg from 'pg';
 import { DatabaseTarget, parseDatabaseUrl, ProjectConfig, readProjectConfig, redactUrl, resolveProjectConfig } from '../config';
-import { createKnex, withTenant } from '../db';
+import { createKnex, readSchemaSnapshot, withTenant } from '../db';
+import { TenantseedError, UsageError } from '../errors';
 import { loadDefinitions, loadProfile } from '../definitions';
 import { buildPlan, datasetKey, NamedRow, Plan } from '../generate';
 import { resetDatabase } from '../workflows';
@@ -45,6 +46,13 @@ export interface CreateTestDatabaseOptions {
    * uses a template. Default 10 minutes (TENANTSEED_TEST_PRUNE_AFTER_MS).
    */
   pruneAfterMs?: number;
+  /**
+   * For a project without "migrations" (its schema is migrated by Prisma, Alembic, psql, ...):
+   * the database on the test server that holds the migrated schema, by name or URL. Templates
+   * are copies of it (`CREATE DATABASE ... TEMPLATE`), emptied and seeded in place; a change of
+   * its schema makes a new template. Default: TENANTSEED_SCHEMA_FROM.
+   */
+  schemaFrom?: string;
 }
 
 /** A named tenant, as the fixtures return it. */
@@ -116,9 +124,10 @@ function hashFolder(hash: ReturnType<typeof createHash>, directory: string, pref
  * (definitions, profile, seed and generator version) and of the schemas and tenancy names.
  * Editing any of them gives another template.
  */
-function templateName(plan: Plan, project: ProjectConfig): string {
+function templateName(plan: Plan, project: ProjectConfig, schemaDigest?: string): string {
   const hash = createHash('sha256');
   if (project.migrations) hashFolder(hash, project.migrations);
+  if (schemaDigest) hash.update(schemaDigest);
   hash.update(datasetKey(plan));
   hash.update(JSON.stringify([project.schemas, project.tenancy]));
   return `${TEMPLATE_PREFIX}${hash.digest('hex').slice(0, 20)}`;
@@ -130,8 +139,8 @@ function templateName(plan: Plan, project: ProjectConfig): string {
  * workers may call this at once: an advisory lock on the server's maintenance database lets
  * one build while the others wait, then find it.
  */
-async function ensureTemplate(server: DatabaseTarget, plan: Plan, project: ProjectConfig): Promise<string> {
-  const name = templateName(plan, project);
+async function ensureTemplate(server: DatabaseTarget, plan: Plan, project: ProjectConfig, schemaSource?: SchemaSource): Promise<string> {
+  const name = templateName(plan, project, schemaSource?.digest);
   const exists = async (client: pg.Client) => (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
   const marked = async (client: pg.Client) => (await markedDatabases(client)).some((d) => d.name === name);
   if (await withServerClient(server, async (client) => (await exists(client)) && (await marked(client)))) return name;
@@ -148,7 +157,8 @@ async function ensureTemplate(server: DatabaseTarget, plan: Plan, project: Proje
         return;
       }
       const building = `${name}_build_${randomBytes(3).toString('hex')}`;
-      await client.query(`CREATE DATABASE ${pg.escapeIdentifier(building)}`);
+      if (schemaSource) await copySchemaSource(client, schemaSource.database, building);
+      else await client.query(`CREATE DATABASE ${pg.escapeIdentifier(building)}`);
       // Marked as this process's: a build killed half-way is pruned by the next run.
       await markDatabase(client, building, { kind: 'test', key: name.slice(TEMPLATE_PREFIX.length) });
       const knex = createKnex(withDatabaseName(server, building), { applicationName: 'tenantseed template', searchPath: project.schemas });
@@ -171,6 +181,73 @@ async function ensureTemplate(server: DatabaseTarget, plan: Plan, project: Proje
     }
   });
   return name;
+}
+
+/** The database that holds the schema of a project without migrations, and a digest of that schema. */
+interface SchemaSource {
+  readonly database: string;
+  readonly digest: string;
+}
+
+/**
+ * Resolves `schemaFrom` (a database name or a URL on the test server) for a project whose
+ * schema another tool migrates, and digests its schema (tables, columns, keys, checks,
+ * policies, grants: not its rows), so that a migration by that tool makes a new template.
+ */
+async function resolveSchemaSource(server: DatabaseTarget, project: ProjectConfig, schemaFrom: string | undefined): Promise<SchemaSource | undefined> {
+  if (project.migrations) return undefined;
+  if (!schemaFrom) {
+    throw new UsageError(`${project.file ?? 'The project'} names no "migrations", so createTestDatabase cannot build the schema itself`, {
+      hint: 'Migrate a database on the test server with your own tool (prisma migrate deploy, alembic upgrade head, psql -f schema.sql) and name it: createTestDatabase({ schemaFrom: "app_schema" }) or TENANTSEED_SCHEMA_FROM=app_schema.',
+    });
+  }
+  let database = schemaFrom;
+  if (/^postgres(ql)?:\/\//.test(schemaFrom)) {
+    const source = parseDatabaseUrl(schemaFrom, 'schemaFrom');
+    const a = new URL(source.url);
+    const b = new URL(server.url);
+    if (a.hostname !== b.hostname || (a.port || '5432') !== (b.port || '5432')) {
+      throw new UsageError(`schemaFrom names a database on ${a.hostname}:${a.port || '5432'}, but the test server is ${b.hostname}:${b.port || '5432'}`, {
+        hint: 'Templates are copies made by the server itself: migrate the schema into a database of the test server (TEST_DATABASE_URL).',
+      });
+    }
+    database = decodeURIComponent(a.pathname.slice(1));
+  }
+  const knex = createKnex(withDatabaseName(server, database), { applicationName: 'tenantseed schema digest', searchPath: project.schemas });
+  try {
+    const snapshots = [];
+    for (const schema of project.schemas) snapshots.push(await readSchemaSnapshot(knex, schema));
+    const digest = createHash('sha256').update(JSON.stringify(snapshots, (key, value) => (key === 'rows' ? undefined : value))).digest('hex');
+    return { database, digest };
+  } catch (err) {
+    throw new UsageError(`schemaFrom: cannot read the schema of the database ${database}: ${(err as Error).message}`, {
+      hint: 'Name a database of the test server that your migration tool has migrated.',
+    });
+  } finally {
+    await knex.destroy();
+  }
+}
+
+/**
+ * Copies the schema source into the template being built. Unlike a template of ours, the
+ * source is the team's database: its sessions are never ended; a copy that finds it in use is
+ * retried for a few seconds, then fails saying so.
+ */
+async function copySchemaSource(client: pg.Client, source: string, building: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await client.query(`CREATE DATABASE ${pg.escapeIdentifier(building)} TEMPLATE ${pg.escapeIdentifier(source)}`);
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== '55006' || attempt >= 20) {
+        throw new TenantseedError(`Cannot copy the schema source database ${source}: ${(err as Error).message}`, {
+          hint: 'PostgreSQL copies a database only while nobody is connected to it: keep a database just for the migrated schema (no application connected) and name it in schemaFrom.',
+          cause: err,
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }
 
 function makeFixtures(plan: Plan): Fixtures {
@@ -256,7 +333,7 @@ export async function createTestDatabase(options: CreateTestDatabaseOptions = {}
   const server = await testServerTarget();
   let template = known.get(server.url);
   if (!template) {
-    template = await ensureTemplate(server, plan, project);
+    template = await ensureTemplate(server, plan, project, await resolveSchemaSource(server, project, options.schemaFrom ?? process.env.TENANTSEED_SCHEMA_FROM));
     known.set(server.url, template);
     // Once per process and template: what earlier runs left behind goes.
     const olderThanMs = options.pruneAfterMs ?? (process.env.TENANTSEED_TEST_PRUNE_AFTER_MS ? Number(process.env.TENANTSEED_TEST_PRUNE_AFTER_MS) : undefined);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { createKnex } from '../../src/db';
-import { createScratchDatabase, ScratchDatabase } from '../../src/testing';
+import { createScratchDatabase, createTestDatabase, ScratchDatabase, settleTestDatabases } from '../../src/testing';
 import { testServer, useFileDatabase } from '../support/database';
 import { REPO_ROOT, runCli } from '../support/run-cli';
 
@@ -155,6 +155,46 @@ describe('introspect and reset on a schema another tool migrates (the fixture pr
     expect(refused.stderr).toMatch(/Add a definition for public\.user_sessions/);
     expect(await counts()).toEqual(before);
     await knex.raw('DROP TABLE user_sessions');
+  });
+});
+
+describe('the testing API on a schema another tool migrates', () => {
+  let source: ScratchDatabase;
+  const folder = userFolder();
+
+  beforeAll(async () => {
+    source = await createScratchDatabase(testServer());
+  });
+  afterAll(async () => {
+    await settleTestDatabases();
+    await source?.drop();
+  });
+
+  (hasPsql || requireTools ? it : it.skip)('clones test databases from a copy of the migrated schema, emptied and seeded in place', async () => {
+    const applied = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', source.target.url, '-f', SQL_SCHEMA], { encoding: 'utf8' });
+    expect(applied.status).toBe(0);
+    expect((await runCli(['introspect', '--out', '.'], { cwd: folder, env: { DATABASE_URL: source.target.url } })).code).toBe(0);
+    const config = path.join(folder, 'tenantseed.config.json');
+
+    await expect(createTestDatabase({ config, env: 'development', poolSize: 0 })).rejects.toThrow(/names no "migrations", so createTestDatabase cannot build the schema itself/);
+
+    const database = source.target.database;
+    const db = await createTestDatabase({ config, env: 'development', poolSize: 0, schemaFrom: database });
+    try {
+      const acme = db.fixtures.tenant('acme');
+      expect(Number((await db.knex.raw('SELECT count(*) AS n FROM companies')).rows[0].n)).toBe(8);
+      const seen = await db.withTenant(acme.id, async (trx) => (await trx.raw('SELECT DISTINCT company_id FROM users')).rows);
+      expect(seen).toEqual([{ company_id: acme.id }]);
+      // The source keeps its schema and stays empty: the copy was seeded, not the source.
+      const sourceKnex = createKnex(source.target);
+      try {
+        expect(Number((await sourceKnex.raw('SELECT count(*) AS n FROM companies')).rows[0].n)).toBe(0);
+      } finally {
+        await sourceKnex.destroy();
+      }
+    } finally {
+      await db.destroy();
+    }
   });
 });
 
