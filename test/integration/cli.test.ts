@@ -12,7 +12,7 @@ describe('tenantseed command line', () => {
     const run = await runCli(['--help']);
     expect(run.code).toBe(0);
     const commands = [...run.stdout.matchAll(/^ {2}tenantseed ([\w-]+)/gm)].map((m) => m[1]);
-    expect(commands).toEqual(['migrate', 'seed', 'reset', 'validate', 'tenant', 'generate', 'init', 'test-db', 'db']);
+    expect(commands).toEqual(['migrate', 'seed', 'reset', 'validate', 'tenant', 'generate', 'init', 'introspect', 'test-db', 'db']);
   });
 
   it('exits 2 with the usage on an unknown command or flag', async () => {
