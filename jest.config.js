@@ -16,6 +16,14 @@ module.exports = {
       testMatch: ['<rootDir>/test/tools/**/*.test.ts'],
     },
     {
+      // A real Citus cluster (TENANTSEED_CITUS_URL, started by .ci/run); skipped, saying so, without one.
+      displayName: 'citus',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/test/citus/**/*.test.ts'],
+      slowTestThreshold: 60,
+    },
+    {
       displayName: 'integration',
       testEnvironment: 'node',
       transform,

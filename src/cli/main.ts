@@ -3,6 +3,7 @@ import { UsageError } from '../errors';
 import { dbCommand } from './commands/db';
 import { generateCommand } from './commands/generate';
 import { initCommand } from './commands/init';
+import { distributeCommand } from './commands/distribute';
 import { introspectCommand } from './commands/introspect';
 import { testDbCommand } from './commands/test-db';
 import { migrateCommand } from './commands/migrate';
@@ -45,6 +46,7 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .command(generateCommand(io))
     .command(initCommand(io))
     .command(introspectCommand(io))
+    .command(distributeCommand(io))
     .command(testDbCommand(io))
     .command(dbCommand(io))
     .demandCommand(1, 'Name a command.')

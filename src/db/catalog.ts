@@ -404,3 +404,134 @@ export async function referencesFromOutside(q: Queryable, tables: readonly strin
     [JSON.stringify(tables)],
   );
 }
+
+/** Whether the database runs Citus, and as which node. */
+export interface CitusStatus {
+  /** The citus extension is installed in this database. */
+  readonly installed: boolean;
+  /** This node is the coordinator (where tables are distributed from). */
+  readonly coordinator: boolean;
+  readonly version?: string;
+}
+
+/**
+ * Reads whether the connected database is a Citus node, and whether it is the coordinator.
+ *
+ * @example
+ * if ((await citusStatus(knex)).coordinator) await distributeTables(...);
+ */
+export async function citusStatus(q: Queryable): Promise<CitusStatus> {
+  const [row] = await queryRows<{ version: string | null }>(q, `SELECT extversion AS version FROM pg_extension WHERE extname = 'citus'`);
+  if (!row) return { installed: false, coordinator: false };
+  const [{ coordinator }] = await queryRows<{ coordinator: boolean }>(q, 'SELECT citus_is_coordinator() AS coordinator');
+  return { installed: true, coordinator, version: row.version ?? undefined };
+}
+
+/** How Citus holds a table. */
+export interface TableDistribution {
+  /** `"schema"."table"`. */
+  readonly qualified: string;
+  readonly schema: string;
+  readonly name: string;
+  /** `distributed` (hash), `reference`, `citus-local` (on the coordinator, under Citus), `local` (plain). */
+  readonly method: 'distributed' | 'reference' | 'citus-local' | 'local';
+  /** The distribution column of a distributed table. */
+  readonly column?: string;
+  /** Its co-location group. */
+  readonly colocationId?: number;
+}
+
+/**
+ * How each table of `schemas` is held on a Citus coordinator (`pg_dist_partition`); every
+ * table is `local` where Citus is not installed.
+ */
+export async function readDistribution(q: Queryable, schemas: readonly string[]): Promise<TableDistribution[]> {
+  const [{ citus }] = await queryRows<{ citus: boolean }>(q, `SELECT to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL AS citus`);
+  if (!citus) {
+    return (await listSchemaObjects(q, schemas)).filter((o) => o.kind === 'TABLE').map((o) => {
+      const [schema, name] = o.name.split('.').map((part) => part.replace(/^"|"$/g, '').replace(/""/g, '"'));
+      return { qualified: o.name, schema, name, method: 'local' as const };
+    });
+  }
+  const rows = await queryRows<{ qualified: string; schema: string; name: string; method: string | null; column: string | null; colocation: number | null; repmodel: string | null }>(
+    q,
+    `SELECT format('%I.%I', n.nspname, c.relname) AS qualified, n.nspname AS schema, c.relname AS name, p.partmethod::text AS method,
+            CASE WHEN p.partmethod = 'h' THEN column_to_column_name(p.logicalrelid, p.partkey) END AS column, p.colocationid AS colocation, p.repmodel::text AS repmodel
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       LEFT JOIN pg_dist_partition p ON p.logicalrelid = c.oid
+      WHERE n.nspname IN (SELECT jsonb_array_elements_text(?::jsonb)) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+        AND c.oid NOT IN (SELECT objid FROM pg_depend WHERE deptype = 'e' AND classid = 'pg_class'::regclass)
+      ORDER BY 1`,
+    [JSON.stringify(schemas)],
+  );
+  return rows.map((r) => ({
+    qualified: r.qualified, schema: r.schema, name: r.name,
+    method: r.method === 'h' ? 'distributed' : r.method === 'n' && r.repmodel === 't' ? 'reference' : r.method === 'n' ? 'citus-local' : 'local',
+    column: r.column ?? undefined,
+    colocationId: r.colocation ?? undefined,
+  }));
+}
+
+/** A foreign key as distribution needs it: where, what, and how it behaves on delete. */
+export interface ForeignKeyInfo {
+  readonly name: string;
+  /** `"schema"."table"` that holds it. */
+  readonly table: string;
+  readonly columns: readonly string[];
+  /** `"schema"."table"` it references. */
+  readonly references: string;
+  readonly refColumns: readonly string[];
+  /** `pg_get_constraintdef`, to add it again as it was. */
+  readonly definition: string;
+  /** ON DELETE or ON UPDATE is SET NULL or SET DEFAULT. */
+  readonly setsNullOrDefault: boolean;
+}
+
+/** Every foreign key held by or pointing at a table of `schemas`. */
+export async function readForeignKeys(q: Queryable, schemas: readonly string[]): Promise<ForeignKeyInfo[]> {
+  return queryRows<ForeignKeyInfo>(
+    q,
+    `SELECT con.conname AS name, format('%I.%I', sn.nspname, s.relname) AS table,
+            ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(num, pos) JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num ORDER BY k.pos) AS columns,
+            format('%I.%I', tn.nspname, t.relname) AS references,
+            ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, pos) JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.pos) AS "refColumns",
+            pg_get_constraintdef(con.oid) AS definition,
+            con.confdeltype IN ('n', 'd') OR con.confupdtype IN ('n', 'd') AS "setsNullOrDefault"
+       FROM pg_constraint con
+       JOIN pg_class s ON s.oid = con.conrelid JOIN pg_namespace sn ON sn.oid = s.relnamespace
+       JOIN pg_class t ON t.oid = con.confrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace
+      WHERE con.contype = 'f' AND (sn.nspname IN (SELECT jsonb_array_elements_text(?::jsonb)) OR tn.nspname IN (SELECT jsonb_array_elements_text(?::jsonb)))
+      ORDER BY 2, 1`,
+    [JSON.stringify(schemas), JSON.stringify(schemas)],
+  );
+}
+
+/** Unique constraints and unique indexes of a table, with their columns (empty for an expression index). */
+export async function readUniqueKeys(q: Queryable, qualified: string): Promise<Array<{ name: string; primary: boolean; columns: string[]; expression: boolean }>> {
+  return queryRows(
+    q,
+    `SELECT ic.relname AS name, i.indisprimary AS primary,
+            ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(num, pos) JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.num ORDER BY k.pos) AS columns,
+            i.indexprs IS NOT NULL OR 0 = ANY (i.indkey::int2[]) AS expression
+       FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+      WHERE i.indrelid = ?::regclass AND i.indisunique ORDER BY 1`,
+    [qualified],
+  );
+}
+
+/** Whether a table (schema-qualified) has a column of that name. */
+export async function columnExists(q: Queryable, qualified: string, column: string): Promise<boolean> {
+  return (await queryRows(q, 'SELECT 1 FROM pg_attribute WHERE attrelid = ?::regclass AND attname = ? AND attnum > 0 AND NOT attisdropped', [qualified, column])).length > 0;
+}
+
+/**
+ * On a Citus coordinator, makes the caller's transaction use one connection per node
+ * (`citus.multi_shard_modify_mode = sequential`): a transaction that reads distributed tables
+ * and then changes their schema (reset drops them, the loader rebuilds keys) is refused in
+ * Citus' default parallel mode. Call it first in the transaction. Nothing on PostgreSQL.
+ */
+export async function useSequentialShardAccess(q: Queryable): Promise<boolean> {
+  if (!(await citusStatus(q)).coordinator) return false;
+  await queryRows(q, `SET LOCAL citus.multi_shard_modify_mode TO 'sequential'`);
+  return true;
+}

@@ -14,12 +14,17 @@ export type { AdvisoryLockOptions } from './advisory-lock';
 export { ensureBookkeeping, readEnvironmentStamp, writeEnvironmentStamp, readLatestManifest, writeManifest, BOOKKEEPING_SCHEMA } from './bookkeeping';
 export type { EnvironmentStamp, SeedManifest } from './bookkeeping';
 export { toDatabaseError } from './to-database-error';
-export { withTenant, isTenantId } from './with-tenant';
+export { withTenant, isTenantId, tenantContextStatements } from './with-tenant';
 export { checkLoaderRole } from './loader-role';
 export type { LoaderRole } from './loader-role';
-export { quoteIdentifier, queryRows } from './sql';
+export { quoteIdentifier, queryRows, quoteLiteral, quoteSettingName } from './sql';
 export type { Queryable } from './sql';
-export { readTable, tableExists, listSchemaObjects, tableContents, COUNT_LIMIT, schemaAccess, readSchemaSnapshot, readKeyRows, referencesFromOutside } from './catalog';
+export { readTable, tableExists, listSchemaObjects, tableContents, COUNT_LIMIT, schemaAccess, readSchemaSnapshot, readKeyRows, referencesFromOutside,
+  citusStatus, readDistribution, readForeignKeys, readUniqueKeys, columnExists, useSequentialShardAccess,
+} from './catalog';
 export type {
   CatalogColumn, CatalogTable, SchemaObject, TableContents, SchemaSnapshot, SnapshotTable, SnapshotColumn, SnapshotConstraint, SnapshotUniqueIndex, SnapshotPolicy, SnapshotRole, IncomingReference,
+  CitusStatus, TableDistribution, ForeignKeyInfo,
 } from './catalog';
+export { planDistribution } from './distribution-plan';
+export type { DistributionPlan, DistributionTarget } from './distribution-plan';

@@ -31,6 +31,8 @@ export interface MigrateOptions {
    * go on (the CLI's destructive-operation rule for down and rollback). Throwing stops it.
    */
   beforeRun?: () => Promise<void>;
+  /** Runs under the migrate lock after the migrations (distribution on a Citus coordinator). */
+  afterRun?: (result: MigrateResult) => Promise<void>;
 }
 
 /** What {@link migrate} did: the migrations it ran, and where the database stands now. */
@@ -91,6 +93,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       });
     }
     const [completed, pending] = (await knex.migrate.list(config)) as [unknown[], unknown[]];
-    return { action, ran, applied: completed.map(nameOf), pending: pending.map(nameOf) };
+    const result = { action, ran, applied: completed.map(nameOf), pending: pending.map(nameOf) };
+    await options.afterRun?.(result);
+    return result;
   });
 }

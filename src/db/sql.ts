@@ -12,6 +12,21 @@ export function quoteIdentifier(name: string): string {
   return `"${String(name).replace(/"/g, '""')}"`;
 }
 
+/**
+ * Quotes a string literal for SQL where no bind parameter can go (`SET LOCAL x TO '...'`):
+ * `it's` -> `'it''s'`; with a backslash, an escape string (`E'a\\b'`) whatever
+ * standard_conforming_strings says.
+ */
+export function quoteLiteral(value: string): string {
+  const quoted = value.replace(/'/g, "''");
+  return value.includes('\\') ? `E'${quoted.replace(/\\/g, '\\\\')}'` : `'${quoted}'`;
+}
+
+/** Quotes a setting's name part by part: `app.current_tenant_id` -> `"app"."current_tenant_id"`. */
+export function quoteSettingName(name: string): string {
+  return name.split('.').map(quoteIdentifier).join('.');
+}
+
 function isKnex(q: Queryable): q is Knex | Knex.Transaction {
   return typeof (q as Knex).raw === 'function';
 }

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { DEFAULT_TENANCY, TenancyNames } from '../config';
 import { UsageError } from '../errors';
-import { quoteIdentifier } from './sql';
+import { quoteIdentifier, quoteLiteral, quoteSettingName } from './sql';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const INTEGER = /^[0-9]{1,19}$/;
@@ -21,7 +21,10 @@ export function isTenantId(value: unknown): value is string | number {
  * a pooled connection, even when `fn` throws. The role and the setting are the project's
  * (`tenancy` in tenantseed.config.json); the shipped schema's by default.
  *
- * (`SET LOCAL` takes no bind parameters, hence `set_config(..., true)`.)
+ * It is `SET LOCAL`, not `set_config(..., true)`, and `citus.propagate_set_commands` is set
+ * to `local` first: on Citus only `SET LOCAL` reaches the workers, and only with that setting
+ * (a tenant would see 0 rows otherwise). On PostgreSQL without Citus the first statement sets
+ * a harmless placeholder. See {@link tenantContextStatements}.
  *
  * @example
  * const docs = await withTenant(knex, acmeId, (trx) => trx('documents').select('*'));
@@ -39,8 +42,24 @@ export async function withTenant<T>(
     });
   }
   return knex.transaction(async (trx) => {
-    await trx.raw(`SET LOCAL ROLE ${quoteIdentifier(tenancy.appRole)}`);
-    await trx.raw('SELECT set_config(?, ?, true)', [tenancy.setting, String(tenantId)]);
+    for (const statement of tenantContextStatements(tenancy, tenantId)) await trx.raw(statement);
     return fn(trx);
   });
+}
+
+/**
+ * The statements that make the current transaction act as a tenant, on PostgreSQL and on
+ * Citus alike: what an application's own code must run at the start of each transaction
+ * (docs/scale-out.md). The value is quoted as a literal (`SET` takes no bind parameters).
+ *
+ * @example
+ * tenantContextStatements(project.tenancy, acmeId)
+ * // ["SET LOCAL citus.propagate_set_commands TO 'local'", 'SET LOCAL ROLE "tenantseed_app"', `SET LOCAL "app"."current_tenant_id" TO '...'`]
+ */
+export function tenantContextStatements(tenancy: TenancyNames, tenantId: string | number, options: { role?: boolean } = {}): string[] {
+  return [
+    `SET LOCAL citus.propagate_set_commands TO 'local'`,
+    ...(options.role === false ? [] : [`SET LOCAL ROLE ${quoteIdentifier(tenancy.appRole)}`]),
+    `SET LOCAL ${quoteSettingName(tenancy.setting)} TO ${quoteLiteral(String(tenantId))}`,
+  ];
 }

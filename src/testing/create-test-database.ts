@@ -183,6 +183,21 @@ async function ensureTemplate(server: DatabaseTarget, plan: Plan, project: Proje
   return name;
 }
 
+/**
+ * Template clones are impossible on Citus: `CREATE DATABASE ... TEMPLATE` fails on a node whose
+ * maintenance daemon stays connected to every database, and each new database would need the
+ * extension on every node and its workers registered again. Refuse at once, saying what to do.
+ */
+async function refuseCitus(server: DatabaseTarget): Promise<void> {
+  const citus = await withServerClient(server, async (client) =>
+    ((await client.query(`SELECT current_setting('shared_preload_libraries') AS libs`)).rows[0].libs as string).split(',').some((l) => l.trim() === 'citus'));
+  if (citus) {
+    throw new UsageError(`The test server ${redactUrl(server.url)} runs Citus: createTestDatabase cannot clone databases there (CREATE DATABASE ... TEMPLATE fails on Citus nodes)`, {
+      hint: 'Run the tests that use createTestDatabase on plain PostgreSQL (TEST_DATABASE_URL, or the embedded server), and test Citus itself against the cluster database with the CLI (docs/scale-out.md: "Tests").',
+    });
+  }
+}
+
 /** The database that holds the schema of a project without migrations, and a digest of that schema. */
 interface SchemaSource {
   readonly database: string;
@@ -333,6 +348,7 @@ export async function createTestDatabase(options: CreateTestDatabaseOptions = {}
   const server = await testServerTarget();
   let template = known.get(server.url);
   if (!template) {
+    await refuseCitus(server);
     template = await ensureTemplate(server, plan, project, await resolveSchemaSource(server, project, options.schemaFrom ?? process.env.TENANTSEED_SCHEMA_FROM));
     known.set(server.url, template);
     // Once per process and template: what earlier runs left behind goes.

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { freshClient, readTable } from '../db';
+import { freshClient, readTable, tenantContextStatements } from '../db';
 import { tenantTables } from './check-schema';
 import type { CheckContext, CheckResult, Finding } from './types';
 import { ident } from './types';
@@ -43,7 +43,7 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
   if (tenants.length < 2) {
     return { name: 'isolation', ok: true, skipped: 'needs at least two tenants to probe', details: { summary: 'skipped: fewer than two tenants', findings: [] } };
   }
-  const { appRole, setting } = ctx.tenancy;
+  const { appRole } = ctx.tenancy;
   const role = (await ctx.knex.raw('SELECT 1 FROM pg_roles WHERE rolname = ?', [appRole])).rows.length;
   if (!role) {
     return { name: 'isolation', ok: false, details: { summary: `the application role ${appRole} does not exist`, findings: [{ message: `no role ${appRole} to probe as` }], hint: 'Run the migrations (they create the roles), or name the role in tenancy.appRole of tenantseed.config.json.' } };
@@ -52,18 +52,18 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
   let probes = 0;
   await ctx.knex.transaction(async (trx) => {
     const columns = new Map<string, string[]>();
-    const tenantType = new Map<string, string>();
+    const columnTypes = new Map<string, string[]>();
     const expected = new Map<string, Map<string, number>>();
     for (const { table, tenantColumn } of tables) {
       const catalog = (await readTable(trx, table))!;
       columns.set(table, catalog.columns.map((c) => c.name));
-      tenantType.set(table, catalog.columns.find((c) => c.name === tenantColumn)!.type);
+      columnTypes.set(table, catalog.columns.map((c) => c.type));
       expected.set(table, new Map((await trx.raw(`SELECT ${ident(tenantColumn)}::text AS t, count(*) AS n FROM ${ident(table)} GROUP BY 1`)).rows.map((r: { t: string; n: number }) => [r.t, r.n])));
     }
-    await trx.raw(`SET LOCAL ROLE ${ident(appRole)}`);
     for (const [i, tenant] of tenants.entries()) {
       const other = tenants[(i + 1) % tenants.length];
-      await trx.raw('SELECT set_config(?, ?, true)', [setting, tenant]);
+      // As the application must (on Citus only SET LOCAL reaches the workers): withTenant's statements.
+      for (const statement of tenantContextStatements(ctx.tenancy, tenant, { role: i === 0 })) await trx.raw(statement);
       for (const { table, tenantColumn } of tables) {
         const col = ident(tenantColumn);
         const t = ident(table);
@@ -76,10 +76,16 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
         if ((update.rowCount ?? 0) > 0) findings.push({ table, tenant, message: `updated ${update.rowCount} row(s) of tenant ${other}` });
         const del = await probe(trx, `DELETE FROM ${t} WHERE ${col}::text = ?`, [other]);
         if ((del.rowCount ?? 0) > 0) findings.push({ table, tenant, message: `deleted ${del.rowCount} row(s) of tenant ${other}` });
-        if (own > 0) {
+        const hasOwnRow = own > 0 && seen.n - seen.foreign > 0;
+        if (hasOwnRow) {
+          // A copy of one of its own rows, given the other tenant's id, written with VALUES: a
+          // plain insert, which Citus routes to the other tenant's shard like any application
+          // insert (an INSERT ... SELECT that moves a row between shards is another path).
           const cols = columns.get(table)!;
-          const values = cols.map((c) => (c === tenantColumn ? `CAST(? AS ${tenantType.get(table)})` : ident(c))).join(', ');
-          const insert = await probe(trx, `INSERT INTO ${t} (${cols.map(ident).join(', ')}) SELECT ${values} FROM ${t} WHERE ${col}::text = ? LIMIT 1`, [other, tenant]);
+          const types = columnTypes.get(table)!;
+          const row = (await trx.raw(`SELECT ${cols.map((c) => `${ident(c)}::text`).join(', ')} FROM ${t} WHERE ${col}::text = ? LIMIT 1`, [tenant])).rows[0] as Record<string, string | null>;
+          const values = cols.map((c, k) => `CAST(? AS ${types[k]})`).join(', ');
+          const insert = await probe(trx, `INSERT INTO ${t} (${cols.map(ident).join(', ')}) VALUES (${values})`, cols.map((c) => (c === tenantColumn ? other : row[c])));
           if (insert.code !== '42501') {
             findings.push({ table, tenant, message: insert.code ? `inserting a row of tenant ${other} failed with ${insert.code}, not with a row-level security violation` : `inserted a row of tenant ${other}` });
           }
@@ -95,6 +101,7 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
   const client = await freshClient(ctx.knex);
   try {
     await client.query('BEGIN');
+    await client.query(`SET LOCAL citus.propagate_set_commands TO 'local'`);
     await client.query(`SET LOCAL ROLE ${ident(appRole)}`);
     for (const { table } of tables) {
       const n = Number((await client.query(`SELECT count(*) AS n FROM ${ident(table)}`)).rows[0].n);

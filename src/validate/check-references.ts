@@ -65,6 +65,46 @@ function withHashJoins<T>(ctx: CheckContext, fn: (ctx: CheckContext) => Promise<
   });
 }
 
+/**
+ * On Citus, a join of two distributed tables runs only on their distribution columns. A
+ * reference by id alone between two tenant tables is then checked in two steps: rows whose
+ * parent is missing **in their own tenant** (a co-located anti-join, pushed down to every
+ * shard), then, for those, whether the id exists in another tenant (a lookup by id). Orphans
+ * are those found nowhere; cross-tenant references those found elsewhere.
+ */
+function distributedApart(ctx: CheckContext, child: string, childColumns: readonly string[], parent: string, parentColumns: readonly string[]): { childTenant: string; parentTenant: string } | undefined {
+  const c = ctx.distribution?.get(child);
+  const p = ctx.distribution?.get(parent);
+  if (!c || !p || c.method !== 'distributed' || p.method !== 'distributed' || childColumns.length !== 1) return undefined;
+  const at = childColumns.indexOf(c.column!);
+  if (at >= 0 && parentColumns[at] === p.column) return undefined;
+  return { childTenant: c.column!, parentTenant: p.column! };
+}
+
+/** Up to this many rows that miss their parent in their own tenant are classified. */
+const MISS_SAMPLE = 1000;
+
+interface Miss { total: number; rows: Array<{ tenant: string; id: string; value: string }>; elsewhere: Map<string, string> }
+
+async function missesInOwnTenant(ctx: CheckContext, child: string, column: string, childId: string, parent: string, parentColumn: string, tenants: { childTenant: string; parentTenant: string }): Promise<Miss> {
+  const rows = (await ctx.knex.raw(
+    `SELECT count(*) OVER () AS total, c.${ident(tenants.childTenant)}::text AS tenant, c.${ident(childId)}::text AS id, c.${ident(column)}::text AS value
+       FROM ${ident(child)} c
+      WHERE c.${ident(column)} IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM ${ident(parent)} p WHERE p.${ident(tenants.parentTenant)} = c.${ident(tenants.childTenant)} AND p.${ident(parentColumn)} = c.${ident(column)})
+      LIMIT ${MISS_SAMPLE}`,
+  )).rows as Array<{ total: string; tenant: string; id: string; value: string }>;
+  const elsewhere = new Map<string, string>();
+  if (rows.length > 0) {
+    const found = (await ctx.knex.raw(
+      `SELECT p.${ident(parentColumn)}::text AS value, min(p.${ident(tenants.parentTenant)}::text) AS tenant FROM ${ident(parent)} p WHERE p.${ident(parentColumn)}::text = ANY(?::text[]) GROUP BY 1`,
+      [[...new Set(rows.map((r) => r.value))]],
+    )).rows as Array<{ value: string; tenant: string }>;
+    for (const f of found) elsewhere.set(f.value, f.tenant);
+  }
+  return { total: rows.length > 0 ? Number(rows[0].total) : 0, rows, elsewhere };
+}
+
 export function checkForeignKeys(ctx: CheckContext): Promise<CheckResult> {
   return withHashJoins(ctx, foreignKeys);
 }
@@ -89,6 +129,21 @@ async function foreignKeys(ctx: CheckContext): Promise<CheckResult> {
     if (!(await exists(ctx, ref.table)) || !(await exists(ctx, ref.parent))) continue;
     checked++;
     covered.add(ref.table);
+    const apart = distributedApart(ctx, ref.table, ref.columns, ref.parent, ref.parentColumns);
+    if (apart) {
+      const childDefinition = ctx.definitions.byName.get(ref.table);
+      const childId = childDefinition ? childDefinition.primaryKey[childDefinition.primaryKey.length - 1] : ref.columns[0];
+      const miss = await missesInOwnTenant(ctx, ref.table, ref.columns[0], childId, ref.parent, ref.parentColumns[0], apart);
+      const orphans = miss.rows.filter((r) => !miss.elsewhere.has(r.value));
+      if (orphans.length > 0) {
+        findings.push({
+          table: ref.table,
+          message: `${orphans.length}${miss.total > miss.rows.length ? ' or more' : ''} row(s) reference a missing ${ref.parent} row through ${ref.name} (${ref.columns.join(', ')})`,
+          examples: orphans.slice(0, 5).map((r) => r.value),
+        });
+      }
+      continue;
+    }
     const notNull = ref.columns.map((c) => `c.${ident(c)} IS NOT NULL`).join(' AND ');
     const join = ref.columns.map((c, i) => `p.${ident(ref.parentColumns[i])} = c.${ident(c)}`).join(' AND ');
     const result = await ctx.knex.raw(
@@ -128,6 +183,20 @@ async function tenantConsistency(ctx: CheckContext): Promise<CheckResult> {
       checked++;
       covered.add(table.table);
       const id = table.primaryKey[table.primaryKey.length - 1];
+      const apart = distributedApart(ctx, table.table, [column.name], parent.table, [column.ref!.column]);
+      if (apart) {
+        const miss = await missesInOwnTenant(ctx, table.table, column.name, id, parent.table, column.ref!.column, apart);
+        const across = miss.rows.filter((r) => miss.elsewhere.has(r.value));
+        if (across.length > 0) {
+          findings.push({
+            table: table.table,
+            tenant: across[0].tenant,
+            message: `${across.length}${miss.total > miss.rows.length ? ' or more' : ''} row(s) point through ${column.name} at a ${parent.table} row of another tenant (${miss.elsewhere.get(across[0].value)})`,
+            examples: across.slice(0, 5).map((r) => r.id),
+          });
+        }
+        continue;
+      }
       const result = await ctx.knex.raw(
         `SELECT count(*) OVER () AS total, c.${ident(table.tenantColumn)}::text AS tenant, c.${ident(id)}::text AS id, p.${ident(parent.tenantColumn)}::text AS other
            FROM ${ident(table.table)} c JOIN ${ident(parent.table)} p ON p.${ident(column.ref!.column)} = c.${ident(column.name)}

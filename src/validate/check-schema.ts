@@ -1,3 +1,4 @@
+import { planDistribution } from '../db';
 import type { CheckContext, CheckResult, Finding } from './types';
 
 /** Every table of the owned schemas with a tenant column: the definitions' tenant columns, found in the catalog. */
@@ -62,19 +63,24 @@ export async function checkSchema(ctx: CheckContext): Promise<CheckResult> {
       [table, tenantColumn],
     )).rows[0].n as number;
     if (led === 0) findings.push({ table, message: `no index starts with ${tenantColumn}` });
-    const tenantNames = new Set(tables.flatMap((t) => [t.table, ...ctx.schemas.map((s) => `${s}.${t.table}`)]));
-    const blockers = [
-      ...(pk && !pk.columns.includes(tenantColumn) ? ['primary key without the tenant'] : []),
-      ...keys.filter((k) => k.contype === 'u' && !k.columns.includes(tenantColumn)).map((k) => `unique ${k.conname} without the tenant`),
-      ...keys.filter((k) => k.contype === 'f' && tenantNames.has(k.parent) && !k.columns.includes(tenantColumn)).map((k) => `foreign key ${k.conname} to a tenant table without the tenant`),
-    ];
-    citus[table] = blockers.length === 0 ? `distributable by ${tenantColumn}` : `blocked: ${blockers.join('; ')}`;
   }
-  const others = (await knex.raw(
-    `SELECT tablename FROM pg_tables WHERE schemaname IN (SELECT jsonb_array_elements_text(?::jsonb)) AND NOT (tablename IN (SELECT jsonb_array_elements_text(?::jsonb))) ORDER BY 1`,
-    [schemas, JSON.stringify(tables.map((t) => t.table))],
-  )).rows as Array<{ tablename: string }>;
-  for (const { tablename } of others) citus[tablename] = 'reference table (no tenant column)';
+  // Citus: on a coordinator, how each table is held (a tenant table not distributed by its
+  // tenant column in the one co-location group is a finding); elsewhere, whether it could be,
+  // by the same plan `tenantseed distribute` follows.
+  const plan = await planDistribution(knex, ctx.schemas, new Map(tables.map((t) => [t.table, t.tenantColumn])));
+  const anchorGroup = plan.tables.find((t) => t.table.qualified === plan.anchor)?.table.colocationId;
+  for (const t of plan.tables) {
+    const { table } = t;
+    if (ctx.distribution) {
+      citus[table.name] = table.method === 'distributed' ? `distributed by ${table.column}, co-location group ${table.colocationId}`
+        : table.method === 'reference' ? 'reference table' : table.method === 'citus-local' ? 'citus local table (on the coordinator only)' : 'local (not distributed)';
+      if (t.target === 'distributed' && !(table.method === 'distributed' && table.column === t.column && table.colocationId === anchorGroup)) {
+        findings.push({ table: table.name, message: `is not distributed by ${t.column} in the tenant tables' co-location group (${citus[table.name]}): run \`tenantseed distribute\`` });
+      }
+    } else {
+      citus[table.name] = t.blockers.length > 0 ? `blocked: ${t.blockers.join('; ')}` : t.target === 'distributed' ? `distributable by ${t.column}` : 'reference table (no tenant column)';
+    }
+  }
 
   const role = (await knex.raw(`SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = ?`, [appRole])).rows[0];
   if (!role) findings.push({ message: `the application role ${appRole} does not exist` });

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { DefinitionSet } from '../definitions';
 import type { TenancyNames } from '../config';
 import { quoteIdentifier } from '../db';
-import type { SeedManifest } from '../db';
+import type { SeedManifest, TableDistribution } from '../db';
 
 /** The names of the checks, in the order they run. */
 export const CHECK_NAMES = ['schema', 'row-counts', 'foreign-keys', 'tenant-consistency', 'isolation', 'legacy-absorption', 'json-schema'] as const;
@@ -76,6 +76,11 @@ export interface CheckContext {
   readonly schemas: readonly string[];
   /** The role and setting the isolation probes act with. */
   readonly tenancy: TenancyNames;
+  /**
+   * On a Citus coordinator: how each table of the schemas is held (by table name). Joins
+   * between distributed tables that are not on their distribution columns cannot run there.
+   */
+  readonly distribution?: ReadonlyMap<string, TableDistribution>;
 }
 
 export const ident = quoteIdentifier;

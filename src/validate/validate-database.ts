@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { DEFAULT_SCHEMAS, DEFAULT_TENANCY, TenancyNames } from '../config';
-import { readLatestManifest } from '../db';
+import { citusStatus, readDistribution, readLatestManifest } from '../db';
 import type { DefinitionSet } from '../definitions';
 import { TenantseedError, UsageError } from '../errors';
 import { quoteIdentifier } from '../db';
@@ -99,6 +99,9 @@ async function runChecks(options: ValidateDatabaseOptions, names: readonly Check
     jsonSample: options.jsonSample ?? 20_000,
     schemas: options.schemas ?? DEFAULT_SCHEMAS,
     tenancy: options.tenancy ?? DEFAULT_TENANCY,
+    distribution: (await citusStatus(options.knex)).coordinator
+      ? new Map((await readDistribution(options.knex, options.schemas ?? DEFAULT_SCHEMAS)).map((t) => [t.name, t]))
+      : undefined,
   };
   const checks: CheckResult[] = [];
   for (const name of names) {

@@ -1,11 +1,12 @@
 import type { Knex } from 'knex';
 import { Logger, ProjectConfig, shippedProjectConfig, silentLogger } from '../config';
-import { checkLoaderRole, quoteIdentifier, readEnvironmentStamp, readLatestManifest, SeedManifest, withAdvisoryLock, writeEnvironmentStamp, writeManifest } from '../db';
+import { checkLoaderRole, quoteIdentifier, readEnvironmentStamp, readLatestManifest, SeedManifest, withAdvisoryLock, writeEnvironmentStamp, writeManifest, useSequentialShardAccess } from '../db';
 import { createAjv, DefinitionSet, Profile, referenceableColumn } from '../definitions';
 import { TenantseedError, UsageError } from '../errors';
 import { buildPlan, Fingerprint, Plan } from '../generate';
 import { loadTables } from '../load';
 import { assertSafeToWrite } from './safety';
+import { distributeIfCitus } from './distribute-tables';
 import { SEED_LOCK, transactionConnection } from './seed-database';
 import { devLogins, DevLogin } from './dev-logins';
 
@@ -98,6 +99,7 @@ export async function addTenant(options: AddTenantOptions): Promise<AddTenantRes
   const logger = options.logger ?? silentLogger;
   return withAdvisoryLock(knex, SEED_LOCK, { waitMs: 30_000, onWait: (holder) => logger.info(`Waiting for another seed to finish: ${holder}`) }, () =>
     knex.transaction(async (trx) => {
+      await useSequentialShardAccess(trx);
       const role = await checkLoaderRole(trx, definitions.tables.map((t) => t.table), (options.project ?? shippedProjectConfig()).tenancy.adminRole);
       const previous = await readLatestManifest(trx);
       if (!previous) throw new TenantseedError('The database holds no seeded dataset', { hint: `Seed it first: tenantseed seed --env ${profile.name} (or reset).` });
@@ -106,6 +108,8 @@ export async function addTenant(options: AddTenantOptions): Promise<AddTenantRes
       const exists = (await trx.raw(`SELECT 1 FROM ${quoteIdentifier(root.table)} WHERE ${quoteIdentifier(naturalKey)} = ?`, [options.slug])).rows.length > 0;
       if (exists) throw new TenantseedError(`The tenant "${options.slug}" already exists`, { hint: 'Choose another --slug.' });
 
+      // A coordinator whose tables are not distributed yet (migrated before Citus) is, first.
+      await distributeIfCitus(trx, { definitions, project: options.project ?? shippedProjectConfig() });
       const vars = { slug: options.slug, name: options.name, template: options.template };
       const rows = await resolveTemplateRows(trx, definitions, profile.newTenant.rows, options.template, vars);
       const values: Record<string, unknown> = {};

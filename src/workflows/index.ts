@@ -17,3 +17,5 @@ export { migrateProject } from './migrate-project';
 export type { MigrateProjectOptions } from './migrate-project';
 export { introspectDatabase } from './introspect-database';
 export type { IntrospectDatabaseOptions, IntrospectOutcome } from './introspect-database';
+export { distributeTables, distributeIfCitus, undistributeTables, tenantColumnsOf } from './distribute-tables';
+export type { DistributeOutcome } from './distribute-tables';

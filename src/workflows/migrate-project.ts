@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { ProjectConfig } from '../config';
-import { migrate, MigrateAction, MigrateResult, readEnvironmentStamp, tableContents } from '../db';
+import { citusStatus, migrate, MigrateAction, MigrateResult, readEnvironmentStamp, tableContents } from '../db';
+import { distributeTables, undistributeTables } from './distribute-tables';
 import type { DefinitionSet } from '../definitions';
 import { assertMayDestroy, refuseProduction, rowsMadeByMigrations } from './safety';
 
@@ -40,6 +41,17 @@ export async function migrateProject(options: MigrateProjectOptions): Promise<{ 
     action,
     directory: project.migrations,
     onLockWait: options.onLockWait,
+    // On a Citus coordinator, a schema at its latest migration is distributed; down migrations
+    // run on local tables (they may drop a distribution column), so tables are undistributed first.
+    afterRun: async (ran) => {
+      if (action === 'status' || destructive || ran.pending.length > 0 || !(await citusStatus(knex)).coordinator) return;
+      if (!options.definitions) {
+        notices.push('Citus: the tables were not distributed (the project\'s definitions did not load, so the tenant columns are unknown); run `tenantseed distribute`.');
+        return;
+      }
+      const outcome = await knex.transaction((trx) => distributeTables(trx, { definitions: options.definitions!, project }));
+      if (outcome.changed.length > 0) notices.push(`Citus: distributed ${outcome.changed.length} table(s) (tenant tables by their tenant column, co-located with ${outcome.anchor}; the others reference tables).`);
+    },
     beforeRun: destructive
       ? async () => {
         const databaseName = (await knex.raw('SELECT current_database() AS name')).rows[0].name as string;
@@ -53,6 +65,8 @@ export async function migrateProject(options: MigrateProjectOptions): Promise<{ 
           databaseName,
           confirm: options.confirm,
         });
+        const undistributed = await knex.transaction((trx) => undistributeTables(trx, project));
+        if (undistributed.length > 0) notices.push(`Citus: ${undistributed.length} table(s) made local again for the down migrations; \`migrate latest\` distributes them again.`);
       }
       : undefined,
   });

@@ -2,13 +2,14 @@ import type { Knex } from 'knex';
 import { shippedProjectConfig, silentLogger } from '../config';
 import {
   BOOKKEEPING_SCHEMA, checkLoaderRole, ensureBookkeeping, listSchemaObjects, migratorConfig, readEnvironmentStamp, readTable, referencesFromOutside, tableContents,
-  withAdvisoryLock,
+  useSequentialShardAccess, withAdvisoryLock,
 } from '../db';
 import { ProjectConfig } from '../config';
 import { SafetyError, TenantseedError, UsageError } from '../errors';
 import { Fingerprint, Plan } from '../generate';
 import { loadTables } from '../load';
 import { assertMayDestroy, lockSchemaTables, rowsMadeByMigrations } from './safety';
+import { distributeIfCitus } from './distribute-tables';
 import { loadDataset, SEED_LOCK, SeedOutcome, transactionConnection, WriteDatasetOptions } from './seed-database';
 
 /**
@@ -71,6 +72,7 @@ export async function resetDatabase(options: WriteDatasetOptions): Promise<SeedO
   return withAdvisoryLock(knex, SEED_LOCK, { waitMs: options.lockWaitMs ?? 30_000, onWait }, () =>
     withAdvisoryLock(knex, 'tenantseed:migrate', { waitMs: options.lockWaitMs ?? 30_000, onWait }, () =>
       knex.transaction(async (trx) => {
+        await useSequentialShardAccess(trx);
         const role = await checkLoaderRole(trx, [], project.tenancy.adminRole);
         if (!role.superuser && !role.ownsTables) {
           throw new TenantseedError(`The role "${role.user}" cannot drop and rebuild the schema`, {
@@ -97,6 +99,8 @@ export async function resetDatabase(options: WriteDatasetOptions): Promise<SeedO
           legacyFingerprint = fingerprint.digest();
         }
         await trx.migrate.latest(migratorConfig(migrations));
+        // On a Citus coordinator the tables are distributed before the dataset goes in.
+        await distributeIfCitus(trx, { definitions: plan.definitions, project });
         // A role that passes RLS only through tenantseed_admin does not own the tables it then
         // writes, so it loads into the constrained tables instead of rebuilding their keys.
         const manifest = await loadDataset(trx, { ...options, command: 'reset', deferConstraints: !role.setRole, setRole: role.setRole, startedAt, legacyFingerprint });
@@ -132,6 +136,7 @@ async function resetTablesInPlace(options: WriteDatasetOptions, project: Project
   const startedAt = new Date();
   return withAdvisoryLock(knex, SEED_LOCK, { waitMs: options.lockWaitMs ?? 30_000, onWait: (holder) => logger.info(`Waiting for another tenantseed command to finish: ${holder}`) }, () =>
     knex.transaction(async (trx) => {
+      await useSequentialShardAccess(trx);
       const names = [...new Set(plan.definitions.tables.map((t) => t.table))];
       const tables: string[] = [];
       for (const name of names) {

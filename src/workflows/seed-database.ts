@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { Logger, ProjectConfig, shippedProjectConfig, silentLogger } from '../config';
 import {
   checkLoaderRole, ensureBookkeeping, migratorConfig, quoteIdentifier, readEnvironmentStamp, readLatestManifest, SeedManifest, withAdvisoryLock,
-  writeEnvironmentStamp, writeManifest,
+  useSequentialShardAccess, writeEnvironmentStamp, writeManifest,
 } from '../db';
 import { TenantseedError } from '../errors';
 import { datasetKey, Fingerprint, Plan } from '../generate';
@@ -108,6 +108,7 @@ export async function seedDatabase(options: WriteDatasetOptions): Promise<SeedOu
   const startedAt = new Date();
   return withAdvisoryLock(knex, SEED_LOCK, { waitMs: options.lockWaitMs ?? 30_000, onWait: (holder) => logger.info(`Waiting for another seed or reset to finish: ${holder}`) }, () =>
     knex.transaction(async (trx) => {
+      await useSequentialShardAccess(trx);
       const role = await checkLoaderRole(trx, tableNames(plan), project.tenancy.adminRole);
       await assertMigrated(trx, project);
       await ensureBookkeeping(trx);

@@ -12,7 +12,7 @@ describe('tenantseed command line', () => {
     const run = await runCli(['--help']);
     expect(run.code).toBe(0);
     const commands = [...run.stdout.matchAll(/^ {2}tenantseed ([\w-]+)/gm)].map((m) => m[1]);
-    expect(commands).toEqual(['migrate', 'seed', 'reset', 'validate', 'tenant', 'generate', 'init', 'introspect', 'test-db', 'db']);
+    expect(commands).toEqual(['migrate', 'seed', 'reset', 'validate', 'tenant', 'generate', 'init', 'introspect', 'distribute', 'test-db', 'db']);
   });
 
   it('exits 2 with the usage on an unknown command or flag', async () => {
@@ -152,9 +152,9 @@ describe('Knex\'s own CLI with knexfile.ts', () => {
   it('migrates the same database with the same migration names as tenantseed', async () => {
     const run = await knexCli(['migrate:latest']);
     expect(run.code).toBe(0);
-    expect(run.out).toMatch(/Batch 1 run: 2 migrations/);
+    expect(run.out).toMatch(/Batch 1 run: 3 migrations/);
     const status = await runCli(['--database-url', db.target.url, 'migrate', 'status', '--json']);
-    expect(JSON.parse(status.stdout)).toMatchObject({ applied: ['20260101000000_legacy_baseline', '20260101000100_tenancy'], pending: [] });
+    expect(JSON.parse(status.stdout)).toMatchObject({ applied: ['20260101000000_legacy_baseline', '20260101000100_tenancy', '20260101000200_citus_ready_user_references'], pending: [] });
   });
 
   it('seeds through the Knex seed entry point, which needs the environment named', async () => {

@@ -37,8 +37,8 @@ describe('the packed package in an empty project', () => {
     // Knex's own CLI, through the documented one-line knexfile, sees the same migrations.
     fs.writeFileSync(path.join(app, 'knexfile.js'), "module.exports = require('tenantseed').knexConfig;\n");
     const knex = await run('npx', ['knex', 'migrate:status'], { cwd: app, env });
-    expect(knex.stdout).toMatch(/20260101000100_tenancy\nNo Pending Migration files Found/);
+    expect(knex.stdout).toMatch(/20260101000200_citus_ready_user_references\nNo Pending Migration files Found/);
     // init refuses to overwrite what it wrote, and writes nothing.
-    await expect(run('npx', ['tenantseed', 'init'], { cwd: app, env })).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/init would overwrite 16 file\(s\)/) });
+    await expect(run('npx', ['tenantseed', 'init'], { cwd: app, env })).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/init would overwrite 17 file\(s\)/) });
   }, 300_000);
 });

@@ -177,7 +177,8 @@ describe('migrating legacy data', () => {
       expect(owners).toEqual([{ tenant_id: DEFAULT_TENANT_ID, n: table === 'projects' ? projects.length : documents.length }]);
     }
 
-    await migrate({ knex: db.knex, action: 'down' });
+    await migrate({ knex: db.knex, action: 'down' }); // the Citus-ready references
+    await migrate({ knex: db.knex, action: 'down' }); // tenancy
     expect(await db.knex('projects').select('*').orderBy('id')).toEqual(before.projects);
     expect(await db.knex('documents').select('*').orderBy('id')).toEqual(before.documents);
     expect(await schemaSnapshot(db.knex)).toEqual(baselineSchema);
@@ -230,7 +231,7 @@ describe('migrating legacy data', () => {
     expect(lock).toEqual([{ is_locked: 0 }]);
 
     const rerun = await migrate({ knex: db.knex, action: 'latest' });
-    expect(rerun.ran).toEqual(['20260101000100_tenancy']);
+    expect(rerun.ran).toEqual(['20260101000100_tenancy', '20260101000200_citus_ready_user_references']);
     expect(await db.knex('projects').where({ tenant_id: DEFAULT_TENANT_ID }).pluck('name')).toEqual(['survivor']);
   });
 });
@@ -242,8 +243,8 @@ describe('migrating one database twice at once', () => {
     const second = createKnex(db.target);
     try {
       const results = await Promise.all([migrate({ knex: db.knex, action: 'latest' }), migrate({ knex: second, action: 'latest' })]);
-      expect(results.map((r) => r.ran.length).sort()).toEqual([0, 2]);
-      expect((await db.knex('tenantseed.knex_migrations').count({ n: '*' }))[0].n).toBe(2);
+      expect(results.map((r) => r.ran.length).sort()).toEqual([0, 3]);
+      expect((await db.knex('tenantseed.knex_migrations').count({ n: '*' }))[0].n).toBe(3);
     } finally {
       await second.destroy();
     }

@@ -1,0 +1,126 @@
+import type { Knex } from 'knex';
+import { ProjectConfig } from '../config';
+import { citusStatus, planDistribution, quoteIdentifier, readDistribution } from '../db';
+import type { DistributionPlan } from '../db';
+import type { DefinitionSet } from '../definitions';
+import { TenantseedError, UsageError } from '../errors';
+
+/** What {@link distributeTables} did. */
+export interface DistributeOutcome {
+  /** Tables made distributed (by which column) or reference tables, in the order it did them. */
+  readonly changed: ReadonlyArray<{ readonly table: string; readonly target: 'distributed' | 'reference'; readonly column?: string }>;
+  /** Foreign keys dropped before and added again after. */
+  readonly foreignKeys: number;
+  /** The co-location anchor of the distributed tables. */
+  readonly anchor?: string;
+  /** The project's roles that were given LOGIN (Citus connects to the workers as them). */
+  readonly rolesMadeLogin: readonly string[];
+}
+
+/**
+ * Citus reaches the workers over connections of the current role: after `SET ROLE
+ * tenantseed_app` a query on a distributed table opens connections as tenantseed_app, which
+ * fail for a NOLOGIN role ("role ... is not permitted to log in"). The project's application
+ * and admin roles therefore get LOGIN (no password: they still log in only where pg_hba.conf
+ * lets them without one, as on the workers' internal connections).
+ */
+async function letTenancyRolesLogIn(trx: Knex.Transaction, project: ProjectConfig): Promise<string[]> {
+  const roles = (await trx.raw(
+    `SELECT rolname AS name FROM pg_roles WHERE rolname IN (?, ?) AND NOT rolcanlogin ORDER BY 1`,
+    [project.tenancy.appRole, project.tenancy.adminRole],
+  )).rows as Array<{ name: string }>;
+  for (const role of roles) await trx.raw(`ALTER ROLE ${quoteIdentifier(role.name)} LOGIN`);
+  return roles.map((r) => r.name);
+}
+
+/** The tenant column of every table the definitions scope by tenant. */
+export function tenantColumnsOf(definitions: DefinitionSet): Map<string, string> {
+  return new Map(definitions.tables.filter((t) => t.tenantColumn).map((t) => [t.table, t.tenantColumn!]));
+}
+
+function describeBlockers(plan: DistributionPlan): string {
+  return plan.tables.filter((t) => t.blockers.length > 0).flatMap((t) => t.blockers.map((b) => `  ${t.table.qualified}: ${b}`)).join('\n');
+}
+
+/**
+ * Distributes the project's tables on a Citus coordinator, in the caller's transaction: every
+ * tenant table hash-distributed by its tenant column and co-located with the others, every
+ * other table (the tenant root, global tables) a reference table. Citus needs foreign keys
+ * added after the tables are distributed (one declared first makes a "citus local table"), so
+ * the foreign keys of the tables it changes are dropped first and added again, as they were,
+ * at the end. Idempotent: tables already held right are left alone. Refuses, before changing
+ * anything, what Citus cannot distribute, naming each table and the fix.
+ *
+ * @example
+ * await knex.transaction((trx) => distributeTables(trx, { definitions, project }));
+ */
+export async function distributeTables(trx: Knex.Transaction, options: { definitions: DefinitionSet; project: ProjectConfig }): Promise<DistributeOutcome> {
+  const status = await citusStatus(trx);
+  if (!status.coordinator) {
+    throw new UsageError(status.installed ? 'This database is a Citus worker, not the coordinator: tables are distributed from the coordinator' : 'This database does not run Citus (no citus extension): there is nothing to distribute on', {
+      hint: 'Point --database-url at the Citus coordinator (docs/scale-out.md). Nothing was changed.',
+    });
+  }
+  const { project, definitions } = options;
+  const plan = await planDistribution(trx, project.schemas, tenantColumnsOf(definitions));
+  if (plan.tables.some((t) => t.blockers.length > 0)) {
+    throw new TenantseedError(`Citus cannot distribute ${plan.tables.filter((t) => t.blockers.length > 0).length} table(s) of this schema as it is:\n${describeBlockers(plan)}`, {
+      hint: 'Change the schema with a migration as each line says, then run it again (`tenantseed validate --check schema` lists the same). Nothing was changed.',
+    });
+  }
+  const rolesMadeLogin = await letTenancyRolesLogIn(trx, project);
+  const todo = plan.tables.filter((t) => !t.done);
+  if (todo.length === 0) return { changed: [], foreignKeys: 0, anchor: plan.anchor, rolesMadeLogin };
+  // DDL and COPY on distributed tables in one transaction must go over one connection per node.
+  await trx.raw(`SET LOCAL citus.multi_shard_modify_mode TO 'sequential'`);
+  const touched = new Set(todo.map((t) => t.table.qualified));
+  const foreignKeys = plan.foreignKeys.filter((fk) => touched.has(fk.table) || touched.has(fk.references));
+  for (const fk of foreignKeys) await trx.raw(`ALTER TABLE ${fk.table} DROP CONSTRAINT ${quoteIdentifier(fk.name)}`);
+  const changed: Array<{ table: string; target: 'distributed' | 'reference'; column?: string }> = [];
+  for (const t of todo.filter((x) => x.target === 'reference')) {
+    await trx.raw('SELECT create_reference_table(?::regclass)', [t.table.qualified]);
+    changed.push({ table: t.table.qualified, target: 'reference' });
+  }
+  const anchor = plan.anchor!;
+  for (const t of todo.filter((x) => x.target === 'distributed')) {
+    if (t.table.method === 'distributed') {
+      await trx.raw('SELECT update_distributed_table_colocation(?::regclass, colocate_with => ?)', [t.table.qualified, anchor]);
+    } else {
+      const colocate = t.table.qualified === anchor ? 'none' : anchor;
+      await trx.raw('SELECT create_distributed_table(?::regclass, ?, colocate_with => ?)', [t.table.qualified, t.column!, colocate]);
+    }
+    changed.push({ table: t.table.qualified, target: 'distributed', column: t.column });
+  }
+  // Rows a table held before are copied into its shards; the coordinator's local copy goes.
+  for (const c of changed) await trx.raw('SELECT truncate_local_data_after_distributing_table(?::regclass)', [c.table]);
+  for (const fk of foreignKeys) await trx.raw(`ALTER TABLE ${fk.table} ADD CONSTRAINT ${quoteIdentifier(fk.name)} ${fk.definition}`);
+  return { changed, foreignKeys: foreignKeys.length, anchor, rolesMadeLogin };
+}
+
+/**
+ * Distributes the project's tables when the database is a Citus coordinator (what migrate,
+ * reset and tenant add do on their own); on plain PostgreSQL it does nothing.
+ */
+export async function distributeIfCitus(trx: Knex.Transaction, options: { definitions: DefinitionSet; project: ProjectConfig }): Promise<DistributeOutcome | undefined> {
+  if (!(await citusStatus(trx)).coordinator) return undefined;
+  return distributeTables(trx, options);
+}
+
+/**
+ * Makes every distributed and reference table of the project's schemas a plain local table
+ * again (`undistribute_table`), so that down migrations can change them as on PostgreSQL.
+ */
+export async function undistributeTables(trx: Knex.Transaction, project: ProjectConfig): Promise<string[]> {
+  if (!(await citusStatus(trx)).coordinator) return [];
+  await trx.raw(`SET LOCAL citus.multi_shard_modify_mode TO 'sequential'`);
+  const tables = (await readDistribution(trx, project.schemas)).filter((t) => t.method === 'distributed' || t.method === 'reference' || t.method === 'citus-local');
+  const done: string[] = [];
+  for (const t of tables) {
+    // Undistributing one table can take its foreign-key neighbours with it.
+    const still = (await readDistribution(trx, project.schemas)).find((x) => x.qualified === t.qualified);
+    if (!still || still.method === 'local') continue;
+    await trx.raw('SELECT undistribute_table(?::regclass, cascade_via_foreign_keys => true)', [t.qualified]);
+    done.push(t.qualified);
+  }
+  return done;
+}
