@@ -1,5 +1,5 @@
 /**
- * The benchmark: `npm run bench [-- --tenants N] [--database-url URL] [--config FILE] [--env NAME]`.
+ * The benchmark: `npm run bench [-- --tenants N] [--database-url URL] [--config FILE] [--env NAME] [--citus URL]`.
  *
  * On one server (the embedded one by default), with the same rows of the project's staging
  * profile (or --env NAME; or N tenants of it), it measures. The project is the one the working
@@ -14,6 +14,8 @@
  * database from a warm pool, from an empty pool, the raw clone of the same template, and a
  * jest run of 4 workers x 25 files.
  * Writes bench/results/latest.json and prints the ratios. No timing is asserted anywhere.
+ * With `--citus URL` (a Citus coordinator) it measures seed on the cluster beside the single
+ * node instead (bench/citus.ts), and adds `citus` to latest.json.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -30,12 +32,16 @@ import { packageRoot, ProjectConfig, resolveProjectConfig } from '../src/config'
 import { copyTextLine } from '../src/generate';
 import { dropConstraints, restoreConstraints } from '../src/load';
 import { createScratchDatabase, markedDatabases, settleTestDatabases, TEST_SERVER_URL_VARIABLE } from '../src/testing';
+import { benchCitus } from './citus';
+import { log, seconds, seedInChild, withClient } from './support';
 
 interface Args {
   tenants?: number;
   databaseUrl?: string;
   config?: string;
   env: string;
+  /** A Citus coordinator: measure seed there beside the single node, then stop. */
+  citus?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -45,43 +51,11 @@ function parseArgs(argv: string[]): Args {
     else if (argv[i] === '--database-url') args.databaseUrl = argv[++i];
     else if (argv[i] === '--config') args.config = argv[++i];
     else if (argv[i] === '--env') args.env = argv[++i];
-    else throw new Error(`unknown argument ${argv[i]} (use --tenants N, --database-url URL, --config FILE, --env NAME)`);
+    else if (argv[i] === '--citus') args.citus = argv[++i];
+    else throw new Error(`unknown argument ${argv[i]} (use --tenants N, --database-url URL, --config FILE, --env NAME, --citus URL)`);
   }
   if (args.tenants !== undefined && (!Number.isInteger(args.tenants) || args.tenants < 2)) throw new Error('--tenants must be a whole number from 2 up');
   return args;
-}
-
-const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
-const log = (message: string) => process.stderr.write(`${message}\n`);
-
-async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-/** Runs the CLI's own code in a child process and returns its JSON summary and peak RSS. */
-function seedInChild(url: string, project: ProjectConfig, env: string, tenants: number | undefined): Promise<{ summary: { seconds: number; rows: number }; peakRssMb: number }> {
-  const cli = path.join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
-  const config = project.file ? ['--config', project.file] : [];
-  const args = ['--database-url', url, ...config, 'seed', '--env', env, '--json', ...(tenants ? ['--tenants', String(tenants)] : [])];
-  const script = `require(${JSON.stringify(cli)}).runCli(${JSON.stringify(args)}).then((code) => { process.stderr.write('maxrss ' + process.resourceUsage().maxRSS + '\\n'); process.exit(code); });`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('close', (code) => {
-      const rss = /maxrss (\d+)/.exec(err);
-      if (code !== 0 || !rss) return reject(new Error(`seed failed (${code}): ${err}`));
-      resolve({ summary: JSON.parse(out), peakRssMb: Math.round(Number(rss[1]) / 1024) });
-    });
-  });
 }
 
 /** A jest run of 4 workers x 25 test files, each taking a seeded test database: its wall time. */
@@ -117,6 +91,10 @@ async function main(): Promise<void> {
   const tables = plan.tables.filter((t) => t.rowCount() > 0);
   const rows = tables.reduce((sum, t) => sum + t.rowCount(), 0);
   log(`Dataset: ${args.env}${project.file ? ` of ${project.file}` : ''}, ${plan.tenants.length} tenants, ${rows} rows`);
+  if (args.citus) {
+    await benchCitus({ server, coordinatorUrl: args.citus, project, plan, env: args.env, tenants: args.tenants, version });
+    return;
+  }
   const scratch: Array<{ drop(): Promise<void> }> = [];
   const fresh = async () => {
     const db = await createScratchDatabase(server, { prefix: 'tenantseed_bench' });
