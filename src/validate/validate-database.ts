@@ -81,6 +81,14 @@ export async function validateDatabase(options: ValidateDatabaseOptions): Promis
   }
   const tenancy = options.tenancy ?? DEFAULT_TENANCY;
   const reader = await readerRole(options.knex, tenancy.adminRole);
+  if (reader.setRole && (await citusStatus(options.knex)).coordinator) {
+    // Citus keeps worker connections per role: the checks would switch roles inside one
+    // transaction (admin, then the app role for the probes), which it cannot do reliably
+    // (citusdata/citus#3867).
+    throw new TenantseedError(`On Citus, validate cannot read as ${reader.setRole} by switching to it inside a transaction`, {
+      hint: `Validate as a superuser, or connect as ${reader.setRole} itself (it needs LOGIN).`,
+    });
+  }
   if (reader.setRole) {
     return options.knex.transaction(async (trx) => {
       await trx.raw(`SET LOCAL ROLE ${quoteIdentifier(reader.setRole!)}`);

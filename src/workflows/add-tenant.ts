@@ -6,7 +6,7 @@ import { TenantseedError, UsageError } from '../errors';
 import { buildPlan, Fingerprint, Plan } from '../generate';
 import { loadTables } from '../load';
 import { assertSafeToWrite } from './safety';
-import { distributeIfCitus } from './distribute-tables';
+import { distributeIfCitus, refuseRoleChangeOnCitus } from './distribute-tables';
 import { SEED_LOCK, transactionConnection } from './seed-database';
 import { devLogins, DevLogin } from './dev-logins';
 
@@ -99,8 +99,9 @@ export async function addTenant(options: AddTenantOptions): Promise<AddTenantRes
   const logger = options.logger ?? silentLogger;
   return withAdvisoryLock(knex, SEED_LOCK, { waitMs: 30_000, onWait: (holder) => logger.info(`Waiting for another seed to finish: ${holder}`) }, () =>
     knex.transaction(async (trx) => {
-      await useSequentialShardAccess(trx);
+      const citus = await useSequentialShardAccess(trx);
       const role = await checkLoaderRole(trx, definitions.tables.map((t) => t.table), (options.project ?? shippedProjectConfig()).tenancy.adminRole);
+      refuseRoleChangeOnCitus(citus, role);
       const previous = await readLatestManifest(trx);
       if (!previous) throw new TenantseedError('The database holds no seeded dataset', { hint: `Seed it first: tenantseed seed --env ${profile.name} (or reset).` });
       const databaseName = (await trx.raw('SELECT current_database() AS name')).rows[0].name as string;

@@ -114,13 +114,31 @@ export async function undistributeTables(trx: Knex.Transaction, project: Project
   if (!(await citusStatus(trx)).coordinator) return [];
   await trx.raw(`SET LOCAL citus.multi_shard_modify_mode TO 'sequential'`);
   const tables = (await readDistribution(trx, project.schemas)).filter((t) => t.method === 'distributed' || t.method === 'reference' || t.method === 'citus-local');
-  const done: string[] = [];
   for (const t of tables) {
-    // Undistributing one table can take its foreign-key neighbours with it.
+    // Undistributing one table takes its foreign-key neighbours with it.
     const still = (await readDistribution(trx, project.schemas)).find((x) => x.qualified === t.qualified);
     if (!still || still.method === 'local') continue;
-    await trx.raw('SELECT undistribute_table(?::regclass, cascade_via_foreign_keys => true)', [t.qualified]);
-    done.push(t.qualified);
+    try {
+      await trx.raw('SELECT undistribute_table(?::regclass, cascade_via_foreign_keys => true)', [t.qualified]);
+    } catch (err) {
+      throw new TenantseedError(`Citus cannot make ${t.qualified} (or a table tied to it by a foreign key) local again for the down migrations: ${(err as Error).message}`, {
+        hint: 'Citus cannot undistribute a table with an identity column, for one. To rebuild the schema, use `tenantseed reset` (it drops the tables and migrates afresh). Nothing was changed.',
+        cause: err,
+      });
+    }
   }
-  return done;
+  return tables.map((t) => t.qualified);
+}
+
+/**
+ * Citus keeps one set of worker connections per role, and a transaction that changes its role
+ * midway can read wrong results or deadlock (citusdata/citus#3867): on a coordinator, loading
+ * through `SET ROLE` to the admin role is refused, saying which role to connect as.
+ */
+export function refuseRoleChangeOnCitus(citus: boolean, role: { user: string; setRole?: string }): void {
+  if (citus && role.setRole) {
+    throw new TenantseedError(`On Citus, the role "${role.user}" cannot load by switching to ${role.setRole} inside the transaction (Citus cannot change roles within a transaction: citusdata/citus#3867)`, {
+      hint: `Connect as ${role.setRole} itself (it needs LOGIN) or as a superuser. Nothing was changed.`,
+    });
+  }
 }

@@ -9,7 +9,7 @@ import { SafetyError, TenantseedError, UsageError } from '../errors';
 import { Fingerprint, Plan } from '../generate';
 import { loadTables } from '../load';
 import { assertMayDestroy, lockSchemaTables, rowsMadeByMigrations } from './safety';
-import { distributeIfCitus } from './distribute-tables';
+import { distributeIfCitus, refuseRoleChangeOnCitus } from './distribute-tables';
 import { loadDataset, SEED_LOCK, SeedOutcome, transactionConnection, WriteDatasetOptions } from './seed-database';
 
 /**
@@ -72,8 +72,9 @@ export async function resetDatabase(options: WriteDatasetOptions): Promise<SeedO
   return withAdvisoryLock(knex, SEED_LOCK, { waitMs: options.lockWaitMs ?? 30_000, onWait }, () =>
     withAdvisoryLock(knex, 'tenantseed:migrate', { waitMs: options.lockWaitMs ?? 30_000, onWait }, () =>
       knex.transaction(async (trx) => {
-        await useSequentialShardAccess(trx);
+        const citus = await useSequentialShardAccess(trx);
         const role = await checkLoaderRole(trx, [], project.tenancy.adminRole);
+        refuseRoleChangeOnCitus(citus, role);
         if (!role.superuser && !role.ownsTables) {
           throw new TenantseedError(`The role "${role.user}" cannot drop and rebuild the schema`, {
             hint: 'reset needs the owner of the schema or a superuser; seed needs less. Nothing was changed.',
@@ -136,7 +137,7 @@ async function resetTablesInPlace(options: WriteDatasetOptions, project: Project
   const startedAt = new Date();
   return withAdvisoryLock(knex, SEED_LOCK, { waitMs: options.lockWaitMs ?? 30_000, onWait: (holder) => logger.info(`Waiting for another tenantseed command to finish: ${holder}`) }, () =>
     knex.transaction(async (trx) => {
-      await useSequentialShardAccess(trx);
+      const citus = await useSequentialShardAccess(trx);
       const names = [...new Set(plan.definitions.tables.map((t) => t.table))];
       const tables: string[] = [];
       for (const name of names) {
@@ -149,6 +150,7 @@ async function resetTablesInPlace(options: WriteDatasetOptions, project: Project
         tables.push(table.qualified);
       }
       const role = await checkLoaderRole(trx, names, project.tenancy.adminRole);
+      refuseRoleChangeOnCitus(citus, role);
       await trx.raw(`LOCK TABLE ${tables.join(', ')} IN ACCESS EXCLUSIVE MODE`);
       const outside = await referencesFromOutside(trx, tables);
       if (outside.length > 0) {

@@ -9,6 +9,7 @@ import { TenantseedError } from '../errors';
 import { datasetKey, Fingerprint, Plan } from '../generate';
 import { loadTables, Progress } from '../load';
 import { assertSafeToWrite } from './safety';
+import { refuseRoleChangeOnCitus } from './distribute-tables';
 
 /** The advisory lock that lets one seed or reset at a time work on a database. */
 export const SEED_LOCK = 'tenantseed:seed';
@@ -108,8 +109,9 @@ export async function seedDatabase(options: WriteDatasetOptions): Promise<SeedOu
   const startedAt = new Date();
   return withAdvisoryLock(knex, SEED_LOCK, { waitMs: options.lockWaitMs ?? 30_000, onWait: (holder) => logger.info(`Waiting for another seed or reset to finish: ${holder}`) }, () =>
     knex.transaction(async (trx) => {
-      await useSequentialShardAccess(trx);
+      const citus = await useSequentialShardAccess(trx);
       const role = await checkLoaderRole(trx, tableNames(plan), project.tenancy.adminRole);
+      refuseRoleChangeOnCitus(citus, role);
       await assertMigrated(trx, project);
       await ensureBookkeeping(trx);
       const stamp = await readEnvironmentStamp(trx);

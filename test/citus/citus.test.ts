@@ -141,6 +141,20 @@ describeCitus('the shipped schema on a Citus coordinator', () => {
       else process.env[TEST_SERVER_URL_VARIABLE] = previous;
     }
   });
+
+  it('rolls back with the tables made local first (as the down migrations need), and distributes again on migrate latest', async () => {
+    const distributed = async () => count(knex, `SELECT count(*) AS n FROM pg_dist_partition WHERE logicalrelid::text NOT LIKE 'tenantseed.%'`);
+    expect(await distributed()).toBe(10);
+    const rollback = await cli(['migrate', 'rollback', '--all', '--env', 'development']);
+    expect(rollback.stderr).not.toMatch(/^error/m);
+    expect(rollback.code).toBe(0);
+    expect(rollback.stderr).toMatch(/Citus: 10 table\(s\) made local again for the down migrations/);
+    expect(rollback.stdout).toMatch(/0 applied, 3 pending/);
+    const latest = await cli(['migrate', 'latest']);
+    expect(latest.code).toBe(0);
+    expect(latest.stderr).toMatch(/Citus: distributed 10 table\(s\)/);
+    expect(await distributed()).toBe(10);
+  });
 });
 
 describeCitus('a team\'s own schema on Citus (test/fixtures/enpyco)', () => {
@@ -198,5 +212,17 @@ describeCitus('a team\'s own schema on Citus (test/fixtures/enpyco)', () => {
     const added = await cli(['tenant', 'add', '--env', 'development', '--slug', 'newco', '--name', 'New Co']);
     expect(added.code).toBe(0);
     expect((await cli(['validate', '--env', 'development'])).code).toBe(0);
+  });
+
+  it('refuses to roll back what Citus cannot make local again (identity columns), naming the table and reset, changing nothing', async () => {
+    const cli = (args: string[]) => runCli(args, { cwd: project, env: { DATABASE_URL: url, CI: 'true' }, timeoutMs: 300_000 });
+    const distributed = async () => count(knex, `SELECT count(*) AS n FROM pg_dist_partition WHERE logicalrelid::text NOT LIKE 'tenantseed.%'`);
+    expect(await distributed()).toBe(7);
+    const rollback = await cli(['migrate', 'rollback', '--all', '--env', 'development']);
+    expect(rollback.code).toBe(1);
+    expect(rollback.stderr).toMatch(/Citus cannot make public\.\w+ \(or a table tied to it by a foreign key\) local again/);
+    expect(rollback.stderr).toMatch(/tenantseed reset/);
+    expect(await distributed()).toBe(7);
+    expect((await cli(['migrate', 'status'])).stdout).toMatch(/2 applied, 0 pending/);
   });
 });
