@@ -1,5 +1,5 @@
 /**
- * The benchmark: `npm run bench [-- --tenants N] [--database-url URL] [--config FILE] [--env NAME] [--citus URL]`.
+ * The benchmark: `npm run bench [-- --rounds N] [--tenants N] [--database-url URL] [--config FILE] [--env NAME] [--citus URL] [--scaling]`.
  *
  * On one server (the embedded one by default), with the same rows of the project's staging
  * profile (or --env NAME; or N tenants of it), it measures. The project is the one the working
@@ -10,10 +10,13 @@
  *   copyBare     (b) COPY of the same files into bare tables, then building the same keys,
  *                indexes and foreign keys (the time counts both);
  *   insert       (c) multi-row INSERT through knex in batches of 5,000 (what other seeders do);
+ * each path once per round, interleaved (seed, a, b, c, seed, a, b, c, ...; `--rounds`, default
+ * 3), each into a fresh database; the figures are the medians, with each round's ratios beside;
  * plus the time to validate the seeded database, and the testing API's handout of a test
  * database from a warm pool, from an empty pool, the raw clone of the same template, and a
  * jest run of 4 workers x 25 files.
  * Writes bench/results/latest.json and prints the ratios. No timing is asserted anywhere.
+ * With `--scaling` it seeds 100, 1,000 and 10,000 tenants instead (bench/scaling.ts).
  * With `--citus URL` (a Citus coordinator) it measures seed on the cluster beside the single
  * node instead (bench/citus.ts), and adds `citus` to latest.json.
  */
@@ -28,33 +31,44 @@ import {
   buildPlan, createKnex, createTestDatabase, describeDatabase, loadDefinitions, loadProfile, migrate,
   resolveDatabaseSource, startEmbeddedServer, validateDatabase,
 } from '../src';
-import { packageRoot, ProjectConfig, resolveProjectConfig } from '../src/config';
+import { DatabaseTarget, packageRoot, ProjectConfig, resolveProjectConfig } from '../src/config';
 import { copyTextLine } from '../src/generate';
 import { dropConstraints, restoreConstraints } from '../src/load';
 import { createScratchDatabase, markedDatabases, settleTestDatabases, TEST_SERVER_URL_VARIABLE } from '../src/testing';
 import { benchCitus } from './citus';
+import { benchScaling } from './scaling';
 import { log, seconds, seedInChild, withClient } from './support';
 
+/** The median (the upper one of an even count). */
+const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)];
+
 interface Args {
+  /** Interleaved rounds of seed, (a), (b), (c); the figures are their medians. Default 3. */
+  rounds: number;
   tenants?: number;
   databaseUrl?: string;
   config?: string;
   env: string;
   /** A Citus coordinator: measure seed there beside the single node, then stop. */
   citus?: string;
+  /** Seed at 100, 1,000 and 10,000 tenants, then stop. */
+  scaling?: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { env: 'staging' };
+  const args: Args = { env: 'staging', rounds: 3 };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--tenants') args.tenants = Number(argv[++i]);
     else if (argv[i] === '--database-url') args.databaseUrl = argv[++i];
     else if (argv[i] === '--config') args.config = argv[++i];
     else if (argv[i] === '--env') args.env = argv[++i];
     else if (argv[i] === '--citus') args.citus = argv[++i];
-    else throw new Error(`unknown argument ${argv[i]} (use --tenants N, --database-url URL, --config FILE, --env NAME, --citus URL)`);
+    else if (argv[i] === '--rounds') args.rounds = Number(argv[++i]);
+    else if (argv[i] === '--scaling') args.scaling = true;
+    else throw new Error(`unknown argument ${argv[i]} (use --rounds N, --tenants N, --database-url URL, --config FILE, --env NAME, --citus URL, --scaling)`);
   }
   if (args.tenants !== undefined && (!Number.isInteger(args.tenants) || args.tenants < 2)) throw new Error('--tenants must be a whole number from 2 up');
+  if (!Number.isInteger(args.rounds) || args.rounds < 1) throw new Error('--rounds must be a whole number from 1 up');
   return args;
 }
 
@@ -91,6 +105,10 @@ async function main(): Promise<void> {
   const tables = plan.tables.filter((t) => t.rowCount() > 0);
   const rows = tables.reduce((sum, t) => sum + t.rowCount(), 0);
   log(`Dataset: ${args.env}${project.file ? ` of ${project.file}` : ''}, ${plan.tenants.length} tenants, ${rows} rows`);
+  if (args.scaling) {
+    await benchScaling({ server, project, env: args.env, version });
+    return;
+  }
   if (args.citus) {
     await benchCitus({ server, coordinatorUrl: args.citus, project, plan, env: args.env, tenants: args.tenants, version });
     return;
@@ -106,21 +124,7 @@ async function main(): Promise<void> {
   };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tenantseed-bench-'));
   try {
-    // seed: the product's own path, in a child process for its peak RSS.
-    const seedTarget = await fresh();
-    log('seed ...');
-    const seeded = await seedInChild(seedTarget.url, project, args.env, args.tenants);
-    const seedRowsPerSec = rows / seeded.summary.seconds;
-
-    // validate the seeded database.
-    const knex = createKnex(seedTarget, { searchPath: project.schemas });
-    let start = process.hrtime.bigint();
-    const report = await validateDatabase({ knex, definitions, schemas: project.schemas, tenancy: project.tenancy });
-    const validateSeconds = seconds(start);
-    await knex.destroy();
-    if (!report.ok) throw new Error(`validation failed: ${report.checks.filter((c) => !c.ok).map((c) => c.name).join(', ')}`);
-
-    // Pre-serialise the same rows to COPY text files.
+    // Pre-serialise the same rows to COPY text files, for (a) and (b).
     log('serialising the rows to files ...');
     for (const table of tables) {
       const out = fs.createWriteStream(path.join(dir, `${table.name}.copy`));
@@ -142,10 +146,14 @@ async function main(): Promise<void> {
       }
     };
 
+    // seed: the product's own path, in a child process for its peak RSS.
+    const measureSeed = async () => {
+      const target = await fresh();
+      const seeded = await seedInChild(target.url, project, args.env, args.tenants);
+      return { seconds: seeded.summary.seconds, peakRssMb: seeded.peakRssMb, target };
+    };
     // (a) COPY into the fully constrained schema.
-    log('(a) COPY into the constrained schema ...');
-    const a = await fresh();
-    const copyIntoSchemaSeconds = await withClient(a.url, async (client) => {
+    const measureCopyIntoSchema = async () => withClient((await fresh()).url, async (client) => {
       await client.query('BEGIN');
       const t = process.hrtime.bigint();
       await copyFiles(client);
@@ -153,11 +161,8 @@ async function main(): Promise<void> {
       await client.query('COMMIT');
       return s;
     });
-
     // (b) COPY into bare tables, then build the same keys, indexes and foreign keys.
-    log('(b) COPY into bare tables, then build the constraints ...');
-    const b = await fresh();
-    const bare = await withClient(b.url, async (client) => {
+    const measureCopyBare = async () => withClient((await fresh()).url, async (client) => {
       await client.query('BEGIN');
       const saved = await dropConstraints(client, tables.map((t) => t.name));
       let t = process.hrtime.bigint();
@@ -169,37 +174,67 @@ async function main(): Promise<void> {
       await client.query('COMMIT');
       return { copy, build };
     });
-
     // (c) multi-row INSERT through knex, 5,000 rows a batch.
-    log('(c) INSERT through knex in batches of 5,000 ...');
-    const c = await fresh();
-    const insertKnex = createKnex(c, { searchPath: project.schemas });
-    start = process.hrtime.bigint();
-    await insertKnex.transaction(async (trx) => {
-      for (const table of tables) {
-        const json = new Set(table.definition.columns.filter((col) => col.json).map((col) => col.name));
-        let batch: Record<string, unknown>[] = [];
-        for (const row of table.rows()) {
-          const object: Record<string, unknown> = {};
-          table.columns.forEach((col, i) => (object[col] = json.has(col) && row[i] !== null ? JSON.stringify(row[i]) : row[i]));
-          batch.push(object);
-          if (batch.length === 5000) {
-            await trx(table.name).insert(batch);
-            batch = [];
+    const measureInsert = async () => {
+      const insertKnex = createKnex(await fresh(), { searchPath: project.schemas });
+      const t = process.hrtime.bigint();
+      await insertKnex.transaction(async (trx) => {
+        for (const table of tables) {
+          const json = new Set(table.definition.columns.filter((col) => col.json).map((col) => col.name));
+          let batch: Record<string, unknown>[] = [];
+          for (const row of table.rows()) {
+            const object: Record<string, unknown> = {};
+            table.columns.forEach((col, i) => (object[col] = json.has(col) && row[i] !== null ? JSON.stringify(row[i]) : row[i]));
+            batch.push(object);
+            if (batch.length === 5000) {
+              await trx(table.name).insert(batch);
+              batch = [];
+            }
           }
+          if (batch.length) await trx(table.name).insert(batch);
         }
-        if (batch.length) await trx(table.name).insert(batch);
-      }
-    });
-    const insertSeconds = seconds(start);
-    await insertKnex.destroy();
+      });
+      const s = seconds(t);
+      await insertKnex.destroy();
+      return s;
+    };
+
+    // Interleaved rounds (seed, a, b, c, seed, a, b, c, ...): a machine that slows down midway
+    // weighs on every path alike, and each round's ratios are reported beside the medians.
+    const rounds: Array<{ seed: number; peakRssMb: number; copyIntoSchema: number; copyBare: { copy: number; build: number }; insert: number }> = [];
+    let seedTarget: DatabaseTarget | undefined;
+    for (let round = 1; round <= args.rounds; round++) {
+      log(`round ${round} of ${args.rounds}: seed ...`);
+      const seeded = await measureSeed();
+      seedTarget ??= seeded.target;
+      log(`round ${round}: (a) COPY into the constrained schema ...`);
+      const copyIntoSchema = await measureCopyIntoSchema();
+      log(`round ${round}: (b) COPY into bare tables, then build the constraints ...`);
+      const copyBare = await measureCopyBare();
+      log(`round ${round}: (c) INSERT through knex in batches of 5,000 ...`);
+      const insert = await measureInsert();
+      rounds.push({ seed: seeded.seconds, peakRssMb: seeded.peakRssMb, copyIntoSchema, copyBare, insert });
+    }
+
+    // validate the first round's seeded database.
+    const knex = createKnex(seedTarget!, { searchPath: project.schemas });
+    let start = process.hrtime.bigint();
+    const report = await validateDatabase({ knex, definitions, schemas: project.schemas, tenancy: project.tenancy });
+    const validateSeconds = seconds(start);
+    await knex.destroy();
+    if (!report.ok) throw new Error(`validation failed: ${report.checks.filter((c) => !c.ok).map((c) => c.name).join(', ')}`);
+    const seedSeconds = median(rounds.map((r) => r.seed));
+    const copyIntoSchemaSeconds = median(rounds.map((r) => r.copyIntoSchema));
+    const bareSeconds = median(rounds.map((r) => r.copyBare.copy + r.copyBare.build));
+    const bare = rounds.find((r) => r.copyBare.copy + r.copyBare.build === bareSeconds)!.copyBare;
+    const insertSeconds = median(rounds.map((r) => r.insert));
+    const seedRowsPerSec = rows / seedSeconds;
 
     // Handing out test databases (test profile), after the template exists: from a warm pool,
     // from an empty one (which clones), the raw CREATE DATABASE ... TEMPLATE of the same
     // template, and a jest run of 4 workers x 25 files.
     log('hand out test databases ...');
     process.env[TEST_SERVER_URL_VARIABLE] = server.url;
-    const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)];
     const warm = await createTestDatabase({ config: project, poolSize: 5 });
     const warmName = decodeURIComponent(new URL(warm.url).pathname.slice(1));
     const key = await withClient(server.url, async (c) => (await markedDatabases(c)).find((d) => d.name === warmName)!.marker.key);
@@ -245,13 +280,14 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       tenants: plan.tenants.length,
       rows,
-      seedSeconds: seeded.summary.seconds,
+      rounds: args.rounds,
+      seedSeconds,
       seedRowsPerSec: Math.round(seedRowsPerSec),
       copyIntoSchemaRowsPerSec: Math.round(rows / copyIntoSchemaSeconds),
       copyBareRowsPerSec: Math.round(rows / (bare.copy + bare.build)),
       copyBareSeconds: { copy: bare.copy, build: bare.build },
       insertRowsPerSec: Math.round(rows / insertSeconds),
-      peakRssMb: seeded.peakRssMb,
+      peakRssMb: Math.max(...rounds.map((r) => r.peakRssMb)),
       validateSeconds,
       cloneMs: Math.round(clones[0]),
       poolHandoutMs: Number(median(warmHandouts).toFixed(1)),
@@ -265,18 +301,28 @@ async function main(): Promise<void> {
         seedVsCopyBare: seedRowsPerSec / (rows / (bare.copy + bare.build)),
         seedVsCopyIntoSchema: seedRowsPerSec / (rows / copyIntoSchemaSeconds),
       },
+      perRound: rounds.map((r) => ({
+        seedRowsPerSec: Math.round(rows / r.seed),
+        copyIntoSchemaRowsPerSec: Math.round(rows / r.copyIntoSchema),
+        copyBareRowsPerSec: Math.round(rows / (r.copyBare.copy + r.copyBare.build)),
+        insertRowsPerSec: Math.round(rows / r.insert),
+        seedVsInsert: Number((r.insert / r.seed).toFixed(2)),
+        seedVsCopyBare: Number(((r.copyBare.copy + r.copyBare.build) / r.seed).toFixed(2)),
+        peakRssMb: r.peakRssMb,
+      })),
     };
     const results = path.join(packageRoot(), 'bench', 'results');
     fs.mkdirSync(results, { recursive: true });
     fs.writeFileSync(path.join(results, 'latest.json'), JSON.stringify(result, null, 2) + '\n');
     const line = (name: string, perSec: number, note = '') => `  ${name.padEnd(44)} ${String(perSec).padStart(9)} rows/s ${note}`;
-    console.log(`tenantseed bench: ${result.tenants} tenants, ${rows} rows, PostgreSQL ${version}, ${result.cores} cores`);
+    console.log(`tenantseed bench: ${result.tenants} tenants, ${rows} rows, PostgreSQL ${version}, ${result.cores} cores, medians of ${args.rounds} interleaved round(s)`);
     console.log(line('tenantseed seed (generate + COPY + rebuild)', result.seedRowsPerSec, `(${result.seedSeconds.toFixed(1)} s)`));
     console.log(line('(a) COPY files into the constrained schema', result.copyIntoSchemaRowsPerSec));
     console.log(line('(b) COPY files into bare tables + build', result.copyBareRowsPerSec, `(${bare.copy.toFixed(1)} s + ${bare.build.toFixed(1)} s)`));
     console.log(line('(c) knex INSERT, 5,000 rows a batch', result.insertRowsPerSec));
-    console.log(`  seed / (c) INSERT: ${result.ratios.seedVsInsert.toFixed(2)}x (target >= 3)   seed / (b) bare COPY + build: ${result.ratios.seedVsCopyBare.toFixed(2)}x (target >= 0.75)`);
-    console.log(`  peak RSS of seed: ${result.peakRssMb} MB (target <= 300)   validate: ${validateSeconds.toFixed(1)} s`);
+    console.log(`  seed / (c) INSERT: ${result.ratios.seedVsInsert.toFixed(2)}x (target >= 4)   seed / (b) bare COPY + build: ${result.ratios.seedVsCopyBare.toFixed(2)}x (target >= 1.15)`);
+    console.log(`  per round, seed / (c): ${result.perRound.map((r) => `${r.seedVsInsert}x`).join(', ')}; seed / (b): ${result.perRound.map((r) => `${r.seedVsCopyBare}x`).join(', ')}`);
+    console.log(`  peak RSS of seed: ${result.peakRssMb} MB, the highest of the rounds (target <= 300)   validate: ${validateSeconds.toFixed(1)} s`);
     console.log(`  test database handout: ${result.poolHandoutMs} ms from a warm pool, ${result.emptyPoolHandoutMs} ms from an empty one; raw clone ${result.rawCloneMs} ms (medians of 5): warm pool ${(result.rawCloneMs / result.poolHandoutMs).toFixed(1)}x faster (target >= 5)`);
     console.log(`  jest, 4 workers x 25 test files: ${result.jestFourWorkersTwentyFiveFilesSeconds} s`);
     console.log(`  written to bench/results/latest.json`);

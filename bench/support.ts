@@ -22,7 +22,8 @@ export function seedInChild(url: string, project: ProjectConfig, env: string, te
   const cli = path.join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
   const config = project.file ? ['--config', project.file] : [];
   const args = ['--database-url', url, ...config, 'seed', '--env', env, '--json', ...(tenants ? ['--tenants', String(tenants)] : [])];
-  const script = `require(${JSON.stringify(cli)}).runCli(${JSON.stringify(args)}).then((code) => { process.stderr.write('maxrss ' + process.resourceUsage().maxRSS + '\\n'); process.exit(code); });`;
+  // exitCode, not exit(): process.exit() would cut a large --json summary still in the pipe.
+  const script = `process.on('exit', () => process.stderr.write('maxrss ' + process.resourceUsage().maxRSS + '\\n')); require(${JSON.stringify(cli)}).runCli(${JSON.stringify(args)}).then((code) => { process.exitCode = code; });`;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
     let out = '';
