@@ -69,20 +69,20 @@ export async function distributeTables(trx: Knex.Transaction, options: { definit
     });
   }
   const rolesMadeLogin = await letTenancyRolesLogIn(trx, project);
-  const todo = plan.tables.filter((t) => !t.done);
-  if (todo.length === 0) return { changed: [], foreignKeys: 0, anchor: plan.anchor, rolesMadeLogin };
+  const pending = plan.tables.filter((t) => !t.done);
+  if (pending.length === 0) return { changed: [], foreignKeys: 0, anchor: plan.anchor, rolesMadeLogin };
   // DDL and COPY on distributed tables in one transaction must go over one connection per node.
   await trx.raw(`SET LOCAL citus.multi_shard_modify_mode TO 'sequential'`);
-  const touched = new Set(todo.map((t) => t.table.qualified));
+  const touched = new Set(pending.map((t) => t.table.qualified));
   const foreignKeys = plan.foreignKeys.filter((fk) => touched.has(fk.table) || touched.has(fk.references));
   for (const fk of foreignKeys) await trx.raw(`ALTER TABLE ${fk.table} DROP CONSTRAINT ${quoteIdentifier(fk.name)}`);
   const changed: Array<{ table: string; target: 'distributed' | 'reference'; column?: string }> = [];
-  for (const t of todo.filter((x) => x.target === 'reference')) {
+  for (const t of pending.filter((x) => x.target === 'reference')) {
     await trx.raw('SELECT create_reference_table(?::regclass)', [t.table.qualified]);
     changed.push({ table: t.table.qualified, target: 'reference' });
   }
   const anchor = plan.anchor!;
-  for (const t of todo.filter((x) => x.target === 'distributed')) {
+  for (const t of pending.filter((x) => x.target === 'distributed')) {
     if (t.table.method === 'distributed') {
       await trx.raw('SELECT update_distributed_table_colocation(?::regclass, colocate_with => ?)', [t.table.qualified, anchor]);
     } else {
