@@ -253,7 +253,6 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
       const keyNode = naturalKey ? properties[naturalKey] : undefined;
       rootPatterns = { key: typeof keyNode?.pattern === 'string' ? new RegExp(keyNode.pattern, 'u') : undefined, keyMax: keyNode?.maxLength as number | undefined };
     }
-    if (isChain) continue;
   }
 
   // The starter profile: three named tenants when the root has a natural key their names fit.
