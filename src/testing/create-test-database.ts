@@ -395,6 +395,7 @@ export async function createTestDatabase(options: CreateTestDatabaseOptions = {}
 const DEFAULT_POOL_SIZE = 4;
 const pendingDrops = new Set<Promise<void>>();
 const refilling = new Set<string>();
+const refillAgain = new Set<string>();
 
 function keyOf(template: string): string {
   return template.slice(TEMPLATE_PREFIX.length);
@@ -423,13 +424,18 @@ const POOL_LOCK = 0x706f6f6c; // 'pool'
  */
 function refillPool(server: DatabaseTarget, template: string, key: string, size: number): void {
   const id = `${server.url}\0${key}`;
-  if (refilling.has(id)) return;
+  if (refilling.has(id)) {
+    // Handouts that claim while a refill runs ask it to look again when it is done.
+    refillAgain.add(id);
+    return;
+  }
   refilling.add(id);
   void withServerClient(server, async (client) => {
     const locked = (await client.query('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [POOL_LOCK, key])).rows[0].ok;
     if (!locked) return;
     try {
-      for (let n = await poolSize(client, key); n < size; n++) {
+      // Counted before each clone: handouts claim clones while the pool refills.
+      while ((await poolSize(client, key)) < size) {
         const name = newDatabaseName(POOL_PREFIX, key);
         await cloneTemplate(client, template, name);
         await markDatabase(client, name, { kind: 'pool', key });
@@ -437,5 +443,8 @@ function refillPool(server: DatabaseTarget, template: string, key: string, size:
     } finally {
       await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [POOL_LOCK, key]);
     }
-  }).catch(() => undefined).finally(() => refilling.delete(id));
+  }).catch(() => undefined).finally(() => {
+    refilling.delete(id);
+    if (refillAgain.delete(id)) refillPool(server, template, key, size);
+  });
 }
