@@ -1,5 +1,5 @@
 /**
- * The benchmark: `npm run bench [-- --rounds N] [--tenants N] [--database-url URL] [--config FILE] [--env NAME] [--citus URL] [--scaling]`.
+ * The benchmark: `npm run bench [-- --rounds N] [--tenants N] [--database-url URL] [--config FILE] [--env NAME] [--citus URL] [--scaling] [--peers]`.
  *
  * On one server (the embedded one by default), with the same rows of the project's staging
  * profile (or --env NAME; or N tenants of it), it measures. The project is the one the working
@@ -16,6 +16,7 @@
  * database from a warm pool, from an empty pool, the raw clone of the same template, and a
  * jest run of 4 workers x 25 files.
  * Writes bench/results/latest.json and prints the ratios. No timing is asserted anywhere.
+ * With `--peers` it runs tenantseed beside drizzle-seed on the same tables and counts (bench/peers.ts).
  * With `--scaling` it seeds 100, 1,000 and 10,000 tenants instead (bench/scaling.ts).
  * With `--citus URL` (a Citus coordinator) it measures seed on the cluster beside the single
  * node instead (bench/citus.ts), and adds `citus` to latest.json.
@@ -37,6 +38,7 @@ import { dropConstraints, restoreConstraints } from '../src/load';
 import { createScratchDatabase, markedDatabases, settleTestDatabases, TEST_SERVER_URL_VARIABLE } from '../src/testing';
 import { benchCitus } from './citus';
 import { benchScaling } from './scaling';
+import { benchPeers } from './peers';
 import { log, seconds, seedInChild, withClient } from './support';
 
 /** The median (the upper one of an even count). */
@@ -53,6 +55,8 @@ interface Args {
   citus?: string;
   /** Seed at 100, 1,000 and 10,000 tenants, then stop. */
   scaling?: boolean;
+  /** tenantseed beside drizzle-seed on the same tables and counts, then stop. */
+  peers?: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -65,7 +69,8 @@ function parseArgs(argv: string[]): Args {
     else if (argv[i] === '--citus') args.citus = argv[++i];
     else if (argv[i] === '--rounds') args.rounds = Number(argv[++i]);
     else if (argv[i] === '--scaling') args.scaling = true;
-    else throw new Error(`unknown argument ${argv[i]} (use --rounds N, --tenants N, --database-url URL, --config FILE, --env NAME, --citus URL, --scaling)`);
+    else if (argv[i] === '--peers') args.peers = true;
+    else throw new Error(`unknown argument ${argv[i]} (use --rounds N, --tenants N, --database-url URL, --config FILE, --env NAME, --citus URL, --scaling, --peers)`);
   }
   if (args.tenants !== undefined && (!Number.isInteger(args.tenants) || args.tenants < 2)) throw new Error('--tenants must be a whole number from 2 up');
   if (!Number.isInteger(args.rounds) || args.rounds < 1) throw new Error('--rounds must be a whole number from 1 up');
@@ -105,6 +110,10 @@ async function main(): Promise<void> {
   const tables = plan.tables.filter((t) => t.rowCount() > 0);
   const rows = tables.reduce((sum, t) => sum + t.rowCount(), 0);
   log(`Dataset: ${args.env}${project.file ? ` of ${project.file}` : ''}, ${plan.tenants.length} tenants, ${rows} rows`);
+  if (args.peers) {
+    await benchPeers({ server, project, version });
+    return;
+  }
   if (args.scaling) {
     await benchScaling({ server, project, env: args.env, version });
     return;
