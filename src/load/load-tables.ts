@@ -3,6 +3,7 @@ import { CatalogTable, quoteIdentifier, readTable } from '../db';
 import { DatabaseError, DefinitionError } from '../errors';
 import { Fingerprint, guardRows, Row, RowGuard, TablePlan } from '../generate';
 import { pgArrayLiteral } from './array-literal';
+import { copyTextChunks } from './copy-chunks';
 import { copyRows } from './copy-rows';
 import { dropConstraints, restoreConstraints } from './deferred-constraints';
 import type { Progress } from './write-dataset-files';
@@ -180,15 +181,14 @@ export async function loadTables(options: LoadTablesOptions): Promise<LoadTables
     fingerprint.table(table.name, load?.columns ?? table.columns);
     if (!load) continue;
     const before = done;
+    const guarded = guardRows(table.rows(), new RowGuard(table, { strict: options.strict }));
     try {
       await copyRows({
         client,
         table: table.name,
         columns: load.columns,
-        rows: load.project ? mapRows(guardRows(table.rows(), new RowGuard(table, { strict: options.strict })), load.project) : guardRows(table.rows(), new RowGuard(table, { strict: options.strict })),
-        encode: load.encode,
+        chunks: copyTextChunks(load.project ? mapRows(guarded, load.project) : guarded, { fingerprint, encode: load.encode }),
         freeze: Boolean(saved) && empty.has(table.name),
-        fingerprint,
         onRows: (n) => options.onProgress?.({ table: table.name, rowsDone: before + n, totalRows: total }),
       });
     } catch (err) {
