@@ -122,14 +122,43 @@ async function main(): Promise<void> {
     await benchCitus({ server, coordinatorUrl: args.citus, project, plan, env: args.env, tenants: args.tenants, version });
     return;
   }
-  const scratch: Array<{ drop(): Promise<void> }> = [];
+  const scratch = new Map<string, { drop(): Promise<void> }>();
+  // Before each measurement: a checkpoint, and no autovacuum at work (the previous paths' tables
+  // are dropped, see discard; this waits for what is left, at most a minute). On a server where
+  // the role may not CHECKPOINT, that part is skipped.
+  let checkpoints = true;
+  const settle = () => withClient(server.url, async (client) => {
+    if (checkpoints) {
+      await client.query('CHECKPOINT').catch((err: Error) => {
+        checkpoints = false;
+        log(`(no CHECKPOINT before each path: ${err.message})`);
+      });
+    }
+    for (let i = 0; i < 120; i++) {
+      const busy = (await client.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'`)).rows[0].n;
+      if (busy === 0) {
+        if (i > 0) log(`  (waited ${i / 2} s for autovacuum to finish)`);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    log('  (autovacuum still at work after 60 s: measuring anyway)');
+  });
   const fresh = async () => {
     const db = await createScratchDatabase(server, { prefix: 'tenantseed_bench' });
-    scratch.push(db);
+    scratch.set(db.target.url, db);
     const knex = createKnex(db.target, { searchPath: project.schemas });
     await migrate({ knex, action: 'latest', directory: project.migrations });
     await knex.destroy();
+    await settle();
     return db.target;
+  };
+  // A measured database is dropped at once: autovacuum would otherwise work through its million
+  // rows while the next path is measured (before this, the seed, measured right after (c) and
+  // beside three undropped million-row databases, ran 35% slower in rounds 2 and 3 than in round 1).
+  const discard = async (target: DatabaseTarget) => {
+    await scratch.get(target.url)?.drop();
+    scratch.delete(target.url);
   };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tenantseed-bench-'));
   try {
@@ -162,30 +191,41 @@ async function main(): Promise<void> {
       return { seconds: seeded.summary.seconds, peakRssMb: seeded.peakRssMb, target };
     };
     // (a) COPY into the fully constrained schema.
-    const measureCopyIntoSchema = async () => withClient((await fresh()).url, async (client) => {
-      await client.query('BEGIN');
-      const t = process.hrtime.bigint();
-      await copyFiles(client);
-      const s = seconds(t);
-      await client.query('COMMIT');
+    const measureCopyIntoSchema = async () => {
+      const target = await fresh();
+      const s = await withClient(target.url, async (client) => {
+        await client.query('BEGIN');
+        const t = process.hrtime.bigint();
+        await copyFiles(client);
+        const s = seconds(t);
+        await client.query('COMMIT');
+        return s;
+      });
+      await discard(target);
       return s;
-    });
+    };
     // (b) COPY into bare tables, then build the same keys, indexes and foreign keys.
-    const measureCopyBare = async () => withClient((await fresh()).url, async (client) => {
-      await client.query('BEGIN');
-      const saved = await dropConstraints(client, tables.map((t) => t.name));
-      let t = process.hrtime.bigint();
-      await copyFiles(client);
-      const copy = seconds(t);
-      t = process.hrtime.bigint();
-      await restoreConstraints(client, saved);
-      const build = seconds(t);
-      await client.query('COMMIT');
-      return { copy, build };
-    });
+    const measureCopyBare = async () => {
+      const target = await fresh();
+      const measured = await withClient(target.url, async (client) => {
+        await client.query('BEGIN');
+        const saved = await dropConstraints(client, tables.map((t) => t.name));
+        let t = process.hrtime.bigint();
+        await copyFiles(client);
+        const copy = seconds(t);
+        t = process.hrtime.bigint();
+        await restoreConstraints(client, saved);
+        const build = seconds(t);
+        await client.query('COMMIT');
+        return { copy, build };
+      });
+      await discard(target);
+      return measured;
+    };
     // (c) multi-row INSERT through knex, 5,000 rows a batch.
     const measureInsert = async () => {
-      const insertKnex = createKnex(await fresh(), { searchPath: project.schemas });
+      const target = await fresh();
+      const insertKnex = createKnex(target, { searchPath: project.schemas });
       const t = process.hrtime.bigint();
       await insertKnex.transaction(async (trx) => {
         for (const table of tables) {
@@ -205,6 +245,7 @@ async function main(): Promise<void> {
       });
       const s = seconds(t);
       await insertKnex.destroy();
+      await discard(target);
       return s;
     };
 
@@ -215,7 +256,9 @@ async function main(): Promise<void> {
     for (let round = 1; round <= args.rounds; round++) {
       log(`round ${round} of ${args.rounds}: seed ...`);
       const seeded = await measureSeed();
-      seedTarget ??= seeded.target;
+      // The first round's seeded database is validated below; the others are dropped.
+      if (seedTarget) await discard(seeded.target);
+      else seedTarget = seeded.target;
       log(`round ${round}: (a) COPY into the constrained schema ...`);
       const copyIntoSchema = await measureCopyIntoSchema();
       log(`round ${round}: (b) COPY into bare tables, then build the constraints ...`);
@@ -337,7 +380,7 @@ async function main(): Promise<void> {
     console.log(`  written to bench/results/latest.json`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
-    for (const db of scratch) await db.drop().catch(() => undefined);
+    for (const db of scratch.values()) await db.drop().catch(() => undefined);
   }
 }
 
