@@ -10,7 +10,7 @@ export interface CopyRowsOptions {
   client: pg.PoolClient | pg.Client;
   table: string;
   columns: readonly string[];
-  /** The rows as COPY text (see `copyTextChunks`), made as they are sent or ahead of it. */
+  /** The rows as COPY text (see `copyTextChunks`), made as they are sent (or ahead, by an async iterable). */
   chunks: Iterable<CopyChunk> | AsyncIterable<CopyChunk>;
   /** COPY ... FREEZE: only for a table created or truncated in this transaction. */
   freeze?: boolean;
