@@ -31,7 +31,7 @@ export class Fingerprint {
   /** Adds a row (or its COPY text line, when the caller made it already). */
   row(row: Row | string): void {
     this.hash.update(typeof row === 'string' ? row : copyTextLine(row));
-    this.counts.set(this.current, (this.counts.get(this.current) ?? 0) + 1);
+    this.count(1);
   }
 
   /**
@@ -40,7 +40,11 @@ export class Fingerprint {
    */
   lines(bytes: Uint8Array, count: number): void {
     this.hash.update(bytes);
-    this.counts.set(this.current, (this.counts.get(this.current) ?? 0) + count);
+    this.count(count);
+  }
+
+  private count(rows: number): void {
+    this.counts.set(this.current, (this.counts.get(this.current) ?? 0) + rows);
   }
 
   /** Rows seen per table. */
