@@ -5,6 +5,7 @@ import { combine, hashString, keyedUuid, KeyedRandom } from './keyed-random';
 import RandExp from 'randexp';
 import { FakerPools } from './pools';
 import { keyedId } from './ids';
+import { isoString, parseIso } from './iso-time';
 
 /** One tenant of a plan. */
 export interface TenantPlan {
@@ -179,7 +180,7 @@ function dateValue(ctx: CompileContext, path: string, spec: { daysBefore?: [numb
             hint: `Put ${after} before this column in "properties".`,
           });
         }
-        return new Date(Date.parse(base) + Math.floor(rng.next() * maxMs / 1000) * 1000).toISOString();
+        return isoString(parseIso(base) + Math.floor(rng.next() * maxMs / 1000) * 1000);
       },
       space: { kind: 'random' },
     };
@@ -188,7 +189,7 @@ function dateValue(ctx: CompileContext, path: string, spec: { daysBefore?: [numb
   return {
     make: (_c, rng) => {
       const seconds = Math.floor((minDays * DAY_MS + rng.next() * (maxDays - minDays) * DAY_MS) / 1000);
-      return new Date(ctx.referenceDateMs - seconds * 1000).toISOString();
+      return isoString(ctx.referenceDateMs - seconds * 1000);
     },
     space: { kind: 'random' },
   };
