@@ -10,17 +10,24 @@ const DAY_MS = 86_400_000;
 const FIRST_MS = -30_610_224_000_000;
 const END_MS = 253_402_300_800_000;
 
-const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
-const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+/** Each number below 100 as two ASCII digits (tens in the low byte). */
+const TWO_DIGITS = new Uint16Array(100);
+for (let i = 0; i < 100; i++) TWO_DIGITS[i] = (48 + Math.floor(i / 10)) | ((48 + (i % 10)) << 8);
 
-/** `YYYY-MM-DDT` per day number (days since 1970), for the days seen lately. */
-const dayPrefixes = new Map<number, string>();
-const MAX_CACHED_DAYS = 4096;
+/** Where isoString spells its text: one flat string is made from it at the end. */
+const isoText = Buffer.from('1970-01-01T00:00:00.000Z', 'latin1');
+/** The day (days since 1970) whose date isoText holds now. */
+let isoTextDay = 0;
 
-/** The civil date of a day number (Howard Hinnant's civil_from_days). */
-function dayPrefix(days: number): string {
-  let prefix = dayPrefixes.get(days);
-  if (prefix !== undefined) return prefix;
+/** Writes a number below 100 as two digits at `at`. */
+function putTwo(value: number, at: number): void {
+  const digits = TWO_DIGITS[value];
+  isoText[at] = digits & 255;
+  isoText[at + 1] = digits >>> 8;
+}
+
+/** Writes the civil date of a day number (Howard Hinnant's civil_from_days) as `YYYY-MM-DD`. */
+function putDate(days: number): void {
   const z = days + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;
@@ -30,14 +37,17 @@ function dayPrefix(days: number): string {
   const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const month = mp < 10 ? mp + 3 : mp - 9;
   const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  prefix = `${year}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}T`;
-  if (dayPrefixes.size >= MAX_CACHED_DAYS) dayPrefixes.clear();
-  dayPrefixes.set(days, prefix);
-  return prefix;
+  putTwo(Math.floor(year / 100), 0);
+  putTwo(year % 100, 2);
+  putTwo(month, 5);
+  putTwo(day, 8);
+  isoTextDay = days;
 }
 
 /**
- * `new Date(ms).toISOString()`, byte for byte (`YYYY-MM-DDTHH:MM:SS.sssZ`).
+ * `new Date(ms).toISOString()`, byte for byte (`YYYY-MM-DDTHH:MM:SS.sssZ`). Spelled into a
+ * buffer and read out as one flat string: a string joined from pieces has to be flattened by
+ * every later reader (COPY's escape test, the UTF-8 write), which cost more than joining it.
  *
  * @example
  * isoString(0) // '1970-01-01T00:00:00.000Z'
@@ -45,14 +55,19 @@ function dayPrefix(days: number): string {
 export function isoString(ms: number): string {
   if (!(ms >= FIRST_MS && ms < END_MS) || !Number.isInteger(ms)) return new Date(ms).toISOString();
   const days = Math.floor(ms / DAY_MS);
+  if (days !== isoTextDay) putDate(days);
   let rest = ms - days * DAY_MS;
   const millis = rest % 1000;
   rest = (rest - millis) / 1000;
   const seconds = rest % 60;
   rest = (rest - seconds) / 60;
   const minutes = rest % 60;
-  const hours = (rest - minutes) / 60;
-  return `${dayPrefix(days)}${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:${TWO_DIGITS[seconds]}.${THREE_DIGITS[millis]}Z`;
+  putTwo((rest - minutes) / 60, 11);
+  putTwo(minutes, 14);
+  putTwo(seconds, 17);
+  isoText[20] = 48 + Math.floor(millis / 100);
+  putTwo(millis % 100, 21);
+  return isoText.toString('latin1', 0, 24);
 }
 
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
