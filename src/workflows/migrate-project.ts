@@ -2,8 +2,68 @@ import type { Knex } from 'knex';
 import type { ProjectConfig } from '../config';
 import { citusStatus, migrate, MigrateAction, MigrateResult, readEnvironmentStamp, tableContents } from '../db';
 import { distributeTables, undistributeTables } from './distribute-tables';
-import type { DefinitionSet } from '../definitions';
-import { assertMayDestroy, refuseProduction, rowsMadeByMigrations } from './safety';
+import { DefinitionSet, loadDefinitions, loadProfile } from '../definitions';
+import { assertMayDestroy, EnvironmentFlag, refuseProduction, rowsMadeByMigrations } from './safety';
+
+/** Whether an environment's profile is protected; an environment without a profile counts as protected. */
+export function isProtectedEnvironment(project: ProjectConfig, environment: string): boolean {
+  try {
+    return loadProfile(project.environments, environment).protected;
+  } catch {
+    return true;
+  }
+}
+
+/** The project's definitions when they load (their x-existing-rows are not counted as data), else none. */
+export function definitionsIfAny(project: ProjectConfig): DefinitionSet | undefined {
+  try {
+    return loadDefinitions(project.definitions);
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the one rule decides a down migration on (see {@link assertMayMigrateDown}). */
+export interface MigrateDownCheck {
+  knex: Knex | Knex.Transaction;
+  project: ProjectConfig;
+  /** For messages: `migrate down`, `migrate rollback --all`, ... */
+  command: string;
+  environment?: string;
+  environmentFlag?: EnvironmentFlag;
+  /** Whether the environment's profile is protected (true when there is none). */
+  protected: boolean;
+  definitions?: DefinitionSet;
+  yes?: boolean;
+  confirm?: (question: string) => Promise<string>;
+  /** What a refusal that could have been confirmed tells the user to do. */
+  wayOut?: string;
+}
+
+/**
+ * The one rule for destructive operations, applied to down migrations before the first one
+ * runs: counts the rows of the project's schemas (not those the migrations make themselves)
+ * and reads the stamp. Returns the notices of explicit confirmations; a refusal throws.
+ *
+ * @example
+ * await assertMayMigrateDown({ knex, project, command: 'migrate down', environment: 'test', protected: false });
+ */
+export async function assertMayMigrateDown(check: MigrateDownCheck): Promise<string[]> {
+  const { knex } = check;
+  const databaseName = (await knex.raw('SELECT current_database() AS name')).rows[0].name as string;
+  return assertMayDestroy({
+    command: check.command,
+    environment: check.environment,
+    environmentFlag: check.environmentFlag,
+    stamp: await readEnvironmentStamp(knex),
+    protected: check.protected,
+    contents: await tableContents(knex, check.project.schemas, check.definitions ? rowsMadeByMigrations(check.definitions) : new Map()),
+    yes: check.yes ?? false,
+    databaseName,
+    confirm: check.confirm,
+    wayOut: check.wayOut,
+  });
+}
 
 /** Options of {@link migrateProject}. */
 export interface MigrateProjectOptions {
@@ -54,16 +114,9 @@ export async function migrateProject(options: MigrateProjectOptions): Promise<{ 
     },
     beforeRun: destructive
       ? async () => {
-        const databaseName = (await knex.raw('SELECT current_database() AS name')).rows[0].name as string;
-        notices = await assertMayDestroy({
-          command,
-          environment: options.environment,
-          stamp: await readEnvironmentStamp(knex),
-          protected: options.protected,
-          contents: await tableContents(knex, project.schemas, options.definitions ? rowsMadeByMigrations(options.definitions) : new Map()),
-          yes: options.yes ?? false,
-          databaseName,
-          confirm: options.confirm,
+        notices = await assertMayMigrateDown({
+          knex, project, command, environment: options.environment, protected: options.protected,
+          definitions: options.definitions, yes: options.yes, confirm: options.confirm,
         });
         const undistributed = await knex.transaction((trx) => undistributeTables(trx, project));
         if (undistributed.length > 0) notices.push(`Citus: ${undistributed.length} table(s) made local again for the down migrations; \`migrate latest\` distributes them again.`);

@@ -8,12 +8,22 @@ import { SafetyError } from '../errors';
 export const PRODUCTION = 'production';
 
 /**
+ * How the user names the environment, for messages: the `--env` flag of tenantseed's
+ * commands, or the `TENANTSEED_ENV` variable of Knex's own CLI (which has no flags of ours).
+ */
+export type EnvironmentFlag = '--env' | 'TENANTSEED_ENV';
+
+function namedAs(flag: EnvironmentFlag, environment: string): string {
+  return flag === '--env' ? `--env ${environment}` : `(TENANTSEED_ENV=${environment})`;
+}
+
+/**
  * Refuses `--env production` before anything else (no profile is even read), so that it is
  * refused whether or not a production profile exists.
  */
-export function refuseProduction(command: string, environment: string | undefined): void {
+export function refuseProduction(command: string, environment: string | undefined, environmentFlag: EnvironmentFlag = '--env'): void {
   if (environment === PRODUCTION) {
-    throw new SafetyError(`Refusing to ${command} --env production: tenantseed never writes production data`, {
+    throw new SafetyError(`Refusing to ${command} ${namedAs(environmentFlag, PRODUCTION)}: tenantseed never writes production data`, {
       hint: 'Seed a copy under another environment name. Nothing was changed.',
     });
   }
@@ -33,6 +43,8 @@ export interface DestroyInput {
   readonly command: string;
   /** `--env`, if the command was given one. */
   readonly environment?: string;
+  /** How the environment is named, for messages (default `--env`). */
+  readonly environmentFlag?: EnvironmentFlag;
   /** The database's environment stamp, if it has one. */
   readonly stamp?: EnvironmentStamp;
   /** Whether `--env`'s profile is protected (true when there is no such profile). */
@@ -45,6 +57,8 @@ export interface DestroyInput {
   readonly databaseName: string;
   /** Asks the user (only in a terminal, never with CI=true); resolves to the typed answer. */
   readonly confirm?: (question: string) => Promise<string>;
+  /** What a refusal that could have been confirmed tells the user to do (default: `--yes`, or the typed name in a terminal). */
+  readonly wayOut?: string;
 }
 
 /** The tables and row counts a refusal lists. */
@@ -68,7 +82,8 @@ export function describeContents(contents: readonly TableContents[]): string {
  */
 export async function assertMayDestroy(input: DestroyInput): Promise<string[]> {
   const { command, environment, stamp, databaseName, contents } = input;
-  refuseProduction(command, environment);
+  const flag = input.environmentFlag ?? '--env';
+  refuseProduction(command, environment, flag);
   refuseProductionStamp(command, databaseName, stamp);
   if (contents.length === 0) return [];
   if (stamp && environment !== undefined && stamp.environment === environment && !input.protected) return [];
@@ -76,7 +91,7 @@ export async function assertMayDestroy(input: DestroyInput): Promise<string[]> {
   const reason = !stamp
     ? 'has no environment stamp (tenantseed did not make it, or never seeded it)'
     : environment === undefined
-      ? `is stamped "${stamp.environment}" and no --env says it is that environment`
+      ? `is stamped "${stamp.environment}" and no ${flag} says it is that environment`
       : stamp.environment !== environment
         ? `is stamped "${stamp.environment}", not "${environment}"`
         : `is the protected environment ${environment}`;
@@ -88,7 +103,7 @@ export async function assertMayDestroy(input: DestroyInput): Promise<string[]> {
     return [];
   }
   throw new SafetyError(`Refusing to ${command}: the database ${databaseName} ${reason}, and it would destroy ${what}:\n${describeContents(contents)}`, {
-    hint: `Check that this is the database you mean; pass --yes to ${command} it anyway, or run it in a terminal to confirm by typing its name. Nothing was changed.`,
+    hint: `Check that this is the database you mean; ${input.wayOut ?? `pass --yes to ${command} it anyway, or run it in a terminal to confirm by typing its name`}. Nothing was changed.`,
   });
 }
 

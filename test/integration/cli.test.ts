@@ -166,4 +166,27 @@ describe('Knex\'s own CLI with knexfile.ts', () => {
     expect(run.out).toMatch(/tenantseed: seeded 107 rows of 3 tenants \(test\), sha256:7dafaa91/);
     expect((await db.knex('users').count({ n: '*' }))[0].n).toBe(15);
   });
+
+  it('rolls back only under the one rule: never production, and a stamped database only as its TENANTSEED_ENV', async () => {
+    const applied = async () => JSON.parse((await runCli(['--database-url', db.target.url, 'migrate', 'status', '--json'])).stdout).applied.length;
+    const unnamed = await knexCli(['migrate:rollback']);
+    expect(unnamed.code).not.toBe(0);
+    expect(unnamed.out).toMatch(/Refusing to run down migrations through Knex's CLI: the database \S+ is stamped "test" and no TENANTSEED_ENV says it is that environment, and it would destroy \d+ table\(s\)/);
+    expect(unnamed.out).toMatch(/TENANTSEED_ENV=ENV npx knex migrate:rollback/);
+    expect(await applied()).toBe(3);
+    expect((await db.knex('users').count({ n: '*' }))[0].n).toBe(15);
+
+    await db.knex.raw(`UPDATE tenantseed.environment_stamp SET environment = 'production'`);
+    const production = await knexCli(['migrate:rollback', '--all'], { TENANTSEED_ENV: 'test' });
+    expect(production.code).not.toBe(0);
+    expect(production.out).toMatch(/the database \S+ is stamped "production"/);
+    expect(await applied()).toBe(3);
+    expect((await db.knex('users').count({ n: '*' }))[0].n).toBe(15);
+
+    await db.knex.raw(`UPDATE tenantseed.environment_stamp SET environment = 'test'`);
+    const named = await knexCli(['migrate:rollback', '--all'], { TENANTSEED_ENV: 'test' });
+    expect(named.out).toMatch(/Batch 1 rolled back: 3 migrations/);
+    expect(named.code).toBe(0);
+    expect(await applied()).toBe(0);
+  });
 });

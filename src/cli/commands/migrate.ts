@@ -1,32 +1,12 @@
 import type { Argv, CommandModule } from 'yargs';
 import { assertEnvironmentName } from '../../config';
 import { MigrateAction, MigrateResult, writeEnvironmentStamp } from '../../db';
-import { DefinitionSet, loadDefinitions, loadProfile } from '../../definitions';
-import { migrateProject } from '../../workflows';
+import { definitionsIfAny, isProtectedEnvironment, migrateProject } from '../../workflows';
 import { terminalConfirm } from '../confirm';
-import type { ProjectConfig } from '../../config';
 import { UsageError } from '../../errors';
 import { CliIO } from '../output';
 import { ProjectArgs, projectFromArgs } from '../dataset-options';
 import { DatabaseArgs, withDatabase } from '../with-database';
-
-/** Whether `--env`'s profile is protected; an environment without a profile counts as protected. */
-function isProtected(project: ProjectConfig, env: string): boolean {
-  try {
-    return loadProfile(project.environments, env).protected;
-  } catch {
-    return true;
-  }
-}
-
-/** The project's definitions when they load (their x-existing-rows are not counted as data), else none. */
-function definitionsIfAny(project: ProjectConfig): DefinitionSet | undefined {
-  try {
-    return loadDefinitions(project.definitions);
-  } catch {
-    return undefined;
-  }
-}
 
 interface MigrateArgs extends DatabaseArgs, ProjectArgs {
   action: 'latest' | 'up' | 'down' | 'rollback' | 'status';
@@ -89,7 +69,7 @@ export function migrateCommand(io: CliIO): CommandModule<object, MigrateArgs> {
           project: { ...project, migrations: directory },
           action,
           environment: env,
-          protected: env === undefined || isProtected(project, env),
+          protected: env === undefined || isProtectedEnvironment(project, env),
           definitions: definitionsIfAny(project),
           yes: args.yes,
           confirm: terminalConfirm(io),

@@ -35,6 +35,13 @@ describe('the one rule for destructive operations', () => {
     await expect(assertMayDestroy({ ...input, confirm: async () => 'qa' })).rejects.toThrow(/Not confirmed \(typed "qa", not "qa_db"\)/);
   });
 
+  it('names the environment as the caller takes it, and says what to do instead of --yes when told', async () => {
+    const knexCli = { ...base, command: 'run down migrations', environmentFlag: 'TENANTSEED_ENV' as const, wayOut: 'name the environment' };
+    await expect(assertMayDestroy({ ...knexCli, environment: undefined })).rejects.toThrow(/is stamped "test" and no TENANTSEED_ENV says it is that environment/);
+    await expect(assertMayDestroy({ ...knexCli, environment: undefined })).rejects.toMatchObject({ hint: 'Check that this is the database you mean; name the environment. Nothing was changed.' });
+    await expect(assertMayDestroy({ ...knexCli, environment: 'production', contents: [] })).rejects.toThrow(/^Refusing to run down migrations \(TENANTSEED_ENV=production\): tenantseed never writes production data$/);
+  });
+
   it('refuses production whatever the flags, the answers and the contents', async () => {
     await expect(assertMayDestroy({ ...base, environment: 'production', stamp: stamp('production'), contents: [], yes: true, confirm: async () => 'qa_db' })).rejects.toThrow(/never writes production/);
     await expect(assertMayDestroy({ ...base, stamp: stamp('production'), contents: [], yes: true })).rejects.toThrow(/stamped "production"/);
