@@ -1,9 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildPlan, canonicalJson, DATA_SOURCES, datasetKey, GENERATOR_VERSION, generatorSignature } from '../../../src/generate';
 import { loadDefinitions, loadProfile } from '../../../src/definitions';
-import { runCli } from '../../support/run-cli';
+import { CLI, runCli } from '../../support/run-cli';
 import {
   allRows, editedDefinitions, editedProfile, fingerprintOf, GOLDEN_TEST_FINGERPRINT, SHIPPED_DEFINITIONS, shippedDefinitions, shippedPlan,
 } from '../../support/datasets';
@@ -101,6 +102,38 @@ describe('the determinism contract', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+/**
+ * Other Node binaries (TENANTSEED_OTHER_NODE: paths separated by ':'); `.ci/run` fetches Node 22
+ * and 24 from the npm registry. Without any, the comparison is skipped (and CI says so).
+ */
+const OTHER_NODES = (process.env.TENANTSEED_OTHER_NODE ?? '').split(path.delimiter).filter(Boolean);
+
+describe('the determinism contract across Node majors', () => {
+  const withOtherNodes = OTHER_NODES.length > 0 ? it : it.skip;
+
+  /** The fingerprint `tenantseed generate` prints for a shipped profile, run by `node`. */
+  function generatedFingerprint(node: string, env: string): string {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tenantseed-node-'));
+    try {
+      const run = spawnSync(node, [CLI, 'generate', '--env', env, '--out', path.join(out, 'files'), '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      if (run.status !== 0) throw new Error(`${node} generate --env ${env} exited ${run.status}: ${run.stderr}`);
+      return JSON.parse(run.stdout).fingerprint as string;
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  }
+
+  withOtherNodes('prints the same fingerprints of the shipped test and staging profiles under every Node given', () => {
+    const versions = OTHER_NODES.map((node) => spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim());
+    expect(new Set([process.version, ...versions]).size).toBe(1 + OTHER_NODES.length);
+    for (const env of ['test', 'staging']) {
+      const here = generatedFingerprint(process.execPath, env);
+      if (env === 'test') expect(here).toBe(GOLDEN_TEST_FINGERPRINT);
+      for (const [i, node] of OTHER_NODES.entries()) expect({ node: versions[i], env, fingerprint: generatedFingerprint(node, env) }).toEqual({ node: versions[i], env, fingerprint: here });
+    }
+  }, 300_000);
 });
 
 describe('the generator version and its data sources', () => {

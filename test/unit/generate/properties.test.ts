@@ -171,8 +171,9 @@ describe('the generator, on random definitions (fast-check)', () => {
       const utc = run('utc', { TZ: 'UTC', LANG: 'C', LC_ALL: 'C' });
       const chatham = run('chatham', { TZ: 'Pacific/Chatham', LANG: 'tr_TR.UTF-8', LC_ALL: 'tr_TR.UTF-8' });
       expect(chatham).toEqual(utc);
-      // Another Node major, where one is installed (TENANTSEED_OTHER_NODE=/path/to/node).
-      if (process.env.TENANTSEED_OTHER_NODE) expect(run('other-node', {}, process.env.TENANTSEED_OTHER_NODE)).toEqual(utc);
+      // Other Node majors, where installed (TENANTSEED_OTHER_NODE=/path/to/node[:/path/to/another]).
+      const others = (process.env.TENANTSEED_OTHER_NODE ?? '').split(path.delimiter).filter(Boolean);
+      others.forEach((node, i) => expect(run(`other-node-${i}`, {}, node)).toEqual(utc));
     }
   });
 });
