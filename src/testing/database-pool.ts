@@ -132,14 +132,27 @@ const HANDOUT_CLIENTS = Symbol.for('tenantseed.handoutClients');
 const inFlight = new WeakMap<pg.Client, number>();
 const idleTimers = new WeakMap<pg.Client, NodeJS.Timeout>();
 const IDLE_CLOSE_MS = 2_000;
+/** The last handout queued on each kept connection. */
+const turns = new WeakMap<pg.Client, Promise<unknown>>();
+
+/**
+ * Runs `fn` once the handouts queued before it on `client` are done. Handouts at once share the
+ * kept connection; pg 8 queued their statements itself (with a deprecation warning in the
+ * user's test output), and pg 9 will not.
+ */
+function inTurn<T>(client: pg.Client, fn: () => Promise<T>): Promise<T> {
+  const run = (turns.get(client) ?? Promise.resolve()).then(fn, fn);
+  turns.set(client, run.catch(() => undefined));
+  return run;
+}
 
 /**
  * Runs `fn` on this process's kept connection to the server's maintenance database, made once:
  * a handout then costs two statements, not a connection and its authentication (which took
  * most of the time). Between handouts its socket is unref'd, so an idle connection never keeps
  * a process alive, and after two idle seconds it is closed (a jest worker runs many files, each
- * with its own module state: kept connections must not pile up against max_connections). A
- * connection that broke is replaced once.
+ * with its own module state: kept connections must not pile up against max_connections).
+ * Handouts at once take turns on it. A connection that broke is replaced once.
  */
 export async function withHandoutClient<T>(server: DatabaseTarget, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const holder = globalThis as Record<symbol, Map<string, Promise<pg.Client>> | undefined>;
@@ -167,7 +180,7 @@ export async function withHandoutClient<T>(server: DatabaseTarget, fn: (client: 
     clearTimeout(idleTimers.get(client));
     socket.ref();
     try {
-      return await fn(client);
+      return await inTurn(client, () => fn(client));
     } catch (err) {
       const lost = (client as unknown as { _ending?: boolean; _queryable?: boolean })._queryable === false;
       if (!lost || attempt > 0) throw err;

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { createTestDatabase, TestDatabase, withTenant } from '../../src';
 import { editedDefinitions, SHIPPED_DEFINITIONS } from '../support/datasets';
 import { REPO_ROOT, runCli } from '../support/run-cli';
@@ -101,5 +102,25 @@ describe('createTestDatabase', () => {
       }
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('hands out databases at once in turns on its kept connection, never queueing a statement on a busy one', async () => {
+    await open();
+    // pg 8 queues a statement sent while the connection is busy (with a deprecation warning); pg 9 will not.
+    let sent = 0;
+    let queued = 0;
+    const query = pg.Client.prototype.query;
+    const spy = jest.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
+      sent++;
+      if ((this as unknown as { _queryQueue: unknown[] })._queryQueue.length > 0) queued++;
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as never);
+    try {
+      await Promise.all([1, 2, 3].map(() => open()));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(sent).toBeGreaterThan(3);
+    expect(queued).toBe(0);
   });
 });
