@@ -1,7 +1,8 @@
 /**
  * The one module that reads PostgreSQL's catalog for tenantseed: tables, columns and their
- * types, sequences, and the objects of the schemas a project owns. Validate, load, reset and
- * introspect read it here. Tables are named as the definitions name them and resolved through
+ * types, sequences, keys, indexes, foreign keys, row-level security and its policies, roles as
+ * RLS sees them, Citus metadata, and the objects of the schemas a project owns. Validate, load,
+ * reset and introspect read it here. Tables are named as the definitions name them and resolved through
  * the connection's search_path (the project's `schemas`).
  */
 import { queryRows, Queryable, quoteIdentifier } from './sql';
@@ -477,9 +478,14 @@ export interface ForeignKeyInfo {
   readonly name: string;
   /** `"schema"."table"` that holds it. */
   readonly table: string;
+  /** The schema and the name of the table that holds it (the name as on the search_path). */
+  readonly tableSchema: string;
+  readonly tableName: string;
   readonly columns: readonly string[];
   /** `"schema"."table"` it references. */
   readonly references: string;
+  /** The name of the table it references. */
+  readonly referencesName: string;
   readonly refColumns: readonly string[];
   /** `pg_get_constraintdef`, to add it again as it was. */
   readonly definition: string;
@@ -487,11 +493,11 @@ export interface ForeignKeyInfo {
   readonly setsNullOrDefault: boolean;
 }
 
-/** Every foreign key held by or pointing at a table of `schemas`. */
+/** Every foreign key held by or pointing at a table of `schemas` (NOT VALID ones and ones whose triggers are disabled included). */
 export async function readForeignKeys(q: Queryable, schemas: readonly string[]): Promise<ForeignKeyInfo[]> {
   return queryRows<ForeignKeyInfo>(
     q,
-    `SELECT con.conname AS name, format('%I.%I', sn.nspname, s.relname) AS table,
+    `SELECT con.conname AS name, format('%I.%I', sn.nspname, s.relname) AS table, sn.nspname AS "tableSchema", s.relname AS "tableName", t.relname AS "referencesName",
             ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(num, pos) JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num ORDER BY k.pos) AS columns,
             format('%I.%I', tn.nspname, t.relname) AS references,
             ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, pos) JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.pos) AS "refColumns",
@@ -534,4 +540,150 @@ export async function useSequentialShardAccess(q: Queryable): Promise<boolean> {
   if (!(await citusStatus(q)).coordinator) return false;
   await queryRows(q, `SET LOCAL citus.multi_shard_modify_mode TO 'sequential'`);
   return true;
+}
+
+/** A table of the owned schemas with one of the given columns (tables by name, as on the search_path). */
+export async function tablesWithColumns(q: Queryable, schemas: readonly string[], columns: readonly string[]): Promise<Array<{ table: string; column: string }>> {
+  return queryRows(
+    q,
+    `SELECT c.table_name AS table, c.column_name AS column FROM information_schema.columns c
+       JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
+      WHERE c.table_schema IN (SELECT jsonb_array_elements_text(?::jsonb)) AND c.column_name IN (SELECT jsonb_array_elements_text(?::jsonb)) ORDER BY 1`,
+    [JSON.stringify(schemas), JSON.stringify(columns)],
+  );
+}
+
+/** Whether row-level security is enabled and forced on a table (found through the search_path). */
+export async function readRowSecurity(q: Queryable, table: string): Promise<{ enabled: boolean; forced: boolean }> {
+  const [row] = await queryRows<{ enabled: boolean; forced: boolean }>(
+    q,
+    'SELECT relrowsecurity AS enabled, relforcerowsecurity AS forced FROM pg_class WHERE oid = to_regclass(quote_ident(?))',
+    [table],
+  );
+  return row ?? { enabled: false, forced: false };
+}
+
+/** A row-level security policy, as `pg_policies` shows it. */
+export interface TablePolicy {
+  readonly name: string;
+  /** `ALL`, `SELECT`, `INSERT`, `UPDATE` or `DELETE`. */
+  readonly command: string;
+  /** `PERMISSIVE` or `RESTRICTIVE`. */
+  readonly permissive: string;
+  /** The USING expression. */
+  readonly using: string | null;
+  readonly withCheck: string | null;
+}
+
+/** The policies on a table of that name in the owned schemas. */
+export async function readPolicies(q: Queryable, schemas: readonly string[], table: string): Promise<TablePolicy[]> {
+  return queryRows<TablePolicy>(
+    q,
+    `SELECT policyname AS name, cmd AS command, permissive, qual AS using, with_check AS "withCheck"
+       FROM pg_policies WHERE schemaname IN (SELECT jsonb_array_elements_text(?::jsonb)) AND tablename = ?`,
+    [JSON.stringify(schemas), table],
+  );
+}
+
+/** A primary key (`p`), unique constraint (`u`) or foreign key (`f`) of a table, with its columns in order. */
+export interface TableKey {
+  readonly name: string;
+  readonly kind: 'p' | 'u' | 'f';
+  readonly columns: readonly string[];
+}
+
+/** The primary key, unique constraints and foreign keys of a table (found through the search_path). */
+export async function readTableKeys(q: Queryable, table: string): Promise<TableKey[]> {
+  return queryRows<TableKey>(
+    q,
+    `SELECT con.conname AS name, con.contype AS kind,
+            ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(n, i) JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i)::text[] AS columns
+       FROM pg_constraint con WHERE con.conrelid = to_regclass(quote_ident(?)) AND con.contype IN ('p', 'u', 'f')`,
+    [table],
+  );
+}
+
+/** Unique indexes of a table that back no constraint and do not include `column`. */
+export async function uniqueIndexesWithout(q: Queryable, table: string, column: string): Promise<string[]> {
+  const rows = await queryRows<{ name: string }>(
+    q,
+    `SELECT i.indexrelid::regclass::text AS name FROM pg_index i
+      WHERE i.indrelid = to_regclass(quote_ident(?)) AND i.indisunique AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid)
+        AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) AND a.attname = ?)`,
+    [table, column],
+  );
+  return rows.map((r) => r.name);
+}
+
+/** Whether some index of a table has `column` as its first column. */
+export async function hasIndexLedBy(q: Queryable, table: string, column: string): Promise<boolean> {
+  const [row] = await queryRows<{ n: number }>(
+    q,
+    `SELECT count(*)::int AS n FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+      WHERE i.indrelid = to_regclass(quote_ident(?)) AND a.attname = ?`,
+    [table, column],
+  );
+  return row.n > 0;
+}
+
+/** What row-level security needs to know of a role: whether it escapes it. Undefined when there is no such role. */
+export async function readRole(q: Queryable, role: string): Promise<{ superuser: boolean; bypassRls: boolean } | undefined> {
+  const [row] = await queryRows<{ superuser: boolean; bypassRls: boolean }>(
+    q,
+    'SELECT rolsuper AS superuser, rolbypassrls AS "bypassRls" FROM pg_roles WHERE rolname = ?',
+    [role],
+  );
+  return row;
+}
+
+/** Up to `limit` tables the role owns, by name. */
+export async function tablesOwnedBy(q: Queryable, role: string, limit: number): Promise<string[]> {
+  const rows = await queryRows<{ name: string }>(q, `SELECT tablename AS name FROM pg_tables WHERE tableowner = ? ORDER BY 1 LIMIT ${Math.max(0, Math.floor(limit))}`, [role]);
+  return rows.map((r) => r.name);
+}
+
+/** The definitions of a table's keys, plain indexes and foreign keys, to drop them and add them again as they were. */
+export interface RebuildableConstraints {
+  /** Foreign keys held by or pointing at the tables. */
+  readonly foreignKeys: ReadonlyArray<{ readonly name: string; readonly table: string; readonly definition: string }>;
+  /** Primary keys and unique constraints, primary keys first per table. */
+  readonly keys: ReadonlyArray<{ readonly name: string; readonly table: string; readonly definition: string }>;
+  /** `CREATE INDEX ...` of indexes that back no constraint. */
+  readonly indexes: ReadonlyArray<{ readonly name: string; readonly definition: string }>;
+}
+
+/** The keys, indexes and foreign keys of the tables (by name, through the search_path; those that do not exist are left out). */
+export async function readRebuildableConstraints(q: Queryable, tables: readonly string[]): Promise<RebuildableConstraints> {
+  // Lists go in as JSON: Knex would spread a JavaScript array into a list of parameters.
+  const oids = JSON.stringify((await queryRows<{ oid: number }>(
+    q,
+    'SELECT to_regclass(quote_ident(t))::oid AS oid FROM jsonb_array_elements_text(?::jsonb) t WHERE to_regclass(quote_ident(t)) IS NOT NULL',
+    [JSON.stringify(tables)],
+  )).map((r) => Number(r.oid)));
+  const among = (column: string) => `${column} IN (SELECT jsonb_array_elements_text(?::jsonb)::oid)`;
+  const foreignKeys = await queryRows<{ name: string; table: string; definition: string }>(
+    q,
+    `SELECT con.conname AS name, con.conrelid::regclass::text AS table, pg_get_constraintdef(con.oid) AS definition
+       FROM pg_constraint con
+      WHERE con.contype = 'f' AND (${among('con.conrelid')} OR ${among('con.confrelid')})
+      ORDER BY con.conrelid, con.conname`,
+    [oids, oids],
+  );
+  const keys = await queryRows<{ name: string; table: string; definition: string }>(
+    q,
+    `SELECT con.conname AS name, con.conrelid::regclass::text AS table, pg_get_constraintdef(con.oid) AS definition
+       FROM pg_constraint con
+      WHERE con.contype IN ('p', 'u') AND ${among('con.conrelid')}
+      ORDER BY con.conrelid, con.contype, con.conname`,
+    [oids],
+  );
+  const indexes = await queryRows<{ name: string; definition: string }>(
+    q,
+    `SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition
+       FROM pg_index i
+      WHERE ${among('i.indrelid')} AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid)
+      ORDER BY i.indexrelid`,
+    [oids],
+  );
+  return { foreignKeys, keys, indexes };
 }

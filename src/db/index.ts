@@ -21,10 +21,12 @@ export { quoteIdentifier, queryRows, quoteLiteral, quoteSettingName } from './sq
 export type { Queryable } from './sql';
 export { readTable, tableExists, listSchemaObjects, tableContents, COUNT_LIMIT, schemaAccess, readSchemaSnapshot, readKeyRows, referencesFromOutside,
   citusStatus, readDistribution, readForeignKeys, readUniqueKeys, columnExists, useSequentialShardAccess,
+  tablesWithColumns, readRowSecurity, readPolicies, readTableKeys, uniqueIndexesWithout, hasIndexLedBy, readRole, tablesOwnedBy,
+  readRebuildableConstraints,
 } from './catalog';
 export type {
   CatalogColumn, CatalogTable, SchemaObject, TableContents, SchemaSnapshot, SnapshotTable, SnapshotColumn, SnapshotConstraint, SnapshotUniqueIndex, SnapshotPolicy, SnapshotRole, IncomingReference,
-  CitusStatus, TableDistribution, ForeignKeyInfo,
+  CitusStatus, TableDistribution, ForeignKeyInfo, TablePolicy, TableKey, RebuildableConstraints,
 } from './catalog';
 export { planDistribution } from './distribution-plan';
 export type { DistributionPlan, DistributionTarget } from './distribution-plan';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { quoteIdentifier } from '../db';
+import { quoteIdentifier, readRebuildableConstraints } from '../db';
 
 /** The keys, indexes and foreign keys of some tables, saved from the catalog to be rebuilt. */
 export interface SavedConstraints {
@@ -19,39 +19,15 @@ export interface SavedConstraints {
  * resolved through the connection's search_path.
  */
 export async function dropConstraints(client: pg.PoolClient | pg.Client, tables: readonly string[]): Promise<SavedConstraints> {
-  const oids = (await client.query(
-    `SELECT to_regclass(quote_ident(t))::oid AS oid FROM unnest($1::text[]) t WHERE to_regclass(quote_ident(t)) IS NOT NULL`,
-    [tables],
-  )).rows.map((r) => r.oid as number);
-  const foreign = await client.query(
-    `SELECT con.conname, con.conrelid::regclass::text AS rel, pg_get_constraintdef(con.oid) AS def
-       FROM pg_constraint con
-      WHERE con.contype = 'f' AND (con.conrelid = ANY($1) OR con.confrelid = ANY($1))
-      ORDER BY con.conrelid, con.conname`,
-    [oids],
-  );
-  const keys = await client.query(
-    `SELECT con.conname, con.conrelid::regclass::text AS rel, pg_get_constraintdef(con.oid) AS def, con.contype
-       FROM pg_constraint con
-      WHERE con.contype IN ('p', 'u') AND con.conrelid = ANY($1)
-      ORDER BY con.conrelid, con.contype, con.conname`,
-    [oids],
-  );
-  const indexes = await client.query(
-    `SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def
-       FROM pg_index i
-      WHERE i.indrelid = ANY($1) AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid)
-      ORDER BY i.indexrelid`,
-    [oids],
-  );
+  const { foreignKeys, keys, indexes } = await readRebuildableConstraints(client, tables);
   const ident = quoteIdentifier;
-  for (const fk of foreign.rows) await client.query(`ALTER TABLE ${fk.rel} DROP CONSTRAINT ${ident(fk.conname)}`);
-  for (const index of indexes.rows) await client.query(`DROP INDEX ${index.name}`);
-  for (const key of keys.rows) await client.query(`ALTER TABLE ${key.rel} DROP CONSTRAINT ${ident(key.conname)}`);
+  for (const fk of foreignKeys) await client.query(`ALTER TABLE ${fk.table} DROP CONSTRAINT ${ident(fk.name)}`);
+  for (const index of indexes) await client.query(`DROP INDEX ${index.name}`);
+  for (const key of keys) await client.query(`ALTER TABLE ${key.table} DROP CONSTRAINT ${ident(key.name)}`);
   return {
-    keys: keys.rows.map((k) => `ALTER TABLE ${k.rel} ADD CONSTRAINT ${ident(k.conname)} ${k.def}`),
-    foreignKeys: foreign.rows.map((fk) => `ALTER TABLE ${fk.rel} ADD CONSTRAINT ${ident(fk.conname)} ${fk.def}`),
-    indexes: indexes.rows.map((i) => i.def as string),
+    keys: keys.map((k) => `ALTER TABLE ${k.table} ADD CONSTRAINT ${ident(k.name)} ${k.definition}`),
+    foreignKeys: foreignKeys.map((fk) => `ALTER TABLE ${fk.table} ADD CONSTRAINT ${ident(fk.name)} ${fk.definition}`),
+    indexes: indexes.map((i) => i.definition),
   };
 }
 

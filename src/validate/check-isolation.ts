@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { freshClient, readTable, tenantContextStatements } from '../db';
+import { freshClient, readRole, readTable, tenantContextStatements } from '../db';
 import { tenantTables } from './check-schema';
 import type { CheckContext, CheckResult, Finding } from './types';
 import { ident } from './types';
@@ -44,8 +44,7 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
     return { name: 'isolation', ok: true, skipped: 'needs at least two tenants to probe', details: { summary: 'skipped: fewer than two tenants', findings: [] } };
   }
   const { appRole } = ctx.tenancy;
-  const role = (await ctx.knex.raw('SELECT 1 FROM pg_roles WHERE rolname = ?', [appRole])).rows.length;
-  if (!role) {
+  if (!(await readRole(ctx.knex, appRole))) {
     return { name: 'isolation', ok: false, details: { summary: `the application role ${appRole} does not exist`, findings: [{ message: `no role ${appRole} to probe as` }], hint: 'Run the migrations (they create the roles), or name the role in tenancy.appRole of tenantseed.config.json.' } };
   }
   const findings: Finding[] = [];

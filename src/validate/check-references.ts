@@ -1,4 +1,4 @@
-import { tableExists } from '../db';
+import { readForeignKeys, tableExists } from '../db';
 import type { CheckContext, CheckResult, Finding } from './types';
 import { ident } from './types';
 
@@ -12,17 +12,11 @@ interface Reference {
   declared: boolean;
 }
 
+/** Foreign keys held by the tables of the owned schemas, tables by name (as on the search_path). */
 async function declaredReferences(ctx: CheckContext): Promise<Reference[]> {
-  const rows = (await ctx.knex.raw(
-    `SELECT con.conname AS name, c.relname AS table, p.relname AS parent,
-            ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(n, i) JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i)::text[] AS columns,
-            ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(n, i) JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i)::text[] AS parent_columns
-       FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_class p ON p.oid = con.confrelid
-       JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE con.contype = 'f' AND n.nspname IN (SELECT jsonb_array_elements_text(?::jsonb)) ORDER BY 2, 1`,
-    [JSON.stringify(ctx.schemas)],
-  )).rows as Array<{ name: string; table: string; parent: string; columns: string[]; parent_columns: string[] }>;
-  return rows.map((r) => ({ table: r.table, columns: r.columns, parent: r.parent, parentColumns: r.parent_columns, name: r.name, declared: true }));
+  return (await readForeignKeys(ctx.knex, ctx.schemas)).filter((fk) => ctx.schemas.includes(fk.tableSchema)).map((fk) => ({
+    table: fk.tableName, columns: [...fk.columns], parent: fk.referencesName, parentColumns: [...fk.refColumns], name: fk.name, declared: true,
+  }));
 }
 
 /**

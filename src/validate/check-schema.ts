@@ -1,17 +1,13 @@
-import { planDistribution } from '../db';
+import {
+  hasIndexLedBy, planDistribution, readPolicies, readRole, readRowSecurity, readTableKeys, tablesOwnedBy, tablesWithColumns, uniqueIndexesWithout,
+} from '../db';
 import type { CheckContext, CheckResult, Finding } from './types';
 
 /** Every table of the owned schemas with a tenant column: the definitions' tenant columns, found in the catalog. */
 export async function tenantTables(ctx: CheckContext): Promise<Array<{ table: string; tenantColumn: string }>> {
   const tenantColumns = [...new Set(ctx.definitions.tables.map((t) => t.tenantColumn).filter((c): c is string => Boolean(c)))];
   if (tenantColumns.length === 0) return [];
-  const result = await ctx.knex.raw(
-    `SELECT c.table_name AS table, c.column_name AS column FROM information_schema.columns c
-       JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
-      WHERE c.table_schema IN (SELECT jsonb_array_elements_text(?::jsonb)) AND c.column_name IN (SELECT jsonb_array_elements_text(?::jsonb)) ORDER BY 1`,
-    [JSON.stringify(ctx.schemas), JSON.stringify(tenantColumns)],
-  );
-  return result.rows.map((r: { table: string; column: string }) => ({ table: r.table, tenantColumn: r.column }));
+  return (await tablesWithColumns(ctx.knex, ctx.schemas, tenantColumns)).map((r) => ({ table: r.table, tenantColumn: r.column }));
 }
 
 /**
@@ -23,46 +19,30 @@ export async function tenantTables(ctx: CheckContext): Promise<Array<{ table: st
 export async function checkSchema(ctx: CheckContext): Promise<CheckResult> {
   const { knex } = ctx;
   const appRole = ctx.tenancy.appRole;
-  const schemas = JSON.stringify(ctx.schemas);
   const findings: Finding[] = [];
   const tables = await tenantTables(ctx);
   const citus: Record<string, string> = {};
   for (const { table, tenantColumn } of tables) {
-    const flags = (await knex.raw(`SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = to_regclass(quote_ident(?))`, [table])).rows[0];
-    if (!flags.relrowsecurity) findings.push({ table, message: 'row-level security is not enabled' });
-    if (!flags.relforcerowsecurity) findings.push({ table, message: 'row-level security is not forced (the table owner bypasses it)' });
-    const policies = (await knex.raw(`SELECT policyname, cmd, permissive, qual, with_check FROM pg_policies WHERE schemaname IN (SELECT jsonb_array_elements_text(?::jsonb)) AND tablename = ?`, [schemas, table])).rows as Array<{ policyname: string; cmd: string; permissive: string; qual: string | null; with_check: string | null }>;
+    const security = await readRowSecurity(knex, table);
+    if (!security.enabled) findings.push({ table, message: 'row-level security is not enabled' });
+    if (!security.forced) findings.push({ table, message: 'row-level security is not forced (the table owner bypasses it)' });
+    const policies = await readPolicies(knex, ctx.schemas, table);
     const mentions = (expr: string | null) => expr !== null && expr.includes(tenantColumn) && expr.includes('current_setting');
-    const reads = policies.some((p) => (p.cmd === 'ALL' || p.cmd === 'SELECT') && mentions(p.qual));
-    const writes = policies.some((p) => (p.cmd === 'ALL' || p.cmd === 'INSERT') && (mentions(p.with_check) || (p.with_check === null && mentions(p.qual))));
+    const reads = policies.some((p) => (p.command === 'ALL' || p.command === 'SELECT') && mentions(p.using));
+    const writes = policies.some((p) => (p.command === 'ALL' || p.command === 'INSERT') && (mentions(p.withCheck) || (p.withCheck === null && mentions(p.using))));
     if (!reads) findings.push({ table, message: `no policy restricts reads to the current tenant (${tenantColumn} = current_setting(...))` });
     if (!writes) findings.push({ table, message: `no policy checks written rows against the current tenant (WITH CHECK on ${tenantColumn})` });
-    const permissiveAll = policies.filter((p) => p.permissive === 'PERMISSIVE' && (p.qual === 'true' || p.with_check === 'true'));
-    for (const p of permissiveAll) findings.push({ table, message: `policy ${p.policyname} lets every row through (true)` });
-    const keys = (await knex.raw(
-      `SELECT con.conname, con.contype, ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(n, i) JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i)::text[] AS columns,
-              con.confrelid::regclass::text AS parent
-         FROM pg_constraint con WHERE con.conrelid = to_regclass(quote_ident(?)) AND con.contype IN ('p', 'u', 'f')`,
-      [table],
-    )).rows as Array<{ conname: string; contype: string; columns: string[]; parent: string }>;
-    const pk = keys.find((k) => k.contype === 'p');
+    const permissiveAll = policies.filter((p) => p.permissive === 'PERMISSIVE' && (p.using === 'true' || p.withCheck === 'true'));
+    for (const p of permissiveAll) findings.push({ table, message: `policy ${p.name} lets every row through (true)` });
+    const keys = await readTableKeys(knex, table);
+    const pk = keys.find((k) => k.kind === 'p');
     if (!pk) findings.push({ table, message: 'has no primary key' });
-    else if (!pk.columns.includes(tenantColumn)) findings.push({ table, message: `primary key ${pk.conname} (${pk.columns.join(', ')}) lacks ${tenantColumn}` });
-    for (const u of keys.filter((k) => k.contype === 'u' && !k.columns.includes(tenantColumn))) {
-      findings.push({ table, message: `unique constraint ${u.conname} (${u.columns.join(', ')}) lacks ${tenantColumn}: it is unique across tenants` });
+    else if (!pk.columns.includes(tenantColumn)) findings.push({ table, message: `primary key ${pk.name} (${pk.columns.join(', ')}) lacks ${tenantColumn}` });
+    for (const u of keys.filter((k) => k.kind === 'u' && !k.columns.includes(tenantColumn))) {
+      findings.push({ table, message: `unique constraint ${u.name} (${u.columns.join(', ')}) lacks ${tenantColumn}: it is unique across tenants` });
     }
-    const uniqueIndexes = (await knex.raw(
-      `SELECT i.indexrelid::regclass::text AS name FROM pg_index i
-        WHERE i.indrelid = to_regclass(quote_ident(?)) AND i.indisunique AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid)
-          AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) AND a.attname = ?)`,
-      [table, tenantColumn],
-    )).rows as Array<{ name: string }>;
-    for (const u of uniqueIndexes) findings.push({ table, message: `unique index ${u.name} lacks ${tenantColumn}: it is unique across tenants` });
-    const led = (await knex.raw(
-      `SELECT count(*) AS n FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] WHERE i.indrelid = to_regclass(quote_ident(?)) AND a.attname = ?`,
-      [table, tenantColumn],
-    )).rows[0].n as number;
-    if (led === 0) findings.push({ table, message: `no index starts with ${tenantColumn}` });
+    for (const name of await uniqueIndexesWithout(knex, table, tenantColumn)) findings.push({ table, message: `unique index ${name} lacks ${tenantColumn}: it is unique across tenants` });
+    if (!(await hasIndexLedBy(knex, table, tenantColumn))) findings.push({ table, message: `no index starts with ${tenantColumn}` });
   }
   // Citus: on a coordinator, how each table is held (a tenant table not distributed by its
   // tenant column in the one co-location group is a finding); elsewhere, whether it could be,
@@ -82,13 +62,13 @@ export async function checkSchema(ctx: CheckContext): Promise<CheckResult> {
     }
   }
 
-  const role = (await knex.raw(`SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = ?`, [appRole])).rows[0];
+  const role = await readRole(knex, appRole);
   if (!role) findings.push({ message: `the application role ${appRole} does not exist` });
   else {
-    if (role.rolsuper) findings.push({ message: `${appRole} is a superuser: row-level security does not apply to it` });
-    if (role.rolbypassrls) findings.push({ message: `${appRole} has BYPASSRLS: row-level security does not apply to it` });
-    const owned = (await knex.raw(`SELECT tablename FROM pg_tables WHERE tableowner = ? ORDER BY 1 LIMIT 5`, [appRole])).rows as Array<{ tablename: string }>;
-    if (owned.length > 0) findings.push({ message: `${appRole} owns tables (owners bypass RLS unless it is forced, and may disable it)`, examples: owned.map((o) => o.tablename) });
+    if (role.superuser) findings.push({ message: `${appRole} is a superuser: row-level security does not apply to it` });
+    if (role.bypassRls) findings.push({ message: `${appRole} has BYPASSRLS: row-level security does not apply to it` });
+    const owned = await tablesOwnedBy(knex, appRole, 5);
+    if (owned.length > 0) findings.push({ message: `${appRole} owns tables (owners bypass RLS unless it is forced, and may disable it)`, examples: owned });
   }
   return {
     name: 'schema',

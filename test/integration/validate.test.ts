@@ -65,6 +65,43 @@ describe('tenantseed validate', () => {
     expect(report.checks[0].details.findings).toEqual([{ table: 'users', message: 'row-level security is not forced (the table owner bypasses it)' }]);
   });
 
+  it('names every isolation and key gap of tenant tables, and an application role that escapes RLS', async () => {
+    const role = `ts_escapes_${Date.now()}`;
+    await broken([]);
+    await knex!.raw(`CREATE ROLE ${role} SUPERUSER BYPASSRLS`);
+    try {
+      for (const statement of [
+        'ALTER TABLE projects DISABLE ROW LEVEL SECURITY',
+        'DROP POLICY tenant_isolation ON documents',
+        'CREATE POLICY everyone ON tenant_configs USING (true)',
+        'ALTER TABLE audit_logs ADD CONSTRAINT audit_logs_id_everywhere UNIQUE (id)',
+        'CREATE UNIQUE INDEX documents_id_everywhere ON documents (id)',
+        'ALTER TABLE tenant_api_keys DROP CONSTRAINT tenant_api_keys_pkey, DROP CONSTRAINT tenant_api_keys_tenant_id_prefix_key, ADD PRIMARY KEY (id)',
+        'DROP INDEX tenant_api_keys_created_by_idx',
+        `CREATE TABLE ${role}_table (x int)`,
+        `ALTER TABLE ${role}_table OWNER TO ${role}`,
+      ]) await knex!.raw(statement);
+      const report = await validateDatabase({ knex: knex!, definitions, checks: ['schema'], tenancy: { setting: 'app.current_tenant_id', appRole: role, adminRole: 'tenantseed_admin' } });
+      expect(report.checks[0].details.findings).toEqual(expect.arrayContaining([
+        { table: 'projects', message: 'row-level security is not enabled' },
+        { table: 'documents', message: 'no policy restricts reads to the current tenant (tenant_id = current_setting(...))' },
+        { table: 'documents', message: 'no policy checks written rows against the current tenant (WITH CHECK on tenant_id)' },
+        { table: 'tenant_configs', message: 'policy everyone lets every row through (true)' },
+        { table: 'audit_logs', message: 'unique constraint audit_logs_id_everywhere (id) lacks tenant_id: it is unique across tenants' },
+        { table: 'documents', message: 'unique index documents_id_everywhere lacks tenant_id: it is unique across tenants' },
+        { table: 'tenant_api_keys', message: 'primary key tenant_api_keys_pkey (id) lacks tenant_id' },
+        { table: 'tenant_api_keys', message: 'no index starts with tenant_id' },
+        { message: `${role} is a superuser: row-level security does not apply to it` },
+        { message: `${role} has BYPASSRLS: row-level security does not apply to it` },
+        { message: `${role} owns tables (owners bypass RLS unless it is forced, and may disable it)`, examples: [`${role}_table`] },
+      ]));
+      expect(report.checks[0].details.findings).toHaveLength(11);
+    } finally {
+      await knex!.raw(`DROP TABLE IF EXISTS ${role}_table`);
+      await knex!.raw(`DROP ROLE ${role}`);
+    }
+  });
+
   it('fails row-counts, only, when rows disappear after the seed', async () => {
     const report = await broken([`DELETE FROM audit_logs WHERE id IN (SELECT id FROM audit_logs WHERE tenant_id <> '${DEFAULT_TENANT}' ORDER BY id LIMIT 2)`]);
     expect(failed(report)).toEqual(['row-counts']);
