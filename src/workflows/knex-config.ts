@@ -7,7 +7,7 @@ import { GuardedMigrationSource } from './guarded-migration-source';
 import { assertMayMigrateDown, definitionsIfAny, isProtectedEnvironment } from './migrate-project';
 
 /** The variable that names the environment for Knex's own CLI (seed:run, and the rule for down migrations). */
-export const ENVIRONMENT_VARIABLE = 'TENANTSEED_ENV';
+export const ENVIRONMENT_VARIABLE = 'TENANTSEED_ENV' as const;
 
 /**
  * The one rule for destructive operations, for down migrations run by Knex's own CLI
@@ -17,7 +17,7 @@ export const ENVIRONMENT_VARIABLE = 'TENANTSEED_ENV';
  */
 async function guardKnexDown(knex: Knex, project: ProjectConfig): Promise<void> {
   const named = process.env[ENVIRONMENT_VARIABLE];
-  const environment = named ? assertEnvironmentName(named) : undefined;
+  const environment = named ? assertEnvironmentName(named, ENVIRONMENT_VARIABLE) : undefined;
   const command = 'run down migrations through Knex\'s CLI';
   const env = environment ?? 'ENV';
   try {

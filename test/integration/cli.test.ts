@@ -158,6 +158,9 @@ describe('Knex\'s own CLI with knexfile.ts', () => {
   });
 
   it('seeds through the Knex seed entry point, which needs the environment named', async () => {
+    const misnamed = await knexCli(['seed:run'], { TENANTSEED_ENV: '../prod' });
+    expect(misnamed.code).not.toBe(0);
+    expect(misnamed.out).toMatch(/TENANTSEED_ENV="..\/prod" is not a valid environment name/);
     const unnamed = await knexCli(['seed:run']);
     expect(unnamed.code).not.toBe(0);
     expect(unnamed.out).toMatch(/TENANTSEED_ENV is not set/);
@@ -169,6 +172,9 @@ describe('Knex\'s own CLI with knexfile.ts', () => {
 
   it('rolls back only under the one rule: never production, and a stamped database only as its TENANTSEED_ENV', async () => {
     const applied = async () => JSON.parse((await runCli(['--database-url', db.target.url, 'migrate', 'status', '--json'])).stdout).applied.length;
+    const misnamed = await knexCli(['migrate:rollback'], { TENANTSEED_ENV: 'Staging!' });
+    expect(misnamed.code).not.toBe(0);
+    expect(misnamed.out).toMatch(/TENANTSEED_ENV="Staging!" is not a valid environment name/);
     const unnamed = await knexCli(['migrate:rollback']);
     expect(unnamed.code).not.toBe(0);
     expect(unnamed.out).toMatch(/Refusing to run down migrations through Knex's CLI: the database \S+ is stamped "test" and no TENANTSEED_ENV says it is that environment, and it would destroy \d+ table\(s\)/);
