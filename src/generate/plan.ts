@@ -223,6 +223,7 @@ export function buildPlan(options: BuildPlanOptions): Plan {
       collisions: false,
       cycleBreaks,
       legacy: true,
+      absorbedBy: plans.get(definition.table),
       tenants: undefined,
       counts: () => count,
       fixedRows: () => [],

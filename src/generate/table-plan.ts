@@ -86,6 +86,12 @@ export interface TablePlanOptions {
   readonly lookup: PlanLookup;
   /** Legacy rows: the tenant column is left out. */
   readonly legacy?: boolean;
+  /**
+   * Legacy rows only: the plan of the same table's tenant rows, which the legacy rows join once
+   * absorbed. A column unique across tenants then takes its legacy values from the top of the
+   * tenant rows' permutation, so the two never meet.
+   */
+  readonly absorbedBy?: TablePlan;
 }
 
 /**
@@ -98,7 +104,8 @@ export class TablePlan {
   readonly columns: readonly string[];
   readonly legacy: boolean;
   private readonly compiled: CompiledColumn[];
-  private readonly tableSeed: number;
+  /** The key of the table's values (legacy rows have their own). */
+  readonly tableSeed: number;
   private readonly idColumn?: string;
   private readonly idKind?: IdKind;
   /** Integer ids of a table without tenants start after the largest id of its existing rows. */
@@ -343,15 +350,15 @@ export class TablePlan {
   }
 
   private uniqueScopeCounts(c: CompiledColumn): { needed: number; where: string } {
-    if (!this.definition.tenantColumn) return { needed: this.rowCount(), where: 'in the table' };
+    if (this.legacy && c.definition.unique === 'global' && this.options.absorbedBy) {
+      // Legacy rows take the top slots of the tenant rows' permutation (see rows()).
+      const tenantSlots = this.options.absorbedBy.globalSlotsUsed();
+      return { needed: tenantSlots + this.rowCount(), where: `for ${this.rowCount()} legacy rows beside the ${tenantSlots} slots of the tenant rows` };
+    }
+    // Legacy rows have no tenant (yet): they are unique among themselves.
+    if (!this.definition.tenantColumn || this.legacy) return { needed: this.rowCount(), where: this.legacy ? 'in the legacy rows' : 'in the table' };
     if (c.definition.unique === 'global') {
-      // Keyed slots (tenant position, row): the largest one used must fit the value space.
-      let needed = 0;
-      for (const t of this.tenantList()) {
-        const n = this.countFor(t);
-        if (n > 0) needed = Math.max(needed, globalSlot(t!.index, n - 1) + 1);
-      }
-      return { needed, where: `for ${this.tenantList().length} tenants (global values are keyed by tenant position and row, so that adding tenants or rows changes none)` };
+      return { needed: this.globalSlotsUsed(), where: `for ${this.tenantList().length} tenants (global values are keyed by tenant position and row, so that adding tenants or rows changes none)` };
     }
     let needed = 0;
     let where = '';
@@ -365,11 +372,25 @@ export class TablePlan {
     return { needed, where };
   }
 
+  /**
+   * How many slots of a permutation the rows of a column unique across tenants use: one more
+   * than the largest (tenant position, row) slot, or the row count of a table without tenants.
+   */
+  globalSlotsUsed(): number {
+    if (!this.definition.tenantColumn || this.legacy) return this.rowCount();
+    let needed = 0;
+    for (const t of this.tenantList()) {
+      const n = this.countFor(t);
+      if (n > 0) needed = Math.max(needed, globalSlot(t!.index, n - 1) + 1);
+    }
+    return needed;
+  }
+
   private checkUnique(c: CompiledColumn): void {
     const space = c.value!.space;
     const scope = c.definition.unique === 'tenant' ? 'unique per tenant' : 'unique';
     if (space.kind === 'unique-by-row') {
-      if (c.definition.unique === 'global' && this.definition.tenantColumn && !space.acrossTenants && !c.shared) {
+      if (c.definition.unique === 'global' && this.definition.tenantColumn && !this.legacy && !space.acrossTenants && !c.shared) {
         throw new DefinitionError(`${this.definition.file} at /properties/${c.definition.name}: table ${this.name}, column ${c.definition.name} is unique across tenants, but its generator repeats from tenant to tenant ({row} restarts in each)`, {
           hint: 'Add {tenant} to its template, use a uuid or cuid, or make it "x-unique": "tenant".',
         });
@@ -451,11 +472,16 @@ export class TablePlan {
               const space = c.value!.space.indexable;
               const key = `${c.shared ? '' : tenant?.key ?? ''}`;
               let permute = permutations.get(`${name}\0${key}`);
+              const absorbed = this.legacy && c.definition.unique === 'global' && this.options.absorbedBy;
               if (!permute) {
-                permute = affinePermutation(space.size, combine(c.shared || c.definition.unique === 'global' ? this.tableSeed : tenantSeed, c.salt));
+                // Legacy rows of a column unique across tenants share the tenant rows' permutation.
+                const tableSeed = absorbed ? this.options.absorbedBy!.tableSeed : this.tableSeed;
+                permute = affinePermutation(space.size, combine(c.shared || c.definition.unique === 'global' ? tableSeed : tenantSeed, c.salt));
                 permutations.set(`${name}\0${key}`, permute);
               }
-              value = space.at(permute(c.definition.unique === 'global' && tenant ? globalSlot(tenant.index, row) : row));
+              // ... from its top slot down, while the tenant rows' slots grow from 0.
+              const slot = absorbed ? space.size - 1 - row : c.definition.unique === 'global' && tenant ? globalSlot(tenant.index, row) : row;
+              value = space.at(permute(slot));
             } else value = c.value!.make(ctx, rng);
           }
           values[name] = value;

@@ -77,21 +77,50 @@ const nullable = (column: fc.Arbitrary<Schema>) => fc.tuple(column, fc.boolean()
   return { ...schema, type: [schema.type, 'null'], 'x-null-probability': 0.3 };
 });
 
+/** A column with x-unique: per tenant or across tenants, over integers or strings. */
+interface UniqueColumn {
+  scope: 'tenant' | 'global';
+  kind: 'integer' | 'string';
+  /** The first integer, or the prefix of the strings. */
+  start: number;
+  prefix: string;
+  /** How many values the column can take (always enough for the rows: 4 tenants of 12 rows use slots up to 135, plus legacy rows). */
+  size: number;
+}
+
 interface Case {
   columns: Array<[string, Schema]>;
   unique: { values: string[] } | undefined;
+  uniques: UniqueColumn[];
   tuple: { a: string[]; b: string[] } | undefined;
   tenants: number;
   count: number;
+  /** Legacy rows of the table (it is then "x-legacy"), or undefined. */
+  legacy: number | undefined;
   seed: number;
+}
+
+const uniqueColumn: fc.Arbitrary<UniqueColumn> = fc.record({
+  scope: fc.constantFrom('tenant' as const, 'global' as const),
+  kind: fc.constantFrom('integer' as const, 'string' as const),
+  start: fc.integer({ min: -1000, max: 1000 }),
+  prefix: word,
+  size: fc.integer({ min: 160, max: 600 }),
+});
+
+function uniqueSchema(u: UniqueColumn): Schema {
+  if (u.kind === 'integer') return { type: 'integer', minimum: u.start, maximum: u.start + u.size - 1, 'x-unique': u.scope };
+  return { type: 'string', enum: Array.from({ length: u.size }, (_, i) => `${u.prefix}-${i}`), 'x-unique': u.scope };
 }
 
 const caseArbitrary: fc.Arbitrary<Case> = fc.record({
   columns: fc.uniqueArray(fc.tuple(word.map((w) => `c_${w}`), nullable(fc.oneof({ weight: 4, arbitrary: leaf }, { weight: 1, arbitrary: objectColumn }))), { minLength: 1, maxLength: 8, selector: ([name]) => name }),
   unique: fc.option(enumValues(12, 20).map((values) => ({ values })), { nil: undefined }),
+  uniques: fc.array(uniqueColumn, { maxLength: 3 }),
   tuple: fc.option(fc.record({ a: enumValues(3, 5), b: enumValues(4, 6) }), { nil: undefined }),
   tenants: fc.integer({ min: 1, max: 4 }),
   count: fc.integer({ min: 1, max: 12 }),
+  legacy: fc.option(fc.integer({ min: 1, max: 12 }), { nil: undefined }),
   seed: fc.nat(1_000_000),
 });
 
@@ -110,18 +139,23 @@ function writeCase(c: Case): { definitions: string; environments: string } {
   }));
   const properties: Record<string, Schema> = { account_id: { type: 'string', format: 'uuid' }, id: { type: 'string', format: 'uuid' }, ...Object.fromEntries(c.columns) };
   if (c.unique) properties.u_code = { enum: c.unique.values, 'x-unique': 'tenant' };
+  c.uniques.forEach((u, i) => {
+    properties[`u_${i}`] = uniqueSchema(u);
+  });
   if (c.tuple) {
     properties.t_a = { enum: c.tuple.a };
     properties.t_b = { enum: c.tuple.b };
   }
   fs.writeFileSync(path.join(definitions, 'things.json'), JSON.stringify({
     ...base, 'x-table': 'things', 'x-tenant-column': 'account_id', 'x-primary-key': ['account_id', 'id'],
+    ...(c.legacy !== undefined ? { 'x-legacy': true } : {}),
     ...(c.tuple ? { 'x-unique-keys': [['account_id', 't_a', 't_b']] } : {}),
     properties,
     required: Object.keys(properties).filter((name) => !(Array.isArray(properties[name].type) && (properties[name].type as string[]).includes('null'))),
   }));
   fs.writeFileSync(path.join(environments, 'test.json'), JSON.stringify({
     seed: c.seed, referenceDate: '2026-01-01T00:00:00Z', tenants: { generated: c.tenants }, counts: { things: c.count },
+    ...(c.legacy !== undefined ? { legacy: { things: c.legacy } } : {}),
   }));
   return { definitions, environments };
 }
@@ -132,24 +166,35 @@ function planOf(c: Case): { plan: Plan; dirs: { definitions: string; environment
 }
 
 describe('the generator, on random definitions (fast-check)', () => {
-  it('makes only rows valid under ajv, with unique columns and tuples unique per tenant', () => {
+  it('makes only rows valid under ajv, with unique columns and tuples unique per tenant or across tenants, legacy rows included', () => {
     const ajv = createAjv();
     fc.assert(fc.property(caseArbitrary, (c) => {
       const { plan } = planOf(c);
-      for (const table of plan.tables) {
-        const validate = ajv.compile({ ...table.definition.schema });
-        const seen = new Map<string, Set<string>>();
+      // Values of a column unique across tenants, over the tenant rows and the legacy rows that
+      // join them once absorbed; values unique per tenant, per tenant (legacy rows among themselves:
+      // they join the default tenant, which the migration makes and the plan gives no rows).
+      const seen = new Map<string, Set<string>>();
+      const remember = (scope: string, value: unknown, where: string) => {
+        if (value === undefined || value === null) return;
+        const set = seen.get(scope) ?? new Set<string>();
+        if (set.has(String(value))) throw new Error(`${where}: ${scope.split(':')[0]} ${String(value)} repeats (${scope})`);
+        set.add(String(value));
+        seen.set(scope, set);
+      };
+      for (const table of [...plan.tables, ...plan.legacyTables]) {
+        const schema = table.definition.schema as Schema;
+        const tenantColumn = table.definition.tenantColumn;
+        const required = (schema.required as string[] | undefined ?? []).filter((col) => !(table.legacy && col === tenantColumn));
+        const validate = ajv.compile({ ...schema, required });
         for (const row of table.rows()) {
           const object = Object.fromEntries(table.columns.map((col, i) => [col, row[i]]));
           if (!validate(object)) throw new Error(`${table.name}: ${ajv.errorsText(validate.errors)} in ${JSON.stringify(object)}`);
-          const tenant = String(object.account_id ?? '');
-          for (const [key, value] of [['id', object.id], ['u_code', object.u_code], ['tuple', object.t_a === undefined ? undefined : `${object.t_a}/${object.t_b}`]] as const) {
-            if (value === undefined) continue;
-            const set = seen.get(`${key}:${tenant}`) ?? new Set<string>();
-            if (set.has(String(value))) throw new Error(`${table.name}: ${key} ${String(value)} repeats in tenant ${tenant}`);
-            set.add(String(value));
-            seen.set(`${key}:${tenant}`, set);
-          }
+          const tenant = table.legacy ? 'legacy' : String(object.account_id ?? '');
+          const where = `${table.legacy ? 'legacy ' : ''}${table.name}`;
+          remember(`id:${table.name}:${tenant}`, object.id, where);
+          remember(`u_code:${tenant}`, object.u_code, where);
+          remember(`tuple:${tenant}`, object.t_a === undefined ? undefined : `${object.t_a}/${object.t_b}`, where);
+          c.uniques.forEach((u, i) => remember(`u_${i}:${u.scope === 'global' ? '*' : tenant}`, object[`u_${i}`], where));
         }
       }
     }), { seed: SEED, numRuns: RUNS });
