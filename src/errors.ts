@@ -97,3 +97,20 @@ export class MigrationError extends TenantseedError {
     this.migration = options.migration;
   }
 }
+
+/** The longest user input that a message quotes whole; longer input is cut (see {@link quoteInput}). */
+export const QUOTED_INPUT_MAX = 60;
+
+/**
+ * A value the user gave (a flag, a name read from a file), quoted for a message and cut when
+ * long, so that a 10 kB argument does not fill the terminal: `"aaaa…" (10240 characters)`.
+ *
+ * @example
+ * throw new UsageError(`--slug ${quoteInput(slug)} is not valid`);
+ */
+export function quoteInput(value: unknown, max: number = QUOTED_INPUT_MAX): string {
+  const text = String(value);
+  const chars = Array.from(text);
+  if (chars.length <= max) return JSON.stringify(text);
+  return `${JSON.stringify(chars.slice(0, max).join(''))}… (${chars.length} characters)`;
+}

@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { assertEnvironmentName, ProjectConfig, resolveProjectConfig } from '../config';
 import { loadDefinitions, loadProfile } from '../definitions';
-import { UsageError } from '../errors';
+import { quoteInput, UsageError } from '../errors';
 import { buildPlan, Plan } from '../generate';
 
 /** Flags of every command that reads the project: `--config`, `--definitions`, `--environments`. */
@@ -53,7 +53,7 @@ export function parseWholeNumber(flag: string, value: string | undefined, minimu
   if (value === undefined) return undefined;
   const text = String(value).trim();
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < minimum) {
-    throw new UsageError(`${flag} must be a whole number from ${minimum} up, not "${value}"`, { hint: `For example ${flag} ${Math.max(minimum, 1)}.` });
+    throw new UsageError(`${flag} must be a whole number from ${minimum} up, not ${quoteInput(value)}`, { hint: `For example ${flag} ${Math.max(minimum, 1)}.` });
   }
   return Number(text);
 }

@@ -18,14 +18,22 @@ export function stderrLogger(io: CliIO): Logger {
   };
 }
 
+/** Runs of text without spaces longer than this (a 10 kB flag echoed by yargs, say) are cut in printed errors. */
+const LONGEST_PRINTED_RUN = 200;
+
+/** Cuts every run of non-space characters longer than {@link LONGEST_PRINTED_RUN}, saying how long it was. */
+export function cutLongRuns(text: string): string {
+  return text.replace(new RegExp(`\\S{${LONGEST_PRINTED_RUN + 1},}`, 'gu'), (run) => `${Array.from(run).slice(0, 60).join('')}… (${Array.from(run).length} characters)`);
+}
+
 /**
  * Prints an error the way a user should see it: the message and what to do for errors we
  * raise on purpose, the stack for anything unexpected. Passwords in URLs are masked.
  */
 export function printError(io: CliIO, err: unknown): void {
   if (err instanceof TenantseedError) {
-    io.stderr.write(`error: ${redactUrl(err.message)}\n`);
-    if (err.hint) io.stderr.write(`hint: ${err.hint}\n`);
+    io.stderr.write(`error: ${cutLongRuns(redactUrl(err.message))}\n`);
+    if (err.hint) io.stderr.write(`hint: ${cutLongRuns(err.hint)}\n`);
     return;
   }
   const text = err instanceof Error ? err.stack ?? err.message : String(err);

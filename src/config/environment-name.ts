@@ -1,4 +1,4 @@
-import { UsageError } from '../errors';
+import { quoteInput, UsageError } from '../errors';
 
 const ENVIRONMENT_NAME = /^[a-z0-9_-]{1,63}$/;
 
@@ -12,7 +12,7 @@ const ENVIRONMENT_NAME = /^[a-z0-9_-]{1,63}$/;
  */
 export function assertEnvironmentName(name: string, given: '--env' | 'TENANTSEED_ENV' = '--env'): string {
   if (!ENVIRONMENT_NAME.test(name)) {
-    throw new UsageError(`${given === '--env' ? `--env "${name}"` : `TENANTSEED_ENV="${name}"`} is not a valid environment name`, {
+    throw new UsageError(`${given === '--env' ? `--env ${quoteInput(name)}` : `TENANTSEED_ENV=${quoteInput(name)}`} is not a valid environment name`, {
       hint: 'Use lowercase letters, digits, "-" and "_" only (for example development, test, staging).',
     });
   }

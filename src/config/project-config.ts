@@ -127,10 +127,19 @@ function folder(file: string, key: string, value: string): string {
  */
 export function readProjectConfig(file: string): ProjectConfig {
   let raw: unknown;
+  let text: string;
   try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`${file} is not valid JSON: ${(err as Error).message}`, { hint: 'Fix the JSON syntax of the config file.' });
+    throw new UsageError(`Cannot read the config file ${file} (${(err as NodeJS.ErrnoException).code ?? 'unknown error'})`, { hint: 'Check that it exists and is readable.' });
+  }
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    // Never V8's message: it quotes the text, and the file may be a link to a file of secrets.
+    const at = /at position (\d+)/.exec((err as Error).message);
+    const where = at ? ` at line ${text.slice(0, Number(at[1])).split('\n').length}` : '';
+    throw new UsageError(`${file} is not valid JSON${where}`, { hint: 'Fix the JSON syntax of the config file.' });
   }
   if (!checkConfig) {
     const ajv = new Ajv2020({ allErrors: true, strict: true });

@@ -79,7 +79,7 @@ export async function assertReachable(target: DatabaseTarget): Promise<void> {
     await client.connect();
     await client.query('SELECT 1');
   } catch (err) {
-    throw toDatabaseError(err, target);
+    throw toDatabaseError(err, target, { connecting: true });
   } finally {
     await client.end().catch(() => undefined);
   }

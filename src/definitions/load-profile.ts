@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ProfileError } from '../errors';
+import { ProfileError, quoteInput } from '../errors';
 import { bestError, createAjv, describeAjvError } from './ajv';
 import { PROFILE_SCHEMA } from './meta-schema';
 import { readJsonFile } from './read-json-file';
@@ -25,7 +25,7 @@ export function loadProfile(directory: string, name: string): Profile {
   const file = path.join(directory, `${name}.json`);
   if (!fs.existsSync(file)) {
     const known = listEnvironments(directory);
-    throw new ProfileError(`Unknown environment "${name}": there is no ${file}`, {
+    throw new ProfileError(`Unknown environment ${quoteInput(name)}: there is no ${file}`, {
       file,
       hint: known.length > 0 ? `Use one of: ${known.join(', ')} (or add ${name}.json to ${directory}).` : `Add ${name}.json to ${directory}, or pass --environments.`,
     });

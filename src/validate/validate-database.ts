@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { DEFAULT_SCHEMAS, DEFAULT_TENANCY, TenancyNames } from '../config';
-import { citusStatus, readDistribution, readLatestManifest } from '../db';
+import { citusStatus, readDistribution, readLatestManifest, tableExists } from '../db';
 import type { DefinitionSet } from '../definitions';
 import { TenantseedError, UsageError } from '../errors';
 import { quoteIdentifier } from '../db';
@@ -63,6 +63,28 @@ async function readerRole(knex: Knex, adminRole: string): Promise<{ setRole?: st
 }
 
 /**
+ * Every table the definitions name must exist before any check runs: on a database that is not
+ * migrated, the checks would fail on their first query with its SQL and "relation does not
+ * exist". Names what is missing and what to run instead.
+ */
+async function assertTablesExist(knex: Knex, definitions: DefinitionSet, schemas: readonly string[]): Promise<void> {
+  const missing: string[] = [];
+  for (const table of definitions.tables) if (!(await tableExists(knex, table.table))) missing.push(table.table);
+  if (missing.length === 0) return;
+  const all = missing.length === definitions.tables.length;
+  const listed = missing.length > 8 ? `${missing.slice(0, 8).join(', ')} and ${missing.length - 8} more` : missing.join(', ');
+  throw new TenantseedError(
+    all
+      ? `The database is not migrated: none of the ${missing.length} tables the definitions name exists in the schemas ${schemas.join(', ')} (${listed})`
+      : `The database lacks ${missing.length} of the ${definitions.tables.length} tables the definitions name, in the schemas ${schemas.join(', ')}: ${listed}`,
+    {
+      hint: 'Migrate it first (`tenantseed migrate latest`, or your own migration tool when the project config names no migrations), '
+        + 'or build and seed it in one go with `tenantseed reset --env ENV`; if the tables live elsewhere, correct "schemas" in tenantseed.config.json or "x-table" in the definitions.',
+    },
+  );
+}
+
+/**
  * Runs the named checks against a database and reports each: data, never an exception for a
  * failed check. Fails closed: a role that cannot read past row-level security is an error
  * before any check, and a check that could not run (no manifest, no ledger, one tenant) fails
@@ -79,6 +101,7 @@ export async function validateDatabase(options: ValidateDatabaseOptions): Promis
       throw new UsageError(`--check ${name} is not a check`, { hint: `Use one of: ${CHECK_NAMES.join(', ')}.` });
     }
   }
+  await assertTablesExist(options.knex, options.definitions, options.schemas ?? DEFAULT_SCHEMAS);
   const tenancy = options.tenancy ?? DEFAULT_TENANCY;
   const reader = await readerRole(options.knex, tenancy.adminRole);
   if (reader.setRole && (await citusStatus(options.knex)).coordinator) {

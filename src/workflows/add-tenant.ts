@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { Logger, ProjectConfig, shippedProjectConfig, silentLogger } from '../config';
 import { checkLoaderRole, quoteIdentifier, readEnvironmentStamp, readLatestManifest, SeedManifest, withAdvisoryLock, writeEnvironmentStamp, writeManifest, useSequentialShardAccess } from '../db';
 import { createAjv, DefinitionSet, Profile, referenceableColumn } from '../definitions';
-import { TenantseedError, UsageError } from '../errors';
+import { quoteInput, TenantseedError, UsageError } from '../errors';
 import { buildPlan, Fingerprint, Plan } from '../generate';
 import { loadTables } from '../load';
 import { assertSafeToWrite } from './safety';
@@ -66,7 +66,7 @@ async function resolveTemplateRows(
         const found = (await trx.raw(`SELECT ${quoteIdentifier(referenceableColumn(parent))}::text AS id FROM ${quoteIdentifier(parent.table)} WHERE ${quoteIdentifier(parent.naturalKey)} = ?`, [template])).rows[0];
         if (!found) {
           const known = (await trx.raw(`SELECT ${quoteIdentifier(parent.naturalKey)} AS name FROM ${quoteIdentifier(parent.table)} ORDER BY 1`)).rows.map((r: { name: string }) => r.name);
-          throw new UsageError(`--template ${template}: there is no ${parent.table} row with ${parent.naturalKey} "${template}"`, { hint: `Use one of: ${known.join(', ')}.` });
+          throw new UsageError(`--template ${quoteInput(template)}: there is no ${parent.table} row with that ${parent.naturalKey}`, { hint: `Use one of: ${known.join(', ')}.` });
         }
         resolved[column] = found.id;
       }
@@ -92,7 +92,7 @@ export async function addTenant(options: AddTenantOptions): Promise<AddTenantRes
   const naturalKey = root.naturalKey;
   const check = createAjv().compile(root.columns.find((c) => c.name === naturalKey)!.schema);
   if (!check(options.slug)) {
-    throw new UsageError(`--slug "${options.slug}" is not a valid ${root.table}.${naturalKey}: ${check.errors?.[0]?.message ?? 'invalid'}`, {
+    throw new UsageError(`--slug ${quoteInput(options.slug)} is not a valid ${root.table}.${naturalKey}: ${check.errors?.[0]?.message ?? 'invalid'}`, {
       hint: `Use a value that ${root.file} allows for ${naturalKey}.`,
     });
   }
@@ -107,7 +107,7 @@ export async function addTenant(options: AddTenantOptions): Promise<AddTenantRes
       const databaseName = (await trx.raw('SELECT current_database() AS name')).rows[0].name as string;
       await assertSafeToWrite({ command: 'tenant add', environment: profile.name, stamp: await readEnvironmentStamp(trx), yes: options.yes ?? false, databaseName });
       const exists = (await trx.raw(`SELECT 1 FROM ${quoteIdentifier(root.table)} WHERE ${quoteIdentifier(naturalKey)} = ?`, [options.slug])).rows.length > 0;
-      if (exists) throw new TenantseedError(`The tenant "${options.slug}" already exists`, { hint: 'Choose another --slug.' });
+      if (exists) throw new TenantseedError(`The tenant ${quoteInput(options.slug)} already exists`, { hint: 'Choose another --slug.' });
 
       // A coordinator whose tables are not distributed yet (migrated before Citus) is, first.
       await distributeIfCitus(trx, { definitions, project: options.project ?? shippedProjectConfig() });
