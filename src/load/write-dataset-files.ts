@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
-import { SafetyError, UsageError } from '../errors';
+import { SafetyError, TenantseedError, UsageError } from '../errors';
 import { copyTextLine, Fingerprint, guardRows, Plan, Row, RowGuard, TablePlan } from '../generate';
 import { fileEncoder, FileFormat } from './file-formats';
 
@@ -82,6 +82,49 @@ function checkTarget(directory: string): string[] {
   return previous;
 }
 
+/** Hints for the file-system errors a user can fix, by code. */
+const FILE_SYSTEM_ERRORS: Record<string, { what: string; hint: string }> = {
+  EACCES: { what: 'permission denied', hint: 'Choose a folder you may write to with --out, or change its permissions.' },
+  EPERM: { what: 'operation not permitted', hint: 'Choose a folder you may write to with --out, or change its permissions.' },
+  EROFS: { what: 'the file system is read-only', hint: 'Choose --out on a writable file system.' },
+  ENOSPC: { what: 'no space left on the device', hint: 'Free some space there, or choose --out on a file system with room (`generate --json` of a smaller --tenants tells the size).' },
+  EDQUOT: { what: 'the disk quota is exhausted', hint: 'Free some space there, or choose --out elsewhere.' },
+  ENOTDIR: { what: 'a part of the path is a file, not a folder', hint: 'Correct --out.' },
+  ENAMETOOLONG: { what: 'the path is too long', hint: 'Choose a shorter --out.' },
+  EMFILE: { what: 'too many open files', hint: 'Raise the open-file limit (ulimit -n) and run again.' },
+};
+
+/**
+ * A file-system error of Node (it has a code and a syscall) as a TenantseedError that names
+ * the output folder and what to do; anything else is returned as it is.
+ */
+function toFileSystemError(err: unknown, directory: string): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (!e || typeof e.code !== 'string' || typeof e.syscall !== 'string') return err;
+  const known = FILE_SYSTEM_ERRORS[e.code];
+  // mkdtemp reports its template (name.tmp-XXXXXX): name the folder it was to be made in.
+  const where = !e.path || e.path === directory ? directory
+    : e.path.endsWith('XXXXXX') ? `${path.dirname(directory)} (the folder of --out ${directory})` : `${e.path} (for --out ${directory})`;
+  return new TenantseedError(`Cannot write ${where}: ${known?.what ?? e.syscall + ' failed'} (${e.code})`, {
+    hint: `${known?.hint ?? 'Check the folder named by --out.'} Nothing was left behind.`,
+    cause: err,
+  });
+}
+
+/**
+ * Moves a file, also across file systems: a rename fails with EXDEV when --out is a mount point
+ * (the staging folder is beside it, on the parent's file system); then it is copied and removed.
+ */
+function moveFile(from: string, to: string): void {
+  try {
+    fs.renameSync(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    fs.copyFileSync(from, to);
+    fs.rmSync(from, { force: true });
+  }
+}
+
 /** Moves the new output in place: removes only the files the previous output listed, then moves each new file. */
 function replaceOutput(staging: string, directory: string, previous: readonly string[], written: readonly string[]): void {
   if (!fs.existsSync(directory)) {
@@ -95,7 +138,7 @@ function replaceOutput(staging: string, directory: string, previous: readonly st
   }
   for (const file of [...written, MARKER_FILE]) {
     fs.mkdirSync(path.dirname(path.join(directory, file)), { recursive: true });
-    fs.renameSync(path.join(staging, file), path.join(directory, file));
+    moveFile(path.join(staging, file), path.join(directory, file));
   }
   fs.rmSync(staging, { recursive: true, force: true });
 }
@@ -154,13 +197,19 @@ export async function writeDatasetFiles(options: WriteDatasetFilesOptions): Prom
   const directory = path.resolve(options.directory);
   const previous = checkTarget(directory);
   const { plan, format } = options;
-  fs.mkdirSync(path.dirname(directory), { recursive: true });
-  // A new folder of its own beside the target (same file system, so files move by rename).
-  const staging = fs.mkdtempSync(`${directory}.tmp-`);
-  fs.mkdirSync(path.join(staging, 'legacy'));
+  // A new folder of its own beside the target (the same file system, so files move by rename,
+  // unless the target is a mount point: see moveFile).
+  let staging: string;
+  try {
+    fs.mkdirSync(path.dirname(directory), { recursive: true });
+    staging = fs.mkdtempSync(`${directory}.tmp-`);
+  } catch (err) {
+    throw toFileSystemError(err, directory);
+  }
   const total = [...plan.tables, ...plan.legacyTables].reduce((sum, t) => sum + t.rowCount(), 0);
   const progress = { done: 0, total, strict: options.strict, report: options.onProgress };
   try {
+    fs.mkdirSync(path.join(staging, 'legacy'));
     const writeAll = async (tables: readonly TablePlan[], folder: string, fingerprint: Fingerprint) => {
       const files: WrittenFile[] = [];
       for (const [i, table] of tables.entries()) {
@@ -197,6 +246,6 @@ export async function writeDatasetFiles(options: WriteDatasetFilesOptions): Prom
     return { directory, ...result };
   } catch (err) {
     fs.rmSync(staging, { recursive: true, force: true });
-    throw err;
+    throw toFileSystemError(err, directory);
   }
 }

@@ -1,10 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { useFileDatabase } from '../support/database';
 import { SHIPPED_DEFINITIONS, SHIPPED_ENVIRONMENTS } from '../support/datasets';
 import { closedPort, FakePostgresMode, startFakePostgres } from '../support/fake-postgres';
-import { CliRun, hasStackTrace, runCli } from '../support/run-cli';
+import { CLI, CliRun, hasStackTrace, runCli } from '../support/run-cli';
 
 /**
  * What a user sees when something goes wrong around the data rather than in it: files that are
@@ -200,4 +201,77 @@ describe('connection errors say which they are', () => {
       });
     },
   );
+});
+
+describe('file-system errors on --out: a message naming the path, exit 1, nothing left behind', () => {
+  const base = tempDir('fs');
+  const mounted: string[] = [];
+  /** Mounts a tmpfs at a new folder of `base`; undefined (with the reason printed) where mounting is impossible. */
+  const mountTmpfs = (name: string, options: string): string | undefined => {
+    const dir = path.join(base, name);
+    fs.mkdirSync(dir, { recursive: true });
+    const result = spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { encoding: 'utf8' });
+    if (result.status !== 0) {
+      // eslint-disable-next-line no-console
+      console.warn(`skipped: cannot mount a tmpfs at ${dir} (${(result.stderr || result.error?.message || '').trim()}): run as root to test this`);
+      return undefined;
+    }
+    mounted.push(dir);
+    return dir;
+  };
+  afterAll(() => {
+    for (const dir of mounted.reverse()) spawnSync('umount', [dir]);
+    fs.rmSync(base, { recursive: true, force: true });
+  });
+  const leftovers = (dir: string) => fs.readdirSync(dir);
+
+  it('ENOSPC: a full disk', async () => {
+    const full = mountTmpfs('full', 'size=64k');
+    if (!full) return;
+    const run = await runCli(['generate', '--env', 'test', '--out', path.join(full, 'data')]);
+    expectCleanFailure(run, 1);
+    expect(run.stderr).toContain(`error: Cannot write ${path.join(full, 'data')}: no space left on the device (ENOSPC)`);
+    expect(run.stderr).toMatch(/hint: Free some space there/);
+    expect(leftovers(full)).toEqual([]);
+  });
+
+  it('EROFS: a read-only file system', async () => {
+    const ro = mountTmpfs('ro', 'ro');
+    if (!ro) return;
+    const run = await runCli(['generate', '--env', 'test', '--out', path.join(ro, 'data')]);
+    expectCleanFailure(run, 1);
+    expect(run.stderr).toContain(`error: Cannot write ${ro} (the folder of --out ${path.join(ro, 'data')}): the file system is read-only (EROFS)`);
+    expect(leftovers(ro)).toEqual([]);
+  });
+
+  it('EACCES: a folder the user may not write (run as nobody: root may write anywhere)', async () => {
+    const parent = path.join(base, 'locked');
+    fs.chmodSync(base, 0o755);
+    fs.mkdirSync(parent, { mode: 0o755 });
+    const run = spawnSync(process.execPath, [CLI, 'generate', '--env', 'test', '--out', path.join(parent, 'data')], {
+      uid: 65534, gid: 65534, encoding: 'utf8', env: { ...process.env, HOME: base, DATABASE_URL: undefined },
+    });
+    if (run.error && (run.error as NodeJS.ErrnoException).code === 'EPERM') {
+      // eslint-disable-next-line no-console
+      console.warn('skipped: cannot run a process as another user here (not root)');
+      return;
+    }
+    expectCleanFailure({ code: run.status, signal: run.signal, stdout: run.stdout, stderr: run.stderr }, 1);
+    expect(run.stderr).toContain(`error: Cannot write ${parent} (the folder of --out ${path.join(parent, 'data')}): permission denied (EACCES)`);
+    expect(leftovers(parent)).toEqual([]);
+  });
+
+  it('EXDEV: --out on a mount point works (files are copied across), and no temporary folder stays', async () => {
+    const mountPoint = mountTmpfs('mp', 'size=64m');
+    if (!mountPoint) return;
+    const run = await runCli(['generate', '--env', 'test', '--out', mountPoint]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(leftovers(mountPoint)).toEqual(expect.arrayContaining(['manifest.json', '03_tenants.csv', 'legacy']));
+    expect(leftovers(base).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    // And again over its own previous output, as generate allows.
+    const again = await runCli(['generate', '--env', 'test', '--out', mountPoint, '--seed', '7']);
+    expect(again.code).toBe(0);
+    expect(leftovers(base).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
 });
