@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import { assertEnvironmentName, ProjectConfig, resolveProjectConfig } from '../config';
 import { loadDefinitions, loadProfile } from '../definitions';
 import { quoteInput, UsageError } from '../errors';
-import { buildPlan, Plan } from '../generate';
+import { buildPlan, estimatePlan, LARGE_PLAN_ROWS, Plan } from '../generate';
 
 /** Flags of every command that reads the project: `--config`, `--definitions`, `--environments`. */
 export interface ProjectArgs {
@@ -17,6 +17,7 @@ export interface DatasetArgs extends ProjectArgs {
   seed?: string;
   tenants?: string;
   strict?: boolean;
+  allowLarge?: boolean;
 }
 
 /** The project the flags name: `--config` (else TENANTSEED_CONFIG, else the nearest tenantseed.config.json), folders overridden. */
@@ -45,7 +46,8 @@ export function withDatasetOptions<T>(yargs: Argv<T>): Argv<T & DatasetArgs> {
     .option('env', { type: 'string', demandOption: true, coerce: single('--env'), describe: 'Environment profile (seeds/environments/NAME.json)' })
     .option('seed', { type: 'string', coerce: single('--seed'), describe: "Seed (an integer from 0 up); default: the profile's" })
     .option('tenants', { type: 'string', coerce: single('--tenants'), describe: 'Total tenants: the named ones first, then generated ones' })
-    .option('strict', { type: 'boolean', describe: 'Check every generated row against its definition (default: a keyed sample)' }) as Argv<T & DatasetArgs>;
+    .option('strict', { type: 'boolean', describe: 'Check every generated row against its definition (default: a keyed sample)' })
+    .option('allow-large', { type: 'boolean', describe: `Make a dataset of more than ${LARGE_PLAN_ROWS.toLocaleString('en')} rows (refused without it)` }) as Argv<T & DatasetArgs>;
 }
 
 /** Parses a whole number flag strictly: "1.5", "-3", "abc", "" are bad input. */
@@ -66,5 +68,13 @@ export function planFromArgs(args: DatasetArgs): { plan: Plan; project: ProjectC
   const project = projectFromArgs(args);
   const definitions = loadDefinitions(project.definitions);
   const profile = loadProfile(project.environments, env);
+  // Refused before any plan exists: a plan keeps its tenant list in memory.
+  const estimate = estimatePlan(definitions, profile, tenants);
+  if (estimate.rows > LARGE_PLAN_ROWS && !args.allowLarge) {
+    const gb = (estimate.planBytes / 1e9).toFixed(1);
+    throw new UsageError(`This dataset would make about ${estimate.rows.toLocaleString('en')} rows for ${estimate.tenants.toLocaleString('en')} tenants (and keep about ${gb} GB of tenant list in memory), more than ${LARGE_PLAN_ROWS.toLocaleString('en')}`, {
+      hint: 'Lower --tenants or the profile\'s counts, or pass --allow-large if you mean it.',
+    });
+  }
   return { plan: buildPlan({ definitions, profile, seed, tenants }), project };
 }

@@ -11,3 +11,4 @@ export { keyedUuid, namedUuid, hashString, KeyedRandom } from './keyed-random';
 export { datasetKey, canonicalJson } from './dataset-key';
 export { RowGuard, guardRows, GUARD_SAMPLE_EVERY } from './row-guard';
 export type { RowGuardOptions } from './row-guard';
+export { estimatePlan, LARGE_PLAN_ROWS, PLAN_BYTES_PER_TENANT } from './estimate-rows';

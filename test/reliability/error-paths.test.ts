@@ -275,3 +275,15 @@ describe('file-system errors on --out: a message naming the path, exit 1, nothin
     expect(leftovers(base).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 });
+
+describe('a dataset too large to mean it', () => {
+  it('refuses generate --tenants 100000000 before making anything (exit 2), with the estimate and the flag that allows it', async () => {
+    const out = path.join(tempDir('large'), 'data');
+    const run = await runCli(['generate', '--env', 'test', '--tenants', '100000000', '--out', out], { timeoutMs: 30_000 });
+    expectCleanFailure(run, 2);
+    expect(run.stderr).toMatch(/error: This dataset would make about [\d,]+ rows for 100,000,000 tenants \(and keep about [\d.]+ GB of tenant list in memory\), more than 50,000,000/);
+    expect(run.stderr).toMatch(/hint: .*--allow-large/);
+    expect(fs.existsSync(out)).toBe(false);
+    expect(fs.readdirSync(path.dirname(out))).toEqual([]);
+  });
+});
