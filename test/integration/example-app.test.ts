@@ -28,5 +28,16 @@ describe('an application\'s document listing (example)', () => {
     await withTenant(db.knex, admin.tenantId, (trx) => trx('users').where({ id: admin.id }).update({ is_active: false }));
     const row = await db.knex('users').where({ id: admin.id }).first();
     expect(row.is_active).toBe(false);
+    // What the next test file gets: a database of its own, cloned from the template, with the
+    // admin as the dataset made it.
+    const next = await createTestDatabase({ env: 'test' });
+    try {
+      const names = await Promise.all([db, next].map(async (d) => (await d.knex.raw('SELECT current_database() AS name')).rows[0].name));
+      expect(names[1]).not.toBe(names[0]);
+      const fresh = await next.knex('users').where({ id: admin.id }).first();
+      expect(fresh.is_active).toBe(true);
+    } finally {
+      await next.destroy();
+    }
   });
 });
