@@ -24,7 +24,7 @@ function fakeWorld(): { dir: string; env: NodeJS.ProcessEnv; ran: string } {
   script(path.join(bin, 'apt-get'), 'exit 1');
   script(path.join(citus, 'install.sh'), 'echo "install failed" >&2; exit 1');
   script(path.join(citus, 'cluster.sh'), 'exit 1');
-  const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, TENANTSEED_CITUS_DIR: citus };
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}`, TENANTSEED_CITUS_DIR: citus };
   delete env.TENANTSEED_CI_ALLOW_NOT_RUN;
   return { dir, env, ran };
 }
