@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run test:properties -- [--seed N] [--runs N] [--other-node PATH]
-// Runs the generator's property-based tests with a seed (to replay a failure fast-check printed),
+// Runs the property-based tests (the generator's, and password redaction's) with a seed (to replay a failure fast-check printed),
 // more cases, or a second Node binary for the cross-process identity test.
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
@@ -19,5 +19,5 @@ for (let i = 0; i < args.length; i++) {
   i++;
 }
 const jest = path.join(__dirname, '..', 'node_modules', 'jest', 'bin', 'jest.js');
-const result = spawnSync(process.execPath, [jest, 'test/unit/generate/properties.test.ts', '--selectProjects', 'unit'], { stdio: 'inherit', env, cwd: path.join(__dirname, '..') });
+const result = spawnSync(process.execPath, [jest, 'test/unit/generate/properties.test.ts', 'test/unit/config/password-redaction.test.ts', '--selectProjects', 'unit'], { stdio: 'inherit', env, cwd: path.join(__dirname, '..') });
 process.exit(result.status ?? 1);

@@ -10,7 +10,7 @@
  */
 export * from './errors';
 export {
-  parseDatabaseUrl, describeDatabase, redactUrl, resolveDatabaseSource, assertEnvironmentName, silentLogger, EMBEDDED_DIR_NAME,
+  parseDatabaseUrl, describeDatabase, redactUrl, redactSecrets, passwordsIn, resolveDatabaseSource, assertEnvironmentName, silentLogger, EMBEDDED_DIR_NAME,
   resolveProjectConfig, readProjectConfig, shippedProjectConfig, configSchemaPath, CONFIG_FILE_NAME, CONFIG_VARIABLE, DEFAULT_TENANCY, DEFAULT_SCHEMAS,
 } from './config';
 export type { DatabaseTarget, DatabaseSource, ResolveDatabaseSourceOptions, Logger, ProjectConfig, TenancyNames, ResolveProjectConfigOptions } from './config';

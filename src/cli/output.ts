@@ -1,4 +1,4 @@
-import { Logger, redactUrl } from '../config';
+import { Logger, passwordsIn, redactSecrets } from '../config';
 import { TenantseedError } from '../errors';
 
 /** Where the CLI writes: stdout for results, stderr for everything else. */
@@ -9,12 +9,28 @@ export interface CliIO {
 
 export const processIO: CliIO = { stdout: process.stdout, stderr: process.stderr };
 
+/**
+ * The passwords this process was given (`--database-url`, `DATABASE_URL`, `TEST_DATABASE_URL`,
+ * `PGPASSWORD`), masked wherever they appear in what the CLI prints, whatever the form.
+ */
+function knownPasswords(): string[] {
+  const argv = process.argv;
+  const flags = argv.flatMap((a, i) => (a === '--database-url' ? [argv[i + 1] ?? ''] : a.startsWith('--database-url=') ? [a.slice('--database-url='.length)] : []));
+  const env = process.env;
+  return [...flags, env.DATABASE_URL, env.TEST_DATABASE_URL].flatMap((c) => passwordsIn(c)).concat(env.PGPASSWORD ? [env.PGPASSWORD] : []);
+}
+
+/** Text with every password masked ({@link redactSecrets}, with the passwords this process was given). */
+export function redact(text: string): string {
+  return redactSecrets(text, knownPasswords());
+}
+
 /** A logger that writes human messages to stderr. */
 export function stderrLogger(io: CliIO): Logger {
   return {
-    info: (message) => io.stderr.write(`${message}\n`),
-    warn: (message) => io.stderr.write(`warning: ${message}\n`),
-    error: (message) => io.stderr.write(`error: ${message}\n`),
+    info: (message) => io.stderr.write(`${redact(message)}\n`),
+    warn: (message) => io.stderr.write(`warning: ${redact(message)}\n`),
+    error: (message) => io.stderr.write(`error: ${redact(message)}\n`),
   };
 }
 
@@ -32,10 +48,12 @@ export function cutLongRuns(text: string): string {
  */
 export function printError(io: CliIO, err: unknown): void {
   if (err instanceof TenantseedError) {
-    io.stderr.write(`error: ${cutLongRuns(redactUrl(err.message))}\n`);
-    if (err.hint) io.stderr.write(`hint: ${cutLongRuns(err.hint)}\n`);
+    io.stderr.write(`error: ${cutLongRuns(redact(err.message))}
+`);
+    if (err.hint) io.stderr.write(`hint: ${cutLongRuns(redact(err.hint))}
+`);
     return;
   }
   const text = err instanceof Error ? err.stack ?? err.message : String(err);
-  io.stderr.write(`unexpected error (please report it): ${redactUrl(text)}\n`);
+  io.stderr.write(`unexpected error (please report it): ${redact(text)}\n`);
 }

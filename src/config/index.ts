@@ -1,4 +1,4 @@
-export { parseDatabaseUrl, describeDatabase, redactUrl } from './database-url';
+export { parseDatabaseUrl, describeDatabase, redactUrl, redactSecrets, passwordsIn } from './database-url';
 export type { DatabaseTarget } from './database-url';
 export { resolveDatabaseSource, EMBEDDED_DIR_NAME } from './resolve-database-source';
 export type { DatabaseSource, ResolveDatabaseSourceOptions } from './resolve-database-source';

@@ -26,6 +26,10 @@ export function isTenantId(value: unknown): value is string | number {
  * (a tenant would see 0 rows otherwise). On PostgreSQL without Citus the first statement sets
  * a harmless placeholder. See {@link tenantContextStatements}.
  *
+ * Nested in another transaction (`knex` is a transaction, as inside another withTenant) it
+ * runs in a savepoint and, when `fn` returns or throws, sets the outer transaction's role and
+ * tenant back as they were: the outer code goes on reading its own tenant.
+ *
  * @example
  * const docs = await withTenant(knex, acmeId, (trx) => trx('documents').select('*'));
  * await withTenant(knex, companyId, (trx) => trx('projects').select('*'), project.tenancy);
@@ -41,10 +45,52 @@ export async function withTenant<T>(
       hint: 'Pass the tenant\'s id, for example fixtures.tenant("acme").id, not its slug.',
     });
   }
-  return knex.transaction(async (trx) => {
-    for (const statement of tenantContextStatements(tenancy, tenantId)) await trx.raw(statement);
-    return fn(trx);
-  });
+  if (!knex.isTransaction) {
+    return knex.transaction(async (trx) => {
+      for (const statement of tenantContextStatements(tenancy, tenantId)) await trx.raw(statement);
+      return fn(trx);
+    });
+  }
+  // Nested in a transaction, knex makes a savepoint, and `SET LOCAL` inside a savepoint survives
+  // RELEASE SAVEPOINT (only ROLLBACK TO SAVEPOINT undoes it): without the restore below the
+  // outer transaction would go on as the inner tenant. The outer role and tenant are restored
+  // whether the inner call returns or throws.
+  const outer = await readTenantContext(knex, tenancy);
+  let result: T;
+  try {
+    result = await knex.transaction(async (trx) => {
+      for (const statement of tenantContextStatements(tenancy, tenantId)) await trx.raw(statement);
+      return fn(trx);
+    });
+  } catch (err) {
+    // If the restore fails too, the outer transaction is aborted: nothing more is read in it.
+    await restoreTenantContext(knex, tenancy, outer).catch(() => undefined);
+    throw err;
+  }
+  await restoreTenantContext(knex, tenancy, outer);
+  return result;
+}
+
+interface TenantContext {
+  readonly role: string;
+  readonly tenant: string | null;
+  readonly propagate: string | null;
+}
+
+async function readTenantContext(trx: Knex, tenancy: TenancyNames): Promise<TenantContext> {
+  const row = (await trx.raw(
+    `SELECT current_setting('role') AS role, current_setting(?, true) AS tenant, current_setting('citus.propagate_set_commands', true) AS propagate`,
+    [tenancy.setting],
+  )).rows[0];
+  return { role: row.role, tenant: row.tenant, propagate: row.propagate };
+}
+
+/** Sets the role and tenant back as they were, then Citus' propagation (the others propagate under it). */
+async function restoreTenantContext(trx: Knex, tenancy: TenancyNames, outer: TenantContext): Promise<void> {
+  const value = (v: string | null) => (v === null || v === '' ? 'DEFAULT' : quoteLiteral(v));
+  await trx.raw(`SET LOCAL ROLE ${outer.role === 'none' ? 'NONE' : quoteIdentifier(outer.role)}`);
+  await trx.raw(`SET LOCAL ${quoteSettingName(tenancy.setting)} TO ${value(outer.tenant)}`);
+  await trx.raw(`SET LOCAL citus.propagate_set_commands TO ${value(outer.propagate)}`);
 }
 
 /**

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import pg from 'pg';
-import { DatabaseTarget, parseDatabaseUrl, ProjectConfig, readProjectConfig, redactUrl, resolveProjectConfig } from '../config';
+import { DatabaseTarget, parseDatabaseUrl, passwordsIn, ProjectConfig, readProjectConfig, redactSecrets, resolveProjectConfig } from '../config';
 import { createKnex, readSchemaSnapshot, withTenant } from '../db';
 import { TenantseedError, UsageError } from '../errors';
 import { loadDefinitions, loadProfile } from '../definitions';
@@ -192,7 +192,7 @@ async function refuseCitus(server: DatabaseTarget): Promise<void> {
   const citus = await withServerClient(server, async (client) =>
     ((await client.query(`SELECT current_setting('shared_preload_libraries') AS libs`)).rows[0].libs as string).split(',').some((l) => l.trim() === 'citus'));
   if (citus) {
-    throw new UsageError(`The test server ${redactUrl(server.url)} runs Citus: createTestDatabase cannot clone databases there (CREATE DATABASE ... TEMPLATE fails on Citus nodes)`, {
+    throw new UsageError(`The test server ${redactSecrets(server.url, passwordsIn(server.url))} runs Citus: createTestDatabase cannot clone databases there (CREATE DATABASE ... TEMPLATE fails on Citus nodes)`, {
       hint: 'Run the tests that use createTestDatabase on plain PostgreSQL (TEST_DATABASE_URL, or the embedded server), and test Citus itself against the cluster database with the CLI (docs/scale-out.md: "Tests").',
     });
   }
@@ -380,7 +380,7 @@ export async function createTestDatabase(options: CreateTestDatabaseOptions = {}
         await knex.destroy();
         if (options.keepOnFailure && (globalThis as Record<string, unknown>)[FAILED_FLAG]) {
           await withServerClient(server, (client) => markDatabase(client, name, { kind: 'kept', key }));
-          process.stderr.write(`\ntenantseed: a test failed; its database is kept for inspection: ${redactUrl(target.url)}\n`);
+          process.stderr.write(`\ntenantseed: a test failed; its database is kept for inspection: ${redactSecrets(target.url, passwordsIn(target.url))}\n`);
           return;
         }
         // The drop runs on: destroy() returns without waiting for it. A drop cut short by the
