@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { TenantseedError } from '../errors';
+import { freshClient } from './connect';
 
 /** A namespace for tenantseed's advisory locks, so they do not collide with an application's. */
 export const ADVISORY_LOCK_CLASS = 0x74736564; // 'tsed'
@@ -18,25 +19,30 @@ export interface AdvisoryLockOptions {
   onWait?: (holder: string) => void;
 }
 
-async function describeHolder(knex: Knex | Knex.Transaction, key: number): Promise<string> {
-  const result = await knex.raw(
+type Query = (sql: string, params: unknown[]) => Promise<{ rows: Array<Record<string, unknown>> }>;
+
+async function describeHolder(query: Query, key: number): Promise<string> {
+  const result = await query(
     `SELECT a.pid, a.application_name, a.client_addr::text AS client, a.backend_start
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-      WHERE l.locktype = 'advisory' AND l.classid::bigint = (?::int4)::oid::bigint AND l.objid::bigint = (?::int4)::oid::bigint AND l.granted
+      WHERE l.locktype = 'advisory' AND l.classid::bigint = ($1::int4)::oid::bigint AND l.objid::bigint = ($2::int4)::oid::bigint AND l.granted
       LIMIT 1`,
     [ADVISORY_LOCK_CLASS, key],
   );
   const row = result.rows[0];
   if (!row) return 'another session (now gone)';
   const app = row.application_name ? `"${row.application_name}"` : 'a session';
-  return `${app} (pid ${row.pid}${row.client ? ` from ${row.client}` : ''}, connected since ${new Date(row.backend_start).toISOString()})`;
+  return `${app} (pid ${row.pid}${row.client ? ` from ${row.client}` : ''}, connected since ${new Date(row.backend_start as string).toISOString()})`;
 }
 
 /**
- * Runs `fn` while holding a PostgreSQL advisory lock named `name`, held by a transaction on a
- * connection of its own (so the lock goes away with that connection if the process dies).
- * Waits up to `waitMs` for a lock another session holds, then fails naming the holder.
- * `fn` runs its queries on other connections of the pool: the pool needs at least two.
+ * Runs `fn` while holding a PostgreSQL advisory lock named `name`: a session-level lock, held
+ * by a connection of its own (outside `knex`'s pool) that never opens a transaction. Were it
+ * held by an open transaction, a migration that runs CREATE INDEX CONCURRENTLY (which waits
+ * for every transaction older than its snapshot) would wait for it forever. The lock goes
+ * with the connection: released at the end, and by the server when the process dies (a
+ * SIGKILL leaves no lock behind). Waits up to `waitMs` for a lock another session holds, then
+ * fails naming the holder.
  *
  * @example
  * await withAdvisoryLock(knex, 'tenantseed:migrate', {}, () => knex.migrate.latest());
@@ -44,17 +50,21 @@ async function describeHolder(knex: Knex | Knex.Transaction, key: number): Promi
 export async function withAdvisoryLock<T>(knex: Knex, name: string, options: AdvisoryLockOptions, fn: () => Promise<T>): Promise<T> {
   const key = advisoryLockKey(name);
   const waitMs = options.waitMs ?? 60_000;
-  const trx = await knex.transaction();
+  const client = await freshClient(knex);
+  const query: Query = (sql, params) => client.query(sql, params);
+  let locked = false;
   try {
-    // The lock lives in this transaction, idle while `fn` works on other connections: a server
-    // or role idle_in_transaction_session_timeout would end it silently, and the lock with it.
-    await trx.raw('SET LOCAL idle_in_transaction_session_timeout = 0');
+    // The lock lives in this idle session while `fn` works on other connections: a server or
+    // role idle_session_timeout (PostgreSQL 14+) would end it silently, and the lock with it.
+    if (Number((await query('SHOW server_version_num', [])).rows[0].server_version_num) >= 140000) {
+      await query(`SELECT set_config('idle_session_timeout', '0', false)`, []);
+    }
     const deadline = Date.now() + waitMs;
     let warned = false;
     for (;;) {
-      const result = await trx.raw('SELECT pg_try_advisory_xact_lock(?::int4, ?::int4) AS locked', [ADVISORY_LOCK_CLASS, key]);
+      const result = await query('SELECT pg_try_advisory_lock($1::int4, $2::int4) AS locked', [ADVISORY_LOCK_CLASS, key]);
       if (result.rows[0].locked) break;
-      const holder = await describeHolder(trx, key);
+      const holder = await describeHolder(query, key);
       if (Date.now() >= deadline) {
         throw new TenantseedError(`Timed out after ${Math.round(waitMs / 1000)} s waiting for the lock "${name}", held by ${holder}`, {
           hint: 'Another tenantseed command is working on this database; wait for it to finish, or stop it.',
@@ -64,8 +74,11 @@ export async function withAdvisoryLock<T>(knex: Knex, name: string, options: Adv
       warned = true;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
+    locked = true;
     return await fn();
   } finally {
-    await trx.rollback().catch(() => undefined);
+    // Ending the session releases the lock; unlocking first says so at once, even if the end is slow.
+    if (locked) await query('SELECT pg_advisory_unlock($1::int4, $2::int4)', [ADVISORY_LOCK_CLASS, key]).catch(() => undefined);
+    await client.end().catch(() => undefined);
   }
 }

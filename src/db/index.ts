@@ -30,3 +30,5 @@ export type {
 } from './catalog';
 export { planDistribution } from './distribution-plan';
 export type { DistributionPlan, DistributionTarget } from './distribution-plan';
+export { lockTablesAtOnce, DEFAULT_LOCK_WAIT_MS } from './lock-tables';
+export type { LockTablesOptions, LockQuery } from './lock-tables';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { CatalogTable, quoteIdentifier, readTable } from '../db';
+import { CatalogTable, LockTablesOptions, lockTablesAtOnce, quoteIdentifier, readTable } from '../db';
 import { DatabaseError, DefinitionError } from '../errors';
 import { Fingerprint, guardRows, Row, RowGuard, TablePlan } from '../generate';
 import { pgArrayLiteral } from './array-literal';
@@ -23,6 +23,8 @@ export interface LoadTablesOptions {
   /** Check every generated row against its definition, not a keyed sample (`--strict`). */
   strict?: boolean;
   onProgress?: (progress: Progress) => void;
+  /** The bound of every lock wait and who is told about it (see lockTablesAtOnce). */
+  locking?: LockTablesOptions;
 }
 
 /** What {@link loadTables} loaded. */
@@ -159,9 +161,9 @@ export async function loadTables(options: LoadTablesOptions): Promise<LoadTables
   const total = tables.reduce((sum, t) => sum + t.rowCount(), 0);
   // Lock before deciding which tables are empty (and may be truncated): a row another session
   // commits in between would otherwise be truncated unseen. The key rebuild needs this lock anyway.
-  if (options.deferConstraints && loads.length > 0) {
-    await client.query(`LOCK TABLE ${loads.map((l) => l.catalog.qualified).join(', ')} IN ACCESS EXCLUSIVE MODE`);
-  }
+  // All at once or none, each wait bounded: never holding some of the tables while waiting for the rest.
+  const query = (sql: string, params?: unknown[]) => client.query(sql, params);
+  await lockTablesAtOnce(query, options.deferConstraints ? loads.map((l) => l.catalog.qualified) : [], options.locking);
   const empty = new Set<string>();
   for (const load of loads) {
     const result = await client.query(`SELECT NOT EXISTS (SELECT 1 FROM ${load.catalog.qualified}) AS empty`);

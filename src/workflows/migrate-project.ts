@@ -79,6 +79,8 @@ export interface MigrateProjectOptions {
   yes?: boolean;
   confirm?: (question: string) => Promise<string>;
   onLockWait?: (holder: string) => void;
+  /** Told what the run did besides migrating (a stale Knex lock row freed). */
+  onNotice?: (message: string) => void;
 }
 
 /**
@@ -101,6 +103,7 @@ export async function migrateProject(options: MigrateProjectOptions): Promise<{ 
     action,
     directory: project.migrations,
     onLockWait: options.onLockWait,
+    onNotice: options.onNotice,
     // On a Citus coordinator, a schema at its latest migration is distributed; down migrations
     // run on local tables (they may drop a distribution column), so tables are undistributed first.
     afterRun: async (ran) => {

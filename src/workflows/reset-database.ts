@@ -2,15 +2,15 @@ import type { Knex } from 'knex';
 import { shippedProjectConfig, silentLogger } from '../config';
 import {
   BOOKKEEPING_SCHEMA, checkLoaderRole, ensureBookkeeping, listSchemaObjects, migratorConfig, readEnvironmentStamp, readTable, referencesFromOutside, tableContents,
-  useSequentialShardAccess, withAdvisoryLock,
+  lockTablesAtOnce, useSequentialShardAccess, withAdvisoryLock,
 } from '../db';
 import { ProjectConfig } from '../config';
 import { SafetyError, TenantseedError, UsageError } from '../errors';
 import { Fingerprint, Plan } from '../generate';
 import { loadTables } from '../load';
-import { assertMayDestroy, lockSchemaTables, rowsMadeByMigrations } from './safety';
+import { assertMayDestroy, knexLockQuery, lockSchemaTables, rowsMadeByMigrations } from './safety';
 import { distributeIfCitus, refuseRoleChangeOnCitus } from './distribute-tables';
-import { loadDataset, SEED_LOCK, SeedOutcome, transactionConnection, WriteDatasetOptions } from './seed-database';
+import { boundLockWaits, loadDataset, lockingOf, SEED_LOCK, SeedOutcome, transactionConnection, WriteDatasetOptions } from './seed-database';
 
 /**
  * Drops everything a migration can have made in the project's schemas (tables, views,
@@ -72,6 +72,7 @@ export async function resetDatabase(options: WriteDatasetOptions): Promise<SeedO
   return withAdvisoryLock(knex, SEED_LOCK, { waitMs: options.lockWaitMs ?? 30_000, onWait }, () =>
     withAdvisoryLock(knex, 'tenantseed:migrate', { waitMs: options.lockWaitMs ?? 30_000, onWait }, () =>
       knex.transaction(async (trx) => {
+        await boundLockWaits(trx, options);
         const citus = await useSequentialShardAccess(trx);
         const role = await checkLoaderRole(trx, [], project.tenancy.adminRole);
         refuseRoleChangeOnCitus(citus, role);
@@ -83,7 +84,7 @@ export async function resetDatabase(options: WriteDatasetOptions): Promise<SeedO
         const stamp = await readEnvironmentStamp(trx);
         const databaseName = (await trx.raw('SELECT current_database() AS name')).rows[0].name as string;
         // Lock first, then count: no row committed in between can be destroyed unseen.
-        await lockSchemaTables(trx, project.schemas);
+        await lockSchemaTables(trx, project.schemas, lockingOf(options));
         const notices = await assertMayDestroy({
           command: 'reset', environment: plan.profile.name, stamp, protected: plan.profile.protected, yes: options.yes ?? false,
           databaseName, confirm: options.confirm,
@@ -96,7 +97,7 @@ export async function resetDatabase(options: WriteDatasetOptions): Promise<SeedO
         if (legacy.length > 0) {
           await migrateToLegacyBaseline(trx, plan, migrations);
           const fingerprint = new Fingerprint(plan.generatorVersion);
-          await loadTables({ client: await transactionConnection(trx), tables: legacy, fingerprint, deferConstraints: true, strict: options.strict, onProgress: options.onProgress });
+          await loadTables({ client: await transactionConnection(trx), tables: legacy, fingerprint, deferConstraints: true, strict: options.strict, onProgress: options.onProgress, locking: lockingOf(options) });
           legacyFingerprint = fingerprint.digest();
         }
         await trx.migrate.latest(migratorConfig(migrations));
@@ -137,6 +138,7 @@ async function resetTablesInPlace(options: WriteDatasetOptions, project: Project
   const startedAt = new Date();
   return withAdvisoryLock(knex, SEED_LOCK, { waitMs: options.lockWaitMs ?? 30_000, onWait: (holder) => logger.info(`Waiting for another tenantseed command to finish: ${holder}`) }, () =>
     knex.transaction(async (trx) => {
+      await boundLockWaits(trx, options);
       const citus = await useSequentialShardAccess(trx);
       const names = [...new Set(plan.definitions.tables.map((t) => t.table))];
       const tables: string[] = [];
@@ -151,7 +153,7 @@ async function resetTablesInPlace(options: WriteDatasetOptions, project: Project
       }
       const role = await checkLoaderRole(trx, names, project.tenancy.adminRole);
       refuseRoleChangeOnCitus(citus, role);
-      await trx.raw(`LOCK TABLE ${tables.join(', ')} IN ACCESS EXCLUSIVE MODE`);
+      await lockTablesAtOnce(knexLockQuery(trx), tables, lockingOf(options));
       const outside = await referencesFromOutside(trx, tables);
       if (outside.length > 0) {
         throw new SafetyError(`Refusing to reset: ${outside.length} foreign key(s) of tables without a definition point into the tables reset would empty:\n${outside.slice(0, 20).map((r) => `  ${r.table} (${r.constraint}) -> ${r.references}`).join('\n')}`, {

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { listSchemaObjects } from '../db';
+import { listSchemaObjects, lockTablesAtOnce } from '../db';
+import type { LockQuery, LockTablesOptions } from '../db';
 import type { EnvironmentStamp, TableContents } from '../db';
 import type { DefinitionSet } from '../definitions';
 import { SafetyError } from '../errors';
@@ -148,11 +149,16 @@ export function rowsMadeByMigrations(definitions: DefinitionSet): Map<string, nu
 }
 
 /**
- * Takes ACCESS EXCLUSIVE locks on every table of `schemas`, in the caller's transaction,
- * before it counts what it would destroy: rows committed by others after the count cannot be
+ * Takes ACCESS EXCLUSIVE locks on every table of `schemas`, in the caller's transaction, all at
+ * once or none and each wait bounded (lockTablesAtOnce), before it counts what it would destroy: rows committed by others after the count cannot be
  * destroyed unseen (they wait, and see the result).
  */
-export async function lockSchemaTables(trx: Knex.Transaction, schemas: readonly string[]): Promise<void> {
+export async function lockSchemaTables(trx: Knex.Transaction, schemas: readonly string[], locking: LockTablesOptions = {}): Promise<void> {
   const tables = (await listSchemaObjects(trx, schemas)).filter((o) => o.kind === 'TABLE').map((o) => o.name);
-  if (tables.length > 0) await trx.raw(`LOCK TABLE ${tables.join(', ')} IN ACCESS EXCLUSIVE MODE`);
+  await lockTablesAtOnce(knexLockQuery(trx), tables, locking);
+}
+
+/** A {@link LockQuery} on a Knex transaction (`$n` placeholders, as node-postgres has them). */
+export function knexLockQuery(trx: Knex.Transaction): LockQuery {
+  return async (sql, params = []) => trx.raw(sql.replace(/\$\d+/g, '?'), params as Knex.RawBinding[]);
 }

@@ -2,13 +2,13 @@ import type { Knex } from 'knex';
 import type pg from 'pg';
 import { Logger, ProjectConfig, shippedProjectConfig, silentLogger } from '../config';
 import {
-  checkLoaderRole, ensureBookkeeping, migratorConfig, quoteIdentifier, readEnvironmentStamp, readLatestManifest, SeedManifest, withAdvisoryLock,
+  checkLoaderRole, DEFAULT_LOCK_WAIT_MS, ensureBookkeeping, lockTablesAtOnce, LockTablesOptions, migratorConfig, quoteIdentifier, readEnvironmentStamp, readLatestManifest, SeedManifest, withAdvisoryLock,
   useSequentialShardAccess, writeEnvironmentStamp, writeManifest,
 } from '../db';
 import { TenantseedError } from '../errors';
 import { datasetKey, Fingerprint, Plan } from '../generate';
 import { loadTables, Progress } from '../load';
-import { assertSafeToWrite } from './safety';
+import { assertSafeToWrite, knexLockQuery } from './safety';
 import { refuseRoleChangeOnCitus } from './distribute-tables';
 
 /** The advisory lock that lets one seed or reset at a time work on a database. */
@@ -24,7 +24,10 @@ export interface WriteDatasetOptions {
   confirm?: (question: string) => Promise<string>;
   logger?: Logger;
   onProgress?: (progress: Progress) => void;
-  /** How long to wait for another seed or reset on the same database. Default 30 s. */
+  /**
+   * The bound of every lock wait (`--lock-wait`): for another seed or reset on the same
+   * database, and for the table locks, taken all at once or not at all. Default 30 s.
+   */
   lockWaitMs?: number;
   /** The project (migrations, schemas, tenancy names); the shipped reference project by default. */
   project?: ProjectConfig;
@@ -36,6 +39,20 @@ export interface WriteDatasetOptions {
 export type SeedOutcome =
   | { readonly status: 'seeded'; readonly manifest: SeedManifest; readonly seconds: number; readonly notices: readonly string[] }
   | { readonly status: 'already-seeded'; readonly manifest: SeedManifest; readonly notices: readonly string[] };
+
+/** The bound and the reporting of table lock waits for seed and reset. */
+export function lockingOf(options: WriteDatasetOptions): LockTablesOptions {
+  const logger = options.logger ?? silentLogger;
+  return {
+    waitMs: options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS,
+    onWait: (holders) => logger.info(`Waiting (at most ${Math.round((options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS) / 1000)} s, holding no table meanwhile) for the table locks held by ${holders}`),
+  };
+}
+
+/** Bounds every lock wait of the caller's transaction (lock_timeout), before it takes any lock. */
+export async function boundLockWaits(trx: Knex.Transaction, options: WriteDatasetOptions): Promise<void> {
+  await lockTablesAtOnce(knexLockQuery(trx), [], lockingOf(options));
+}
 
 /** The connection a knex transaction runs on, for COPY. */
 export async function transactionConnection(trx: Knex.Transaction): Promise<pg.PoolClient> {
@@ -59,7 +76,9 @@ export async function loadDataset(
   const client = await transactionConnection(trx);
   if (options.setRole) await trx.raw(`SET LOCAL ROLE ${options.setRole}`);
   const fingerprint = new Fingerprint(plan.generatorVersion);
-  const loaded = await loadTables({ client, tables: plan.tables, fingerprint, deferConstraints: options.deferConstraints, strict: options.strict, onProgress: options.onProgress });
+  const loaded = await loadTables({
+    client, tables: plan.tables, fingerprint, deferConstraints: options.deferConstraints, strict: options.strict, onProgress: options.onProgress, locking: lockingOf(options),
+  });
   if (options.setRole) await trx.raw('RESET ROLE');
   const manifest: SeedManifest = {
     command: options.command,
@@ -107,8 +126,9 @@ export async function seedDatabase(options: WriteDatasetOptions): Promise<SeedOu
   const project = options.project ?? shippedProjectConfig();
   const logger = options.logger ?? silentLogger;
   const startedAt = new Date();
-  return withAdvisoryLock(knex, SEED_LOCK, { waitMs: options.lockWaitMs ?? 30_000, onWait: (holder) => logger.info(`Waiting for another seed or reset to finish: ${holder}`) }, () =>
+  return withAdvisoryLock(knex, SEED_LOCK, { waitMs: options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, onWait: (holder) => logger.info(`Waiting for another seed or reset to finish: ${holder}`) }, () =>
     knex.transaction(async (trx) => {
+      await boundLockWaits(trx, options);
       const citus = await useSequentialShardAccess(trx);
       const role = await checkLoaderRole(trx, tableNames(plan), project.tenancy.adminRole);
       refuseRoleChangeOnCitus(citus, role);

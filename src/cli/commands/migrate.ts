@@ -74,6 +74,7 @@ export function migrateCommand(io: CliIO): CommandModule<object, MigrateArgs> {
           yes: args.yes,
           confirm: terminalConfirm(io),
           onLockWait: (holder) => logger.info(`Waiting for another migration to finish: ${holder}`),
+          onNotice: (message) => logger.info(message),
         });
         for (const notice of notices) io.stderr.write(`${notice}\n`);
         if (env !== undefined && action !== 'status') await writeEnvironmentStamp(knex, env, `migrate ${args.action}`);

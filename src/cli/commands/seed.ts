@@ -16,8 +16,19 @@ import { DatabaseArgs, withDatabase } from '../with-database';
 interface SeedArgs extends DatasetArgs, DatabaseArgs {
   yes?: boolean;
   allowSkip?: boolean;
+  lockWait?: string;
   report?: string;
   json?: boolean;
+}
+
+/** A number of seconds, more than 0 (fractions allowed): "abc", "0", "-1" are bad input. */
+function parseSeconds(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number(String(value).trim());
+  if (!/^\d+(\.\d+)?$/.test(String(value).trim()) || !(seconds > 0)) {
+    throw new UsageError(`${flag} must be a number of seconds above 0, not "${value}"`, { hint: `For example ${flag} 30.` });
+  }
+  return seconds;
 }
 
 function report(io: CliIO, plan: Plan, outcome: SeedOutcome, command: string, json: boolean, embedded: boolean, validation?: ValidationReport): void {
@@ -58,17 +69,19 @@ function datasetCommand(io: CliIO, name: 'seed' | 'reset', setExitCode: (code: n
           ? 'Confirm destroying a database that holds rows and is not stamped as this (unprotected) environment'
           : 'Confirm a database stamped as another environment' })
 
+        .option('lock-wait', { type: 'string', coerce: single('--lock-wait'), describe: 'Seconds to wait for locks (another seed or reset, the tables) before giving up, changing nothing (default 30)' })
         .option('json', { type: 'boolean', describe: 'Machine-readable summary on stdout' })
         .option('report', { type: 'string', coerce: single('--report'), describe: 'Validate and write the report to this file: .html (default), .xml (JUnit) or .json' })
         .options(name === 'reset' ? { 'allow-skip': { type: 'boolean', describe: 'Let validation checks that cannot run (one tenant only, say) pass' } } : {}) as unknown as Argv<SeedArgs>,
     handler: async (args) => {
       refuseProduction(name, args.env);
       const { plan, project } = planFromArgs(args);
+      const lockWait = parseSeconds('--lock-wait', args.lockWait);
       await withDatabase(args, io, name, project, async ({ knex, logger, db }) => {
         const progress = progressReporter(io, !args.json);
         let outcome: SeedOutcome;
         try {
-          const options = { knex, plan, project, strict: args.strict, yes: args.yes, confirm: terminalConfirm(io), logger, onProgress: progress.update };
+          const options = { knex, plan, project, strict: args.strict, yes: args.yes, confirm: terminalConfirm(io), logger, onProgress: progress.update, lockWaitMs: lockWait === undefined ? undefined : lockWait * 1000 };
           outcome = name === 'seed' ? await seedDatabase(options) : await resetDatabase(options);
         } finally {
           progress.stop();
