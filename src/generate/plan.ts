@@ -6,7 +6,7 @@ import { passwordHasher, TenantPlan } from './compile-value';
 import { idKindOf, keyedId, largestInteger, namedTextId } from './ids';
 import { combine, hashString } from './keyed-random';
 import { FakerPools } from './pools';
-import { TablePlan } from './table-plan';
+import { columnKey, TablePlan } from './table-plan';
 import { GENERATOR_VERSION } from './generator-version';
 
 
@@ -168,7 +168,7 @@ export function buildPlan(options: BuildPlanOptions): Plan {
     tableSeed: 0,
     tableName: '',
   };
-  const cycleBreaks = new Set(definitions.cycleBreaks);
+  const cycleBreaks = new Set(definitions.cycleBreaks.map((b) => columnKey(b.table, b.column)));
   const plans = new Map<string, TablePlan>();
   const legacyPlans = new Map<string, TablePlan>();
   const namedOf = (tenant?: TenantPlan) => (tenant ? profile.namedTenants[tenant.index - first] : undefined);
@@ -181,7 +181,7 @@ export function buildPlan(options: BuildPlanOptions): Plan {
         ...common,
         tenants: undefined,
         counts: () => tenants.length,
-        fixedRows: () => tenants.map((t) => ({ ...(namedOf(t)?.values ?? {}), [definition.primaryKey[definition.primaryKey.length - 1]]: t.id })),
+        fixedRows: () => tenants.map((t) => ({ ...(namedOf(t)?.values ?? {}), [definition.idColumn]: t.id })),
         lookup: { table: (name) => plans.get(name) },
       });
     }

@@ -11,6 +11,11 @@ export type Row = unknown[];
 
 const ID_SALT = hashString('id');
 
+/** A table's column as one key that no names can make ambiguous (identifiers hold no NUL). */
+export function columnKey(table: string, column: string): string {
+  return `${table}\0${column}`;
+}
+
 /** A bijection of [0, n) keyed by `key` (an affine map), to draw unique values without replacement. */
 function affinePermutation(n: number, key: number): (i: number) => number {
   if (n <= 1) return () => 0;
@@ -82,6 +87,7 @@ export interface TablePlanOptions {
   /** Fixed rows of a tenant (or of the table). */
   readonly fixedRows: (tenant?: TenantPlan) => readonly Record<string, unknown>[];
   readonly collisions: boolean;
+  /** Columns left null to break reference cycles, as {@link columnKey}s. */
   readonly cycleBreaks: ReadonlySet<string>;
   readonly lookup: PlanLookup;
   /** Legacy rows: the tenant column is left out. */
@@ -188,7 +194,7 @@ export class TablePlan {
     const where = { ...this.options.compile, where: `${this.definition.file} at /properties/${column.name}` };
     if (column.name === this.definition.tenantColumn) return { definition: column, salt, kind: 'tenant', shared };
     if (column.name === this.idColumn) return { definition: column, salt, kind: 'id', shared };
-    if (this.options.cycleBreaks.has(`${this.name}.${column.name}`)) return { definition: column, salt, kind: 'null', shared };
+    if (this.options.cycleBreaks.has(columnKey(this.name, column.name))) return { definition: column, salt, kind: 'null', shared };
     // Legacy rows predate the tables that only exist after tenancy: such a reference is left
     // null (and the column is not loaded when the baseline table lacks it).
     if (column.ref && this.legacy && !this.options.lookup.table(column.ref.table)) return { definition: column, salt, kind: 'null', shared };

@@ -10,7 +10,7 @@ const ROLL_BACK = new Error('tenantseed isolation probes: roll back');
 async function sampleTenants(ctx: CheckContext, size: number): Promise<string[]> {
   const root = ctx.definitions.tenantRoot;
   if (!root) return [];
-  const id = root.primaryKey[root.primaryKey.length - 1];
+  const id = root.idColumn;
   const existing = root.existingRows.map((r) => String(r[id]));
   const rows = (await ctx.knex.raw(`SELECT ${ident(id)}::text AS id FROM ${ident(root.table)} ORDER BY 1`)).rows as Array<{ id: string }>;
   const ids = rows.map((r) => r.id).filter((t) => !existing.includes(t));

@@ -13,7 +13,7 @@ export async function checkJsonSchema(ctx: CheckContext): Promise<CheckResult> {
     const columns = table.columns.filter((c) => c.json);
     if (columns.length === 0) continue;
     if (!await tableExists(ctx.knex, table.table)) continue;
-    const id = table.primaryKey[table.primaryKey.length - 1];
+    const id = table.idColumn;
     const total = (await ctx.knex.raw(`SELECT count(*) AS n FROM ${ident(table.table)}`)).rows[0].n as number;
     const rows = (await ctx.knex.raw(
       `SELECT ${ident(id)}::text AS id, ${columns.map((c) => ident(c.name)).join(', ')} FROM ${ident(table.table)} LIMIT ?`,
