@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { listSchemaObjects } from '../db';
+import { listSchemaObjects, requoteName } from '../db';
 import type { EnvironmentStamp, TableContents } from '../db';
 import type { DefinitionSet } from '../definitions';
 import { SafetyError } from '../errors';
@@ -154,5 +154,5 @@ export function rowsMadeByMigrations(definitions: DefinitionSet): Map<string, nu
  */
 export async function lockSchemaTables(trx: Knex.Transaction, schemas: readonly string[]): Promise<void> {
   const tables = (await listSchemaObjects(trx, schemas)).filter((o) => o.kind === 'TABLE').map((o) => o.name);
-  if (tables.length > 0) await trx.raw(`LOCK TABLE ${tables.join(', ')} IN ACCESS EXCLUSIVE MODE`);
+  if (tables.length > 0) await trx.raw(`LOCK TABLE ${tables.map(requoteName).join(', ')} IN ACCESS EXCLUSIVE MODE`);
 }
