@@ -53,6 +53,12 @@ export function fileNamePart(table: string): string {
 export interface FileEncoderOptions {
   /** The integer id column: the SQL file moves its serial or identity sequence past the ids it inserts. */
   readonly integerId?: string;
+  /**
+   * Some column holds arrays: rows go in as JSON through `json_populate_recordset(NULL::table,
+   * ...)`, which turns a JSON array into the column's type, a PostgreSQL array (`text[]`,
+   * `"AgentRole"[]`) or JSON (`jsonb`), as the table says. A literal cannot be both.
+   */
+  readonly arrays?: boolean;
 }
 
 /**
@@ -84,7 +90,10 @@ export function fileEncoder(format: FileFormat, table: string, columns: readonly
     case 'sql': {
       // OVERRIDING SYSTEM VALUE: ids are generated, also for GENERATED ALWAYS identity columns
       // (COPY writes them too); on a table without identity columns it changes nothing.
-      const insert = `INSERT INTO ${quoteIdentifier(table)} (${columns.map(quoteIdentifier).join(', ')}) OVERRIDING SYSTEM VALUE VALUES\n`;
+      const list = columns.map(quoteIdentifier).join(', ');
+      const insert = `INSERT INTO ${quoteIdentifier(table)} (${list}) OVERRIDING SYSTEM VALUE VALUES\n`;
+      const asRecords = (batch: readonly Row[]) => `INSERT INTO ${quoteIdentifier(table)} (${list}) OVERRIDING SYSTEM VALUE\n`
+        + `SELECT ${list} FROM json_populate_recordset(NULL::${quoteIdentifier(table)}, ${sqlLiteral(JSON.stringify(batch.map((row) => Object.fromEntries(columns.map((c, k) => [c, row[k]])))))});\n`;
       return {
         extension: 'sql',
         // The name as a JSON string: a newline in a name cannot end the comment.
@@ -93,6 +102,10 @@ export function fileEncoder(format: FileFormat, table: string, columns: readonly
           let text = '';
           for (let start = 0; start < rows.length; start += 500) {
             const batch = rows.slice(start, start + 500);
+            if (options.arrays) {
+              text += asRecords(batch);
+              continue;
+            }
             text += insert + batch.map((row) => `  (${row.map(sqlLiteral).join(', ')})`).join(',\n') + ';\n';
           }
           return text;

@@ -109,7 +109,8 @@ async function writeTable(
 ): Promise<number> {
   const id = table.definition.columns.find((c) => c.name === table.definition.idColumn);
   const integerId = id && table.columns.includes(id.name) && [id.schema.type].flat().includes('integer') ? id.name : undefined;
-  const encoder = fileEncoder(format, table.name, table.columns, { integerId });
+  const arrays = table.definition.columns.some((c) => table.columns.includes(c.name) && [c.schema.type].flat().includes('array'));
+  const encoder = fileEncoder(format, table.name, table.columns, { integerId, arrays });
   const out = fs.createWriteStream(file);
   const write = async (text: string) => {
     if (text && !out.write(text)) await once(out, 'drain');
