@@ -105,8 +105,16 @@ export const DEFINITION_META_SCHEMA = {
     'x-table': identifier,
     'x-tenant-root': { type: 'boolean' },
     'x-tenant-column': identifier,
-    'x-primary-key': { type: 'array', items: identifier, minItems: 1, uniqueItems: true },
-    'x-unique-keys': { type: 'array', items: { type: 'array', items: identifier, minItems: 1, uniqueItems: true } },
+    'x-primary-key': {
+      type: 'array', items: identifier, minItems: 1, uniqueItems: true,
+      description: 'The primary key as the catalog has it: the tenant column first, or one column unique across tenants. '
+        + 'The id column (what x-ref points at, what tenantseed makes) is the one column besides the tenant\'s of this key, '
+        + 'else of the first such x-unique-keys entry, else its last column.',
+    },
+    'x-unique-keys': {
+      type: 'array', items: { type: 'array', items: identifier, minItems: 1, uniqueItems: true },
+      description: 'Unique constraints over several columns; (tenant, user_id) beside a key (tenant, user_id, email) makes user_id the id column.',
+    },
     'x-natural-key': identifier,
     'x-count': {
       type: 'object', additionalProperties: false, required: ['default'],
