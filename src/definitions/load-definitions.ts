@@ -170,7 +170,7 @@ function normaliseTable(file: string, raw: SchemaNode): TableDefinition {
   // A tenant table's key starts with the tenant column ((tenant, id), (tenant, user_id, email)),
   // or is one column whose values are unique across tenants (Prisma's "id" beside "tenantId").
   if (tenantColumn && primaryKey[0] !== tenantColumn && primaryKey.length > 1) {
-    fail(file, '/x-primary-key', `a primary key of several columns must start with the tenant column ${tenantColumn}`, `Write "x-primary-key": ${JSON.stringify([tenantColumn, ...primaryKey.filter((c) => c !== tenantColumn)])}, or name the one id column as the catalog does.`);
+    fail(file, '/x-primary-key', `the primary key must start with the tenant column ${tenantColumn} (or be one column unique across tenants)`, `Write "x-primary-key": ${JSON.stringify([tenantColumn, ...primaryKey.filter((c) => c !== tenantColumn)])}, or name the one id column as the catalog does.`);
   }
   const legacy = raw['x-legacy'] === true;
   if (legacy && !tenantColumn) {
