@@ -208,11 +208,37 @@ function normaliseTable(file: string, raw: SchemaNode): TableDefinition {
  * `(tenant, user_id)`: `user_id`); else the primary key's last column.
  */
 function idColumnOf(primaryKey: readonly string[], uniqueKeys: readonly (readonly string[])[], tenantColumn?: string): string {
+  return idCandidates(primaryKey, uniqueKeys, tenantColumn)[0] ?? primaryKey[primaryKey.length - 1];
+}
+
+/** The columns that, with the tenant column, are a key by themselves: the primary key's first. */
+function idCandidates(primaryKey: readonly string[], uniqueKeys: readonly (readonly string[])[], tenantColumn?: string): string[] {
+  const out: string[] = [];
   for (const key of [primaryKey, ...uniqueKeys]) {
     const own = key.filter((c) => c !== tenantColumn);
-    if (own.length === 1) return own[0];
+    if (own.length === 1 && !out.includes(own[0])) out.push(own[0]);
   }
-  return primaryKey[primaryKey.length - 1];
+  return out;
+}
+
+/**
+ * Where a table has several one-column keys (`user_id` and `email` beside the tenant), the one
+ * other tables reference is its id, whatever the order of `x-unique-keys`: the catalog's
+ * foreign keys say which, and the definitions' `x-ref` with them.
+ */
+function chooseReferencedIds(tables: readonly TableDefinition[], byName: ReadonlyMap<string, TableDefinition>): void {
+  const referenced = new Map<string, Set<string>>();
+  for (const table of tables) {
+    for (const column of table.columns) {
+      if (column.ref) referenced.set(column.ref.table, (referenced.get(column.ref.table) ?? new Set()).add(column.ref.column));
+    }
+  }
+  for (const [name, columns] of referenced) {
+    const parent = byName.get(name);
+    if (!parent) continue;
+    const chosen = idCandidates(parent.primaryKey, parent.uniqueKeys, parent.tenantColumn).find((c) => columns.has(c));
+    if (chosen) (parent as { idColumn: string }).idColumn = chosen;
+  }
 }
 
 /** The column a reference may point at: the parent's id column ({@link TableDefinition.idColumn}). */
@@ -289,6 +315,7 @@ export function loadDefinitions(directory: string): DefinitionSet {
     byName.set(table.table, table);
   }
   resolveDottedReferences(tables, byName);
+  chooseReferencedIds(tables, byName);
   const roots = tables.filter((t) => t.tenantRoot);
   if (roots.length > 1) fail(roots[1].file, '/x-tenant-root', `only one table can list the tenants (also ${roots[0].file})`, 'Keep "x-tenant-root": true on one definition.');
   checkReferences(tables, byName, roots[0]);

@@ -66,7 +66,14 @@ const NAME_KEYS: Array<keyof Names> = ['root', 'rootId', 'rootName', 'table', 't
 
 const ENUM_LABELS = ['pm', 'Eng Ops', 'a"b,c', 'größe'];
 
-function definitions(n: Names, shape: IdShape): Record<string, object> {
+/**
+ * `pair`: key (tenant, id) beside a unique key (tenant, key). `wide`: key (tenant, id, key), whose
+ * last column is not the id, with unique keys listed (tenant, key) first, then (tenant, id):
+ * the child's reference decides which is the id.
+ */
+type KeyShape = 'pair' | 'wide';
+
+function definitions(n: Names, shape: IdShape, keys: KeyShape): Record<string, object> {
   const uuid = { type: 'string', format: 'uuid' };
   const id = ID_SHAPES[shape].schema;
   const base = { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', additionalProperties: false };
@@ -77,7 +84,9 @@ function definitions(n: Names, shape: IdShape): Record<string, object> {
       required: [n.rootId, n.rootName],
     },
     'table.json': {
-      ...base, 'x-table': n.table, 'x-tenant-column': n.tenant, 'x-primary-key': [n.tenant, n.id], 'x-unique-keys': [[n.tenant, n.key]],
+      ...base, 'x-table': n.table, 'x-tenant-column': n.tenant, ...(keys === 'pair'
+        ? { 'x-primary-key': [n.tenant, n.id], 'x-unique-keys': [[n.tenant, n.key]] }
+        : { 'x-primary-key': [n.tenant, n.id, n.key], 'x-unique-keys': [[n.tenant, n.key], [n.tenant, n.id]] }),
       'x-count': { default: 3 },
       properties: {
         [n.tenant]: uuid,
@@ -99,7 +108,7 @@ function definitions(n: Names, shape: IdShape): Record<string, object> {
   };
 }
 
-function createSql(n: Names, shape: IdShape, appRole: string): string {
+function createSql(n: Names, shape: IdShape, keys: KeyShape, appRole: string): string {
   const q = quoteIdentifier;
   const policy = (table: string, column: string) => `
     ALTER TABLE ${q(table)} ENABLE ROW LEVEL SECURITY; ALTER TABLE ${q(table)} FORCE ROW LEVEL SECURITY;
@@ -113,7 +122,9 @@ function createSql(n: Names, shape: IdShape, appRole: string): string {
     CREATE TABLE ${q(n.root)} (${q(n.rootId)} uuid PRIMARY KEY, ${q(n.rootName)} text NOT NULL UNIQUE);
     CREATE TABLE ${q(n.table)} (${q(n.tenant)} uuid NOT NULL REFERENCES ${q(n.root)}, ${q(n.id)} ${ID_SHAPES[shape].sql} NOT NULL,
       ${q(n.key)} text NOT NULL, ${q(n.json)} jsonb NOT NULL, ${q(n.roles)} ${q(n.enumType)}[] NOT NULL,
-      PRIMARY KEY (${q(n.tenant)}, ${q(n.id)}), UNIQUE (${q(n.tenant)}, ${q(n.key)}));
+      ${keys === 'pair'
+        ? `PRIMARY KEY (${q(n.tenant)}, ${q(n.id)}), UNIQUE (${q(n.tenant)}, ${q(n.key)})`
+        : `PRIMARY KEY (${q(n.tenant)}, ${q(n.id)}, ${q(n.key)}), UNIQUE (${q(n.tenant)}, ${q(n.key)}), UNIQUE (${q(n.tenant)}, ${q(n.id)})`});
     CREATE TABLE ${q(n.child)} (${q(n.childTenant)} uuid NOT NULL REFERENCES ${q(n.root)}, ${q(n.childId)} uuid NOT NULL,
       ${q(n.ref)} ${ID_SHAPES[shape].refSql} NOT NULL, PRIMARY KEY (${q(n.childTenant)}, ${q(n.childId)}),
       FOREIGN KEY (${q(n.childTenant)}, ${q(n.ref)}) REFERENCES ${q(n.table)} (${q(n.tenant)}, ${q(n.id)}));
@@ -143,17 +154,18 @@ describe('any PostgreSQL identifier, from definitions to validation', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  async function roundTrip(n: Names, shape: IdShape): Promise<void> {
+  async function roundTrip(n: Names, shape: IdShape, keys: KeyShape = 'pair'): Promise<void> {
     const run = fs.mkdtempSync(path.join(dir, 'run-'));
     fs.mkdirSync(path.join(run, 'definitions'));
     fs.mkdirSync(path.join(run, 'environments'));
-    for (const [file, content] of Object.entries(definitions(n, shape))) fs.writeFileSync(path.join(run, 'definitions', file), JSON.stringify(content));
+    for (const [file, content] of Object.entries(definitions(n, shape, keys))) fs.writeFileSync(path.join(run, 'definitions', file), JSON.stringify(content));
     fs.writeFileSync(path.join(run, 'environments', 'test.json'), JSON.stringify({
       seed: 5, referenceDate: '2025-01-01T00:00:00Z',
       tenants: { named: [{ [n.rootName]: 'acme', rows: { [n.table]: [{ [n.key]: 'first' }] } }], generated: 2 },
       counts: { [n.child]: 2 },
     }));
-    await db.knex.raw(createSql(n, shape, appRole));
+    await db.knex.raw(createSql(n, shape, keys, appRole));
+    expect(loadDefinitions(path.join(run, 'definitions')).byName.get(n.table)!.idColumn).toBe(n.id);
     const plan = buildPlan({ definitions: loadDefinitions(path.join(run, 'definitions')), profile: loadProfile(path.join(run, 'environments'), 'test') });
 
     // Files: names spelled as the catalog does (JSON keys, CSV header), SQL that loads.
@@ -203,8 +215,9 @@ describe('any PostgreSQL identifier, from definitions to validation', () => {
     const names = fc.uniqueArray(identifier, { minLength: NAME_KEYS.length, maxLength: NAME_KEYS.length })
       .map((list) => Object.fromEntries(NAME_KEYS.map((k, i) => [k, list[i]])) as unknown as Names);
     const shape = fc.constantFrom<IdShape>('uuid', 'cuid', 'varchar', 'bigserial', 'int4 identity');
+    const keys = fc.constantFrom<KeyShape>('pair', 'wide');
     try {
-      await fc.assert(fc.asyncProperty(names, shape, roundTrip), { seed: SEED, numRuns: RUNS, path: PATH, endOnFailure: true });
+      await fc.assert(fc.asyncProperty(names, shape, keys, roundTrip), { seed: SEED, numRuns: RUNS, path: PATH, endOnFailure: true });
     } catch (err) {
       const cause = (err as { cause?: { stack?: string } }).cause;
       throw new Error(`${(err as Error).message}\nCause: ${cause?.stack ?? String(cause)}\nReplay: TENANTSEED_PROPERTY_SEED=${SEED} TENANTSEED_PROPERTY_PATH=<path above> npx jest --selectProjects integration test/integration/identifiers.test.ts`);
@@ -217,6 +230,6 @@ describe('any PostgreSQL identifier, from definitions to validation', () => {
       json: 'größe', jsonKey: 'createdAt', roles: '"AgentRole"[]', enumType: 'AgentRole', child: 'Order.Item 😀',
       childTenant: 'tenant id', childId: exactly63('ü'.repeat(40)), ref: 'x\\?y',
     };
-    await roundTrip(n, 'int4 identity');
+    await roundTrip(n, 'int4 identity', 'wide');
   }, 60_000);
 });
