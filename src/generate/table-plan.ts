@@ -39,6 +39,29 @@ function globalSlot(tenantIndex: number, row: number): number {
   return ((tenantIndex + row) * (tenantIndex + row + 1)) / 2 + row;
 }
 
+/** Column positions in the order their values can be made: a date's `after` column first. */
+function evaluationOrder(columns: readonly ColumnDefinition[]): number[] {
+  const names = columns.map((c) => c.name);
+  const afterOf = (column: ColumnDefinition): string | undefined => {
+    const spec = column.schema['x-generate'] as { date?: { after?: string } } | undefined;
+    return spec && typeof spec === 'object' ? spec.date?.after : undefined;
+  };
+  const order: number[] = [];
+  const placed = new Set<number>();
+  const visit = (i: number, depth: number): void => {
+    if (placed.has(i)) return;
+    const before = names.indexOf(afterOf(columns[i]) ?? '');
+    // A cycle (or a chain longer than the table) is left to the generator's own error.
+    if (before >= 0 && before !== i && depth < names.length) visit(before, depth + 1);
+    if (!placed.has(i)) {
+      placed.add(i);
+      order.push(i);
+    }
+  };
+  names.forEach((_n, i) => visit(i, 0));
+  return order;
+}
+
 /** Mixed-radix draw without replacement, as bigints: the index of a tuple among all tuples. */
 function tuplePermutation(n: bigint, key: number): (i: number) => bigint {
   if (n <= 1n) return () => 0n;
@@ -112,6 +135,12 @@ export class TablePlan {
   /** The bits of a tenant's block of integer ids (from the id column's maximum). */
   private readonly idBlockBits: number;
   private readonly tuples: TupleGroup[] = [];
+  /**
+   * The order values are made in: the columns' order, except that a date made `after` another
+   * column comes after it, wherever the catalog put that column (Prisma writes "lastActive"
+   * before "createdAt"). Each value has its own keyed stream, so the order changes no value.
+   */
+  private readonly evaluationOrder: number[];
   private readonly options: TablePlanOptions;
 
   constructor(options: TablePlanOptions) {
@@ -132,6 +161,7 @@ export class TablePlan {
     const kept = this.definition.columns.filter((c) => !(this.legacy && c.name === this.definition.tenantColumn));
     this.columns = kept.map((c) => c.name);
     this.compiled = kept.map((column) => this.compileColumn(column));
+    this.evaluationOrder = evaluationOrder(this.compiled.map((c) => c.definition));
     this.planTuples();
   }
 
@@ -468,7 +498,7 @@ export class TablePlan {
         const values: Record<string, unknown> = {};
         ctx.values = values;
         const out: Row = new Array(this.compiled.length);
-        for (let i = 0; i < this.compiled.length; i++) {
+        for (const i of this.evaluationOrder) {
           const c = this.compiled[i];
           const name = c.definition.name;
           let value: unknown;

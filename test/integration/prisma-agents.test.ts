@@ -57,6 +57,9 @@ describe('a Prisma project (test/fixtures/prisma-agents)', () => {
       expect(await count(`SELECT count(*) AS n FROM "User" WHERE "agentRoles" @> ARRAY['pm']::"AgentRole"[] AND email = 'admin@acme.test'`)).toBe(1);
       expect(await count(`SELECT count(*) AS n FROM "User" WHERE "id" !~ '^c[0-9a-z]{24}$'`)).toBe(0);
       expect(await count(`SELECT count(*) AS n FROM "User" WHERE "updatedAt" < "createdAt"`)).toBe(0);
+      // "lastActive" comes before "createdAt" in the table, and is made after it all the same.
+      expect(await count(`SELECT count(*) AS n FROM "Agent" WHERE "lastActive" < "createdAt"`)).toBe(0);
+      expect(await count(`SELECT count(*) AS n FROM "Agent" WHERE "lastActive" IS NOT NULL`)).toBeGreaterThan(0);
       expect(await count('SELECT count(*) AS n FROM "_prisma_migrations"')).toBe(2);
 
       // Every proof passes. The schema check also reports the design rules Prisma's keys do not
