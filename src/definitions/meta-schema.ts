@@ -175,6 +175,7 @@ export const PROFILE_SCHEMA = {
           type: 'array',
           items: {
             type: 'object',
+            description: 'The tenant row\'s values beside "scale" and "rows"; or {"values": {...}, "scale", "rows"} when the tenant table has a column named scale, rows or values.',
             properties: {
               scale: { type: 'number', exclusiveMinimum: 0 },
               rows: { type: 'object', additionalProperties: { type: 'array', items: partialRow } },

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { quoteIdentifier, requoteName } from '../../../src/db';
-import { loadDefinitions } from '../../../src/definitions';
+import { loadDefinitions, loadProfile } from '../../../src/definitions';
+import { buildPlan } from '../../../src/generate';
 import { DefinitionError } from '../../../src/errors';
 import { integerIdBlockBits, keyedId } from '../../../src/generate/ids';
 import { fileNamePart } from '../../../src/load';
@@ -69,6 +70,24 @@ describe('identifiers in definitions', () => {
     }, loadDefinitions);
     expect(defs.byName.get('users')!.idColumn).toBe('user_id');
     expect(defs.byName.get('tenants')!.idColumn).toBe('id');
+  });
+});
+
+describe('identifiers in profiles', () => {
+  it('names a tenant whose table has columns called scale and rows, under "values"', () => {
+    const root = { ...table('Tenant', { id: { type: 'string', format: 'uuid' }, slug: { type: 'string' }, scale: { enum: ['small', 'large'] }, rows: { type: 'integer' } }, ['id']), 'x-tenant-root': true, 'x-natural-key': 'slug' };
+    withDefinitions({ 'Tenant.json': root }, (dir) => {
+      fs.mkdirSync(path.join(dir, 'env'));
+      fs.writeFileSync(path.join(dir, 'env', 'test.json'), JSON.stringify({
+        seed: 1, referenceDate: '2025-01-01T00:00:00Z', counts: {},
+        tenants: { named: [{ values: { slug: 'acme', scale: 'large', rows: 7 }, scale: 2 }] },
+      }));
+      const profile = loadProfile(path.join(dir, 'env'), 'test');
+      expect(profile.namedTenants[0]).toEqual({ values: { slug: 'acme', scale: 'large', rows: 7 }, scale: 2, rows: {} });
+      const plan = buildPlan({ definitions: loadDefinitions(dir), profile });
+      const [row] = [...plan.tables[0].rows()];
+      expect(row.slice(1)).toEqual(['acme', 'large', 7]);
+    });
   });
 });
 
