@@ -1,18 +1,19 @@
 import type { ValidationReport } from '../validate';
+import { escapeTerminal as t } from '../report';
 import type { CliIO } from './output';
 
 /** Prints a validation report as a readable table, with the evidence of each failure. */
 export function printReport(io: CliIO, report: ValidationReport): void {
   for (const check of report.checks) {
     const mark = check.skipped ? 'skip' : check.ok ? 'ok  ' : 'FAIL';
-    io.stdout.write(`${mark}  ${check.name.padEnd(20)} ${check.skipped ? `skipped: ${check.skipped}` : check.details.summary}\n`);
+    io.stdout.write(`${mark}  ${check.name.padEnd(20)} ${t(check.skipped ? `skipped: ${check.skipped}` : check.details.summary)}\n`);
     if (check.ok) continue;
     for (const f of check.details.findings.slice(0, 20)) {
       const where = [f.table, f.tenant ? `tenant ${f.tenant}` : ''].filter(Boolean).join(', ');
-      io.stdout.write(`      ${where ? `${where}: ` : ''}${f.message}${f.examples?.length ? ` (e.g. ${f.examples.join(', ')})` : ''}\n`);
+      io.stdout.write(`      ${t(`${where ? `${where}: ` : ''}${f.message}${f.examples?.length ? ` (e.g. ${f.examples.join(', ')})` : ''}`)}\n`);
     }
     if (check.details.findings.length > 20) io.stdout.write(`      ... and ${check.details.findings.length - 20} more\n`);
-    if (check.details.hint) io.stdout.write(`      what to do: ${check.details.hint}\n`);
+    if (check.details.hint) io.stdout.write(`      what to do: ${t(check.details.hint)}\n`);
   }
   const failed = report.checks.filter((c) => !c.ok && !c.skipped).length;
   const skipped = report.checks.filter((c) => c.skipped).length;

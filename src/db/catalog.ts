@@ -5,7 +5,7 @@
  * reset and introspect read it here. Tables are named as the definitions name them and resolved through
  * the connection's search_path (the project's `schemas`).
  */
-import { queryRows, Queryable, quoteIdentifier } from './sql';
+import { queryRows, Queryable, quoteIdentifier, requoteName } from './sql';
 
 /** One column of a table, as the catalog describes it. */
 export interface CatalogColumn {
@@ -144,7 +144,7 @@ export async function tableContents(q: Queryable, schemas: readonly string[], ma
   const out: TableContents[] = [];
   for (const t of tables) {
     if (only && !only.includes(t.qualified)) continue;
-    const [{ n }] = await queryRows<{ n: number }>(q, `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${t.qualified} LIMIT ${COUNT_LIMIT + 1}) x`);
+    const [{ n }] = await queryRows<{ n: number }>(q, `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${requoteName(t.qualified)} LIMIT ${COUNT_LIMIT + 1}) x`);
     const rows = n > COUNT_LIMIT ? Math.max(Math.round(t.reltuples), n) : n;
     if (rows > (made.get(t.name) ?? 0)) out.push({ table: `${t.schema}.${t.name}`, rows, estimated: n > COUNT_LIMIT });
   }

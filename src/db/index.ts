@@ -17,7 +17,7 @@ export { toDatabaseError } from './to-database-error';
 export { withTenant, isTenantId, tenantContextStatements } from './with-tenant';
 export { checkLoaderRole } from './loader-role';
 export type { LoaderRole } from './loader-role';
-export { quoteIdentifier, queryRows, quoteLiteral, quoteSettingName } from './sql';
+export { quoteIdentifier, quotedNameText, quoteQualifiedName, requoteName, queryRows, quoteLiteral, quoteSettingName } from './sql';
 export type { Queryable } from './sql';
 export { readTable, tableExists, listSchemaObjects, tableContents, COUNT_LIMIT, schemaAccess, readSchemaSnapshot, readKeyRows, referencesFromOutside,
   citusStatus, readDistribution, readForeignKeys, readUniqueKeys, columnExists, useSequentialShardAccess,

@@ -34,6 +34,6 @@ export async function checkLoaderRole(knex: Knex | Knex.Transaction, tables: rea
   if (row.rolsuper || row.rolbypassrls) return { user: row.name, superuser: row.rolsuper, ownsTables: row.rolsuper || row.owns };
   if (row.admin) return { user: row.name, superuser: false, setRole: quoteIdentifier(adminRole), ownsTables: false };
   throw new TenantseedError(`The role "${row.name}" cannot write past row-level security, so it cannot load tenant data`, {
-    hint: `Connect as a superuser or a role with BYPASSRLS, or grant it the admin role: GRANT ${/^[a-z_][a-z0-9_]*$/.test(adminRole) ? adminRole : quoteIdentifier(adminRole)} TO "${row.name}". Nothing was changed.`,
+    hint: `Connect as a superuser or a role with BYPASSRLS, or grant it the admin role: GRANT ${/^[a-z_][a-z0-9_]*$/.test(adminRole) ? adminRole : quoteIdentifier(adminRole)} TO ${quoteIdentifier(row.name)}. Nothing was changed.`,
   });
 }

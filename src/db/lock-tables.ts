@@ -1,4 +1,5 @@
 import { TenantseedError } from '../errors';
+import { requoteName } from './sql';
 
 /** Runs one statement on the connection of the caller's transaction. */
 export type LockQuery = (sql: string, params?: unknown[]) => Promise<{ rows: Array<Record<string, unknown>> }>;

@@ -6,10 +6,43 @@ export type Queryable = Knex | Knex.Transaction | pg.ClientBase;
 
 /**
  * Quotes an identifier for SQL (the one place this is done): `users` -> `"users"`,
- * `a"b` -> `"a""b"`.
+ * `tenantId` -> `"tenantId"`, `a"b` -> `"a""b"`. Any identifier PostgreSQL can hold (reserved
+ * words, spaces, non-ASCII) comes out as the catalog spells it. A name with a `?` is written as a
+ * Unicode-escaped identifier (`U&"a\003Fb"`): Knex reads every `?` of a raw query as a bind
+ * placeholder, even inside quotes, and so does {@link queryRows}.
+ * https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS
+ *
+ * @example
+ * quoteIdentifier('tenantId') // '"tenantId"'
+ * quoteIdentifier('why?') // 'U&"why\003F"'
  */
 export function quoteIdentifier(name: string): string {
+  const text = String(name);
+  if (!text.includes('?')) return quotedNameText(text);
+  return `U&"${text.replace(/\\/g, '\\\\').replace(/"/g, '""').replace(/\?/g, '\\003F')}"`;
+}
+
+/**
+ * A name double-quoted as text that PostgreSQL parses as a name (`'"User"'::regclass`,
+ * `pg_get_serial_sequence('"User"', 'id')`): those parsers know no `U&"..."`. For SQL text, use
+ * {@link quoteIdentifier}.
+ */
+export function quotedNameText(name: string): string {
   return `"${String(name).replace(/"/g, '""')}"`;
+}
+
+/** Quotes a schema-qualified name: `"schema"."table"`. */
+export function quoteQualifiedName(schema: string, name: string): string {
+  return `${quoteIdentifier(schema)}.${quoteIdentifier(name)}`;
+}
+
+/**
+ * Re-quotes, with {@link quoteIdentifier}, the quoted identifiers in a name PostgreSQL formatted
+ * (`format('%I.%I', ...)`, `regclass::text`), so that it can go into a Knex raw query whatever
+ * the name holds: `public."why?"` -> `public.U&"why\003F"`. Unquoted parts cannot hold a `?`.
+ */
+export function requoteName(formatted: string): string {
+  return formatted.replace(/"((?:[^"]|"")*)"/g, (_m, inner: string) => quoteIdentifier(inner.replace(/""/g, '"')));
 }
 
 /**

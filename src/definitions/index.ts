@@ -1,7 +1,7 @@
-export { loadDefinitions, referenceableColumn } from './load-definitions';
+export { loadDefinitions, pointerToken, referenceableColumn, referenceText, splitReference } from './load-definitions';
 export { loadProfile, listEnvironments } from './load-profile';
 export { createAjv } from './ajv';
-export { DEFINITION_META_SCHEMA, PROFILE_SCHEMA } from './meta-schema';
+export { DEFINITION_META_SCHEMA, IDENTIFIER_SCHEMA, PROFILE_SCHEMA } from './meta-schema';
 export type {
   SchemaNode, GeneratorSpec, ColumnDefinition, CountSpec, TableDefinition, DefinitionSet, NamedTenant, SizeClass, Profile,
 } from './types';

@@ -24,7 +24,7 @@ function isJson(schema: SchemaNode): boolean {
 }
 
 function normaliseColumn(file: string, name: string, schema: SchemaNode): ColumnDefinition {
-  const pointer = `/properties/${name}`;
+  const pointer = `/properties/${pointerToken(name)}`;
   checkGeneratorKeywords(file, pointer, schema);
   const nullable = isNullable(schema);
   const nullProbability = (schema['x-null-probability'] as number | undefined) ?? 0;
@@ -36,14 +36,13 @@ function normaliseColumn(file: string, name: string, schema: SchemaNode): Column
   if (weights && (!values || values.length !== weights.length)) {
     fail(file, `${pointer}/x-weights`, `x-weights has ${weights.length} weights for ${values?.length ?? 0} enum values`, 'Give one weight per value of "enum", in the same order.');
   }
-  const ref = schema['x-ref'] as string | undefined;
-  const [refTable, refColumn] = ref ? ref.split('.') : [];
+  const ref = parseReference(schema['x-ref']);
   const generator = schema['x-generate'] as { password?: { plaintextField?: string } } | undefined;
   return {
     name,
     schema,
     nullable,
-    ref: ref ? { table: refTable, column: refColumn } : undefined,
+    ref,
     unique: schema['x-unique'] as ColumnDefinition['unique'],
     collide: schema['x-collide'] === true,
     nullProbability,
@@ -52,11 +51,90 @@ function normaliseColumn(file: string, name: string, schema: SchemaNode): Column
   };
 }
 
+/**
+ * `x-ref` as written: an object names its table and column; a string is split at its first dot
+ * here, and at the dot that fits the definitions once all are read ({@link resolveDottedReferences}).
+ */
+function parseReference(value: unknown): ColumnDefinition['ref'] {
+  if (value === undefined) return undefined;
+  if (typeof value === 'object' && value !== null) {
+    const { table, column } = value as { table: string; column: string };
+    return { table, column };
+  }
+  const text = value as string;
+  const dot = text.indexOf('.');
+  return { table: text.slice(0, dot), column: text.slice(dot + 1) };
+}
+
+/** Every way to read `"a.b.c"` as a table and a column: (`a`, `b.c`) and (`a.b`, `c`). */
+export function splitReference(text: string): Array<{ table: string; column: string }> {
+  const splits: Array<{ table: string; column: string }> = [];
+  for (let i = text.indexOf('.'); i > 0 && i < text.length - 1; i = text.indexOf('.', i + 1)) {
+    splits.push({ table: text.slice(0, i), column: text.slice(i + 1) });
+  }
+  return splits;
+}
+
+/**
+ * A string `x-ref` whose names hold dots is read as the one split that names a defined table
+ * and one of its columns; when several fit, the object form must say which.
+ */
+function resolveDottedReferences(tables: readonly TableDefinition[], byName: ReadonlyMap<string, TableDefinition>): void {
+  for (const table of tables) {
+    for (const column of table.columns) {
+      const text = column.schema['x-ref'];
+      if (typeof text !== 'string' || text.indexOf('.') === text.lastIndexOf('.')) continue;
+      const fits = splitReference(text).filter((s) => byName.get(s.table)?.columns.some((c) => c.name === s.column));
+      if (fits.length > 1) {
+        fail(table.file, `/properties/${pointerToken(column.name)}/x-ref`, `"${text}" names a column in ${fits.length} ways (${fits.map((f) => `table "${f.table}", column "${f.column}"`).join('; ')})`,
+          `Write the object form: "x-ref": ${JSON.stringify({ table: fits[0].table, column: fits[0].column })}.`);
+      }
+      if (fits.length === 1) (column as { ref?: ColumnDefinition['ref'] }).ref = fits[0];
+    }
+  }
+}
+
+/** How to write a reference: `"table.column"`, or the object form when a name holds a dot. */
+export function referenceText(table: string, column: string): string | { table: string; column: string } {
+  return table.includes('.') || column.includes('.') ? { table, column } : `${table}.${column}`;
+}
+
+/** A name as a JSON-pointer token (RFC 6901: `~` as `~0`, `/` as `~1`). */
+export function pointerToken(name: string): string {
+  return name.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** PostgreSQL keeps 63 bytes of an identifier (NAMEDATALEN - 1) and cuts the rest silently. */
+const IDENTIFIER_BYTES = 63;
+
+function checkIdentifierBytes(file: string, pointer: string, name: string): void {
+  const bytes = Buffer.byteLength(name, 'utf8');
+  if (bytes > IDENTIFIER_BYTES) {
+    fail(file, pointer, `"${name}" is ${bytes} bytes of UTF-8, but PostgreSQL identifiers hold at most ${IDENTIFIER_BYTES} (it would cut the name)`,
+      'Name the table or column exactly as the catalog does (the catalog never holds a longer name).');
+  }
+}
+
+/** Every table and column name a definition gives, with its pointer. */
+function namedIdentifiers(raw: SchemaNode): Array<[string, string]> {
+  const names: Array<[string, string]> = [['/x-table', raw['x-table'] as string]];
+  for (const name of Object.keys(raw.properties as object)) names.push([`/properties/${pointerToken(name)}`, name]);
+  const ref = (name: string) => (raw.properties as Record<string, SchemaNode>)[name]['x-ref'];
+  for (const name of Object.keys(raw.properties as object)) {
+    const value = ref(name);
+    if (value && typeof value === 'object') {
+      const { table, column } = value as { table: string; column: string };
+      names.push([`/properties/${pointerToken(name)}/x-ref/table`, table], [`/properties/${pointerToken(name)}/x-ref/column`, column]);
+    }
+  }
+  return names;
+}
+
 function checkRowKeys(file: string, keyword: string, rows: readonly Record<string, unknown>[], columns: Set<string>, extra: Set<string>): void {
   rows.forEach((row, i) => {
     for (const key of Object.keys(row)) {
       if (!columns.has(key) && !extra.has(key)) {
-        fail(file, `/${keyword}/${i}/${key}`, `"${key}" is not a column of this table`, `Use one of: ${[...columns].join(', ')}.`);
+        fail(file, `/${keyword}/${i}/${pointerToken(key)}`, `"${key}" is not a column of this table`, `Use one of: ${[...columns].join(', ')}.`);
       }
     }
   });
@@ -68,6 +146,7 @@ function plaintextFields(columns: readonly ColumnDefinition[]): Set<string> {
 }
 
 function normaliseTable(file: string, raw: SchemaNode): TableDefinition {
+  for (const [pointer, name] of namedIdentifiers(raw)) checkIdentifierBytes(file, pointer, name);
   const properties = raw.properties as Record<string, SchemaNode>;
   const columns = Object.entries(properties).map(([name, schema]) => normaliseColumn(file, name, schema));
   const names = new Set(columns.map((c) => c.name));
@@ -88,8 +167,10 @@ function normaliseTable(file: string, raw: SchemaNode): TableDefinition {
   if (tenantRoot && tenantColumn) {
     fail(file, '/x-tenant-column', 'the tenant table itself has no tenant column', 'Remove x-tenant-column from the table marked x-tenant-root.');
   }
-  if (tenantColumn && primaryKey[0] !== tenantColumn) {
-    fail(file, '/x-primary-key', `the primary key must start with the tenant column ${tenantColumn}`, `Write "x-primary-key": ["${tenantColumn}", ...].`);
+  // A tenant table's key starts with the tenant column ((tenant, id), (tenant, user_id, email)),
+  // or is one column whose values are unique across tenants (Prisma's "id" beside "tenantId").
+  if (tenantColumn && primaryKey[0] !== tenantColumn && primaryKey.length > 1) {
+    fail(file, '/x-primary-key', `the primary key must start with the tenant column ${tenantColumn} (or be one column unique across tenants)`, `Write "x-primary-key": ${JSON.stringify([tenantColumn, ...primaryKey.filter((c) => c !== tenantColumn)])}, or name the one id column as the catalog does.`);
   }
   const legacy = raw['x-legacy'] === true;
   if (legacy && !tenantColumn) {
@@ -107,6 +188,7 @@ function normaliseTable(file: string, raw: SchemaNode): TableDefinition {
     schema: raw,
     columns,
     primaryKey,
+    idColumn: idColumnOf(primaryKey, uniqueKeys, tenantColumn),
     uniqueKeys,
     tenantRoot,
     tenantColumn,
@@ -118,9 +200,50 @@ function normaliseTable(file: string, raw: SchemaNode): TableDefinition {
   };
 }
 
-/** The column a reference may point at: the parent's own id (last primary key column). */
+/**
+ * The id column: the one column that, with the tenant column, is a key of the table, so that a
+ * foreign key `(tenant, column)` can point at it. The primary key gives it when it has one
+ * column besides the tenant's (`(tenant_id, id)`, `(user_id)`); else the first of
+ * `x-unique-keys` that does (a primary key `(tenant, user_id, email)` beside a unique key
+ * `(tenant, user_id)`: `user_id`); else the primary key's last column.
+ */
+function idColumnOf(primaryKey: readonly string[], uniqueKeys: readonly (readonly string[])[], tenantColumn?: string): string {
+  return idCandidates(primaryKey, uniqueKeys, tenantColumn)[0] ?? primaryKey[primaryKey.length - 1];
+}
+
+/** The columns that, with the tenant column, are a key by themselves: the primary key's first. */
+function idCandidates(primaryKey: readonly string[], uniqueKeys: readonly (readonly string[])[], tenantColumn?: string): string[] {
+  const out: string[] = [];
+  for (const key of [primaryKey, ...uniqueKeys]) {
+    const own = key.filter((c) => c !== tenantColumn);
+    if (own.length === 1 && !out.includes(own[0])) out.push(own[0]);
+  }
+  return out;
+}
+
+/**
+ * Where a table has several one-column keys (`user_id` and `email` beside the tenant), the one
+ * other tables reference is its id, whatever the order of `x-unique-keys`: the catalog's
+ * foreign keys say which, and the definitions' `x-ref` with them.
+ */
+function chooseReferencedIds(tables: readonly TableDefinition[], byName: ReadonlyMap<string, TableDefinition>): void {
+  const referenced = new Map<string, Set<string>>();
+  for (const table of tables) {
+    for (const column of table.columns) {
+      if (column.ref) referenced.set(column.ref.table, (referenced.get(column.ref.table) ?? new Set()).add(column.ref.column));
+    }
+  }
+  for (const [name, columns] of referenced) {
+    const parent = byName.get(name);
+    if (!parent) continue;
+    const chosen = idCandidates(parent.primaryKey, parent.uniqueKeys, parent.tenantColumn).find((c) => columns.has(c));
+    if (chosen) (parent as { idColumn: string }).idColumn = chosen;
+  }
+}
+
+/** The column a reference may point at: the parent's id column ({@link TableDefinition.idColumn}). */
 export function referenceableColumn(parent: TableDefinition): string {
-  return parent.primaryKey[parent.primaryKey.length - 1];
+  return parent.idColumn;
 }
 
 function checkReferences(tables: readonly TableDefinition[], byName: ReadonlyMap<string, TableDefinition>, tenantRoot?: TableDefinition): void {
@@ -130,7 +253,7 @@ function checkReferences(tables: readonly TableDefinition[], byName: ReadonlyMap
     }
     for (const column of table.columns) {
       if (!column.ref) continue;
-      const pointer = `/properties/${column.name}/x-ref`;
+      const pointer = `/properties/${pointerToken(column.name)}/x-ref`;
       const parent = byName.get(column.ref.table);
       if (!parent) {
         fail(table.file, pointer, `table ${table.table} references ${column.ref.table}, which has no definition`, `Add a definition with "x-table": "${column.ref.table}" or remove the reference.`);
@@ -139,7 +262,7 @@ function checkReferences(tables: readonly TableDefinition[], byName: ReadonlyMap
         fail(table.file, pointer, `column ${column.ref.table}.${column.ref.column} does not exist`, `Name a column of ${column.ref.table}: ${parent.columns.map((c) => c.name).join(', ')}.`);
       }
       if (column.ref.column !== referenceableColumn(parent)) {
-        fail(table.file, pointer, `a reference must point at ${parent.table}'s id column ${referenceableColumn(parent)}, not ${column.ref.column}`, `Write "x-ref": "${parent.table}.${referenceableColumn(parent)}".`);
+        fail(table.file, pointer, `a reference must point at ${parent.table}'s id column ${referenceableColumn(parent)}, not ${column.ref.column}`, `Write "x-ref": ${JSON.stringify(referenceText(parent.table, referenceableColumn(parent)))}.`);
       }
       if (parent.tenantColumn && !table.tenantColumn) {
         fail(table.file, pointer, `${table.table} has no tenant, so it cannot reference the tenant table ${parent.table}`, 'Reference a table without tenants, or give this table an x-tenant-column.');
@@ -191,6 +314,8 @@ export function loadDefinitions(directory: string): DefinitionSet {
     tables.push(table);
     byName.set(table.table, table);
   }
+  resolveDottedReferences(tables, byName);
+  chooseReferencedIds(tables, byName);
   const roots = tables.filter((t) => t.tenantRoot);
   if (roots.length > 1) fail(roots[1].file, '/x-tenant-root', `only one table can list the tenants (also ${roots[0].file})`, 'Keep "x-tenant-root": true on one definition.');
   checkReferences(tables, byName, roots[0]);

@@ -52,8 +52,11 @@ export function loadProfile(directory: string, name: string): Profile {
     throw new ProfileError(`${file} at /tenants/sizes: the shares add up to ${shares}, not 1`, { file, hint: 'Make the size classes\' shares sum to 1.' });
   }
   const namedTenants: NamedTenant[] = (p.tenants.named ?? []).map((entry) => {
-    const { scale, rows, ...values } = entry as { scale?: number; rows?: Record<string, Record<string, unknown>[]> };
-    return { values, scale: scale ?? 1, rows: rows ?? {} };
+    const { scale, rows, ...values } = entry as { scale?: number; rows?: Record<string, Record<string, unknown>[]>; [column: string]: unknown };
+    // {"values": {...}, "scale", "rows"}: the tenant table's own columns may then be named
+    // scale, rows or values, as the catalog has them.
+    const explicit = Object.keys(values).length === 1 && typeof values.values === 'object' && values.values !== null && !Array.isArray(values.values);
+    return { values: explicit ? values.values as Record<string, unknown> : values, scale: scale ?? 1, rows: rows ?? {} };
   });
   return Object.freeze({
     file,

@@ -3,7 +3,33 @@
  * before anything else runs, so that a mistake is reported with its file and JSON pointer.
  */
 
-const identifier = { type: 'string', pattern: '^[a-z_][a-z0-9_]{0,62}$' };
+/**
+ * A PostgreSQL identifier exactly as the catalog spells it (`pg_class.relname`,
+ * `pg_attribute.attname`): any text without a NUL, case kept, quoted wherever tenantseed writes
+ * SQL (`"tenantId"`, `user`, `"größe"`, `a "b"`). PostgreSQL keeps at most 63 bytes of UTF-8;
+ * ajv counts characters, so the byte limit is checked when definitions load.
+ */
+export const IDENTIFIER_SCHEMA = {
+  type: 'string', minLength: 1, maxLength: 63, pattern: '^[^\\u0000]+$',
+  description: 'A PostgreSQL identifier as the catalog spells it (any case, reserved words, spaces, quotes, non-ASCII), at most 63 bytes of UTF-8.',
+};
+const identifier = IDENTIFIER_SCHEMA;
+
+/**
+ * `x-ref`: the referenced table and column. The string `"table.column"` is split at the dot
+ * that names a defined table and one of its columns; when names themselves hold dots and more
+ * than one split fits, the object form says it without doubt.
+ */
+const reference = {
+  oneOf: [
+    { type: 'string', pattern: '^[^\\u0000]+\\.[^\\u0000]+$', description: '"table.column"' },
+    {
+      type: 'object', required: ['table', 'column'], additionalProperties: false,
+      properties: { table: identifier, column: identifier },
+      description: '{"table": ..., "column": ...}: for names that hold a dot',
+    },
+  ],
+};
 
 const generatorSpec = {
   oneOf: [
@@ -79,8 +105,16 @@ export const DEFINITION_META_SCHEMA = {
     'x-table': identifier,
     'x-tenant-root': { type: 'boolean' },
     'x-tenant-column': identifier,
-    'x-primary-key': { type: 'array', items: identifier, minItems: 1, uniqueItems: true },
-    'x-unique-keys': { type: 'array', items: { type: 'array', items: identifier, minItems: 1, uniqueItems: true } },
+    'x-primary-key': {
+      type: 'array', items: identifier, minItems: 1, uniqueItems: true,
+      description: 'The primary key as the catalog has it: the tenant column first, or one column unique across tenants. '
+        + 'The id column (what x-ref points at, what tenantseed makes) is the one column besides the tenant\'s of this key, '
+        + 'else of the first such x-unique-keys entry, else its last column.',
+    },
+    'x-unique-keys': {
+      type: 'array', items: { type: 'array', items: identifier, minItems: 1, uniqueItems: true },
+      description: 'Unique constraints over several columns; (tenant, user_id) beside a key (tenant, user_id, email) makes user_id the id column.',
+    },
     'x-natural-key': identifier,
     'x-count': {
       type: 'object', additionalProperties: false, required: ['default'],
@@ -103,7 +137,7 @@ export const DEFINITION_META_SCHEMA = {
       properties: {
         'x-generate': { $ref: '#/$defs/generator' },
         'x-faker': { type: 'string', pattern: '^[a-zA-Z]+\\.[a-zA-Z0-9]+$' },
-        'x-ref': { type: 'string', pattern: '^[a-z_][a-z0-9_]*\\.[a-z_][a-z0-9_]*$' },
+        'x-ref': reference,
         'x-unique': { enum: ['tenant', 'global'] },
         'x-weights': { type: 'array', items: { type: 'number', minimum: 0 }, minItems: 1 },
         'x-null-probability': { type: 'number', minimum: 0, maximum: 1 },
@@ -141,6 +175,7 @@ export const PROFILE_SCHEMA = {
           type: 'array',
           items: {
             type: 'object',
+            description: 'The tenant row\'s values beside "scale" and "rows"; or {"values": {...}, "scale", "rows"} when the tenant table has a column named scale, rows or values.',
             properties: {
               scale: { type: 'number', exclusiveMinimum: 0 },
               rows: { type: 'object', additionalProperties: { type: 'array', items: partialRow } },

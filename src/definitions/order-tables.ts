@@ -18,7 +18,7 @@ interface Edge {
 export function orderTables(
   tables: readonly TableDefinition[],
   byName: ReadonlyMap<string, TableDefinition>,
-): { order: TableDefinition[]; cycleBreaks: string[] } {
+): { order: TableDefinition[]; cycleBreaks: Array<{ table: string; column: string }> } {
   const root = tables.find((t) => t.tenantRoot);
   let edges: Edge[] = [];
   for (const table of tables) {
@@ -31,7 +31,7 @@ export function orderTables(
   }
   const order: TableDefinition[] = [];
   const placed = new Set<string>();
-  const cycleBreaks: string[] = [];
+  const cycleBreaks: Array<{ table: string; column: string }> = [];
   while (order.length < tables.length) {
     const ready = tables.find(
       (t) => !placed.has(t.table) && edges.every((e) => e.child !== t || placed.has(e.parent)),
@@ -51,7 +51,7 @@ export function orderTables(
         hint: 'Make one of the referencing columns nullable ("type": ["string", "null"]) or remove a reference.',
       });
     }
-    cycleBreaks.push(`${breakable.child.table}.${breakable.column}`);
+    cycleBreaks.push({ table: breakable.child.table, column: breakable.column! });
     edges = edges.filter((e) => e !== breakable);
   }
   return { order, cycleBreaks };

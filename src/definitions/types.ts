@@ -21,7 +21,7 @@ export interface ColumnDefinition {
   /** The column's JSON Schema (with x- keywords). */
   readonly schema: SchemaNode;
   readonly nullable: boolean;
-  /** `table.column` this column references (`x-ref`), split. */
+  /** The table and column this column references (`x-ref`, either form). */
   readonly ref?: { readonly table: string; readonly column: string };
   /** `x-unique`: unique within a tenant, or across the table. */
   readonly unique?: 'tenant' | 'global';
@@ -51,6 +51,11 @@ export interface TableDefinition {
   readonly schema: SchemaNode;
   readonly columns: readonly ColumnDefinition[];
   readonly primaryKey: readonly string[];
+  /**
+   * The column references point at and tenantseed makes ids for: the one column that with the
+   * tenant column is a key (primary key first, then `x-unique-keys`), else the primary key's last.
+   */
+  readonly idColumn: string;
   /** Unique constraints over several columns (`x-unique-keys`): generated rows never repeat a tuple. */
   readonly uniqueKeys: readonly (readonly string[])[];
   /** The table that lists the tenants (`x-tenant-root`). */
@@ -76,8 +81,8 @@ export interface DefinitionSet {
   readonly byName: ReadonlyMap<string, TableDefinition>;
   /** The table with `x-tenant-root`, if any. */
   readonly tenantRoot?: TableDefinition;
-  /** Columns set to null to break reference cycles: `table.column`. */
-  readonly cycleBreaks: readonly string[];
+  /** Columns set to null to break reference cycles. */
+  readonly cycleBreaks: readonly { readonly table: string; readonly column: string }[];
 }
 
 /** A named tenant of a profile: its row in the tenant table, plus rows of other tables. */

@@ -176,8 +176,8 @@ function dateValue(ctx: CompileContext, path: string, spec: { daysBefore?: [numb
       make: (c, rng) => {
         const base = c.values[after];
         if (typeof base !== 'string') {
-          throw new DefinitionError(`${ctx.where}${path}: "after": "${after}" must name an earlier date column of the same table`, {
-            hint: `Put ${after} before this column in "properties".`,
+          throw new DefinitionError(`${ctx.where}${path}: "after": "${after}" must name a date column of the same table (with a value in every row)`, {
+            hint: `Name a non-null date column of this table in "after", or use "daysBefore".`,
           });
         }
         return isoString(parseIso(base) + Math.floor(rng.next() * maxMs / 1000) * 1000);

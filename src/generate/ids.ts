@@ -11,12 +11,30 @@ import { combine, keyedUuid, namedUuid, permute32 } from './keyed-random';
 export type IdKind = 'uuid' | 'integer' | 'cuid';
 
 /**
- * Rows of a tenant get integer ids in a block of their own: (tenant index + 1) * 2^32 + row + 1.
+ * Rows of a tenant get integer ids in a block of their own: (tenant index + 1) * 2^bits + row + 1.
  * Block 0 is for tables without tenants and for legacy rows (row + 1, after the existing ids),
  * so legacy rows absorbed by the default tenant never share an id with generated rows.
- * Adding tenants or rows changes no id. Such ids need a bigint column.
+ * Adding tenants or rows changes no id. The block is 2^32 ids (a bigint column), unless the
+ * column's `maximum` is below 2^33 ({@link integerIdBlockBits}).
  */
-const TENANT_BLOCK = 2 ** 32;
+const WIDE_BLOCK_BITS = 32;
+
+/**
+ * The bits of a tenant's block of integer ids, from the id column's `maximum`. Without one, or
+ * with one of 2^33 or more (bigint), 32 bits: ids as before. Below (an int4 / serial / integer
+ * identity column: 2147483647), the column's bits are shared between tenants and rows: at most
+ * 11 bits (2047 tenants) for the tenant, the rest for its rows (int4: 20 bits, 1048575 rows per
+ * tenant and table; int2: 7 + 8 bits). Deterministic integers the database never has to assign,
+ * so references, files and named fixtures know every id before anything is loaded.
+ *
+ * @example
+ * integerIdBlockBits(2147483647) // 20
+ */
+export function integerIdBlockBits(maximum: unknown): number {
+  if (typeof maximum !== 'number' || !Number.isFinite(maximum) || maximum >= 2 ** 33) return WIDE_BLOCK_BITS;
+  const total = Math.max(1, Math.floor(Math.log2(Math.max(1, maximum) + 1)));
+  return Math.max(1, total - Math.min(11, Math.floor(total / 2)));
+}
 
 function typesOf(schema: SchemaNode): string[] {
   return (Array.isArray(schema.type) ? schema.type : [schema.type]).filter((t): t is string => typeof t === 'string' && t !== 'null');
@@ -26,12 +44,24 @@ function typesOf(schema: SchemaNode): string[] {
 export function idKindOf(schema: SchemaNode): IdKind | undefined {
   const generate = schema['x-generate'];
   if (generate === 'uuid' || (generate === undefined && schema.format === 'uuid')) return 'uuid';
-  if (generate === 'cuid') return 'cuid';
+  if (generate === 'cuid') return typeof schema.maxLength === 'number' && schema.maxLength < CUID_MIN_LENGTH ? undefined : 'cuid';
   if (generate !== undefined || schema.enum !== undefined || schema.const !== undefined || schema['x-faker'] !== undefined) return undefined;
   const types = typesOf(schema);
   if (types.length === 1 && types[0] === 'integer') return 'integer';
+  // A varchar(n) id takes a cuid's first n characters: the first 8 are a bijection of the row
+  // within its table and tenant, so no shorter column can hold distinct ids.
+  if (typeof schema.maxLength === 'number' && schema.maxLength < CUID_MIN_LENGTH) return undefined;
   if (types.length === 1 && types[0] === 'string' && schema.format === undefined && schema.pattern === undefined) return 'cuid';
   return undefined;
+}
+
+/** The shortest text id: `c` and the 7 characters that are a bijection of the row. */
+export const CUID_MIN_LENGTH = 8;
+
+/** A text id cut to the column's `maxLength` (a `varchar(n)` id); other ids as they are. */
+export function fitId(id: string | number, schema: SchemaNode | undefined): string | number {
+  const max = schema?.maxLength;
+  return typeof id === 'string' && typeof max === 'number' && id.length > max ? id.slice(0, max) : id;
 }
 
 function base36(word: number, width: number): string {
@@ -51,12 +81,14 @@ function keyedCuid(key: number, row: number): string {
 export interface IntegerIdScope {
   readonly tenantIndex?: number;
   readonly offset: number;
+  /** The bits of a tenant's block ({@link integerIdBlockBits}); 32 when not given. */
+  readonly blockBits?: number;
 }
 
 /**
  * The id of row `row` (0-based) in a table and tenant. UUIDs and cuids are keyed by `key`
  * (seed, table, tenant); integers are positions, so that they fit a sequence: row + 1 after
- * `offset`, in a block of 2^32 per tenant.
+ * `offset`, in a block of 2^32 per tenant (2^blockBits for a narrower column).
  *
  * @example
  * keyedId('integer', key, 0, { tenantIndex: 1, offset: 0 }) // 8589934593
@@ -68,7 +100,7 @@ export function keyedId(kind: IdKind, key: number, row: number, scope: IntegerId
     case 'cuid':
       return keyedCuid(key, row);
     case 'integer':
-      return (scope.tenantIndex === undefined ? 0 : (scope.tenantIndex + 1) * TENANT_BLOCK) + scope.offset + row + 1;
+      return (scope.tenantIndex === undefined ? 0 : (scope.tenantIndex + 1) * 2 ** (scope.blockBits ?? WIDE_BLOCK_BITS)) + scope.offset + row + 1;
   }
 }
 

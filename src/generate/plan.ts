@@ -3,10 +3,10 @@ import { ProfileError, UsageError } from '../errors';
 import { referenceableColumn } from '../definitions';
 import type { DefinitionSet, Profile, TableDefinition } from '../definitions';
 import { passwordHasher, TenantPlan } from './compile-value';
-import { idKindOf, keyedId, largestInteger, namedTextId } from './ids';
+import { fitId, idKindOf, keyedId, largestInteger, namedTextId } from './ids';
 import { combine, hashString } from './keyed-random';
 import { FakerPools } from './pools';
-import { TablePlan } from './table-plan';
+import { columnKey, TablePlan } from './table-plan';
 import { GENERATOR_VERSION } from './generator-version';
 
 
@@ -90,7 +90,8 @@ function planTenants(definitions: DefinitionSet, profile: Profile, seed: number,
   const rootName = root?.table ?? '';
   const rootSeed = hashString(rootName, seed);
   const idColumn = root ? referenceableColumn(root) : 'id';
-  const kind = (root && idKindOf(root.columns.find((c) => c.name === idColumn)!.schema)) || 'uuid';
+  const idSchema = root?.columns.find((c) => c.name === idColumn)!.schema;
+  const kind = (idSchema && idKindOf(idSchema)) || 'uuid';
   // Integer tenant ids follow the ones the migrations made (a default tenant 1: the next is 2).
   const offset = largestInteger(root?.existingRows.map((r) => r[idColumn]) ?? []);
   const tenants: TenantPlan[] = [];
@@ -100,9 +101,9 @@ function planTenants(definitions: DefinitionSet, profile: Profile, seed: number,
     const given = named?.values[idColumn];
     const id = typeof given === 'string' || typeof given === 'number'
       ? given
-      : named && kind !== 'integer'
+      : fitId(named && kind !== 'integer'
         ? namedTextId(kind, createHash('sha256').update(`${rootName}\0\0${key}`).digest('hex'))
-        : keyedId(kind, combine(combine(rootSeed, 0), hashString('id')), first + index, { offset });
+        : keyedId(kind, combine(combine(rootSeed, 0), hashString('id')), first + index, { offset }), idSchema);
     tenants.push({ index: first + index, key, hash: hashString(key), scale: named ? named.scale : sizeOf(profile, seed, index), id });
   }
   return tenants;
@@ -168,7 +169,7 @@ export function buildPlan(options: BuildPlanOptions): Plan {
     tableSeed: 0,
     tableName: '',
   };
-  const cycleBreaks = new Set(definitions.cycleBreaks);
+  const cycleBreaks = new Set(definitions.cycleBreaks.map((b) => columnKey(b.table, b.column)));
   const plans = new Map<string, TablePlan>();
   const legacyPlans = new Map<string, TablePlan>();
   const namedOf = (tenant?: TenantPlan) => (tenant ? profile.namedTenants[tenant.index - first] : undefined);
@@ -181,7 +182,7 @@ export function buildPlan(options: BuildPlanOptions): Plan {
         ...common,
         tenants: undefined,
         counts: () => tenants.length,
-        fixedRows: () => tenants.map((t) => ({ ...(namedOf(t)?.values ?? {}), [definition.primaryKey[definition.primaryKey.length - 1]]: t.id })),
+        fixedRows: () => tenants.map((t) => ({ ...(namedOf(t)?.values ?? {}), [definition.idColumn]: t.id })),
         lookup: { table: (name) => plans.get(name) },
       });
     }

@@ -1,15 +1,20 @@
 import { createHash } from 'node:crypto';
 import { DefinitionError, ProfileError } from '../errors';
-import { createAjv, referenceableColumn } from '../definitions';
-import type { ColumnDefinition, TableDefinition } from '../definitions';
+import { createAjv, pointerToken, referenceableColumn } from '../definitions';
+import type { ColumnDefinition, SchemaNode, TableDefinition } from '../definitions';
 import { CompileContext, CompiledValue, compileSchema, RowContext, TenantPlan } from './compile-value';
-import { IdKind, idKindOf, keyedId, largestInteger, namedTextId } from './ids';
+import { fitId, IdKind, idKindOf, integerIdBlockBits, keyedId, largestInteger, namedTextId } from './ids';
 import { combine, hashString, KeyedRandom } from './keyed-random';
 
 /** A row: values in the order of its table's `columns`. */
 export type Row = unknown[];
 
 const ID_SALT = hashString('id');
+
+/** A table's column as one key that no names can make ambiguous (identifiers hold no NUL). */
+export function columnKey(table: string, column: string): string {
+  return `${table}\0${column}`;
+}
 
 /** A bijection of [0, n) keyed by `key` (an affine map), to draw unique values without replacement. */
 function affinePermutation(n: number, key: number): (i: number) => number {
@@ -32,6 +37,29 @@ function affinePermutation(n: number, key: number): (i: number) => number {
  */
 function globalSlot(tenantIndex: number, row: number): number {
   return ((tenantIndex + row) * (tenantIndex + row + 1)) / 2 + row;
+}
+
+/** Column positions in the order their values can be made: a date's `after` column first. */
+function evaluationOrder(columns: readonly ColumnDefinition[]): number[] {
+  const names = columns.map((c) => c.name);
+  const afterOf = (column: ColumnDefinition): string | undefined => {
+    const spec = column.schema['x-generate'] as { date?: { after?: string } } | undefined;
+    return spec && typeof spec === 'object' ? spec.date?.after : undefined;
+  };
+  const order: number[] = [];
+  const placed = new Set<number>();
+  const visit = (i: number, depth: number): void => {
+    if (placed.has(i)) return;
+    const before = names.indexOf(afterOf(columns[i]) ?? '');
+    // A cycle (or a chain longer than the table) is left to the generator's own error.
+    if (before >= 0 && before !== i && depth < names.length) visit(before, depth + 1);
+    if (!placed.has(i)) {
+      placed.add(i);
+      order.push(i);
+    }
+  };
+  names.forEach((_n, i) => visit(i, 0));
+  return order;
 }
 
 /** Mixed-radix draw without replacement, as bigints: the index of a tuple among all tuples. */
@@ -82,6 +110,7 @@ export interface TablePlanOptions {
   /** Fixed rows of a tenant (or of the table). */
   readonly fixedRows: (tenant?: TenantPlan) => readonly Record<string, unknown>[];
   readonly collisions: boolean;
+  /** Columns left null to break reference cycles, as {@link columnKey}s. */
   readonly cycleBreaks: ReadonlySet<string>;
   readonly lookup: PlanLookup;
   /** Legacy rows: the tenant column is left out. */
@@ -110,7 +139,15 @@ export class TablePlan {
   private readonly idKind?: IdKind;
   /** Integer ids of a table without tenants start after the largest id of its existing rows. */
   private readonly idOffset: number;
+  /** The bits of a tenant's block of integer ids (from the id column's maximum). */
+  private readonly idBlockBits: number;
   private readonly tuples: TupleGroup[] = [];
+  /**
+   * The order values are made in: the columns' order, except that a date made `after` another
+   * column comes after it, wherever the catalog put that column (Prisma writes "lastActive"
+   * before "createdAt"). Each value has its own keyed stream, so the order changes no value.
+   */
+  private readonly evaluationOrder: number[];
   private readonly options: TablePlanOptions;
 
   constructor(options: TablePlanOptions) {
@@ -127,9 +164,11 @@ export class TablePlan {
       this.idKind = idKind;
     }
     this.idOffset = largestInteger(this.definition.existingRows.map((r) => r[id]));
+    this.idBlockBits = integerIdBlockBits(idSchema?.maximum);
     const kept = this.definition.columns.filter((c) => !(this.legacy && c.name === this.definition.tenantColumn));
     this.columns = kept.map((c) => c.name);
     this.compiled = kept.map((column) => this.compileColumn(column));
+    this.evaluationOrder = evaluationOrder(this.compiled.map((c) => c.definition));
     this.planTuples();
   }
 
@@ -195,7 +234,7 @@ export class TablePlan {
     const where = { ...this.options.compile, where: `${this.definition.file} at /properties/${column.name}` };
     if (column.name === this.definition.tenantColumn) return { definition: column, salt, kind: 'tenant', shared };
     if (column.name === this.idColumn) return { definition: column, salt, kind: 'id', shared };
-    if (this.options.cycleBreaks.has(`${this.name}.${column.name}`)) return { definition: column, salt, kind: 'null', shared };
+    if (this.options.cycleBreaks.has(columnKey(this.name, column.name))) return { definition: column, salt, kind: 'null', shared };
     // Legacy rows predate the tables that only exist after tenancy: such a reference is left
     // null (and the column is not loaded when the baseline table lacks it).
     if (column.ref && this.legacy && !this.options.lookup.table(column.ref.table)) return { definition: column, salt, kind: 'null', shared };
@@ -229,6 +268,14 @@ export class TablePlan {
 
   /** The id of row `row` of a tenant: from its fixed row, its name, or keyed. */
   idAt(tenant: TenantPlan | undefined, row: number): string | number {
+    return fitId(this.makeId(tenant, row), this.idSchema);
+  }
+
+  private get idSchema(): SchemaNode | undefined {
+    return this.definition.columns.find((c) => c.name === this.idColumn)?.schema;
+  }
+
+  private makeId(tenant: TenantPlan | undefined, row: number): string | number {
     if (!this.idColumn || !this.idKind) {
       throw new DefinitionError(`${this.definition.file}: ${this.name} is referenced, but tenantseed does not make its id column`, {
         hint: 'Give the id column "format": "uuid", "type": "integer" or "x-generate": "cuid".',
@@ -242,7 +289,7 @@ export class TablePlan {
       // Named fixtures keep their id whatever the seed, so tests can refer to them by name.
       return namedTextId(this.idKind, createHash('sha256').update(`${this.name}\0${tenant?.key ?? ''}\0${String(fixed[natural])}`).digest('hex'));
     }
-    return keyedId(this.idKind, combine(this.tenantSeed(tenant), ID_SALT), row, { tenantIndex: tenant?.index, offset: this.idOffset });
+    return keyedId(this.idKind, combine(this.tenantSeed(tenant), ID_SALT), row, { tenantIndex: tenant?.index, offset: this.idOffset, blockBits: this.idBlockBits });
   }
 
   /** How many rows a reference to this table can pick from in a tenant. */
@@ -267,6 +314,7 @@ export class TablePlan {
     }
     this.checkTuples();
     this.checkIntegerIds();
+    this.checkKeyAcrossTenants();
   }
 
   private checkTuples(): void {
@@ -285,16 +333,38 @@ export class TablePlan {
     }
   }
 
+  /**
+   * A tenant table whose primary key is one column without the tenant's (`"id"` beside
+   * `"tenantId"`) needs ids unique across tenants: tenantseed's own ids are (keyed uuids and
+   * cuids, integers in tenant blocks); any other value must be "x-unique": "global".
+   */
+  private checkKeyAcrossTenants(): void {
+    const key = this.definition.primaryKey;
+    if (!this.definition.tenantColumn || key.includes(this.definition.tenantColumn) || key.length !== 1) return;
+    const column = this.compiled.find((c) => c.definition.name === key[0]);
+    if (!column || column.kind === 'id' || column.definition.unique === 'global') return;
+    throw new DefinitionError(`${this.definition.file} at /x-primary-key: the primary key (${key[0]}) of ${this.name} does not hold the tenant column, so its values must be unique across tenants, and tenantseed cannot promise that of ${key[0]}`, {
+      hint: `Give ${key[0]} "format": "uuid", "x-generate": "cuid" or "type": "integer" (ids tenantseed makes), or "x-unique": "global".`,
+    });
+  }
+
   private checkIntegerIds(): void {
     if (this.idKind !== 'integer') return;
     const maximum = this.definition.columns.find((c) => c.name === this.idColumn)!.schema.maximum;
     if (typeof maximum !== 'number') return;
+    const where = `${this.definition.file} at /properties/${pointerToken(this.idColumn!)}/maximum`;
+    const block = 2 ** this.idBlockBits;
     for (const tenant of this.tenantList()) {
       const n = this.countFor(tenant);
-      const largest = n === 0 ? 0 : (keyedId('integer', 0, n - 1, { tenantIndex: tenant?.index, offset: this.idOffset }) as number);
+      if (tenant && this.idOffset + n >= block) {
+        throw new DefinitionError(`${where}: ${this.name} needs ${n} ids in tenant ${tenant.key}, but a tenant's block of ids of this column holds ${block - 1 - this.idOffset}`, {
+          hint: `Integer ids are (tenant position + 1) * 2^${this.idBlockBits} + row: lower the count of ${this.name} in the profile, or make the column a bigint (and raise "maximum").`,
+        });
+      }
+      const largest = n === 0 ? 0 : (keyedId('integer', 0, n - 1, { tenantIndex: tenant?.index, offset: this.idOffset, blockBits: this.idBlockBits }) as number);
       if (largest > maximum) {
-        throw new DefinitionError(`${this.definition.file} at /properties/${this.idColumn}/maximum: ids of ${this.name} reach ${largest}${tenant ? ` (tenant ${tenant.key})` : ''}, above the maximum ${maximum}`, {
-          hint: 'Integer ids are tenant index * 2^32 + row: make the column a bigint (and raise "maximum"), or remove "maximum".',
+        throw new DefinitionError(`${where}: ids of ${this.name} reach ${largest}${tenant ? ` (tenant ${tenant.key}, position ${tenant.index})` : ''}, above the maximum ${maximum}`, {
+          hint: `Integer ids are (tenant position + 1) * 2^${this.idBlockBits} + row: use fewer tenants, make the column a bigint (and raise "maximum"), or remove "maximum".`,
         });
       }
     }
@@ -449,7 +519,7 @@ export class TablePlan {
         const values: Record<string, unknown> = {};
         ctx.values = values;
         const out: Row = new Array(this.compiled.length);
-        for (let i = 0; i < this.compiled.length; i++) {
+        for (const i of this.evaluationOrder) {
           const c = this.compiled[i];
           const name = c.definition.name;
           let value: unknown;

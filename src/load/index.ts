@@ -1,7 +1,7 @@
 export { writeDatasetFiles, MANIFEST_FILE, MARKER_FILE } from './write-dataset-files';
 export type { WriteDatasetFilesOptions, WriteDatasetFilesResult, WrittenFile, Progress } from './write-dataset-files';
-export { fileEncoder, sqlLiteral, FILE_FORMATS } from './file-formats';
-export type { FileFormat, FileEncoder } from './file-formats';
+export { fileEncoder, fileNamePart, sqlLiteral, FILE_FORMATS } from './file-formats';
+export type { FileFormat, FileEncoder, FileEncoderOptions } from './file-formats';
 export { loadTables } from './load-tables';
 export type { LoadTablesOptions, LoadTablesResult } from './load-tables';
 export { copyRows } from './copy-rows';

@@ -88,16 +88,26 @@ function rowAt(plan: TablePlan, line: number): Row | undefined {
   return undefined;
 }
 
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /** Names the row, column and definition behind a COPY failure (its CONTEXT says `COPY t, line N, column c`). */
 function copyFailure(load: TableLoad, err: unknown): unknown {
   const e = err as { message?: string; where?: string; code?: string; constraint?: string; detail?: string };
-  const where = /COPY [^,]+, line (\d+)(?:, column ([^:]+))?/.exec(e.where ?? '');
+  // The table's and the column's names may hold commas and colons: the line is found after the
+  // table's name, and the column is the longest of the table's columns the rest starts with.
+  const { plan, catalog } = load;
+  const context = e.where ?? '';
+  const where = new RegExp(`^COPY ${escapeRegExp(catalog.name)}, line (\\d+)(?:, column ([\\s\\S]*))?`, 'm').exec(context)
+    ?? /COPY [^,]+, line (\d+)(?:, column ([^:]+))?/.exec(context);
   // Data exceptions (22) and constraint violations (23) come from a row; the rest does not.
   if (!where || !/^2[23]/.test(e.code ?? '')) return err;
-  const { plan, catalog } = load;
   const row = rowAt(plan, Number(where[1]));
   const key = row ? plan.definition.primaryKey.map((c) => `${c}=${String(row[plan.columns.indexOf(c)])}`).join(', ') : `line ${where[1]}`;
-  const column = where[2];
+  const rest = where[2];
+  const column = rest === undefined ? undefined
+    : load.columns.filter((c) => rest.startsWith(`${c}:`) || rest === c).sort((a, b) => b.length - a.length)[0] ?? rest.split(':')[0];
   const type = column ? catalog.columns.find((c) => c.name === column)?.type : undefined;
   const what = column
     ? `change the generator of ${column} (${plan.definition.file} at /properties/${column}) so that its values fit the column${type ? ` (${type})` : ''}`

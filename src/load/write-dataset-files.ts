@@ -3,7 +3,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { SafetyError, TenantseedError, UsageError } from '../errors';
 import { copyTextLine, Fingerprint, guardRows, Plan, Row, RowGuard, TablePlan } from '../generate';
-import { fileEncoder, FileFormat } from './file-formats';
+import { fileEncoder, FileFormat, fileNamePart } from './file-formats';
 
 /** Progress of long work: rows done so far out of the total. */
 export interface Progress {
@@ -150,7 +150,10 @@ async function writeTable(
   fingerprint: Fingerprint,
   progress: { done: number; total: number; strict?: boolean; report?: (p: Progress) => void },
 ): Promise<number> {
-  const encoder = fileEncoder(format, table.name, table.columns);
+  const id = table.definition.columns.find((c) => c.name === table.definition.idColumn);
+  const integerId = id && table.columns.includes(id.name) && [id.schema.type].flat().includes('integer') ? id.name : undefined;
+  const arrays = table.definition.columns.some((c) => table.columns.includes(c.name) && [c.schema.type].flat().includes('array'));
+  const encoder = fileEncoder(format, table.name, table.columns, { integerId, arrays });
   const out = fs.createWriteStream(file);
   const write = async (text: string) => {
     if (text && !out.write(text)) await once(out, 'drain');
@@ -213,7 +216,7 @@ export async function writeDatasetFiles(options: WriteDatasetFilesOptions): Prom
     const writeAll = async (tables: readonly TablePlan[], folder: string, fingerprint: Fingerprint) => {
       const files: WrittenFile[] = [];
       for (const [i, table] of tables.entries()) {
-        const name = `${String(i + 1).padStart(2, '0')}_${table.name}.${fileEncoder(format, table.name, []).extension}`;
+        const name = `${String(i + 1).padStart(2, '0')}_${fileNamePart(table.name)}.${fileEncoder(format, table.name, []).extension}`;
         const rows = await writeTable(table, path.join(staging, folder, name), format, fingerprint, progress);
         files.push({ table: table.name, file: path.join(folder, name), rows });
       }

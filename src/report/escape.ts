@@ -18,3 +18,18 @@ export function escapeMarkup(value: unknown): string {
     .replace(/"/g, '&quot;')
     .replace(/'/g, '&#39;');
 }
+
+/** Control characters (C0, DEL, C1): a terminal would act on them (a newline, an ANSI escape). */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * Text for a terminal line: control characters a name or a value may hold (a table named
+ * `a\nok  isolation`, an ANSI escape) are written as `\u000a`, so no name can forge a line of
+ * the report or recolour it.
+ *
+ * @example
+ * escapeTerminal('a\nb') // 'a\\u000ab'
+ */
+export function escapeTerminal(value: unknown): string {
+  return String(value ?? '').replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

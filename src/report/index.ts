@@ -1,6 +1,6 @@
 export { renderJunit } from './render-junit';
 export { renderHtml } from './render-html';
-export { escapeMarkup } from './escape';
+export { escapeMarkup, escapeTerminal } from './escape';
 export { describeFinding, checkSummary, verdict } from './evidence';
 
 import type { ValidationReport } from '../validate';

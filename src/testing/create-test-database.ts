@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import pg from 'pg';
-import { DatabaseTarget, parseDatabaseUrl, passwordsIn, ProjectConfig, readProjectConfig, redactSecrets, resolveProjectConfig } from '../config';
-import { createKnex, readSchemaSnapshot, withTenant } from '../db';
+import { DatabaseTarget, parseDatabaseUrl, passwordsIn, ProjectConfig, readProjectConfig, redactSecrets, redactUrl, resolveProjectConfig } from '../config';
+import { createKnex, quoteIdentifier, readSchemaSnapshot, withTenant } from '../db';
 import { TenantseedError, UsageError } from '../errors';
 import { loadDefinitions, loadProfile } from '../definitions';
 import { buildPlan, datasetKey, NamedRow, Plan } from '../generate';
@@ -151,14 +151,14 @@ async function ensureTemplate(server: DatabaseTarget, plan: Plan, project: Proje
         // Built by a version that did not mark its templates yet: it is complete (it has its
         // final name), so mark it and close it to connections.
         if (!(await marked(client))) {
-          await client.query(`ALTER DATABASE ${pg.escapeIdentifier(name)} WITH ALLOW_CONNECTIONS false`);
+          await client.query(`ALTER DATABASE ${quoteIdentifier(name)} WITH ALLOW_CONNECTIONS false`);
           await markDatabase(client, name, { kind: 'template', key: name.slice(TEMPLATE_PREFIX.length) });
         }
         return;
       }
       const building = `${name}_build_${randomBytes(3).toString('hex')}`;
       if (schemaSource) await copySchemaSource(client, schemaSource.database, building);
-      else await client.query(`CREATE DATABASE ${pg.escapeIdentifier(building)}`);
+      else await client.query(`CREATE DATABASE ${quoteIdentifier(building)}`);
       // Marked as this process's: a build killed half-way is pruned by the next run.
       await markDatabase(client, building, { kind: 'test', key: name.slice(TEMPLATE_PREFIX.length) });
       const knex = createKnex(withDatabaseName(server, building), { applicationName: 'tenantseed template', searchPath: project.schemas });
@@ -166,15 +166,15 @@ async function ensureTemplate(server: DatabaseTarget, plan: Plan, project: Proje
         await resetDatabase({ knex, plan, project, yes: true });
       } catch (err) {
         await knex.destroy();
-        await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(building)} WITH (FORCE)`);
+        await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(building)} WITH (FORCE)`);
         throw err;
       }
       // CREATE DATABASE ... TEMPLATE fails while any session is connected to the template,
       // even an idle pooled one: close the pool before it can be cloned.
       await knex.destroy();
-      await client.query(`ALTER DATABASE ${pg.escapeIdentifier(building)} RENAME TO ${pg.escapeIdentifier(name)}`);
+      await client.query(`ALTER DATABASE ${quoteIdentifier(building)} RENAME TO ${quoteIdentifier(name)}`);
       // A template nobody can connect to can always be cloned at once.
-      await client.query(`ALTER DATABASE ${pg.escapeIdentifier(name)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`);
+      await client.query(`ALTER DATABASE ${quoteIdentifier(name)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`);
       await markDatabase(client, name, { kind: 'template', key: name.slice(TEMPLATE_PREFIX.length) });
     } finally {
       await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [TEMPLATE_LOCK, name]);
@@ -251,7 +251,7 @@ async function resolveSchemaSource(server: DatabaseTarget, project: ProjectConfi
 async function copySchemaSource(client: pg.Client, source: string, building: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await client.query(`CREATE DATABASE ${pg.escapeIdentifier(building)} TEMPLATE ${pg.escapeIdentifier(source)}`);
+      await client.query(`CREATE DATABASE ${quoteIdentifier(building)} TEMPLATE ${quoteIdentifier(source)}`);
       return;
     } catch (err) {
       if ((err as { code?: string }).code !== '55006' || attempt >= 20) {
@@ -402,7 +402,7 @@ function keyOf(template: string): string {
 }
 
 function dropDatabase(server: DatabaseTarget, name: string): Promise<void> {
-  const drop: Promise<void> = runOnServer(server, `DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`)
+  const drop: Promise<void> = runOnServer(server, `DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`)
     .then(() => undefined, () => undefined)
     .finally(() => pendingDrops.delete(drop));
   return drop;

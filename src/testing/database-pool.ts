@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import pg from 'pg';
 import type { DatabaseTarget } from '../config';
-import { toDatabaseError } from '../db';
+import { quoteIdentifier, toDatabaseError } from '../db';
 
 /**
  * The databases the testing API makes, and how they are found again: by name prefix and by a
@@ -49,7 +49,7 @@ export async function withServerClient<T>(server: DatabaseTarget, fn: (client: p
 /** The statement that marks a database as the testing API's. */
 function markStatement(name: string, marker: Omit<DatabaseMarker, 'created' | 'host' | 'pid'> & { created?: string }): string {
   const full: DatabaseMarker = { created: new Date().toISOString(), host: os.hostname(), pid: process.pid, ...marker };
-  return `COMMENT ON DATABASE ${pg.escapeIdentifier(name)} IS ${pg.escapeLiteral(MARKER + JSON.stringify(full))}`;
+  return `COMMENT ON DATABASE ${quoteIdentifier(name)} IS ${pg.escapeLiteral(MARKER + JSON.stringify(full))}`;
 }
 
 /** Marks a database as the testing API's. */
@@ -116,9 +116,9 @@ export async function pruneTestDatabases(server: DatabaseTarget, options: PruneO
         || (marker.kind === 'kept' && age > bound)
         || ((marker.kind === 'template' || marker.kind === 'pool') && marker.key !== options.keepKey && age > bound);
       if (!stale) continue;
-      if (marker.kind === 'template') await client.query(`ALTER DATABASE ${pg.escapeIdentifier(name)} IS_TEMPLATE false`).catch(() => undefined);
+      if (marker.kind === 'template') await client.query(`ALTER DATABASE ${quoteIdentifier(name)} IS_TEMPLATE false`).catch(() => undefined);
       try {
-        await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+        await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`);
         dropped.push(name);
       } catch {
         // Another process dropped or claimed it first.
@@ -218,7 +218,7 @@ export async function copyDatabaseSettings(client: pg.Client, template: string, 
   )).rows as Array<{ setting: string }>;
   for (const { setting } of settings) {
     const at = setting.indexOf('=');
-    await client.query(`ALTER DATABASE ${pg.escapeIdentifier(clone)} SET ${pg.escapeIdentifier(setting.slice(0, at))} = ${pg.escapeLiteral(setting.slice(at + 1))}`);
+    await client.query(`ALTER DATABASE ${quoteIdentifier(clone)} SET ${quoteIdentifier(setting.slice(0, at))} = ${pg.escapeLiteral(setting.slice(at + 1))}`);
   }
   const grants = (await client.query(
     `SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS grantee, a.privilege_type AS privilege
@@ -227,7 +227,7 @@ export async function copyDatabaseSettings(client: pg.Client, template: string, 
     [template],
   )).rows as Array<{ grantee: string; privilege: string }>;
   for (const { grantee, privilege } of grants) {
-    if (['CONNECT', 'CREATE', 'TEMPORARY'].includes(privilege)) await client.query(`GRANT ${privilege} ON DATABASE ${pg.escapeIdentifier(clone)} TO ${grantee}`);
+    if (['CONNECT', 'CREATE', 'TEMPORARY'].includes(privilege)) await client.query(`GRANT ${privilege} ON DATABASE ${quoteIdentifier(clone)} TO ${grantee}`);
   }
 }
 
@@ -237,7 +237,7 @@ export async function copyDatabaseSettings(client: pg.Client, template: string, 
  * ended and the clone is tried once more.
  */
 export async function cloneTemplate(client: pg.Client, template: string, name: string): Promise<void> {
-  const create = `CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(template)}`;
+  const create = `CREATE DATABASE ${quoteIdentifier(name)} TEMPLATE ${quoteIdentifier(template)}`;
   try {
     await client.query(create);
   } catch (err) {
@@ -258,7 +258,7 @@ export async function claimPooled(client: pg.Client, key: string, name: string):
   for (const { datname } of pooled) {
     try {
       // Claimed and marked as this process's test database in one round trip.
-      await client.query(`ALTER DATABASE ${pg.escapeIdentifier(datname)} RENAME TO ${pg.escapeIdentifier(name)}; ${markStatement(name, { kind: 'test', key })}`);
+      await client.query(`ALTER DATABASE ${quoteIdentifier(datname)} RENAME TO ${quoteIdentifier(name)}; ${markStatement(name, { kind: 'test', key })}`);
       return true;
     } catch {
       // Claimed by another worker (or still being made): try the next one.

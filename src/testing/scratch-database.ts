@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { DatabaseTarget, parseDatabaseUrl } from '../config';
-import { toDatabaseError } from '../db';
+import { quoteIdentifier, toDatabaseError } from '../db';
 
 /** A database created for one test file, and the way to drop it. */
 export interface ScratchDatabase {
@@ -49,13 +49,13 @@ export interface CreateScratchDatabaseOptions {
  */
 export async function createScratchDatabase(server: DatabaseTarget, options: CreateScratchDatabaseOptions = {}): Promise<ScratchDatabase> {
   const name = `${options.prefix ?? 'tenantseed_test'}_${randomBytes(6).toString('hex')}`;
-  const template = options.template ? ` TEMPLATE ${pg.escapeIdentifier(options.template)}` : '';
-  await runOnServer(server, `CREATE DATABASE ${pg.escapeIdentifier(name)}${template}`);
+  const template = options.template ? ` TEMPLATE ${quoteIdentifier(options.template)}` : '';
+  await runOnServer(server, `CREATE DATABASE ${quoteIdentifier(name)}${template}`);
   return {
     name,
     target: withDatabaseName(server, name),
     drop: async () => {
-      await runOnServer(server, `DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+      await runOnServer(server, `DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`);
     },
   };
 }

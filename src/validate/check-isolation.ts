@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { freshClient, readRole, readTable, tenantContextStatements } from '../db';
+import { freshClient, readRole, readTable, requoteName, tenantContextStatements } from '../db';
 import { tenantTables } from './check-schema';
 import type { CheckContext, CheckResult, Finding } from './types';
 import { ident } from './types';
@@ -10,7 +10,7 @@ const ROLL_BACK = new Error('tenantseed isolation probes: roll back');
 async function sampleTenants(ctx: CheckContext, size: number): Promise<string[]> {
   const root = ctx.definitions.tenantRoot;
   if (!root) return [];
-  const id = root.primaryKey[root.primaryKey.length - 1];
+  const id = root.idColumn;
   const existing = root.existingRows.map((r) => String(r[id]));
   const rows = (await ctx.knex.raw(`SELECT ${ident(id)}::text AS id FROM ${ident(root.table)} ORDER BY 1`)).rows as Array<{ id: string }>;
   const ids = rows.map((r) => r.id).filter((t) => !existing.includes(t));
@@ -86,8 +86,10 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
           const cols = columns.get(table)!;
           const types = columnTypes.get(table)!;
           const row = (await trx.raw(`SELECT ${cols.map((c) => `${ident(c)}::text`).join(', ')} FROM ${t} WHERE ${col}::text = ? LIMIT 1`, [tenant])).rows[0] as Record<string, string | null>;
-          const values = cols.map((c, k) => `CAST(? AS ${types[k]})`).join(', ');
-          const insert = await probe(trx, `INSERT INTO ${t} (${cols.map(ident).join(', ')}) VALUES (${values})`, cols.map((c) => (c === tenantColumn ? other : row[c])));
+          // format_type quotes a type's name ("AgentRole"[]); requoted, a ? in it is no placeholder.
+          const values = cols.map((c, k) => `CAST(? AS ${requoteName(types[k])})`).join(', ');
+          // OVERRIDING SYSTEM VALUE: a GENERATED ALWAYS identity column takes the copied id too.
+          const insert = await probe(trx, `INSERT INTO ${t} (${cols.map(ident).join(', ')}) OVERRIDING SYSTEM VALUE VALUES (${values})`, cols.map((c) => (c === tenantColumn ? other : row[c])));
           if (insert.code !== '42501') {
             findings.push({ table, tenant, message: insert.code ? `inserting a row of tenant ${other} failed with ${insert.code}, not with a row-level security violation` : `inserted a row of tenant ${other}` });
           }

@@ -13,19 +13,23 @@ export async function checkJsonSchema(ctx: CheckContext): Promise<CheckResult> {
     const columns = table.columns.filter((c) => c.json);
     if (columns.length === 0) continue;
     if (!await tableExists(ctx.knex, table.table)) continue;
-    const id = table.primaryKey[table.primaryKey.length - 1];
+    const id = table.idColumn;
     const total = (await ctx.knex.raw(`SELECT count(*) AS n FROM ${ident(table.table)}`)).rows[0].n as number;
-    const rows = (await ctx.knex.raw(
-      `SELECT ${ident(id)}::text AS id, ${columns.map((c) => ident(c.name)).join(', ')} FROM ${ident(table.table)} LIMIT ?`,
+    // to_jsonb: node-pg parses arrays only of the types it knows; an enum array ("AgentRole"[])
+    // or a varchar[] would come back as the text '{pm,custom}'. As JSON, every array, enum or
+    // not, and every json/jsonb value reads the same. Aliases by position: no name can clash.
+    const selected = (await ctx.knex.raw(
+      `SELECT ${ident(id)}::text AS id, ${columns.map((c, i) => `to_jsonb(${ident(c.name)}) AS c${i}`).join(', ')} FROM ${ident(table.table)} LIMIT ?`,
       [ctx.jsonSample],
     )).rows as Array<Record<string, unknown>>;
+    const rows = selected;
     covered.push(table.table);
     scope.push(rows.length < total ? `${table.table}: a sample of ${rows.length} of ${total} rows` : `${table.table}: all ${total} rows`);
-    for (const column of columns) {
+    for (const [i, column] of columns.entries()) {
       const validate = ajv.compile(column.schema);
-      const bad = rows.filter((r) => r[column.name] !== null && !validate(r[column.name]));
+      const bad = rows.filter((r) => r[`c${i}`] !== null && !validate(r[`c${i}`]));
       if (bad.length > 0) {
-        validate(bad[0][column.name]);
+        validate(bad[0][`c${i}`]);
         findings.push({
           table: table.table,
           message: `${bad.length} row(s) have ${column.name} that does not match its schema: ${ajv.errorsText(validate.errors, { dataVar: column.name })}`,

@@ -32,7 +32,7 @@ export async function checkLegacyAbsorption(ctx: CheckContext): Promise<CheckRes
     }
   }
   if (root) {
-    const id = root.primaryKey[root.primaryKey.length - 1];
+    const id = root.idColumn;
     for (const tenant of new Set(ledger.map((l) => l.tenant))) {
       const row = (await knex.raw(`SELECT * FROM ${ident(root.table)} WHERE ${ident(id)}::text = ?`, [tenant])).rows[0];
       if (!row) {

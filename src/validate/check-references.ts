@@ -126,7 +126,7 @@ async function foreignKeys(ctx: CheckContext): Promise<CheckResult> {
     const apart = distributedApart(ctx, ref.table, ref.columns, ref.parent, ref.parentColumns);
     if (apart) {
       const childDefinition = ctx.definitions.byName.get(ref.table);
-      const childId = childDefinition ? childDefinition.primaryKey[childDefinition.primaryKey.length - 1] : ref.columns[0];
+      const childId = childDefinition ? childDefinition.idColumn : ref.columns[0];
       const miss = await missesInOwnTenant(ctx, ref.table, ref.columns[0], childId, ref.parent, ref.parentColumns[0], apart);
       const orphans = miss.rows.filter((r) => !miss.elsewhere.has(r.value));
       if (orphans.length > 0) {
@@ -176,7 +176,7 @@ async function tenantConsistency(ctx: CheckContext): Promise<CheckResult> {
       if (!(await exists(ctx, table.table)) || !(await exists(ctx, parent.table))) continue;
       checked++;
       covered.add(table.table);
-      const id = table.primaryKey[table.primaryKey.length - 1];
+      const id = table.idColumn;
       const apart = distributedApart(ctx, table.table, [column.name], parent.table, [column.ref!.column]);
       if (apart) {
         const miss = await missesInOwnTenant(ctx, table.table, column.name, id, parent.table, column.ref!.column, apart);

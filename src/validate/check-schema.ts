@@ -1,5 +1,5 @@
 import {
-  hasIndexLedBy, planDistribution, readPolicies, readRole, readRowSecurity, readTableKeys, tablesOwnedBy, tablesWithColumns, uniqueIndexesWithout,
+  hasIndexLedBy, planDistribution, quotedNameText, readPolicies, readRole, readRowSecurity, readTableKeys, tablesOwnedBy, tablesWithColumns, uniqueIndexesWithout,
 } from '../db';
 import type { CheckContext, CheckResult, Finding } from './types';
 
@@ -27,7 +27,8 @@ export async function checkSchema(ctx: CheckContext): Promise<CheckResult> {
     if (!security.enabled) findings.push({ table, message: 'row-level security is not enabled' });
     if (!security.forced) findings.push({ table, message: 'row-level security is not forced (the table owner bypasses it)' });
     const policies = await readPolicies(knex, ctx.schemas, table);
-    const mentions = (expr: string | null) => expr !== null && expr.includes(tenantColumn) && expr.includes('current_setting');
+    // The expression spells the column as SQL does: "a""b" for a"b.
+    const mentions = (expr: string | null) => expr !== null && (expr.includes(tenantColumn) || expr.includes(quotedNameText(tenantColumn))) && expr.includes('current_setting');
     const reads = policies.some((p) => (p.command === 'ALL' || p.command === 'SELECT') && mentions(p.using));
     const writes = policies.some((p) => (p.command === 'ALL' || p.command === 'INSERT') && (mentions(p.withCheck) || (p.withCheck === null && mentions(p.using))));
     if (!reads) findings.push({ table, message: `no policy restricts reads to the current tenant (${tenantColumn} = current_setting(...))` });

@@ -38,7 +38,7 @@ export async function collectReportContext(knex: Knex, definitions: DefinitionSe
   const root = definitions.tenantRoot;
   const names = new Map<string, string>();
   if (root && (await tableExists(knex, root.table))) {
-    const id = root.primaryKey[root.primaryKey.length - 1];
+    const id = root.idColumn;
     const natural = root.naturalKey ?? id;
     for (const r of (await knex.raw(`SELECT ${ident(id)}::text AS id, ${ident(natural)}::text AS name FROM ${ident(root.table)}`)).rows as Array<{ id: string; name: string }>) names.set(r.id, r.name);
   }

@@ -58,7 +58,7 @@ async function readerRole(knex: Knex, adminRole: string): Promise<{ setRole?: st
   if (row.bypass) return {};
   if (row.admin) return { setRole: adminRole };
   throw new TenantseedError(`The role "${row.name}" cannot read past row-level security: validate would see only the rows its policies show, and pass over the rest`, {
-    hint: `Validate as a superuser or a role with BYPASSRLS, or as a member of the admin role: GRANT ${adminRole} TO "${row.name}" (the admin role must have BYPASSRLS).`,
+    hint: `Validate as a superuser or a role with BYPASSRLS, or as a member of the admin role: GRANT ${/^[a-z_][a-z0-9_]*$/.test(adminRole) ? adminRole : quoteIdentifier(adminRole)} TO ${quoteIdentifier(row.name)} (the admin role must have BYPASSRLS).`,
   });
 }
 

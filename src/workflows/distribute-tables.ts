@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { ProjectConfig } from '../config';
-import { citusStatus, planDistribution, quoteIdentifier, readDistribution } from '../db';
+import { citusStatus, planDistribution, quoteIdentifier, readDistribution, requoteName } from '../db';
 import type { DistributionPlan } from '../db';
 import type { DefinitionSet } from '../definitions';
 import { TenantseedError, UsageError } from '../errors';
@@ -75,7 +75,7 @@ export async function distributeTables(trx: Knex.Transaction, options: { definit
   await trx.raw(`SET LOCAL citus.multi_shard_modify_mode TO 'sequential'`);
   const touched = new Set(pending.map((t) => t.table.qualified));
   const foreignKeys = plan.foreignKeys.filter((fk) => touched.has(fk.table) || touched.has(fk.references));
-  for (const fk of foreignKeys) await trx.raw(`ALTER TABLE ${fk.table} DROP CONSTRAINT ${quoteIdentifier(fk.name)}`);
+  for (const fk of foreignKeys) await trx.raw(`ALTER TABLE ${requoteName(fk.table)} DROP CONSTRAINT ${quoteIdentifier(fk.name)}`);
   const changed: Array<{ table: string; target: 'distributed' | 'reference'; column?: string }> = [];
   for (const t of pending.filter((x) => x.target === 'reference')) {
     await trx.raw('SELECT create_reference_table(?::regclass)', [t.table.qualified]);
@@ -93,7 +93,7 @@ export async function distributeTables(trx: Knex.Transaction, options: { definit
   }
   // Rows a table held before are copied into its shards; the coordinator's local copy goes.
   for (const c of changed) await trx.raw('SELECT truncate_local_data_after_distributing_table(?::regclass)', [c.table]);
-  for (const fk of foreignKeys) await trx.raw(`ALTER TABLE ${fk.table} ADD CONSTRAINT ${quoteIdentifier(fk.name)} ${fk.definition}`);
+  for (const fk of foreignKeys) await trx.raw(`ALTER TABLE ${requoteName(fk.table)} ADD CONSTRAINT ${quoteIdentifier(fk.name)} ${requoteName(fk.definition)}`);
   return { changed, foreignKeys: foreignKeys.length, anchor, rolesMadeLogin };
 }
 

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { shippedProjectConfig, silentLogger } from '../config';
 import {
   BOOKKEEPING_SCHEMA, checkLoaderRole, ensureBookkeeping, listSchemaObjects, migratorConfig, readEnvironmentStamp, readTable, referencesFromOutside, tableContents,
-  lockTablesAtOnce, useSequentialShardAccess, withAdvisoryLock,
+  lockTablesAtOnce, requoteName, useSequentialShardAccess, withAdvisoryLock,
 } from '../db';
 import { ProjectConfig } from '../config';
 import { SafetyError, TenantseedError, UsageError } from '../errors';
@@ -18,7 +18,7 @@ import { boundLockWaits, loadDataset, lockingOf, SEED_LOCK, SeedOutcome, transac
  * schema. The schemas themselves stay, with their owners and privileges.
  */
 async function dropSchemaObjects(trx: Knex.Transaction, schemas: readonly string[]): Promise<void> {
-  for (const object of await listSchemaObjects(trx, schemas)) await trx.raw(`DROP ${object.kind} IF EXISTS ${object.name} CASCADE`);
+  for (const object of await listSchemaObjects(trx, schemas)) await trx.raw(`DROP ${object.kind} IF EXISTS ${requoteName(object.name)} CASCADE`);
   await trx.raw(`DROP SCHEMA IF EXISTS ${BOOKKEEPING_SCHEMA} CASCADE`);
 }
 
@@ -167,7 +167,7 @@ async function resetTablesInPlace(options: WriteDatasetOptions, project: Project
         databaseName, confirm: options.confirm, contents: await tableContents(trx, project.schemas, new Map(), tables),
       });
       if (role.setRole) await trx.raw(`SET LOCAL ROLE ${role.setRole}`);
-      await trx.raw(`TRUNCATE ${tables.join(', ')}`);
+      await trx.raw(`TRUNCATE ${tables.map(requoteName).join(', ')}`);
       if (role.setRole) await trx.raw('RESET ROLE');
       await ensureBookkeeping(trx);
       // The schema is another tool's: load into the tables as they are, keys and all.

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { listSchemaObjects, lockTablesAtOnce } from '../db';
+import { listSchemaObjects, lockTablesAtOnce, requoteName } from '../db';
 import type { LockQuery, LockTablesOptions } from '../db';
 import type { EnvironmentStamp, TableContents } from '../db';
 import type { DefinitionSet } from '../definitions';
