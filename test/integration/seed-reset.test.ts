@@ -4,7 +4,7 @@ import { createScratchDatabase } from '../../src/testing';
 import { testServer, useFileDatabase } from '../support/database';
 import { hasStackTrace, runCli } from '../support/run-cli';
 import { schemaSnapshot } from '../support/schema-snapshot';
-import { GOLDEN_TEST_FINGERPRINT } from '../support/datasets';
+import { editedProfile, GOLDEN_TEST_FINGERPRINT } from '../support/datasets';
 
 
 /** What a database holds, to tell that a refused or failed command changed nothing. */
@@ -158,5 +158,50 @@ describe('tenantseed tenant add', () => {
     expect(slug.code).toBe(2);
     expect(slug.stderr).toMatch(/--slug "Bad Slug" is not a valid tenants\.slug/);
     expect(await snapshot(db.knex)).toBe(before);
+  });
+
+  it('refuses --name or --template that the profile does not use, and a missing --name it does use (exit 2), changing nothing', async () => {
+    const before = await snapshot(db.knex);
+    const { directory } = editedProfile('test', (p) => {
+      delete p.newTenant.values.name;
+      p.newTenant.rows.users[0].name = 'Admin';
+      delete p.newTenant.rows.tenant_configs;
+    });
+    const add = (args: string[]) => cli(['tenant', 'add', '--env', 'test', '--slug', 'newco', ...args]);
+    const name = await add(['--environments', directory, '--name', 'New Co']);
+    expect(name.code).toBe(2);
+    expect(name.stderr).toMatch(/error: --name "New Co" would be ignored: the newTenant of \S+test\.json uses no \{name\}/);
+    expect(name.stderr).toMatch(/hint: Leave out --name, or add "\{name\}"/);
+    const template = await add(['--environments', directory, '--template', 'fintech']);
+    expect(template.code).toBe(2);
+    expect(template.stderr).toMatch(/error: --template "fintech" would be ignored: the newTenant of \S+test\.json uses no \{template\}/);
+    const missing = await add(['--template', 'fintech']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/error: --name is required: the newTenant of \S+test\.json uses \{name\}/);
+    for (const run of [name, template, missing]) {
+      expect(hasStackTrace(run.stderr)).toBe(false);
+      expect(run.stderr).not.toMatch(/^Database:/m); // refused before connecting
+    }
+    expect(await snapshot(db.knex)).toBe(before);
+
+    // Without the flags it does not use, the same profile adds the tenant.
+    const plain = await add(['--environments', directory, '--json']);
+    expect(plain.stderr).not.toMatch(/^error/m);
+    expect(plain.code).toBe(0);
+  });
+});
+
+describe("the README's tenant add example", () => {
+  const db = useFileDatabase();
+  const cli = (args: string[]) => runCli(['--database-url', db.target.url, ...args], { env: { CI: 'true' } });
+
+  it('works on the database the README set-up makes (reset --env development)', async () => {
+    expect((await cli(['reset', '--env', 'development'])).code).toBe(0);
+    const run = await cli(['tenant', 'add', '--env', 'development', '--slug', 'umbrella', '--name', 'Umbrella Corp', '--template', 'fintech']);
+    expect(run.stderr).not.toMatch(/^error/m);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Added tenant umbrella \(d4d49872-dc25-45f3-bd9c-be697bb3634e\): 227 rows$/m);
+    expect(run.stdout).toMatch(/^Login: admin@umbrella\.test \/ umbrella-admin-password$/m);
+    expect((await cli(['validate', '--env', 'development'])).code).toBe(0);
   });
 });

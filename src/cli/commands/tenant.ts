@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { assertEnvironmentName } from '../../config';
 import { loadDefinitions, loadProfile } from '../../definitions';
-import { addTenant, refuseProduction } from '../../workflows';
+import { addTenant, assertNewTenantFlags, refuseProduction } from '../../workflows';
 import { CliIO } from '../output';
 import { ProjectArgs, projectFromArgs, single, withFolderOptions } from '../dataset-options';
 import { DatabaseArgs, withDatabase } from '../with-database';
@@ -9,7 +9,7 @@ import { DatabaseArgs, withDatabase } from '../with-database';
 interface TenantAddArgs extends DatabaseArgs, ProjectArgs {
   env: string;
   slug: string;
-  name: string;
+  name?: string;
   template?: string;
   yes?: boolean;
   json?: boolean;
@@ -23,8 +23,8 @@ function addCommand(io: CliIO): CommandModule<object, TenantAddArgs> {
       withFolderOptions(yargs)
         .option('env', { type: 'string', demandOption: true, coerce: single('--env'), describe: 'Environment profile (its newTenant and counts)' })
         .option('slug', { type: 'string', demandOption: true, describe: 'The new tenant\'s slug' })
-        .option('name', { type: 'string', demandOption: true, describe: 'The new tenant\'s name' })
-        .option('template', { type: 'string', describe: "The natural key of the row that the profile's newTenant rows reference as {template}" })
+        .option('name', { type: 'string', coerce: single('--name'), describe: "The new tenant's name: replaces {name} in the profile's newTenant (required when it has one, refused when not)" })
+        .option('template', { type: 'string', coerce: single('--template'), describe: "The natural key of the row that the profile's newTenant rows reference as {template} (refused when they have none)" })
         .option('yes', { type: 'boolean', describe: 'Confirm a database stamped as another environment' })
         .option('json', { type: 'boolean', describe: 'Machine-readable summary on stdout' }) as unknown as Argv<TenantAddArgs>,
     handler: async (args) => {
@@ -33,6 +33,7 @@ function addCommand(io: CliIO): CommandModule<object, TenantAddArgs> {
       const project = projectFromArgs(args);
       const definitions = loadDefinitions(project.definitions);
       const profile = loadProfile(project.environments, env);
+      assertNewTenantFlags(profile, args.name, args.template);
       await withDatabase(args, io, 'tenant add', project, async ({ knex, logger }) => {
         const result = await addTenant({ knex, definitions, profile, project, slug: args.slug, name: args.name, template: args.template, yes: args.yes, logger });
         if (args.json) {
