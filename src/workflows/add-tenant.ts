@@ -35,6 +35,8 @@ export interface AddTenantResult {
   readonly rows: number;
   readonly counts: Record<string, number>;
   readonly logins: readonly DevLogin[];
+  /** Explicit bypasses (`--yes` over another environment's stamp), to be shown to the user. */
+  readonly notices: readonly string[];
 }
 
 /** The placeholders (`slug`, `name`, `template`) that the profile's `newTenant` uses anywhere. */
@@ -150,7 +152,7 @@ export async function addTenant(options: AddTenantOptions): Promise<AddTenantRes
       const previous = await readLatestManifest(trx);
       if (!previous) throw new TenantseedError('The database holds no seeded dataset', { hint: `Seed it first: tenantseed seed --env ${profile.name} (or reset).` });
       const databaseName = (await trx.raw('SELECT current_database() AS name')).rows[0].name as string;
-      await assertSafeToWrite({ command: 'tenant add', environment: profile.name, stamp: await readEnvironmentStamp(trx), yes: options.yes ?? false, databaseName });
+      const notices = await assertSafeToWrite({ command: 'tenant add', environment: profile.name, stamp: await readEnvironmentStamp(trx), yes: options.yes ?? false, databaseName });
       const exists = (await trx.raw(`SELECT 1 FROM ${quoteIdentifier(root.table)} WHERE ${quoteIdentifier(naturalKey)} = ?`, [options.slug])).rows.length > 0;
       if (exists) throw new TenantseedError(`The tenant "${options.slug}" already exists`, { hint: 'Choose another --slug.' });
 
@@ -184,7 +186,7 @@ export async function addTenant(options: AddTenantOptions): Promise<AddTenantRes
       const manifest: SeedManifest = { ...previous, command: `tenant add ${options.slug}`, tenants: previous.tenants + 1, rows: previous.rows + loaded.rows, counts, startedAt: new Date() };
       await writeManifest(trx, manifest);
       await writeEnvironmentStamp(trx, profile.name, 'tenant add');
-      return { tenantId, rows: loaded.rows, counts: added, logins: devLogins(plan) };
+      return { tenantId, rows: loaded.rows, counts: added, logins: devLogins(plan), notices };
     }),
   );
 }

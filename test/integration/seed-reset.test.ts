@@ -110,6 +110,26 @@ describe('tenantseed reset and seed', () => {
     expect(run.stdout).toMatch(/Reset and seeded \d+ rows of 8 tenants \(development, seed 1\)/);
     expect(run.stdout).toMatch(/Development logins:\n {2}admin@acme\.test +acme-admin-password/);
   });
+
+  it('keeps the bypass of reset --yes --json in the JSON and on stderr, and a warning of validate --json', async () => {
+    // The previous test left the database stamped development: reset --env test needs the bypass.
+    const run = await cli(['reset', '--env', 'test', '--yes', '--json']);
+    expect(run.code).toBe(0);
+    const bypass = /^--yes: reset destroys \d+ table\(s\) with [\d,]+ row\(s\) of \S+, which is stamped "development", not "test"\.$/;
+    const summary = JSON.parse(run.stdout);
+    expect(summary.notices).toHaveLength(1);
+    expect(summary.notices[0]).toMatch(bypass);
+    expect(run.stderr.split('\n')).toContain(summary.notices[0]);
+
+    const validate = await cli(['validate', '--env', 'development', '--json']);
+    const report = JSON.parse(validate.stdout);
+    expect(report.notices).toEqual(['warning: the database is stamped "test", not "development"']);
+    expect(validate.stderr).toMatch(/^warning: the database is stamped "test", not "development"$/m);
+
+    // Nothing to confirm, nothing to report: an empty list, not a missing key.
+    const again = JSON.parse((await cli(['seed', '--env', 'test', '--json'])).stdout);
+    expect(again).toMatchObject({ status: 'already-seeded', notices: [] });
+  });
 });
 
 describe('tenantseed tenant add', () => {
@@ -158,6 +178,14 @@ describe('tenantseed tenant add', () => {
     expect(slug.code).toBe(2);
     expect(slug.stderr).toMatch(/--slug "Bad Slug" is not a valid tenants\.slug/);
     expect(await snapshot(db.knex)).toBe(before);
+  });
+
+  it('prints the bypass of tenant add --yes over another environment, and keeps it in --json', async () => {
+    const run = await cli(['tenant', 'add', '--env', 'development', '--slug', 'bypass', '--name', 'Bypass', '--yes', '--json']);
+    expect(run.code).toBe(0);
+    const notice = '--yes: tenant add a database stamped "test" as "development".';
+    expect(JSON.parse(run.stdout).notices).toEqual([notice]);
+    expect(run.stderr.split('\n')).toContain(notice);
   });
 
   it('refuses --name or --template that the profile does not use, and a missing --name it does use (exit 2), changing nothing', async () => {

@@ -34,10 +34,11 @@ function addCommand(io: CliIO): CommandModule<object, TenantAddArgs> {
       const definitions = loadDefinitions(project.definitions);
       const profile = loadProfile(project.environments, env);
       assertNewTenantFlags(profile, args.name, args.template);
-      await withDatabase(args, io, 'tenant add', project, async ({ knex, logger }) => {
+      await withDatabase(args, io, 'tenant add', project, async ({ knex, logger, notices }) => {
         const result = await addTenant({ knex, definitions, profile, project, slug: args.slug, name: args.name, template: args.template, yes: args.yes, logger });
+        for (const notice of result.notices) notices.add(notice);
         if (args.json) {
-          io.stdout.write(JSON.stringify({ slug: args.slug, ...result }) + '\n');
+          io.stdout.write(JSON.stringify({ slug: args.slug, ...result, notices: notices.list }) + '\n');
           return;
         }
         for (const [table, n] of Object.entries(result.counts)) if (n > 0) io.stdout.write(`  ${table.padEnd(24)} ${String(n).padStart(7)} rows\n`);
