@@ -5,6 +5,7 @@ import { addTenant, assertNewTenantFlags, refuseProduction } from '../../workflo
 import { CliIO } from '../output';
 import { ProjectArgs, projectFromArgs, single, withFolderOptions } from '../dataset-options';
 import { DatabaseArgs, withDatabase } from '../with-database';
+import type { CommandHelp } from '../command-help';
 
 interface TenantAddArgs extends DatabaseArgs, ProjectArgs {
   env: string;
@@ -15,18 +16,18 @@ interface TenantAddArgs extends DatabaseArgs, ProjectArgs {
   json?: boolean;
 }
 
-function addCommand(io: CliIO): CommandModule<object, TenantAddArgs> {
+function addCommand(io: CliIO, help: CommandHelp): CommandModule<object, TenantAddArgs> {
   return {
     command: 'add',
     describe: 'Scaffold one tenant into a seeded database (deterministic from its slug)',
     builder: (yargs: Argv) =>
-      withFolderOptions(yargs)
+      help(withFolderOptions(yargs)
         .option('env', { type: 'string', demandOption: true, coerce: single('--env'), describe: 'Environment profile (its newTenant and counts)' })
         .option('slug', { type: 'string', demandOption: true, describe: 'The new tenant\'s slug' })
         .option('name', { type: 'string', coerce: single('--name'), describe: "The new tenant's name: replaces {name} in the profile's newTenant (required when it has one, refused when not)" })
         .option('template', { type: 'string', coerce: single('--template'), describe: "The natural key of the row that the profile's newTenant rows reference as {template} (refused when they have none)" })
         .option('yes', { type: 'boolean', describe: 'Confirm a database stamped as another environment' })
-        .option('json', { type: 'boolean', describe: 'Machine-readable summary on stdout' }) as unknown as Argv<TenantAddArgs>,
+        .option('json', { type: 'boolean', describe: 'Machine-readable summary on stdout' }), 'tenant add') as unknown as Argv<TenantAddArgs>,
     handler: async (args) => {
       const env = assertEnvironmentName(args.env);
       refuseProduction('tenant add', env);
@@ -50,11 +51,11 @@ function addCommand(io: CliIO): CommandModule<object, TenantAddArgs> {
 }
 
 /** `tenantseed tenant add --env ENV --slug SLUG --name NAME [--template SLUG]` */
-export function tenantCommand(io: CliIO): CommandModule {
+export function tenantCommand(io: CliIO, help: CommandHelp = (y) => y): CommandModule {
   return {
     command: 'tenant <command>',
     describe: 'Manage tenants of a seeded database',
-    builder: (yargs: Argv) => yargs.command(addCommand(io)).demandCommand(1, 'Name a tenant command: add.'),
+    builder: (yargs: Argv) => yargs.command(addCommand(io, help)).demandCommand(1, 'Name a tenant command: add.'),
     handler: () => undefined,
   };
 }
