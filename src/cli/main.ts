@@ -11,7 +11,7 @@ import { resetCommand, seedCommand } from './commands/seed';
 import { tenantCommand } from './commands/tenant';
 import { validateCommand } from './commands/validate';
 import { EXIT, exitCodeFor } from './exit-codes';
-import { single } from './dataset-options';
+import { closestCommand, commandWith, listedCommands, usageLine, withCommandHelp } from './command-help';
 import { CliIO, printError, processIO } from './output';
 
 /**
@@ -19,39 +19,30 @@ import { CliIO, printError, processIO } from './output';
  * itself except on a second Ctrl-C, so it can be driven from tests.
  */
 export async function runCli(argv: string[], io: CliIO = processIO): Promise<number> {
-  let usageHelp: string | undefined;
   let exitCode: number = EXIT.ok;
   const setExitCode = (code: number) => {
     exitCode = code;
   };
+  const help = <T>(y: import('yargs').Argv<T>, path: string) => withCommandHelp(y, path, argv);
+  const both = ['database-url', 'config'] as const;
   const parser = yargs(argv)
     .scriptName('tenantseed')
     .usage('$0 <command> [options]\n\nMulti-tenant PostgreSQL: migrate, seed, validate.')
-    .option('database-url', {
-      type: 'string',
-      describe: 'PostgreSQL URL (else DATABASE_URL, else the embedded server)',
-      global: true,
-    })
-    .option('config', {
-      type: 'string',
-      coerce: single('--config'),
-      describe: 'Project config (else TENANTSEED_CONFIG, else the nearest tenantseed.config.json, else the shipped schema)',
-      global: true,
-    })
-    .command(migrateCommand(io))
-    .command(seedCommand(io, setExitCode))
-    .command(resetCommand(io, setExitCode))
-    .command(validateCommand(io, setExitCode))
-    .command(tenantCommand(io))
-    .command(generateCommand(io))
-    .command(initCommand(io))
-    .command(introspectCommand(io))
-    .command(distributeCommand(io))
-    .command(testDbCommand(io))
-    .command(dbCommand(io))
+    // --database-url and --config are declared by the commands they act on (command-help.ts).
+    .command(commandWith(migrateCommand(io), 'migrate', both, argv))
+    .command(commandWith(seedCommand(io, setExitCode), 'seed', both, argv))
+    .command(commandWith(resetCommand(io, setExitCode), 'reset', both, argv))
+    .command(commandWith(validateCommand(io, setExitCode), 'validate', both, argv))
+    .command(commandWith(tenantCommand(io, help), 'tenant', both, argv))
+    .command(commandWith(generateCommand(io), 'generate', ['config'], argv))
+    .command(commandWith(initCommand(io), 'init', [], argv))
+    .command(commandWith(introspectCommand(io), 'introspect', both, argv))
+    .command(commandWith(distributeCommand(io), 'distribute', both, argv))
+    .command(commandWith(testDbCommand(io, help), 'test-db', ['database-url'], argv))
+    .command(commandWith(dbCommand(io), 'db', [], argv))
+    .epilogue('`tenantseed COMMAND --help` shows its options and examples.')
     .demandCommand(1, 'Name a command.')
     .strict()
-    .recommendCommands()
     .help()
     .version()
     .wrap(Math.min(100, process.stdout.columns ?? 100))
@@ -60,16 +51,28 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
       // yargs wraps errors thrown by option checks (coerce) in its own YError: bad input.
       if (err && err.name === 'YError') throw new UsageError(err.message, { hint: 'Run `tenantseed COMMAND --help` for the usage.' });
       if (err) throw err;
-      y.showHelp((text: string) => {
-        usageHelp = text;
+      let text = '';
+      y.showHelp((t: string) => {
+        text = t;
       });
-      throw new UsageError(message, { hint: 'Run `tenantseed --help` (or `tenantseed COMMAND --help`) for the usage.' });
+      const usage = usageLine(text);
+      const command = text.split('\n')[0].split(' ').filter((w) => /^[\w-]+$/.test(w)).join(' ');
+      const unknown = /^Unknown arguments?: (.+)$/.exec(message)?.[1].split(', ');
+      if (unknown) {
+        // yargs names an unknown --flag-name twice (flagName too); a flag is shown as given.
+        const words = unknown.filter((w) => !/[A-Z]/.test(w) || !unknown.includes(w.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)));
+        const shown = words.map((w) => (argv.some((a) => a === `--${w}` || a.startsWith(`--${w}=`)) ? `--${w}` : w));
+        // An unknown word where a command belongs: suggest only a close one.
+        const suggestion = words.map((word) => closestCommand(word, listedCommands(text))).find((name) => name !== undefined);
+        message = `Unknown argument${shown.length > 1 ? 's' : ''}: ${shown.join(', ')}`
+          + (suggestion ? `. Did you mean ${suggestion}?` : shown.some((w) => w.startsWith('--')) ? ` (not an option of ${command})` : '');
+      }
+      throw new UsageError(`${message}\nusage: ${usage}`, { hint: `See \`${command} --help\`.` });
     });
   try {
     await parser.parseAsync();
     return exitCode;
   } catch (err) {
-    if (usageHelp !== undefined) io.stderr.write(`${usageHelp}\n\n`);
     printError(io, err);
     return exitCodeFor(err);
   }

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { DatabaseTarget, Logger, ProjectConfig, resolveDatabaseSource } from '../config';
 import { createKnex, openDatabase, OpenedDatabase, toDatabaseError } from '../db';
 import { CliIO, printError, stderrLogger } from './output';
+import { Notices } from './notices';
 import { createSystemUser } from './system-user';
 
 async function terminateSessions(target: DatabaseTarget, applicationName: string): Promise<void> {
@@ -26,6 +27,8 @@ export interface DatabaseContext {
   knex: Knex;
   db: OpenedDatabase;
   logger: Logger;
+  /** Bypasses, notices and warnings: printed on stderr, and kept for a `--json` summary. */
+  notices: Notices;
 }
 
 /**
@@ -42,7 +45,8 @@ export async function withDatabase<T>(
   project: ProjectConfig,
   body: (context: DatabaseContext) => Promise<T>,
 ): Promise<T> {
-  const logger = stderrLogger(io);
+  const notices = new Notices(io);
+  const logger = notices.logger(stderrLogger(io));
   const source = resolveDatabaseSource({ databaseUrl: args.databaseUrl });
   const db = await openDatabase(source, { logger, createSystemUser });
   logger.info(`Database: ${db.description}`);
@@ -65,7 +69,7 @@ export async function withDatabase<T>(
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    return await body({ knex, db, logger });
+    return await body({ knex, db, logger, notices });
   } catch (err) {
     throw toDatabaseError(err, db.target);
   } finally {

@@ -61,7 +61,7 @@ export async function lockTablesAtOnce(query: LockQuery, tables: readonly string
     await query('SAVEPOINT tenantseed_lock_attempt');
     try {
       await query(`SELECT set_config('lock_timeout', $1, true)`, [`${attemptMs}ms`]);
-      await query(`LOCK TABLE ${tables.join(', ')} IN ACCESS EXCLUSIVE MODE`);
+      await query(`LOCK TABLE ${tables.map(requoteName).join(', ')} IN ACCESS EXCLUSIVE MODE`);
       await query(`SELECT set_config('lock_timeout', $1, true)`, [`${waitMs}ms`]);
       await query('RELEASE SAVEPOINT tenantseed_lock_attempt');
       return;

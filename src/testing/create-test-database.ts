@@ -378,13 +378,16 @@ export async function createTestDatabase(options: CreateTestDatabaseOptions = {}
     destroy() {
       destroyed ??= (async () => {
         await knex.destroy();
+        // A pool refill still cloning would keep the process (a jest worker) alive after the
+        // last file; one cut short could leave a clone it had not marked yet. Let it finish.
+        await settleRefills();
         if (options.keepOnFailure && (globalThis as Record<string, unknown>)[FAILED_FLAG]) {
           await withServerClient(server, (client) => markDatabase(client, name, { kind: 'kept', key }));
           process.stderr.write(`\ntenantseed: a test failed; its database is kept for inspection: ${redactSecrets(target.url, passwordsIn(target.url))}\n`);
           return;
         }
-        // The drop runs on: destroy() returns without waiting for it. A drop cut short by the
-        // process ending leaves a marked database that the next run prunes.
+        // The drop runs on: destroy() returns without waiting for it (its socket is unref'd). A
+        // drop cut short by the process ending leaves a marked database that the next run prunes.
         pendingDrops.add(dropDatabase(server, name));
       })();
       return destroyed;
@@ -396,13 +399,14 @@ const DEFAULT_POOL_SIZE = 4;
 const pendingDrops = new Set<Promise<void>>();
 const refilling = new Set<string>();
 const refillAgain = new Set<string>();
+const refillRuns = new Map<string, Promise<void>>();
 
 function keyOf(template: string): string {
   return template.slice(TEMPLATE_PREFIX.length);
 }
 
 function dropDatabase(server: DatabaseTarget, name: string): Promise<void> {
-  const drop: Promise<void> = runOnServer(server, `DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`)
+  const drop: Promise<void> = withServerClient(server, (client) => client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`), { unref: true })
     .then(() => undefined, () => undefined)
     .finally(() => pendingDrops.delete(drop));
   return drop;
@@ -414,6 +418,11 @@ export async function settleTestDatabases(): Promise<void> {
     await Promise.all([...pendingDrops]);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** Waits for this process's pool refills (not the drops, which may be cut short). */
+async function settleRefills(): Promise<void> {
+  while (refilling.size > 0) await Promise.all([...refillRuns.values()]);
 }
 
 const POOL_LOCK = 0x706f6f6c; // 'pool'
@@ -430,7 +439,7 @@ function refillPool(server: DatabaseTarget, template: string, key: string, size:
     return;
   }
   refilling.add(id);
-  void withServerClient(server, async (client) => {
+  const run = withServerClient(server, async (client) => {
     const locked = (await client.query('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [POOL_LOCK, key])).rows[0].ok;
     if (!locked) return;
     try {
@@ -445,6 +454,8 @@ function refillPool(server: DatabaseTarget, template: string, key: string, size:
     }
   }).catch(() => undefined).finally(() => {
     refilling.delete(id);
+    refillRuns.delete(id);
     if (refillAgain.delete(id)) refillPool(server, template, key, size);
   });
+  refillRuns.set(id, run);
 }

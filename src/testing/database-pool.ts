@@ -33,11 +33,17 @@ export interface MarkedDatabase {
 }
 
 /** Runs `fn` on a connection to the server's maintenance database. */
-export async function withServerClient<T>(server: DatabaseTarget, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function withServerClient<T>(server: DatabaseTarget, fn: (client: pg.Client) => Promise<T>, options: { unref?: boolean } = {}): Promise<T> {
   const client = new pg.Client({ connectionString: server.url });
   client.on('error', () => undefined);
   try {
-    await client.connect();
+    const connecting = client.connect();
+    // A background statement that may be cut short (a drop: the next run prunes what it left)
+    // must not keep a process alive, or jest force-exits its worker. Unref'd once connect()
+    // made the socket's handle: before that, Node defers unref to 'connect', and a loaded
+    // server can take seconds to accept.
+    if (options.unref) (client as unknown as { connection: { stream: { unref(): void } } }).connection.stream.unref();
+    await connecting;
     return await fn(client);
   } catch (err) {
     throw toDatabaseError(err, server);

@@ -16,7 +16,11 @@ export interface AddTenantOptions {
   definitions: DefinitionSet;
   profile: Profile;
   slug: string;
-  name: string;
+  /**
+   * Replaces `{name}` in the profile's `newTenant`. Required when the profile uses `{name}`, and
+   * refused when it does not (it would be ignored).
+   */
+  name?: string;
   /** The natural key (slug) of a row the new tenant's rows should reference as `{template}`. */
   template?: string;
   yes?: boolean;
@@ -31,6 +35,48 @@ export interface AddTenantResult {
   readonly rows: number;
   readonly counts: Record<string, number>;
   readonly logins: readonly DevLogin[];
+  /** Explicit bypasses (`--yes` over another environment's stamp), to be shown to the user. */
+  readonly notices: readonly string[];
+}
+
+/** The placeholders (`slug`, `name`, `template`) that the profile's `newTenant` uses anywhere. */
+function newTenantPlaceholders(profile: Profile): Set<string> {
+  const found = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (typeof value === 'string') for (const m of value.matchAll(/\{(slug|name|template)\}/g)) found.add(m[1]);
+    else if (Array.isArray(value)) value.forEach(visit);
+    else if (value !== null && typeof value === 'object') Object.values(value).forEach(visit);
+  };
+  visit(profile.newTenant.values);
+  visit(profile.newTenant.rows);
+  return found;
+}
+
+/**
+ * `--name` and `--template` act only through the profile's `newTenant`: one it does not use would
+ * be silently ignored, so it is refused (a `UsageError`); `{name}` without `--name` would become an
+ * empty string, so it is refused too. {@link addTenant} checks this first; the CLI calls it before
+ * it connects.
+ *
+ * @example
+ * assertNewTenantFlags(profile, 'Umbrella Corp', 'fintech');
+ */
+export function assertNewTenantFlags(profile: Profile, name: string | undefined, template: string | undefined): void {
+  const used = newTenantPlaceholders(profile);
+  const where = `the newTenant of ${profile.file}`;
+  if (name !== undefined && !used.has('name')) {
+    throw new UsageError(`--name "${name}" would be ignored: ${where} uses no {name}`, {
+      hint: 'Leave out --name, or add "{name}" where the name belongs, e.g. "newTenant": { "values": { "name": "{name}" } } (see docs/definitions.md).',
+    });
+  }
+  if (name === undefined && used.has('name')) {
+    throw new UsageError(`--name is required: ${where} uses {name}`, { hint: 'Give the new tenant\'s name, e.g. --name "Umbrella Corp".' });
+  }
+  if (template !== undefined && !used.has('template')) {
+    throw new UsageError(`--template "${template}" would be ignored: ${where} uses no {template}`, {
+      hint: 'Leave out --template, or set "{template}" in a newTenant row\'s column that references a table with x-natural-key (see docs/definitions.md).',
+    });
+  }
 }
 
 function substitute(value: unknown, vars: Record<string, string | undefined>): unknown {
@@ -96,6 +142,7 @@ export async function addTenant(options: AddTenantOptions): Promise<AddTenantRes
       hint: `Use a value that ${root.file} allows for ${naturalKey}.`,
     });
   }
+  assertNewTenantFlags(profile, options.name, options.template);
   const logger = options.logger ?? silentLogger;
   return withAdvisoryLock(knex, SEED_LOCK, { waitMs: 30_000, onWait: (holder) => logger.info(`Waiting for another seed to finish: ${holder}`) }, () =>
     knex.transaction(async (trx) => {
@@ -105,7 +152,7 @@ export async function addTenant(options: AddTenantOptions): Promise<AddTenantRes
       const previous = await readLatestManifest(trx);
       if (!previous) throw new TenantseedError('The database holds no seeded dataset', { hint: `Seed it first: tenantseed seed --env ${profile.name} (or reset).` });
       const databaseName = (await trx.raw('SELECT current_database() AS name')).rows[0].name as string;
-      await assertSafeToWrite({ command: 'tenant add', environment: profile.name, stamp: await readEnvironmentStamp(trx), yes: options.yes ?? false, databaseName });
+      const notices = await assertSafeToWrite({ command: 'tenant add', environment: profile.name, stamp: await readEnvironmentStamp(trx), yes: options.yes ?? false, databaseName });
       const exists = (await trx.raw(`SELECT 1 FROM ${quoteIdentifier(root.table)} WHERE ${quoteIdentifier(naturalKey)} = ?`, [options.slug])).rows.length > 0;
       if (exists) throw new TenantseedError(`The tenant ${quoteInput(options.slug)} already exists`, { hint: 'Choose another --slug.' });
 
@@ -139,7 +186,7 @@ export async function addTenant(options: AddTenantOptions): Promise<AddTenantRes
       const manifest: SeedManifest = { ...previous, command: `tenant add ${options.slug}`, tenants: previous.tenants + 1, rows: previous.rows + loaded.rows, counts, startedAt: new Date() };
       await writeManifest(trx, manifest);
       await writeEnvironmentStamp(trx, profile.name, 'tenant add');
-      return { tenantId, rows: loaded.rows, counts: added, logins: devLogins(plan) };
+      return { tenantId, rows: loaded.rows, counts: added, logins: devLogins(plan), notices };
     }),
   );
 }

@@ -7,7 +7,7 @@ export { devLogins } from './dev-logins';
 export type { DevLogin } from './dev-logins';
 export { seedEnvironment } from './seed-environment';
 export type { SeedEnvironmentOptions } from './seed-environment';
-export { addTenant } from './add-tenant';
+export { addTenant, assertNewTenantFlags } from './add-tenant';
 export type { AddTenantOptions, AddTenantResult } from './add-tenant';
 export { knexConfig } from './knex-config';
 export type { KnexConfigOptions } from './knex-config';

@@ -25,6 +25,70 @@ describe('tenantseed command line', () => {
     }
   });
 
+  it('answers a usage mistake with the error, one usage line and see --help, not the whole help', async () => {
+    const run = await runCli(['reset']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe('error: Missing required argument: env\nusage: tenantseed reset --env ENV [options]\nhint: See `tenantseed reset --help`.\n');
+    const sub = await runCli(['tenant', 'add', '--env', 'test']);
+    expect(sub.stderr).toBe('error: Missing required argument: slug\nusage: tenantseed tenant add --env ENV --slug SLUG [options]\nhint: See `tenantseed tenant add --help`.\n');
+  });
+
+  it('suggests a command only when the word is close to one', async () => {
+    const far = await runCli(['foo']);
+    expect(far.code).toBe(2);
+    expect(far.stderr).toBe('error: Unknown argument: foo\nusage: tenantseed <command> [options]\nhint: See `tenantseed --help`.\n');
+    const near = await runCli(['sed']);
+    expect(near.code).toBe(2);
+    expect(near.stderr).toMatch(/^error: Unknown argument: sed\. Did you mean seed\?$/m);
+  });
+
+  it.each([
+    ['generate', ['generate', '--env', 'test', '--out', 'x', '--database-url', 'postgres://x@127.0.0.1:1/x'], '--database-url'],
+    ['init', ['init', '--config', 'x.json'], '--config'],
+    ['db', ['db', 'url', '--database-url', 'postgres://x@127.0.0.1:1/x'], '--database-url'],
+    ['test-db prune', ['test-db', 'prune', '--config', 'x.json'], '--config'],
+  ])('refuses a shared flag that %s would ignore (exit 2)', async (command, args, flag) => {
+    const run = await runCli(args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(new RegExp(`^error: Unknown argument: ${flag} \\(not an option of tenantseed ${command}\\)$`, 'm'));
+    const help = await runCli([...command.split(' '), '--help']);
+    expect(help.stdout).not.toMatch(new RegExp(`^ +${flag} `, 'm'));
+  });
+
+  it('shows the shared flags in the help of the commands they act on, before or after the command', async () => {
+    for (const command of [['migrate'], ['seed'], ['reset'], ['validate'], ['tenant', 'add'], ['introspect'], ['distribute']]) {
+      const help = await runCli([...command, '--help']);
+      expect(help.stdout).toMatch(/^ +--database-url /m);
+      expect(help.stdout).toMatch(/^ +--config /m);
+    }
+    expect((await runCli(['generate', '--help'])).stdout).toMatch(/^ +--config /m);
+    expect((await runCli(['test-db', 'prune', '--help'])).stdout).toMatch(/^ +--database-url /m);
+    const before = await runCli(['--database-url', 'postgres://x@127.0.0.1:1/x', 'migrate', 'status']);
+    expect(before.stderr).toMatch(/Cannot connect to PostgreSQL at 127\.0\.0\.1:1/);
+  });
+
+  it('shows examples in the help of every command, using only options that command has', async () => {
+    for (const command of [['migrate'], ['seed'], ['reset'], ['validate'], ['tenant', 'add'], ['generate'], ['init'], ['introspect'], ['distribute'], ['test-db', 'prune'], ['db']]) {
+      const help = (await runCli([...command, '--help'])).stdout;
+      const examples = help.split(/^Examples:$/m)[1];
+      expect(examples).toBeDefined();
+      const lines = [...examples.matchAll(new RegExp(`^ {2}tenantseed ${command.join(' ')}\\b(.*)$`, 'gm'))];
+      expect(lines.length).toBeGreaterThan(0);
+      const options = help.split(/^Examples:$/m)[0];
+      for (const [, rest] of lines) for (const [flag] of rest.matchAll(/--[\w-]+/g)) expect(options).toMatch(new RegExp(`^ +${flag} `, 'm'));
+    }
+  });
+
+  it("lists the project's environments in --env's help, from the environments folder it resolves", async () => {
+    const shipped = await runCli(['seed', '--help']);
+    expect(shipped.stdout.replace(/\s+/g, ' ')).toContain(`Environment profile: development, staging, test (in ${path.join(REPO_ROOT, 'seeds', 'environments')})`);
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'tenantseed-help-envs-'));
+    for (const name of ['qa', 'demo']) fs.copyFileSync(path.join(REPO_ROOT, 'seeds', 'environments', 'test.json'), path.join(folder, `${name}.json`));
+    const own = await runCli(['tenant', 'add', '--environments', folder, '--help']);
+    expect(own.stdout.replace(/\s+/g, ' ')).toContain(`Environment profile: demo, qa (in ${folder})`);
+  });
+
   it('exits 2 on a malformed database URL, naming the flag', async () => {
     const run = await runCli(['--database-url', 'mysql://root@localhost/x', 'migrate', 'status']);
     expect(run.code).toBe(2);

@@ -131,7 +131,11 @@ describe('introspect and reset on a schema another tool migrates (the fixture pr
     expect((await knex.raw('SELECT migration_name FROM _prisma_migrations')).rows).toEqual([{ migration_name: '20250102000000_multi_tenant_schema' }]);
     expect(Number((await knex.raw('SELECT count(*) AS n FROM companies')).rows[0].n)).toBe(8);
 
-    const added = await cli(['tenant', 'add', '--env', 'development', '--slug', 'newco', '--name', 'New Co']);
+    // The draft profile has no newTenant with {name}: --name would be ignored, so it is refused.
+    const named = await cli(['tenant', 'add', '--env', 'development', '--slug', 'newco', '--name', 'New Co']);
+    expect(named.code).toBe(2);
+    expect(named.stderr).toMatch(/--name "New Co" would be ignored/);
+    const added = await cli(['tenant', 'add', '--env', 'development', '--slug', 'newco']);
     expect(added.stderr).not.toMatch(/^error/m);
     expect(added.code).toBe(0);
     const validate = await cli(['validate', '--env', 'development']);

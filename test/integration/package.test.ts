@@ -38,6 +38,10 @@ describe('the packed package in an empty project', () => {
     fs.writeFileSync(path.join(app, 'knexfile.js'), "module.exports = require('tenantseed').knexConfig;\n");
     const knex = await run('npx', ['knex', 'migrate:status'], { cwd: app, env });
     expect(knex.stdout).toMatch(/20260101000200_citus_ready_user_references\nNo Pending Migration files Found/);
+    // The testing API is a package path of its own, with its types.
+    const testing = await run('node', ['-e', "const t = require('tenantseed/testing'); console.log(typeof t.createTestDatabase, typeof t.jestGlobalSetup)"], { cwd: app, env });
+    expect(testing.stdout.trim()).toBe('function function');
+    expect(fs.existsSync(path.join(app, 'node_modules', 'tenantseed', 'dist', 'src', 'testing', 'index.d.ts'))).toBe(true);
     // init refuses to overwrite what it wrote, and writes nothing.
     await expect(run('npx', ['tenantseed', 'init'], { cwd: app, env })).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/init would overwrite 17 file\(s\)/) });
   }, 300_000);

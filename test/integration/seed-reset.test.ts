@@ -4,7 +4,7 @@ import { createScratchDatabase } from '../../src/testing';
 import { testServer, useFileDatabase } from '../support/database';
 import { hasStackTrace, runCli } from '../support/run-cli';
 import { schemaSnapshot } from '../support/schema-snapshot';
-import { GOLDEN_TEST_FINGERPRINT } from '../support/datasets';
+import { editedProfile, GOLDEN_TEST_FINGERPRINT } from '../support/datasets';
 
 
 /** What a database holds, to tell that a refused or failed command changed nothing. */
@@ -110,6 +110,26 @@ describe('tenantseed reset and seed', () => {
     expect(run.stdout).toMatch(/Reset and seeded \d+ rows of 8 tenants \(development, seed 1\)/);
     expect(run.stdout).toMatch(/Development logins:\n {2}admin@acme\.test +acme-admin-password/);
   });
+
+  it('keeps the bypass of reset --yes --json in the JSON and on stderr, and a warning of validate --json', async () => {
+    // The previous test left the database stamped development: reset --env test needs the bypass.
+    const run = await cli(['reset', '--env', 'test', '--yes', '--json']);
+    expect(run.code).toBe(0);
+    const bypass = /^--yes: reset destroys \d+ table\(s\) with [\d,]+ row\(s\) of \S+, which is stamped "development", not "test"\.$/;
+    const summary = JSON.parse(run.stdout);
+    expect(summary.notices).toHaveLength(1);
+    expect(summary.notices[0]).toMatch(bypass);
+    expect(run.stderr.split('\n')).toContain(summary.notices[0]);
+
+    const validate = await cli(['validate', '--env', 'development', '--json']);
+    const report = JSON.parse(validate.stdout);
+    expect(report.notices).toEqual(['warning: the database is stamped "test", not "development"']);
+    expect(validate.stderr).toMatch(/^warning: the database is stamped "test", not "development"$/m);
+
+    // Nothing to confirm, nothing to report: an empty list, not a missing key.
+    const again = JSON.parse((await cli(['seed', '--env', 'test', '--json'])).stdout);
+    expect(again).toMatchObject({ status: 'already-seeded', notices: [] });
+  });
 });
 
 describe('tenantseed tenant add', () => {
@@ -158,5 +178,58 @@ describe('tenantseed tenant add', () => {
     expect(slug.code).toBe(2);
     expect(slug.stderr).toMatch(/--slug "Bad Slug" is not a valid tenants\.slug/);
     expect(await snapshot(db.knex)).toBe(before);
+  });
+
+  it('prints the bypass of tenant add --yes over another environment, and keeps it in --json', async () => {
+    const run = await cli(['tenant', 'add', '--env', 'development', '--slug', 'bypass', '--name', 'Bypass', '--yes', '--json']);
+    expect(run.code).toBe(0);
+    const notice = '--yes: tenant add a database stamped "test" as "development".';
+    expect(JSON.parse(run.stdout).notices).toEqual([notice]);
+    expect(run.stderr.split('\n')).toContain(notice);
+  });
+
+  it('refuses --name or --template that the profile does not use, and a missing --name it does use (exit 2), changing nothing', async () => {
+    const before = await snapshot(db.knex);
+    const { directory } = editedProfile('test', (p) => {
+      delete p.newTenant.values.name;
+      p.newTenant.rows.users[0].name = 'Admin';
+      delete p.newTenant.rows.tenant_configs;
+    });
+    const add = (args: string[]) => cli(['tenant', 'add', '--env', 'test', '--slug', 'newco', ...args]);
+    const name = await add(['--environments', directory, '--name', 'New Co']);
+    expect(name.code).toBe(2);
+    expect(name.stderr).toMatch(/error: --name "New Co" would be ignored: the newTenant of \S+test\.json uses no \{name\}/);
+    expect(name.stderr).toMatch(/hint: Leave out --name, or add "\{name\}"/);
+    const template = await add(['--environments', directory, '--template', 'fintech']);
+    expect(template.code).toBe(2);
+    expect(template.stderr).toMatch(/error: --template "fintech" would be ignored: the newTenant of \S+test\.json uses no \{template\}/);
+    const missing = await add(['--template', 'fintech']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/error: --name is required: the newTenant of \S+test\.json uses \{name\}/);
+    for (const run of [name, template, missing]) {
+      expect(hasStackTrace(run.stderr)).toBe(false);
+      expect(run.stderr).not.toMatch(/^Database:/m); // refused before connecting
+    }
+    expect(await snapshot(db.knex)).toBe(before);
+
+    // Without the flags it does not use, the same profile adds the tenant.
+    const plain = await add(['--environments', directory, '--json']);
+    expect(plain.stderr).not.toMatch(/^error/m);
+    expect(plain.code).toBe(0);
+  });
+});
+
+describe("the README's tenant add example", () => {
+  const db = useFileDatabase();
+  const cli = (args: string[]) => runCli(['--database-url', db.target.url, ...args], { env: { CI: 'true' } });
+
+  it('works on the database the README set-up makes (reset --env development)', async () => {
+    expect((await cli(['reset', '--env', 'development'])).code).toBe(0);
+    const run = await cli(['tenant', 'add', '--env', 'development', '--slug', 'umbrella', '--name', 'Umbrella Corp', '--template', 'fintech']);
+    expect(run.stderr).not.toMatch(/^error/m);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Added tenant umbrella \(d4d49872-dc25-45f3-bd9c-be697bb3634e\): 227 rows$/m);
+    expect(run.stdout).toMatch(/^Login: admin@umbrella\.test \/ umbrella-admin-password$/m);
+    expect((await cli(['validate', '--env', 'development'])).code).toBe(0);
   });
 });

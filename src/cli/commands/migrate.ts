@@ -63,7 +63,7 @@ export function migrateCommand(io: CliIO): CommandModule<object, MigrateArgs> {
           hint: 'Migrate with the tool that owns the schema (Prisma, Alembic, ...), or add "migrations" to the config.',
         });
       }
-      await withDatabase(args, io, 'migrate', project, async ({ knex, logger }) => {
+      await withDatabase(args, io, 'migrate', project, async ({ knex, logger, notices: printed }) => {
         const { result, notices } = await migrateProject({
           knex,
           project: { ...project, migrations: directory },
@@ -76,9 +76,9 @@ export function migrateCommand(io: CliIO): CommandModule<object, MigrateArgs> {
           onLockWait: (holder) => logger.info(`Waiting for another migration to finish: ${holder}`),
           onNotice: (message) => logger.info(message),
         });
-        for (const notice of notices) io.stderr.write(`${notice}\n`);
+        for (const notice of notices) printed.add(notice);
         if (env !== undefined && action !== 'status') await writeEnvironmentStamp(knex, env, `migrate ${args.action}`);
-        if (args.json) io.stdout.write(JSON.stringify(result) + '\n');
+        if (args.json) io.stdout.write(JSON.stringify({ ...result, notices: printed.list }) + '\n');
         else printResult(io, result);
       });
     },

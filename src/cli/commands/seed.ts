@@ -6,6 +6,7 @@ import { UsageError } from '../../errors';
 import { formatOfFile, writeReportFile } from '../write-report';
 import { single } from '../dataset-options';
 import { CliIO } from '../output';
+import { Notices } from '../notices';
 import { terminalConfirm } from '../confirm';
 import { EXIT } from '../exit-codes';
 import { printReport } from '../print-report';
@@ -31,13 +32,13 @@ function parseSeconds(flag: string, value: string | undefined): number | undefin
   return seconds;
 }
 
-function report(io: CliIO, plan: Plan, outcome: SeedOutcome, command: string, json: boolean, embedded: boolean, validation?: ValidationReport): void {
+function report(io: CliIO, plan: Plan, outcome: SeedOutcome, command: string, json: Notices | undefined, embedded: boolean, validation?: ValidationReport): void {
   const logins = devLogins(plan);
   if (json) {
-    io.stdout.write(JSON.stringify({ status: outcome.status, ...outcome.manifest, seconds: outcome.status === 'seeded' ? outcome.seconds : 0, logins, validation }) + '\n');
+    const summary = { status: outcome.status, ...outcome.manifest, seconds: outcome.status === 'seeded' ? outcome.seconds : 0, logins, validation, notices: json.list };
+    io.stdout.write(JSON.stringify(summary) + '\n');
     return;
   }
-  for (const notice of outcome.notices) io.stderr.write(`${notice}\n`);
   const m = outcome.manifest;
   if (outcome.status === 'already-seeded') {
     io.stdout.write(`Nothing to do: the database already holds this dataset (${m.environment}, seed ${m.seed}, ${m.tenants} tenants, ${m.rows} rows, seeded by ${m.command} at ${m.startedAt.toISOString()}).\n`);
@@ -77,7 +78,7 @@ function datasetCommand(io: CliIO, name: 'seed' | 'reset', setExitCode: (code: n
       refuseProduction(name, args.env);
       const { plan, project } = planFromArgs(args);
       const lockWait = parseSeconds('--lock-wait', args.lockWait);
-      await withDatabase(args, io, name, project, async ({ knex, logger, db }) => {
+      await withDatabase(args, io, name, project, async ({ knex, logger, db, notices }) => {
         const progress = progressReporter(io, !args.json);
         let outcome: SeedOutcome;
         try {
@@ -86,6 +87,7 @@ function datasetCommand(io: CliIO, name: 'seed' | 'reset', setExitCode: (code: n
         } finally {
           progress.stop();
         }
+        for (const notice of outcome.notices) notices.add(notice);
         // reset = drop, migrate, seed, then prove it: the validation runs on what was committed.
         const validation = name === 'reset' || args.report
           ? await validateDatabase({
@@ -94,7 +96,7 @@ function datasetCommand(io: CliIO, name: 'seed' | 'reset', setExitCode: (code: n
           })
           : undefined;
         if (validation && args.report) logger.info(`Wrote the report to ${writeReportFile(args.report, validation, formatOfFile(args.report))}`);
-        report(io, plan, outcome, name, Boolean(args.json), db.embedded, validation);
+        report(io, plan, outcome, name, args.json ? notices : undefined, db.embedded, validation);
         if (validation && !validation.ok) setExitCode(EXIT.failed);
       });
     },

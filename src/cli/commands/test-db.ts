@@ -6,18 +6,19 @@ import { CliIO, stderrLogger } from '../output';
 import { parseWholeNumber } from '../dataset-options';
 import { DatabaseArgs } from '../with-database';
 import { createSystemUser } from '../system-user';
+import type { CommandHelp } from '../command-help';
 
 interface PruneArgs extends DatabaseArgs {
   olderThan?: string;
   all?: boolean;
 }
 
-function pruneCommand(io: CliIO): CommandModule<object, PruneArgs> {
+function pruneCommand(io: CliIO, help: CommandHelp): CommandModule<object, PruneArgs> {
   return {
     command: 'prune',
     describe: 'Drop test templates, pooled clones and leftover test databases that tenantseed made',
     builder: (yargs: Argv) =>
-      yargs
+      help(yargs, 'test-db prune')
         .option('older-than', { type: 'string', describe: 'Minutes: drop templates and pools of other keys older than this (default 10)' })
         .option('all', { type: 'boolean', describe: 'Drop every database the testing API marked, in use or not' }) as unknown as Argv<PruneArgs>,
     handler: async (args) => {
@@ -37,11 +38,11 @@ function pruneCommand(io: CliIO): CommandModule<object, PruneArgs> {
 }
 
 /** `tenantseed test-db prune [--older-than MINUTES] [--all]` */
-export function testDbCommand(io: CliIO): CommandModule {
+export function testDbCommand(io: CliIO, help: CommandHelp = (y) => y): CommandModule {
   return {
     command: 'test-db <command>',
     describe: 'Manage the testing API\'s databases on a server',
-    builder: (yargs: Argv) => yargs.command(pruneCommand(io)).demandCommand(1, 'Name a test-db command: prune.'),
+    builder: (yargs: Argv) => yargs.command(pruneCommand(io, help)).demandCommand(1, 'Name a test-db command: prune.'),
     handler: () => undefined,
   };
 }

@@ -42,7 +42,7 @@ export function validateCommand(io: CliIO, setExitCode: (code: number) => void):
       const reporter = args.reporter ?? (args.json ? 'json' : 'text');
       if (args.json && args.reporter && args.reporter !== 'json') throw new UsageError(`--json and --reporter ${args.reporter} ask for two formats`, { hint: 'Give one of them.' });
       if (args.output && reporter === 'text') throw new UsageError('--output needs --reporter json, junit or html', { hint: 'For example: --reporter junit --output validation.xml' });
-      await withDatabase(args, io, 'validate', project, async ({ knex, logger, db }) => {
+      await withDatabase(args, io, 'validate', project, async ({ knex, logger, db, notices }) => {
         const stamp = await readEnvironmentStamp(knex);
         if (stamp && stamp.environment !== env) logger.warn(`the database is stamped "${stamp.environment}", not "${env}"`);
         const report = await validateDatabase({
@@ -50,6 +50,7 @@ export function validateCommand(io: CliIO, setExitCode: (code: number) => void):
           describe: { database: db.description, environment: env, now: new Date() },
         });
         if (reporter === 'text') printReport(io, report);
+        else if (!args.output && reporter === 'json') io.stdout.write(JSON.stringify({ ...report, notices: notices.list }) + '\n');
         else if (!args.output) io.stdout.write(renderReport(report, reporter));
         else {
           printReport(io, report);
