@@ -61,10 +61,15 @@ const generatorSpec = {
         },
       },
     },
-    { type: 'object', required: ['integer'], additionalProperties: false, properties: { integer: { type: 'array', items: { type: 'integer' }, minItems: 2, maxItems: 2 } } },
+    {
+      type: 'object', required: ['integer'], additionalProperties: false,
+      properties: { integer: { type: 'array', items: { type: 'integer' }, minItems: 2, maxItems: 2 }, skew: { $ref: '#/$defs/skew' } },
+    },
     {
       type: 'object', required: ['number'], additionalProperties: false,
-      properties: { number: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2 }, decimals: { type: 'integer', minimum: 0, maximum: 10 } },
+      properties: {
+        number: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2 }, decimals: { type: 'integer', minimum: 0, maximum: 10 }, skew: { $ref: '#/$defs/skew' },
+      },
     },
     {
       type: 'object', required: ['password'], additionalProperties: false,
@@ -132,6 +137,10 @@ export const DEFINITION_META_SCHEMA = {
   },
   $defs: {
     generator: generatorSpec,
+    skew: {
+      type: 'number', exclusiveMinimum: 0, maximum: 10,
+      description: 'How far values lean to the low end of the range: min + (max - min) * u^skew; 1 is uniform, 3 makes most values small (counts, sizes, amounts)',
+    },
     column: {
       type: 'object',
       properties: {

@@ -8,8 +8,8 @@ export type GeneratorSpec =
   | { faker: string; repeat?: [number, number]; separator?: string; case?: 'lower' | 'upper' | 'slug' }
   | { template: string; parts?: Record<string, GeneratorSpec> }
   | { date: { daysBefore?: [number, number]; after?: string; maxDays?: number } }
-  | { integer: [number, number] }
-  | { number: [number, number]; decimals?: number }
+  | { integer: [number, number]; skew?: number }
+  | { number: [number, number]; decimals?: number; skew?: number }
   | { password: { plaintextField?: string } }
   | { token: { group: string; part: 'prefix' | 'sha256'; prefix?: string } }
   | { const: unknown }

@@ -175,6 +175,8 @@ function dateValue(ctx: CompileContext, path: string, spec: { daysBefore?: [numb
     return {
       make: (c, rng) => {
         const base = c.values[after];
+        // A nullable column it follows (`ended_at` after a `last_activity_at` not yet set): any date.
+        if (base === null) return isoString(ctx.referenceDateMs - Math.floor(rng.next() * 365 * DAY_MS / 1000) * 1000);
         if (typeof base !== 'string') {
           throw new DefinitionError(`${ctx.where}${path}: "after": "${after}" must name a date column of the same table (with a value in every row)`, {
             hint: `Name a non-null date column of this table in "after", or use "daysBefore".`,
@@ -195,8 +197,12 @@ function dateValue(ctx: CompileContext, path: string, spec: { daysBefore?: [numb
   };
 }
 
-function integerRange(min: number, max: number): CompiledValue {
+function integerRange(min: number, max: number, skew?: number): CompiledValue {
   if (max < min) throw new DefinitionError(`integer range [${min}, ${max}] is empty`, { hint: 'Give the smaller bound first.' });
+  if (skew !== undefined && skew !== 1) {
+    // Skewed to the low end (counts, sizes, amounts): min + floor((max - min + 1) * u^skew).
+    return { make: (_c, rng) => Math.min(max, min + Math.floor((max - min + 1) * rng.next() ** skew)), space: { kind: 'random' } };
+  }
   return {
     make: (_c, rng) => rng.between(min, max),
     space: { kind: 'finite', indexable: { size: max - min + 1, at: (i) => min + i } },
@@ -425,11 +431,14 @@ export function compileSpec(ctx: CompileContext, path: string, spec: GeneratorSp
   if ('faker' in spec) return fakerValue(ctx, path, spec);
   if ('template' in spec) return templateValue(ctx, path, spec);
   if ('date' in spec) return dateValue(ctx, path, spec.date);
-  if ('integer' in spec) return integerRange(spec.integer[0], spec.integer[1]);
+  if ('integer' in spec) return integerRange(spec.integer[0], spec.integer[1], spec.skew);
   if ('number' in spec) {
     const [min, max] = spec.number;
     const factor = 10 ** (spec.decimals ?? 2);
-    return { make: (_c, rng) => Math.round((min + rng.next() * (max - min)) * factor) / factor, space: { kind: 'random' } };
+    const skew = spec.skew ?? 1;
+    // A skew of 1 keeps the uniform draw (and every value already generated) as it was.
+    const draw = skew === 1 ? (u: number) => u : (u: number) => u ** skew;
+    return { make: (_c, rng) => Math.round((min + draw(rng.next()) * (max - min)) * factor) / factor, space: { kind: 'random' } };
   }
   if ('password' in spec) {
     const field = spec.password.plaintextField ?? 'password';

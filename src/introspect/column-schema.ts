@@ -1,5 +1,6 @@
 import type { SnapshotColumn } from '../db';
 import type { CheckFacts } from './read-check';
+import { booleanWeights, enumWeights, orderedAfter, readColumnMeaning, ReadMeaning } from './column-meaning';
 
 /** A JSON-Schema node of a drafted definition. */
 export type DraftNode = Record<string, unknown>;
@@ -25,37 +26,9 @@ const INTEGER_RANGES: Record<string, [number, number]> = { int2: [-32768, 32767]
 const TEXT_TYPES = new Set(['text', 'varchar', 'bpchar', 'citext', 'name']);
 const TIMESTAMP_TYPES = new Set(['timestamptz', 'timestamp']);
 
-/** A Faker method (or template) for a text column, from its name. */
-function textByName(column: string, context: ColumnContext): DraftNode | undefined {
-  const name = column.toLowerCase();
-  const has = (re: RegExp) => re.test(name);
-  if (has(/(^|_)e?mail(_address)?$|email/)) {
-    return { format: 'email', 'x-generate': { template: '{first}.{last}{row}@{domain}', parts: { first: { faker: 'person.firstName', case: 'slug' }, last: { faker: 'person.lastName', case: 'slug' }, domain: { faker: 'internet.domainName', case: 'lower' } } } };
-  }
-  if (has(/password/)) return { 'x-generate': { password: {} } };
-  if (has(/^first_?name$|^given_?name$/)) return { 'x-faker': 'person.firstName' };
-  if (has(/^last_?name$|^family_?name$|^surname$/)) return { 'x-faker': 'person.lastName' };
-  if (has(/^(full_?name|display_?name|author|owner_name|contact_name)$/)) return { 'x-faker': 'person.fullName' };
-  if (has(/^(user_?name|handle|login)$/)) return { 'x-faker': 'internet.username' };
-  if (has(/^(company|company_name|client|organi[sz]ation|vendor|customer_name)$/)) return { 'x-faker': 'company.name' };
-  if (has(/^name$/)) return { 'x-faker': context.root ? 'company.name' : context.siblings.some((s) => /email/i.test(s)) ? 'person.fullName' : 'commerce.productName' };
-  if (has(/(^|_)(title|subject|headline)$/)) return { 'x-faker': 'company.catchPhrase' };
-  if (has(/(^|_)(url|website|homepage|link)$/)) return { 'x-faker': 'internet.url' };
-  if (has(/(^|_)(phone|mobile|fax)(_number)?$/)) return { 'x-faker': 'phone.number' };
-  if (has(/(^|_)city$/)) return { 'x-faker': 'location.city' };
-  if (has(/(^|_)country(_name)?$/)) return { 'x-faker': 'location.country' };
-  if (has(/(^|_)country_code$/)) return { 'x-faker': 'location.countryCode' };
-  if (has(/(^|_)(address|street)(_line_?1)?$/)) return { 'x-faker': 'location.streetAddress' };
-  if (has(/(^|_)(zip|postal_?code|postcode)$/)) return { 'x-faker': 'location.zipCode' };
-  if (has(/(^|_)state$/)) return { 'x-faker': 'location.state' };
-  if (has(/(^|_)(description|body|content|bio|notes?|summary|comment|message|text)$/)) return { 'x-faker': 'lorem.sentence' };
-  if (has(/(^|_)(file_?name)$/)) return { 'x-faker': 'system.fileName' };
-  if (has(/(^|_)(mime_?type|content_type)$/)) return { 'x-faker': 'system.mimeType' };
-  if (has(/(^|_)(ip|ip_address)$/)) return { 'x-faker': 'internet.ipv4' };
-  if (has(/(^|_)(currency|currency_code)$/)) return { 'x-faker': 'finance.currencyCode' };
-  if (has(/(^|_)colou?r$/)) return { 'x-faker': 'color.human' };
-  if (has(/(^|_)(slug|code|key|handle|subdomain)$/)) return { 'x-generate': { template: '{word}-{row}', parts: { word: { faker: 'lorem.word', case: 'slug' } } } };
-  return undefined;
+/** What a column's meaning (column-meaning.ts) drafts for it, if any. */
+function meaningOf(column: SnapshotColumn, context: ColumnContext): ReadMeaning | undefined {
+  return readColumnMeaning({ name: column.name, baseType: column.baseType, maxLength: column.maxLength, root: context.root, siblings: context.siblings });
 }
 
 /** A text column's schema: pattern, enum, lowercase, name heuristics, uniqueness, length. */
@@ -77,7 +50,7 @@ function textSchema(column: SnapshotColumn, context: ColumnContext): DraftNode {
     }
     return node;
   }
-  const byName = textByName(column.name, context);
+  const byName = meaningOf(column, context)?.node;
   const uniqueTemplate = (word: DraftNode): DraftNode => {
     const tenantPart = context.unique === 'global' && context.tenantScoped ? '{tenant}-' : '';
     if (column.maxLength !== undefined && column.maxLength < 24) return { template: `${tenantPart}{row}` };
@@ -113,7 +86,8 @@ function textSchema(column: SnapshotColumn, context: ColumnContext): DraftNode {
   return node;
 }
 
-function numberSchema(column: SnapshotColumn, facts: CheckFacts, integer: boolean): DraftNode {
+function numberSchema(column: SnapshotColumn, context: ColumnContext, integer: boolean): DraftNode {
+  const { facts } = context;
   const node: DraftNode = { type: integer ? 'integer' : 'number' };
   const [typeMin, typeMax] = INTEGER_RANGES[column.baseType] ?? [-1e15, 1e15];
   let max = typeMax;
@@ -133,6 +107,21 @@ function numberSchema(column: SnapshotColumn, facts: CheckFacts, integer: boolea
   else node.minimum = Math.max(from, min);
   if (facts.exclusiveMaximum !== undefined) node.exclusiveMaximum = facts.exclusiveMaximum;
   else node.maximum = Math.min(to, max);
+  const range = meaningOf(column, context)?.range;
+  if (range) {
+    // The meaning's range, inside what the type and the CHECKs allow (and their exclusive bounds).
+    const step = integer ? 1 : (node.multipleOf as number | undefined) ?? 0.01;
+    const low = Math.max(range.min, lower ?? min, min) + (facts.exclusiveMinimum !== undefined && range.min <= facts.exclusiveMinimum ? step : 0);
+    const high = Math.min(range.max, upper ?? max, max) - (facts.exclusiveMaximum !== undefined && range.max >= facts.exclusiveMaximum ? step : 0);
+    const [from, to] = integer ? [Math.ceil(low), Math.floor(high)] : [low, high];
+    if (from <= to) {
+      // The drafted bounds were a guess (0 to 1000) where no CHECK gave one: the meaning's replace it.
+      if (lower === undefined) node.minimum = from;
+      if (upper === undefined) node.maximum = to;
+      const skew = range.skew !== 1 ? { skew: range.skew } : {};
+      node['x-generate'] = integer ? { integer: [from, to], ...skew } : { number: [from, to], decimals: column.scale ?? 2, ...skew };
+    }
+  }
   return node;
 }
 
@@ -149,22 +138,26 @@ const OTHER_TYPES: Record<string, DraftNode> = {
 /** The schema of one value of a base type (a column, or an array's items); undefined when unsupported. */
 function baseSchema(column: SnapshotColumn, context: ColumnContext): DraftNode | undefined {
   const { facts } = context;
-  if (column.enumLabels) return { enum: facts.enum ? column.enumLabels.filter((l) => facts.enum!.includes(l)) : [...column.enumLabels] };
-  if (facts.enum) return { enum: [...facts.enum] };
+  const weighted = (labels: (string | number)[]): DraftNode => {
+    const weights = enumWeights(column.name, labels);
+    return weights ? { enum: labels, 'x-weights': weights } : { enum: labels };
+  };
+  if (column.enumLabels) return weighted(facts.enum ? column.enumLabels.filter((l) => facts.enum!.includes(l)) : [...column.enumLabels]);
+  if (facts.enum) return weighted([...facts.enum]);
   const base = column.baseType;
   if (base === 'uuid') return { type: 'string', format: 'uuid' };
   if (TEXT_TYPES.has(base)) return textSchema(column, context);
-  if (base === 'int2' || base === 'int4' || base === 'int8') return numberSchema(column, facts, true);
+  if (base === 'int2' || base === 'int4' || base === 'int8') return numberSchema(column, context, true);
   if (base === 'numeric' || base === 'float4' || base === 'float8') {
-    const node = numberSchema(column, facts, false);
+    const node = numberSchema(column, context, false);
     if (node.multipleOf === undefined && (base === 'numeric' || base.startsWith('float'))) node.multipleOf = 0.01;
     return node;
   }
-  if (base === 'bool') return { type: 'boolean' };
+  if (base === 'bool') return { type: 'boolean', ...booleanWeights(column.name) };
   if (base === 'date') return { type: 'string', format: 'date' };
   if (TIMESTAMP_TYPES.has(base)) {
-    const name = column.name.toLowerCase();
-    if (name === 'updated_at' && context.earlier.includes('created_at')) return { type: 'string', format: 'date-time', 'x-generate': { date: { after: 'created_at', maxDays: 30 } } };
+    const after = orderedAfter(column.name, context.earlier);
+    if (after) return { type: 'string', format: 'date-time', 'x-generate': { date: { after: after.column, maxDays: after.maxDays } } };
     return { type: 'string', format: 'date-time', 'x-generate': { date: { daysBefore: [0, 365] } } };
   }
   if (base === 'json' || base === 'jsonb') {

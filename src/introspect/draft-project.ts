@@ -1,7 +1,10 @@
 import type { SchemaSnapshot, SnapshotColumn, SnapshotTable } from '../db';
 import { ColumnContext, draftColumnSchema, DraftNode } from './column-schema';
+import { readColumnMeaning } from './column-meaning';
 import { Finding, inferTenancy, MIGRATION_TOOL_TABLES, Tenancy } from './infer-tenancy';
 import { CheckFacts, readCheck } from './read-check';
+
+const TIMESTAMP_TYPES = ['timestamptz', 'timestamp'];
 
 /** What introspect drafts from a schema: definitions, a starter profile, tenancy names, findings. */
 export interface ProjectDraft {
@@ -56,9 +59,10 @@ function withNull(node: DraftNode): DraftNode {
 }
 
 /** Whether a column with a default is worth generating: variety the default would not give. */
-function worthGenerating(column: SnapshotColumn, facts: CheckFacts): boolean {
+function worthGenerating(column: SnapshotColumn, facts: CheckFacts, siblings: readonly string[]): boolean {
   return column.isArray || Boolean(column.enumLabels) || Boolean(facts.enum)
-    || ['timestamptz', 'timestamp', 'date', 'json', 'jsonb'].includes(column.baseType);
+    || ['timestamptz', 'timestamp', 'date', 'json', 'jsonb'].includes(column.baseType)
+    || Boolean(readColumnMeaning({ name: column.name, baseType: column.baseType, maxLength: column.maxLength, root: false, siblings })?.evenWithDefault);
 }
 
 interface TablePlan {
@@ -180,12 +184,13 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
     const siblings = table.columns.map((c) => c.name);
     for (const column of table.columns) {
       const name = column.name;
-      earlier.push(name);
+      // Timestamps a later one may follow (`updated_at` after `created_at`): generated ones only.
+      if (TIMESTAMP_TYPES.includes(column.baseType) && !column.generated) earlier.push(name);
       const columnFacts = facts.get(name) ?? {};
       const keyed = plan.primaryKey.includes(name) || refs.has(name) || unique.has(name) || tupleKeys.some((k) => k.includes(name)) || name === tenantColumn;
       if (column.generated) continue;
       if (!keyed && column.identity === 'always') continue;
-      if (!keyed && column.default !== undefined && !worthGenerating(column, columnFacts)) continue;
+      if (!keyed && column.default !== undefined && !worthGenerating(column, columnFacts, siblings)) continue;
       let node: DraftNode | undefined;
       if (name === tenantColumn) node = referenceSchema(byName.get(tenancy.root!)?.columns.find((c) => c.name === idOf(tenancy.root!)));
       else if (refs.has(name)) {
@@ -200,7 +205,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
           findings.push({ level: 'hand-edit', table: table.name, message: `id column ${name} is ${column.type}: tenantseed's text ids (cuid-like) have 25 characters` });
         }
       } else {
-        node = draftColumnSchema(column, { table: table.name, root: isRoot, facts: columnFacts, unique: unique.get(name), tenantScoped: Boolean(tenantColumn), siblings, earlier: earlier.slice(0, -1) });
+        node = draftColumnSchema(column, { table: table.name, root: isRoot, facts: columnFacts, unique: unique.get(name), tenantScoped: Boolean(tenantColumn), siblings, earlier: earlier.filter((e) => e !== name) });
       }
       if (!node) {
         if (column.notNull && column.default === undefined) {

@@ -114,13 +114,14 @@ describe('drafting definitions from a catalog', () => {
 
   it('reads types and CHECKs: enum types, ranges, numeric(p,s), patterns, lowercase, arrays, JSON, dates in order', () => {
     const members = props(draft, 'members');
-    expect(members.role).toEqual({ enum: ['owner', 'editor', 'viewer'] });
+    // Few owners, more editors, most viewers: real role columns are skewed (column-meaning.ts).
+    expect(members.role).toEqual({ enum: ['owner', 'editor', 'viewer'], 'x-weights': [6, 14, 20] });
     expect(members.age).toMatchObject({ type: 'integer', minimum: 18, maximum: 99 });
     expect(members.email['x-generate']).toMatchObject({ template: '{first}.{last}{row}@{domain}' });
     expect(members.first_name).toEqual({ type: 'string', 'x-faker': 'person.firstName' });
     expect(members.city).toEqual({ type: ['string', 'null'], 'x-faker': 'location.city', 'x-null-probability': 0.2 });
     expect(members.updated_at['x-generate']).toEqual({ date: { after: 'created_at', maxDays: 30 } });
-    expect(props(draft, 'teams').budget).toMatchObject({ type: ['number', 'null'], minimum: 0, maximum: 1000, multipleOf: 0.01 });
+    expect(props(draft, 'teams').budget).toMatchObject({ type: ['number', 'null'], minimum: 0, maximum: 5000, multipleOf: 0.01, 'x-generate': { number: [0, 5000], decimals: 2, skew: 3 } });
     expect(props(draft, 'orgs').slug).toMatchObject({ pattern: '^[a-z][a-z0-9-]*$', 'x-unique': 'global', 'x-generate': { template: '{word}-{row}' } });
     expect(props(draft, 'settings').prefs).toEqual({ type: 'object' });
     expect(props(draft, 'settings').tags).toMatchObject({ type: 'array', items: { type: 'string' } });
