@@ -14,6 +14,8 @@ describe('nested withTenant', () => {
   let db: TestDatabase;
   let knex: Knex;
   const login = `tenantseed_nested_${randomBytes(4).toString('hex')}`;
+  // The embedded server asks for a password (SCRAM), the machine's may trust: give one either way.
+  const password = randomBytes(12).toString('hex');
   let acme: string;
   let globex: string;
 
@@ -21,10 +23,10 @@ describe('nested withTenant', () => {
     db = await createTestDatabase({ env: 'test' });
     acme = String(db.fixtures.tenant('acme').id);
     globex = String(db.fixtures.tenant('globex').id);
-    await db.knex.raw(`CREATE ROLE ${login} LOGIN NOSUPERUSER NOBYPASSRLS IN ROLE ${db.project.tenancy.appRole}`);
+    await db.knex.raw(`CREATE ROLE ${login} LOGIN PASSWORD '${password}' NOSUPERUSER NOBYPASSRLS IN ROLE ${db.project.tenancy.appRole}`);
     const url = new URL(db.url);
     url.username = login;
-    url.password = '';
+    url.password = password;
     knex = createKnex(parseDatabaseUrl(url.toString(), 'test'), { poolMax: 1 });
   });
 
