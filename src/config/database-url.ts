@@ -88,7 +88,8 @@ export function describeDatabase(target: DatabaseTarget): string {
 export function redactSecrets(text: string, secrets: Iterable<string> = []): string {
   let out = text;
   for (const secret of new Set([...secrets].flatMap(secretForms))) out = out.split(secret).join('***');
-  out = out.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:/?#]*:)\S*@/gi, '$1***@');
+  // `USER:PASSWORD@` is our own hints' placeholder, not a secret: left as written.
+  out = out.replace(/([a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^\s:/?#]*:)(?!PASSWORD@)\S*@/g, '$1***@');
   out = out.replace(/(\b(?:pg)?password\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|[^\s'][^\s]*)/gi, '$1***');
   return out;
 }

@@ -79,6 +79,12 @@ describe('passwords are never printed', () => {
     }), { seed: SEED, numRuns: RUNS });
   });
 
+  it('leaves the USER:PASSWORD placeholder of a hint as written, and masks an upper-case scheme\'s password', () => {
+    expect(redactSecrets('Use the form postgres://USER:PASSWORD@HOST:PORT/DATABASE.')).toBe('Use the form postgres://USER:PASSWORD@HOST:PORT/DATABASE.');
+    expect(redactSecrets('POSTGRES://app:Qsecret1@db/app')).toBe('POSTGRES://app:***@db/app');
+    expect(redactSecrets('postgres://app:password@db/app')).toBe('postgres://app:***@db/app');
+  });
+
   it('is so through the CLI: several commands, --database-url and DATABASE_URL, every form', async () => {
     const commands = [['validate'], ['seed', '--env', 'test'], ['migrate', 'latest'], ['test-db', 'prune'], ['status']];
     const passwords = fc.sample(password, { seed: SEED, numRuns: 2 });
