@@ -1,5 +1,6 @@
 import type { SnapshotColumn } from '../db';
 import type { CheckFacts } from './read-check';
+import { jsonDefault, jsonShape } from './json-shape';
 import { booleanWeights, enumWeights, orderedAfter, readColumnMeaning, ReadMeaning } from './column-meaning';
 
 /** A JSON-Schema node of a drafted definition. */
@@ -163,7 +164,9 @@ function baseSchema(column: SnapshotColumn, context: ColumnContext): DraftNode |
   if (base === 'json' || base === 'jsonb') {
     // Open shapes: rows already there (made by migrations, or by the application) hold any JSON,
     // and the json-schema check reads them against this; generated items are words.
-    return /^'\[/.test(column.default ?? '') ? { type: 'array', items: { 'x-faker': 'lorem.word' } } : { type: 'object' };
+    // A default, `jsonb_typeof` and `?` keys in CHECKs give it a shape (json-shape.ts).
+    if (/^'\[/.test(column.default ?? '') && jsonDefault(column.default) === undefined) return { type: 'array', items: { 'x-faker': 'lorem.word' } };
+    return jsonShape(column.default, context.facts);
   }
   return OTHER_TYPES[base] ? { ...OTHER_TYPES[base] } : undefined;
 }
