@@ -26,7 +26,8 @@ describe('nothing destroyed that tenantseed did not make', () => {
     const before = await tableList(db.knex);
     const run = await cli(['reset', '--env', 'test']);
     expect(run.code).toBe(3);
-    expect(run.stderr).toMatch(/^error: Refusing to reset: the database \S+ has no environment stamp .*, and it would destroy 1 table\(s\) with 3 row\(s\):/m);
+    expect(run.stderr).toMatch(/^error: Refusing to reset: the database \S+ has no environment stamp .*, and it would destroy 1 table\(s\) with 3 row\(s\) and 1 object\(s\) that the project's migrations did not make:/m);
+    expect(run.stderr).toMatch(/^\s+table public\.customers \(3 rows\)$/m);
     expect(run.stderr).toMatch(/^\s+public\.customers\s+3 rows$/m);
     expect(run.stderr).toMatch(/Nothing was changed/);
     expect(hasStackTrace(run.stderr)).toBe(false);
