@@ -22,12 +22,14 @@ describe('nothing destroyed that tenantseed did not make', () => {
   const cli = (args: string[]) => runCli(['--database-url', db.target.url, ...args], { env: { CI: 'true' } });
 
   it('refuses to reset a database with no stamp that holds a team\'s own rows, listing them; --yes goes on', async () => {
+    // Built by the shipped migrations (as Knex's own CLI would, recording nothing), so that the
+    // shipped schema may stand in without a config; the team then added its own table.
+    await migrate({ knex: db.knex, action: 'latest' });
     await db.knex.raw(`CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers SELECT g, 'c' || g FROM generate_series(1, 3) g`);
     const before = await tableList(db.knex);
     const run = await cli(['reset', '--env', 'test']);
     expect(run.code).toBe(3);
-    expect(run.stderr).toMatch(/^error: Refusing to reset: the database \S+ has no environment stamp .*, and it would destroy 1 table\(s\) with 3 row\(s\) and 1 object\(s\) that the project's migrations did not make:/m);
-    expect(run.stderr).toMatch(/^\s+table public\.customers \(3 rows\)$/m);
+    expect(run.stderr).toMatch(/^error: Refusing to reset: the database \S+ has no environment stamp .*, and it would destroy 1 table\(s\) with 3 row\(s\):/m);
     expect(run.stderr).toMatch(/^\s+public\.customers\s+3 rows$/m);
     expect(run.stderr).toMatch(/Nothing was changed/);
     expect(hasStackTrace(run.stderr)).toBe(false);
