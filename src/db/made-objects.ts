@@ -7,19 +7,34 @@ import { queryRows, Queryable } from './sql';
  * `reset`): a diff of the catalog before and after. `ledger_id` is the highest id of Knex's
  * ledger at the time, so that migrations run later by another route (Knex's own CLI) are seen.
  */
-const TABLE = `${BOOKKEEPING_SCHEMA}.made_objects`;
-const LEDGER = `${BOOKKEEPING_SCHEMA}.knex_migrations`;
+// Functions, not constants: bookkeeping.ts imports this module (a cycle evaluated at call time).
+const TABLE_NAME = () => `${BOOKKEEPING_SCHEMA}.made_objects`;
+const LEDGER_NAME = () => `${BOOKKEEPING_SCHEMA}.knex_migrations`;
 
 async function exists(q: Queryable, table: string): Promise<boolean> {
   return (await queryRows<{ t: string | null }>(q, 'SELECT to_regclass(?)::text AS t', [table]))[0].t !== null;
 }
 
 async function ledgerTop(q: Queryable): Promise<number> {
-  if (!(await exists(q, LEDGER))) return 0;
-  return (await queryRows<{ n: number }>(q, `SELECT coalesce(max(id), 0)::int AS n FROM ${LEDGER}`))[0].n;
+  if (!(await exists(q, LEDGER_NAME()))) return 0;
+  return (await queryRows<{ n: number }>(q, `SELECT coalesce(max(id), 0)::int AS n FROM ${LEDGER_NAME()}`))[0].n;
 }
 
 const key = (o: SchemaObject) => `${o.kind} ${o.name}`;
+
+/**
+ * Creates tenantseed.made_objects if missing (ensureBookkeeping calls it, so that every database
+ * tenantseed migrates has the same bookkeeping tables, recorded or not).
+ */
+export async function ensureMadeObjectsTable(q: Queryable): Promise<void> {
+  await queryRows(q, `CREATE TABLE IF NOT EXISTS ${TABLE_NAME()} (
+      kind text NOT NULL,
+      name text NOT NULL,
+      ledger_id integer NOT NULL,
+      recorded_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (kind, name)
+    )`);
+}
 
 /**
  * The objects of `schemas` now, to hand to {@link recordMadeObjects} after the migrations ran.
@@ -50,14 +65,8 @@ export interface ObjectSnapshot {
  */
 export async function recordMadeObjects(q: Queryable, schemas: readonly string[], snapshot: ObjectSnapshot): Promise<void> {
   const before = snapshot.objects;
-  const firstRecord = !(await exists(q, TABLE));
-  await queryRows(q, `CREATE TABLE IF NOT EXISTS ${TABLE} (
-      kind text NOT NULL,
-      name text NOT NULL,
-      ledger_id integer NOT NULL,
-      recorded_at timestamptz NOT NULL DEFAULT now(),
-      PRIMARY KEY (kind, name)
-    )`);
+  await ensureMadeObjectsTable(q);
+  const firstRecord = (await queryRows(q, `SELECT 1 FROM ${TABLE_NAME()} LIMIT 1`)).length === 0;
   const after = await listSchemaObjects(q, schemas);
   const had = new Set(before.map(key));
   const now = new Set(after.map(key));
@@ -65,13 +74,13 @@ export async function recordMadeObjects(q: Queryable, schemas: readonly string[]
   const made = firstRecord && snapshot.ledgerTop > 0 ? after : after.filter((o) => !had.has(key(o)));
   const gone = before.filter((o) => !now.has(key(o)));
   if (gone.length > 0) {
-    await queryRows(q, `DELETE FROM ${TABLE} WHERE (kind, name) IN (SELECT x->>0, x->>1 FROM jsonb_array_elements(?::jsonb) x)`,
+    await queryRows(q, `DELETE FROM ${TABLE_NAME()} WHERE (kind, name) IN (SELECT x->>0, x->>1 FROM jsonb_array_elements(?::jsonb) x)`,
       [JSON.stringify(gone.map((o) => [o.kind, o.name]))]);
   }
-  await queryRows(q, `INSERT INTO ${TABLE} (kind, name, ledger_id) SELECT x->>0, x->>1, ? FROM jsonb_array_elements(?::jsonb) x
+  await queryRows(q, `INSERT INTO ${TABLE_NAME()} (kind, name, ledger_id) SELECT x->>0, x->>1, ? FROM jsonb_array_elements(?::jsonb) x
       ON CONFLICT (kind, name) DO UPDATE SET ledger_id = EXCLUDED.ledger_id`, [top, JSON.stringify(made.map((o) => [o.kind, o.name]))]);
   // The record is as new as the ledger: later runs by another route are told apart by id.
-  await queryRows(q, `UPDATE ${TABLE} SET ledger_id = ?`, [top]);
+  await queryRows(q, `UPDATE ${TABLE_NAME()} SET ledger_id = ?`, [top]);
 }
 
 /** An object in the project's schemas that neither the migrations nor tenantseed made. */
@@ -102,11 +111,13 @@ export interface ForeignObjects {
 export async function findForeignObjects(q: Queryable, schemas: readonly string[]): Promise<ForeignObjects> {
   const present = (await listSchemaObjects(q, schemas)).filter((o) => !o.name.startsWith(`${BOOKKEEPING_SCHEMA}.`));
   const top = await ledgerTop(q);
-  if (!(await exists(q, TABLE))) {
+  const recorded = (await exists(q, TABLE_NAME()))
+    ? await queryRows<{ kind: string; name: string; ledger_id: number }>(q, `SELECT kind, name, ledger_id FROM ${TABLE_NAME()}`)
+    : [];
+  if (recorded.length === 0) {
     if (top > 0) return { objects: [], unrecorded: 'this database was migrated before tenantseed recorded what migrations make, so every object in it counts as theirs' };
     return { objects: await withRows(q, schemas, present) };
   }
-  const recorded = await queryRows<{ kind: string; name: string; ledger_id: number }>(q, `SELECT kind, name, ledger_id FROM ${TABLE}`);
   const recordedTop = recorded.reduce((max, r) => Math.max(max, r.ledger_id), 0);
   if (top > recordedTop) return { objects: [], unrecorded: 'migrations ran outside tenantseed (Knex\'s own CLI) since it last recorded what they make, so every object counts as theirs' };
   const made = new Set(recorded.map((r) => `${r.kind} ${r.name}`));
