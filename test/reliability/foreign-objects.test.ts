@@ -1,3 +1,4 @@
+import { migrate } from '../../src/db';
 import { useFileDatabase } from '../support/database';
 import { hasStackTrace, runCli } from '../support/run-cli';
 import { schemaSnapshot } from '../support/schema-snapshot';
@@ -50,10 +51,11 @@ describe('reset and objects the migrations did not make', () => {
     expect((await cli(['reset', '--env', 'development', '--tenants', '2'])).code).toBe(0);
   }, 240_000);
 
-  it('records what `migrate latest` makes, and lists a table added before it as foreign', async () => {
+  it('records what migrate makes, and lists a table added before it as foreign', async () => {
     await db.knex.raw('DROP SCHEMA tenantseed CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public');
     await db.knex.raw('CREATE TABLE public.scratchpad (id int)');
-    expect((await cli(['migrate', 'latest'])).code).toBe(0);
+    // (Through the library: without a config the CLI would refuse this database, issue 28.)
+    await migrate({ knex: db.knex, action: 'latest', schemas: ['public'] });
     const refused = await cli(['reset', '--env', 'development']);
     expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(/^\s+table public\.scratchpad$/m);
