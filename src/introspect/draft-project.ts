@@ -3,6 +3,7 @@ import { ColumnContext, draftColumnSchema, DraftNode } from './column-schema';
 import { readColumnMeaning } from './column-meaning';
 import { Finding, inferTenancy, MIGRATION_TOOL_TABLES, Tenancy } from './infer-tenancy';
 import { CheckFacts, readCheck } from './read-check';
+import { draftNewTenant } from './new-tenant-template';
 
 const TIMESTAMP_TYPES = ['timestamptz', 'timestamp'];
 
@@ -279,6 +280,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
     ...(usesPasswords.value ? { passwords: ['dev-password-1', 'dev-password-2'] } : {}),
     tenants: tenancy.root ? { named, generated: 5, sizes: [{ share: 0.2, scale: 3 }, { share: 0.8, scale: 1 }] } : { named: [], generated: 0, sizes: [{ share: 1, scale: 1 }] },
     counts,
+    ...(tenancy.root && rootNaturalKey ? { newTenant: draftNewTenant(definitions) } : {}),
   };
   return {
     definitions,
