@@ -27,6 +27,9 @@ export interface DraftProjectOptions {
 /** Rows per tenant (or in all, for a table without tenants) in the starter profile. */
 export const STARTER_COUNT = 10;
 const STARTER_GLOBAL_COUNT = 5;
+/** The starter profile's tenant sizes: a fifth of the tenants three times as large. */
+const STARTER_SIZES = [{ share: 0.2, scale: 3 }, { share: 0.8, scale: 1 }];
+const STARTER_MAX_SCALE = Math.max(...STARTER_SIZES.map((s) => s.scale));
 const NAMED_TENANTS = [
   { key: 'acme', name: 'Acme Corp' },
   { key: 'globex', name: 'Globex Corporation' },
@@ -114,6 +117,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
   let rootNaturalKey: string | undefined;
   let rootNameColumn: string | undefined;
   let rootPatterns: { key?: RegExp; keyMax?: number } = {};
+  const globalDemands = new Map<string, number>();
 
   for (const table of tables) {
     const plan = plans.get(table.name)!;
@@ -238,8 +242,17 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
 
     let count = tenantColumn ? STARTER_COUNT : STARTER_GLOBAL_COUNT;
     for (const key of tupleKeys) {
-      const capacity = key.reduce((n, c) => n * (refs.has(c) ? counts[refs.get(c)!.split('.')[0]] ?? STARTER_COUNT : Infinity), 1);
+      // A tenant table's rows scale with their tenant, those of a table without tenants do not:
+      // the largest tenant needs count x scale distinct tuples, so a lone global reference's table is raised to that.
+      const globalRefs = key.filter((c) => refs.has(c) && !plans.get(refs.get(c)!.split('.')[0])?.tenantColumn);
+      const raise = tenantColumn !== undefined && globalRefs.length === 1 && key.every((c) => refs.has(c));
+      const capacity = key.reduce((n, c) => n * (raise && globalRefs.includes(c) ? Infinity : refs.has(c) ? counts[refs.get(c)!.split('.')[0]] ?? STARTER_COUNT : Infinity), 1);
       count = Math.min(count, capacity);
+      if (raise) {
+        const target = refs.get(globalRefs[0])!.split('.')[0];
+        const tenantCapacity = key.reduce((n, c) => n * (globalRefs.includes(c) ? 1 : (counts[refs.get(c)!.split('.')[0]] ?? STARTER_COUNT) * STARTER_MAX_SCALE), 1);
+        globalDemands.set(target, Math.max(globalDemands.get(target) ?? 0, Math.ceil((count * STARTER_MAX_SCALE) / tenantCapacity)));
+      }
     }
     if (isChain) count = 0;
     if (!isRoot) {
@@ -261,6 +274,14 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
     }
   }
 
+  for (const [table, need] of globalDemands) {
+    const definition = definitions.get(table);
+    if (!definition || (counts[table] ?? 0) >= need || (definition['x-unique-keys'] as unknown[] | undefined)?.length) continue;
+    counts[table] = need;
+    definition['x-count'] = { ...(definition['x-count'] as DraftNode), default: need };
+    findings.push({ level: 'inferred', table, message: `${table}: ${need} rows, so that each tenant's rows (at the profile's largest scale, ${STARTER_MAX_SCALE}) find distinct ones to reference` });
+  }
+
   // The starter profile: three named tenants when the root has a natural key their names fit.
   const named = rootNaturalKey
     ? NAMED_TENANTS.filter((t) => (!rootPatterns.key || rootPatterns.key.test(t.key)) && (!rootPatterns.keyMax || t.key.length <= rootPatterns.keyMax))
@@ -278,7 +299,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
     protected: false,
     collisions: false,
     ...(usesPasswords.value ? { passwords: ['dev-password-1', 'dev-password-2'] } : {}),
-    tenants: tenancy.root ? { named, generated: 5, sizes: [{ share: 0.2, scale: 3 }, { share: 0.8, scale: 1 }] } : { named: [], generated: 0, sizes: [{ share: 1, scale: 1 }] },
+    tenants: tenancy.root ? { named, generated: 5, sizes: STARTER_SIZES } : { named: [], generated: 0, sizes: [{ share: 1, scale: 1 }] },
     counts,
     ...(tenancy.root && rootNaturalKey ? { newTenant: draftNewTenant(definitions) } : {}),
   };

@@ -117,16 +117,23 @@ async function checkDraft(knex: Knex, schema: string, directory: string): Promis
       try {
         for (const _row of guardRows(table.rows(), new RowGuard(table, { strict: true })));
       } catch (error) {
-        return { failure: { stage: 'generate', file: fileOf(table.name), reason: relative(describe(error)) } };
+        return failureOf('generate', fileOf(table.name), relative(describe(error)));
       }
     }
   } catch (error) {
     const file = (error as { file?: string }).file;
-    return { failure: { stage: 'generate', file: file ? relative(file) : undefined, reason: relative(describe(error)) } };
+    return failureOf('generate', file ? relative(file) : undefined, relative(describe(error)));
   }
   const trial = await trialLoadDraft({ knex, schema, definitions, profile });
   if (trial.ok) return { rows: trial.rows };
-  return { failure: { stage: 'load', file: fileOf(trial.table), reason: relative(describe(trial.error)) } };
+  return failureOf('load', fileOf(trial.table), relative(describe(trial.error)));
+}
+
+/** A failure whose reason starts with the file it names: the file apart, the reason without it. */
+function failureOf(stage: DraftFailure['stage'], file: string | undefined, reason: string): { failure: DraftFailure } {
+  const named = /^(definitions\/.+?\.json|environments\/.+?\.json)(?::\s*)?/.exec(reason);
+  if (!named) return { failure: { stage, file, reason } };
+  return { failure: { stage, file: named[1], reason: reason.slice(named[0].length) } };
 }
 
 function describe(error: unknown): string {

@@ -34,7 +34,8 @@ export function introspectCommand(io: CliIO): CommandModule<object, IntrospectAr
         const failed = () => {
           const where = outcome.failure!.file ?? 'the drafted files';
           const first = edits > 0 ? `make the ${edits} hand edit${edits === 1 ? '' : 's'} listed above and ` : '';
-          return new TenantseedError(`introspect's draft does not ${outcome.failure!.stage}: ${where}: ${outcome.failure!.reason}`, {
+          const reason = outcome.failure!.reason;
+          return new TenantseedError(`introspect's draft does not ${outcome.failure!.stage}: ${where}${reason.startsWith('at ') ? ' ' : ': '}${reason}`, {
             hint: `The files are written: ${first}edit ${where} as the reason says, then run introspect's check again with \`npx tenantseed reset --env development\` from this folder (one transaction: a row that fails changes nothing).`,
           });
         };
