@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { createTestDatabase, settleTestDatabases, withDatabaseName } from '../../src/testing';
 import { createKnex, quoteIdentifier } from '../../src/db';
@@ -29,6 +29,23 @@ export interface FixtureProjectSpec {
    * failing) until the lead merges it, then unskipped by removing the entry.
    */
   readonly blocked?: Partial<Record<FixtureStep, string>>;
+}
+
+/**
+ * Applies a Prisma project's migrations as `prisma migrate deploy` does: its `_prisma_migrations`
+ * ledger, then each `prisma/migrations/<stamp>_<name>/migration.sql` in order, recorded there.
+ */
+export async function applyPrismaMigrations(knex: Knex, projectDir: string): Promise<void> {
+  await knex.raw(`CREATE TABLE "_prisma_migrations" (
+    "id" VARCHAR(36) PRIMARY KEY NOT NULL, "checksum" VARCHAR(64) NOT NULL, "finished_at" TIMESTAMPTZ,
+    "migration_name" VARCHAR(255) NOT NULL, "logs" TEXT, "rolled_back_at" TIMESTAMPTZ,
+    "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(), "applied_steps_count" INTEGER NOT NULL DEFAULT 0)`);
+  const migrations = path.join(projectDir, 'prisma', 'migrations');
+  for (const name of fs.readdirSync(migrations).filter((f) => /^\d{14}_/.test(f)).sort()) {
+    await knex.raw(fs.readFileSync(path.join(migrations, name, 'migration.sql'), 'utf8'));
+    await knex.raw(`INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES (?, ?, now(), ?, 1)`,
+      [randomUUID(), 'f'.repeat(64), name]);
+  }
 }
 
 /** Copies a fixture into a temporary folder with its role names given a suffix, and returns the folder. */
