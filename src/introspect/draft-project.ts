@@ -1,3 +1,4 @@
+import { quoteIdentifier } from '../db';
 import type { SchemaSnapshot, SnapshotColumn, SnapshotTable } from '../db';
 import { ColumnContext, draftColumnSchema, DraftNode } from './column-schema';
 import { readColumnMeaning } from './column-meaning';
@@ -204,7 +205,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
       } else if (name === plan.idColumn && !tupleKeys.some((k) => k.includes(name)) && (column.baseType === 'uuid' || ['int2', 'int4', 'int8'].includes(column.baseType) || ['text', 'varchar'].includes(column.baseType))) {
         node = referenceSchema(column);
         if (column.baseType === 'int2' || column.baseType === 'int4') {
-          findings.push({ level: 'hand-edit', table: table.name, message: `id column ${name} is ${column.type}: tenantseed's integer ids need bigint (ALTER TABLE ${table.name} ALTER COLUMN ${name} TYPE bigint)` });
+          findings.push({ level: 'hand-edit', table: table.name, message: `id column ${name} is ${column.type}: tenantseed's integer ids need bigint (ALTER TABLE ${quoteIdentifier(table.name)} ALTER COLUMN ${quoteIdentifier(name)} TYPE bigint)` });
         }
         if (column.maxLength !== undefined && column.maxLength < 25 && column.baseType === 'varchar') {
           findings.push({ level: 'hand-edit', table: table.name, message: `id column ${name} is ${column.type}: tenantseed's text ids (cuid-like) have 25 characters` });
@@ -214,7 +215,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
       }
       if (!node) {
         if (column.notNull && column.default === undefined) {
-          findings.push({ level: 'hand-edit', table: table.name, message: `${name} (${column.type}) is NOT NULL and tenantseed cannot make its values: add it to ${table.name}.json with a "const" or an "x-generate"` });
+          findings.push({ level: 'hand-edit', table: table.name, message: `${name} (${column.type}) is NOT NULL and tenantseed cannot make its values: add it to definitions/${table.name}.json ("properties") with a "const" or an "x-generate"` });
         } else {
           findings.push({ level: 'inferred', table: table.name, message: `${name} (${column.type}) left to the database (${column.default !== undefined ? 'its default' : 'null'})` });
         }
