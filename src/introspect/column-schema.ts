@@ -61,7 +61,18 @@ function textSchema(column: SnapshotColumn, context: ColumnContext): DraftNode {
     Object.assign(node, byName);
     const generate = node['x-generate'] as DraftNode | undefined;
     const template = generate && typeof generate.template === 'string' ? generate.template : undefined;
-    if (context.unique && (!template || !template.includes('{row}'))) {
+    // A unique SHA-256 hex digest (an API key's hash): a {row} template would not fit its
+    // pattern, and the token generator makes distinct digests of that shape.
+    // Another name-made pattern (a token's alphabet and length) cannot promise distinct values,
+    // and a {row} template does not fit it: the column's uniqueness wins over its look.
+    if (context.unique && node.pattern === '^[0-9a-f]{64}$') {
+      node['x-generate'] = { token: { group: column.name, part: 'sha256' } };
+    } else if (context.unique && typeof node.pattern === 'string' && !(template && template.includes('{row}'))) {
+      delete node.pattern;
+      delete node.minLength;
+      delete node['x-faker'];
+      node['x-generate'] = uniqueTemplate({ faker: 'lorem.word', case: 'slug' });
+    } else if (context.unique && (!template || !template.includes('{row}'))) {
       const faker = node['x-faker'] as string | undefined;
       delete node['x-faker'];
       node['x-generate'] = uniqueTemplate({ faker: faker ?? 'lorem.word', case: 'slug' });
