@@ -12,6 +12,18 @@ export interface TenancyNames {
   readonly appRole: string;
   /** The admin role: BYPASSRLS, what loading switches to when the connecting role is a member. */
   readonly adminRole: string;
+  /**
+   * The tenant column of tables whose tenant no foreign key names (`tenant`, say): introspect
+   * takes it as the tenant column of every table that has it. Definitions say it per table
+   * (`x-tenant-column`).
+   */
+  readonly column?: string;
+  /**
+   * The SQL that sets the tenant for the transaction, with `$1` for the tenant id
+   * (`select set_org_context($1)`), when the application sets it through a function rather than
+   * the setting: withTenant and validate's probe then run it in place of `SET LOCAL setting`.
+   */
+  readonly setContext?: string;
 }
 
 /**
