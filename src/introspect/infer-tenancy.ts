@@ -198,7 +198,7 @@ export function inferTenancy(snapshot: SchemaSnapshot, options: InferTenancyOpti
   // Tenant columns without a foreign key to the root, by evidence: the policies compare them with
   // the setting, tables that reference the root name their tenant column alike, or they lead the
   // table's keys with a tenant-like name; in each case NOT NULL and of the root key's type.
-  const referencing = new Set(tenantColumns.values());
+  const referencing = new Set([...tenantColumns].filter(([name, column]) => columnsReferencing(tables.find((t) => t.name === name)!, root).includes(column)).map(([, column]) => column));
   const rootKey = primaryKey(root).length === 1 ? root.columns.find((c) => c.name === primaryKey(root)[0]) : undefined;
   for (const t of tables) {
     if (t === root || tenantColumns.has(t.name) || !rootKey) continue;
