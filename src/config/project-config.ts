@@ -116,6 +116,7 @@ function describeConfigError(error: ErrorObject): string {
     return `unknown key "${key}"${error.instancePath ? ` in ${error.instancePath}` : ''}`;
   }
   if (error.keyword === 'required') return `missing key "${(error.params as { missingProperty: string }).missingProperty}"`;
+  if (error.instancePath === '/tenancy/setContext') return '/tenancy/setContext: must be SQL with $1 where the tenant id goes, and no "?" (select set_org_context($1))';
   return `${at}: ${error.message ?? error.keyword}`;
 }
 
