@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import { readProjectConfig } from '../../src/config';
+import { DEFAULT_TENANCY, readProjectConfig, shippedProjectConfig } from '../../src/config';
 import { createKnex, withTenant } from '../../src/db';
 import { SafetyError } from '../../src/errors';
-import { createScratchDatabase, ScratchDatabase } from '../../src/testing';
+import { createScratchDatabase, createTestDatabase, ScratchDatabase } from '../../src/testing';
 import { testServer } from '../support/database';
 import { runCli } from '../support/run-cli';
 
@@ -172,5 +172,17 @@ describe('withTenant refuses roles that row-level security does not apply to', (
     expect(ran).toBe(false);
     await expect(run(db.roles.plain)).resolves.toBeUndefined();
     expect(ran).toBe(true);
+  });
+
+  it('the testing API\'s withTenant too, for a project whose application role is a superuser', async () => {
+    const superuser = (await db.get().knex.raw('SELECT current_user AS u')).rows[0].u as string;
+    const config = { ...shippedProjectConfig(), tenancy: { ...DEFAULT_TENANCY, appRole: superuser } };
+    const test = await createTestDatabase({ config, env: 'test', poolSize: 0 });
+    try {
+      const acme = test.fixtures.tenant('acme').id;
+      await expect(test.withTenant(acme, (trx) => trx('users').select('tenant_id'))).rejects.toThrow(`the application role "${superuser}" is a superuser`);
+    } finally {
+      await test.destroy();
+    }
   });
 });
