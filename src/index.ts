@@ -17,7 +17,7 @@ export type { DatabaseTarget, DatabaseSource, ResolveDatabaseSourceOptions, Logg
 export {
   ensureBookkeeping, createKnex, openDatabase, assertReachable, migrate, migratorConfig, DirectoryMigrationSource,
   startEmbeddedServer, stopEmbeddedServer, embeddedServerStatus, embeddedServerTarget, withAdvisoryLock,
-  readEnvironmentStamp, writeEnvironmentStamp, toDatabaseError, withTenant, isTenantId, quoteIdentifier,
+  readEnvironmentStamp, writeEnvironmentStamp, toDatabaseError, withTenant, isTenantId, quoteIdentifier, tenantContextStatements, assertSubjectToRls,
 } from './db';
 export type {
   CreateKnexOptions, OpenedDatabase, MigrateAction, MigrateOptions, MigrateResult, EmbeddedServer, EmbeddedServerStatus,

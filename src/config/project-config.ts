@@ -12,6 +12,18 @@ export interface TenancyNames {
   readonly appRole: string;
   /** The admin role: BYPASSRLS, what loading switches to when the connecting role is a member. */
   readonly adminRole: string;
+  /**
+   * The tenant column of tables whose tenant no foreign key names (`tenant`, say): introspect
+   * takes it as the tenant column of every table that has it. Definitions say it per table
+   * (`x-tenant-column`).
+   */
+  readonly column?: string;
+  /**
+   * The SQL that sets the tenant for the transaction, with `$1` for the tenant id
+   * (`select set_org_context($1)`), when the application sets it through a function rather than
+   * the setting: withTenant and validate's probe then run it in place of `SET LOCAL setting`.
+   */
+  readonly setContext?: string;
 }
 
 /**
@@ -104,6 +116,7 @@ function describeConfigError(error: ErrorObject): string {
     return `unknown key "${key}"${error.instancePath ? ` in ${error.instancePath}` : ''}`;
   }
   if (error.keyword === 'required') return `missing key "${(error.params as { missingProperty: string }).missingProperty}"`;
+  if (error.instancePath === '/tenancy/setContext') return '/tenancy/setContext: must be SQL with $1 where the tenant id goes, and no "?" (select set_org_context($1))';
   return `${at}: ${error.message ?? error.keyword}`;
 }
 

@@ -2,7 +2,7 @@ import { quoteIdentifier } from '../db';
 import type { SchemaSnapshot, SnapshotColumn, SnapshotTable } from '../db';
 import { ColumnContext, draftColumnSchema, DraftNode } from './column-schema';
 import { readColumnMeaning } from './column-meaning';
-import { Finding, inferTenancy, MIGRATION_TOOL_TABLES, Tenancy } from './infer-tenancy';
+import { Finding, inferTenancy, InferTenancyOptions, MIGRATION_TOOL_TABLES, Tenancy } from './infer-tenancy';
 import { CheckFacts, readCheck } from './read-check';
 import { draftNewTenant } from './new-tenant-template';
 
@@ -14,7 +14,7 @@ export interface ProjectDraft {
   readonly definitions: ReadonlyMap<string, DraftNode>;
   /** `environments/development.json`. */
   readonly profile: DraftNode;
-  readonly tenancy: { readonly setting?: string; readonly appRole?: string; readonly adminRole?: string };
+  readonly tenancy: { readonly setting?: string; readonly setContext?: string; readonly appRole?: string; readonly adminRole?: string };
   readonly root?: string;
   readonly findings: readonly Finding[];
 }
@@ -23,6 +23,8 @@ export interface ProjectDraft {
 export interface DraftProjectOptions {
   /** Rows the migrations made (a freshly migrated database's rows), by table: written as `x-existing-rows`. */
   readonly existingRows?: ReadonlyMap<string, readonly Record<string, unknown>[]>;
+  /** What the team said of tenant columns (`tenancy.column`, existing `x-tenant-column`): it settles doubt. */
+  readonly tenancy?: InferTenancyOptions;
 }
 
 /** Rows per tenant (or in all, for a table without tenants) in the starter profile. */
@@ -94,7 +96,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
   const skipped = snapshot.tables.filter((t) => MIGRATION_TOOL_TABLES[t.name.toLowerCase()]);
   for (const t of skipped) findings.push({ level: 'inferred', table: t.name, message: `${t.name} skipped: ${MIGRATION_TOOL_TABLES[t.name.toLowerCase()]}'s migration bookkeeping` });
   const tables = snapshot.tables.filter((t) => !skipped.includes(t));
-  const tenancy: Tenancy = inferTenancy({ ...snapshot, tables });
+  const tenancy: Tenancy = inferTenancy({ ...snapshot, tables }, options.tenancy);
   findings.push(...tenancy.findings);
   const byName = new Map(tables.map((t) => [t.name, t]));
 
@@ -307,7 +309,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
   return {
     definitions,
     profile,
-    tenancy: { setting: tenancy.setting, appRole: tenancy.appRole, adminRole: tenancy.adminRole },
+    tenancy: { setting: tenancy.setting, setContext: tenancy.setContext, appRole: tenancy.appRole, adminRole: tenancy.adminRole },
     root: tenancy.root,
     findings,
   };

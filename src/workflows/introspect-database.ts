@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import { CONFIG_FILE_NAME, configSchemaPath, ProjectConfig } from '../config';
-import { BOOKKEEPING_SCHEMA, queryRows, readKeyRows, readLatestManifest, readSchemaSnapshot, schemaAccess } from '../db';
+import { CONFIG_FILE_NAME, configSchemaPath, DEFAULT_TENANCY, ProjectConfig } from '../config';
+import { BOOKKEEPING_SCHEMA, queryRows, readKeyRows, readLatestManifest, readRole, readSchemaSnapshot, schemaAccess } from '../db';
 import { loadDefinitions, loadProfile } from '../definitions';
 import { TenantseedError, UsageError } from '../errors';
 import { buildPlan, guardRows, RowGuard } from '../generate';
@@ -95,6 +95,27 @@ async function rowsMadeByMigrations(knex: Knex, project: ProjectConfig, schema: 
   return rows;
 }
 
+/**
+ * The tenant columns the team's definitions already name (`x-tenant-column`), by table: the
+ * project's definitions (when a config names them), then those in the --out folder.
+ */
+function settledTenantColumns(project: ProjectConfig, outDir: string): Map<string, string> {
+  const settled = new Map<string, string>();
+  const folders = [...(project.file ? [project.definitions] : []), path.join(outDir, 'definitions')];
+  for (const folder of folders) {
+    if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) continue;
+    for (const file of fs.readdirSync(folder).filter((f) => f.endsWith('.json')).sort()) {
+      try {
+        const raw = JSON.parse(fs.readFileSync(path.join(folder, file), 'utf8')) as Record<string, unknown>;
+        if (typeof raw['x-table'] === 'string' && typeof raw['x-tenant-column'] === 'string') settled.set(raw['x-table'], raw['x-tenant-column']);
+      } catch {
+        // A file that does not parse settles nothing; loading the definitions names it.
+      }
+    }
+  }
+  return settled;
+}
+
 function json(value: unknown): string {
   return JSON.stringify(value, (_key, v) => (v instanceof Date ? v.toISOString() : v), 2) + '\n';
 }
@@ -142,6 +163,34 @@ function describe(error: unknown): string {
 }
 
 /**
+ * The config's `tenancy`: what the catalog shows, else what the project's config already says.
+ * A role is written only if it exists; with no application role found, none is written (and the
+ * finding says so), never a default role the database does not have.
+ */
+async function draftTenancyNames(knex: Knex, project: ProjectConfig, draft: ProjectDraft, findings: Finding[]): Promise<Record<string, string>> {
+  const configured = project.file !== undefined;
+  const names: Record<string, string | undefined> = {
+    setting: draft.tenancy.setting ?? project.tenancy.setting,
+    appRole: draft.tenancy.appRole ?? (configured ? project.tenancy.appRole : undefined),
+    adminRole: draft.tenancy.adminRole ?? (configured ? project.tenancy.adminRole : undefined),
+    column: project.tenancy.column,
+    setContext: draft.tenancy.setContext ?? project.tenancy.setContext,
+  };
+  for (const key of ['appRole', 'adminRole'] as const) {
+    const role = names[key];
+    if (role === undefined || role === draft.tenancy[key]) continue;
+    if (!(await readRole(knex, role))) {
+      findings.push({ level: 'warning', message: `tenancy.${key} ${role} (from ${project.file}) is no role of this database: not written` });
+      names[key] = undefined;
+    }
+  }
+  if (names.appRole === undefined) {
+    findings.push({ level: 'warning', message: `tenancy.appRole not written: commands then act as the default ${DEFAULT_TENANCY.appRole}; name your application role there` });
+  }
+  return Object.fromEntries(Object.entries(names).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+/**
  * `tenantseed introspect`: reads a migrated schema's catalog and writes a definition per table,
  * a starter development profile and a tenantseed.config.json (its tenancy names as the
  * policies and grants show them), after generating every row of that profile once to check
@@ -184,9 +233,10 @@ export async function introspectDatabase(options: IntrospectDatabaseOptions): Pr
   findings.push({ level: 'inferred', message: owned
     ? `migrated by the project's migrations (${project.migrations}): the config names them, and reset rebuilds the schema with them`
     : 'migrated by another tool: the config names no migrations, so tenantseed never changes the schema (reset empties and reseeds the tables the definitions name)' });
-  const first = draftProject(snapshot);
+  const said = { column: project.tenancy.column, tenantColumns: settledTenantColumns(project, outDir) };
+  const first = draftProject(snapshot, { tenancy: said });
   const existingRows = await rowsMadeByMigrations(knex, { ...project, migrations }, schema, first, findings);
-  const draft = existingRows.size > 0 ? draftProject(snapshot, { existingRows }) : first;
+  const draft = existingRows.size > 0 ? draftProject(snapshot, { existingRows, tenancy: said }) : first;
   findings.unshift(...draft.findings);
 
   const files = new Map<string, string>();
@@ -202,11 +252,7 @@ export async function introspectDatabase(options: IntrospectDatabaseOptions): Pr
     definitions: fromConfig(path.join(outDir, 'definitions')),
     environments: fromConfig(path.join(outDir, 'environments')),
     schemas: schema === project.schemas[0] ? [...project.schemas] : [schema],
-    tenancy: {
-      setting: draft.tenancy.setting ?? project.tenancy.setting,
-      appRole: draft.tenancy.appRole ?? project.tenancy.appRole,
-      adminRole: draft.tenancy.adminRole ?? project.tenancy.adminRole,
-    },
+    tenancy: await draftTenancyNames(knex, project, draft, findings),
   };
   const configFile = path.join(configDir, CONFIG_FILE_NAME);
   files.set(path.relative(outDir, configFile), json(config));
