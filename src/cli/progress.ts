@@ -24,6 +24,8 @@ export interface ProgressDisplay {
   finish(): void;
   /** Always (also on failure): ends the live line and the timer; prints no total. */
   stop(): void;
+  /** `io` whose stderr clears the live line before anything else is written there (notices, waits). */
+  around(io: CliIO): CliIO;
 }
 
 interface Step {
@@ -161,6 +163,16 @@ export function progressDisplay(io: CliIO, options: ProgressDisplayOptions): Pro
     stop() {
       clearInterval(timer);
       clearStatus();
+    },
+    around(outer) {
+      if (mode !== 'live') return outer;
+      const stderr = {
+        write: (chunk: string | Uint8Array, ...rest: unknown[]) => {
+          clearStatus();
+          return (outer.stderr.write as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
+        },
+      } as unknown as NodeJS.WritableStream;
+      return { stdout: outer.stdout, stderr };
     },
   };
 }

@@ -85,7 +85,7 @@ function datasetCommand(io: CliIO, name: 'seed' | 'reset', setExitCode: (code: n
       const progress = progressDisplay(io, { off: Boolean(args.quiet || args.json), planRows: tables.reduce((sum, t) => sum + t.rowCount(), 0) });
       progress.update({ phase: 'connect', rowsDone: 0, totalRows: 0 });
       try {
-        await withDatabase(args, io, name, project, async ({ knex, logger, db, notices }) => {
+        await withDatabase(args, progress.around(io), name, project, async ({ knex, logger, db, notices }) => {
           const options = { knex, plan, project, strict: args.strict, yes: args.yes, confirm: terminalConfirm(io), logger, onProgress: progress.update, lockWaitMs: lockWait === undefined ? undefined : lockWait * 1000 };
           const outcome = name === 'seed' ? await seedDatabase(options) : await resetDatabase(options);
           for (const notice of outcome.notices) notices.add(notice);
