@@ -159,13 +159,15 @@ async function writeTable(
   fingerprint.table(table.name, table.columns);
   await write(encoder.header());
   const total = table.rowCount();
+  // Legacy rows are told apart from the table's tenant dataset: "legacy/projects".
+  const label = path.basename(path.dirname(file)) === 'legacy' ? `legacy/${table.name}` : table.name;
   let rows = 0;
-  if (total > 0) progress.report?.({ phase: 'generate', table: table.name, rowsDone: 0, totalRows: total });
+  if (total > 0) progress.report?.({ phase: 'generate', table: label, rowsDone: 0, totalRows: total });
   let batch: Row[] = [];
   const flush = async () => {
     await Promise.race([write(encoder.rows(batch, rows === batch.length)), failed]);
     progress.done += batch.length;
-    progress.report?.({ phase: 'generate', table: table.name, rowsDone: rows, totalRows: total });
+    progress.report?.({ phase: 'generate', table: label, rowsDone: rows, totalRows: total });
     batch = [];
   };
   for (const row of guardRows(table.rows(), new RowGuard(table, { strict: progress.strict }))) {

@@ -53,9 +53,9 @@ describe('progress on stderr', () => {
     try {
       const run = await runCli(['generate', '--env', 'test', '--out', path.join(out, 'a')], { env: { CI: 'true' } });
       expect(run.code).toBe(0);
-      const written = [...run.stdout.matchAll(/^ {2}(?:legacy\/)?\d+_(\S+)\.csv\s+(\d+) rows$/gm)].filter((m) => m[2] !== '0');
+      const written = [...run.stdout.matchAll(/^ {2}(legacy\/)?\d+_(\S+)\.csv\s+(\d+) rows$/gm)].filter((m) => m[3] !== '0');
       const lines = phaseLines(run.stderr);
-      expect(lines.map((l) => `${l.label} ${l.count}`)).toEqual(written.map((m) => `generate ${m[1]} ${m[2]} rows`));
+      expect(lines.map((l) => `${l.label} ${l.count}`)).toEqual(written.map((m) => `generate ${m[1] ?? ''}${m[2]} ${m[3]} rows`));
       expect(run.stderr).toMatch(/^Done in \d+\.\d s wall time: start-up \d+\.\d s, generate \d+\.\d s$/m);
       const quiet = await runCli(['generate', '--env', 'test', '--out', path.join(out, 'b'), '--quiet'], { env: { CI: 'true' } });
       expect(quiet.code).toBe(0);
