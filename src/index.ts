@@ -11,9 +11,10 @@
 export * from './errors';
 export {
   parseDatabaseUrl, describeDatabase, redactUrl, redactSecrets, passwordsIn, resolveDatabaseSource, assertEnvironmentName, silentLogger, EMBEDDED_DIR_NAME,
-  resolveProjectConfig, readProjectConfig, shippedProjectConfig, configSchemaPath, CONFIG_FILE_NAME, CONFIG_VARIABLE, DEFAULT_TENANCY, DEFAULT_SCHEMAS,
+  resolveProjectConfig, readProjectConfig, shippedProjectConfig, configSchemaPath, CONFIG_FILE_NAME, CONFIG_FILE_NAMES, CONFIG_VARIABLE, DEFAULT_TENANCY, DEFAULT_SCHEMAS,
+  defineConfig,
 } from './config';
-export type { DatabaseTarget, DatabaseSource, ResolveDatabaseSourceOptions, Logger, ProjectConfig, TenancyNames, ResolveProjectConfigOptions } from './config';
+export type { DatabaseTarget, DatabaseSource, ResolveDatabaseSourceOptions, Logger, ProjectConfig, TenancyNames, ResolveProjectConfigOptions, TenantseedConfig } from './config';
 export {
   ensureBookkeeping, createKnex, openDatabase, assertReachable, migrate, migratorConfig, DirectoryMigrationSource,
   startEmbeddedServer, stopEmbeddedServer, embeddedServerStatus, embeddedServerTarget, withAdvisoryLock,

@@ -107,6 +107,7 @@ export async function resetDatabase(options: WriteDatasetOptions): Promise<SeedO
           contents: await tableContents(trx, project.schemas, rowsMadeByMigrations(plan.definitions)),
           foreign: (await foreignObjectsOf(trx, project.schemas, logger)).objects,
         });
+        options.onProgress?.({ phase: 'migrate', rowsDone: 0, totalRows: 0 });
         await dropSchemaObjects(trx, project.schemas);
         await ensureBookkeeping(trx);
         let legacyFingerprint: string | undefined;
@@ -114,9 +115,10 @@ export async function resetDatabase(options: WriteDatasetOptions): Promise<SeedO
         if (legacy.length > 0) {
           await migrateToLegacyBaseline(trx, plan, migrations);
           const fingerprint = new Fingerprint(plan.generatorVersion);
-          await loadTables({ client: await transactionConnection(trx), tables: legacy, fingerprint, deferConstraints: true, strict: options.strict, onProgress: options.onProgress, locking: lockingOf(options) });
+          await loadTables({ client: await transactionConnection(trx), tables: legacy, fingerprint, deferConstraints: true, strict: options.strict, onProgress: options.onProgress, phase: 'legacy rows', locking: lockingOf(options) });
           legacyFingerprint = fingerprint.digest();
         }
+        if (legacy.length > 0) options.onProgress?.({ phase: 'migrate', rowsDone: 0, totalRows: 0 });
         await trx.migrate.latest(migratorConfig(migrations));
         await recordWhatMigrationsMade(trx, project.schemas);
         // On a Citus coordinator the tables are distributed before the dataset goes in.
