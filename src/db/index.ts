@@ -32,3 +32,5 @@ export { planDistribution } from './distribution-plan';
 export type { DistributionPlan, DistributionTarget } from './distribution-plan';
 export { lockTablesAtOnce, DEFAULT_LOCK_WAIT_MS } from './lock-tables';
 export type { LockTablesOptions, LockQuery } from './lock-tables';
+export { snapshotSchemaObjects, recordMadeObjects, findForeignObjects, describeForeignObjects } from './made-objects';
+export type { ObjectSnapshot, ForeignObject, ForeignObjects } from './made-objects';

@@ -19,3 +19,5 @@ export { introspectDatabase } from './introspect-database';
 export type { IntrospectDatabaseOptions, IntrospectOutcome } from './introspect-database';
 export { distributeTables, distributeIfCitus, undistributeTables, tenantColumnsOf } from './distribute-tables';
 export type { DistributeOutcome } from './distribute-tables';
+export { assertShippedSchemaFits } from './shipped-schema-fits';
+export type { ShippedSchemaCheck } from './shipped-schema-fits';

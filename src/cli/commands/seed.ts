@@ -12,7 +12,7 @@ import { EXIT } from '../exit-codes';
 import { printReport } from '../print-report';
 import { validateDatabase, ValidationReport } from '../../validate';
 import { progressReporter } from '../progress';
-import { DatabaseArgs, withDatabase } from '../with-database';
+import { DatabaseArgs, projectLabel, withDatabase } from '../with-database';
 
 interface SeedArgs extends DatasetArgs, DatabaseArgs {
   yes?: boolean;
@@ -32,10 +32,10 @@ function parseSeconds(flag: string, value: string | undefined): number | undefin
   return seconds;
 }
 
-function report(io: CliIO, plan: Plan, outcome: SeedOutcome, command: string, json: Notices | undefined, embedded: boolean, validation?: ValidationReport): void {
+function report(io: CliIO, plan: Plan, outcome: SeedOutcome, command: string, json: Notices | undefined, embedded: boolean, project: string, validation?: ValidationReport): void {
   const logins = devLogins(plan);
   if (json) {
-    const summary = { status: outcome.status, ...outcome.manifest, seconds: outcome.status === 'seeded' ? outcome.seconds : 0, logins, validation, notices: json.list };
+    const summary = { project, status: outcome.status, ...outcome.manifest, seconds: outcome.status === 'seeded' ? outcome.seconds : 0, logins, validation, notices: json.list };
     io.stdout.write(JSON.stringify(summary) + '\n');
     return;
   }
@@ -96,7 +96,7 @@ function datasetCommand(io: CliIO, name: 'seed' | 'reset', setExitCode: (code: n
           })
           : undefined;
         if (validation && args.report) logger.info(`Wrote the report to ${writeReportFile(args.report, validation, formatOfFile(args.report))}`);
-        report(io, plan, outcome, name, args.json ? notices : undefined, db.embedded, validation);
+        report(io, plan, outcome, name, args.json ? notices : undefined, db.embedded, projectLabel(project), validation);
         if (validation && !validation.ok) setExitCode(EXIT.failed);
       });
     },
