@@ -81,20 +81,24 @@ function datasetCommand(io: CliIO, name: 'seed' | 'reset', setExitCode: (code: n
       await withDatabase(args, io, name, project, async ({ knex, logger, db, notices }) => {
         const progress = progressReporter(io, !args.json);
         let outcome: SeedOutcome;
+        let validation: ValidationReport | undefined;
+        // reset = drop, migrate, seed, then prove it: the validation runs on what was committed,
+        // under the seed lock still, so a concurrent reset cannot change it midway.
+        const whileLocked = name === 'reset' || args.report
+          ? async () => {
+            validation = await validateDatabase({
+              knex, definitions: plan.definitions, schemas: project.schemas, tenancy: project.tenancy, allowSkip: args.allowSkip, accept: project.validate?.accept,
+              describe: { database: db.description, environment: plan.profile.name, now: new Date() },
+            });
+          }
+          : undefined;
         try {
-          const options = { knex, plan, project, strict: args.strict, yes: args.yes, confirm: terminalConfirm(io), logger, onProgress: progress.update, lockWaitMs: lockWait === undefined ? undefined : lockWait * 1000 };
+          const options = { knex, plan, project, strict: args.strict, yes: args.yes, confirm: terminalConfirm(io), logger, onProgress: progress.update, lockWaitMs: lockWait === undefined ? undefined : lockWait * 1000, whileLocked };
           outcome = name === 'seed' ? await seedDatabase(options) : await resetDatabase(options);
         } finally {
           progress.stop();
         }
         for (const notice of outcome.notices) notices.add(notice);
-        // reset = drop, migrate, seed, then prove it: the validation runs on what was committed.
-        const validation = name === 'reset' || args.report
-          ? await validateDatabase({
-            knex, definitions: plan.definitions, schemas: project.schemas, tenancy: project.tenancy, allowSkip: args.allowSkip,
-            describe: { database: db.description, environment: plan.profile.name, now: new Date() },
-          })
-          : undefined;
         if (validation && args.report) logger.info(`Wrote the report to ${writeReportFile(args.report, validation, formatOfFile(args.report))}`);
         report(io, plan, outcome, name, args.json ? notices : undefined, db.embedded, validation);
         if (validation && !validation.ok) setExitCode(EXIT.failed);
