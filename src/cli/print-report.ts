@@ -15,10 +15,28 @@ export function printReport(io: CliIO, report: ValidationReport): void {
     if (check.details.findings.length > 20) io.stdout.write(`      ... and ${check.details.findings.length - 20} more\n`);
     if (check.details.hint) io.stdout.write(`      what to do: ${t(check.details.hint)}\n`);
   }
+  printAdvice(io, report);
+  io.stdout.write(`Acted as ${t(report.actedAs.application)} (the application role) for the probes; read the data as ${t(report.actedAs.reader)}.\n`);
   const failed = report.checks.filter((c) => !c.ok && !c.skipped).length;
   const skipped = report.checks.filter((c) => c.skipped).length;
   const unran = report.checks.filter((c) => c.skipped && !c.ok).length;
   io.stdout.write(report.ok
     ? `Validation passed: ${report.checks.length - skipped} checks passed${skipped ? `, ${skipped} skipped (--allow-skip)` : ''}.\n`
     : `Validation failed: ${failed} of ${report.checks.length} checks failed${unran ? `, ${unran} could not run (pass --allow-skip to accept that)` : ''}.\n`);
+}
+
+/** Advice, grouped by rule: never a failure; accepted items with their reason. */
+function printAdvice(io: CliIO, report: ValidationReport): void {
+  if (report.advice.length === 0) return;
+  const accepted = report.advice.filter((a) => a.accepted !== undefined).length;
+  io.stdout.write(`Advice (${report.advice.length} item(s)${accepted ? `, ${accepted} accepted` : ''}; never fails validation; accept one with a reason in "validate.accept" of tenantseed.config.json):\n`);
+  for (const rule of [...new Set(report.advice.map((a) => a.rule))]) {
+    const items = report.advice.filter((a) => a.rule === rule);
+    io.stdout.write(`  ${rule} ${items[0].title} (${items[0].severity})\n`);
+    for (const a of items.slice(0, 10)) {
+      io.stdout.write(`      ${a.accepted !== undefined ? 'accepted: ' : ''}${t(`${a.table ? `${a.table}: ` : ''}${a.message}`)}${a.accepted !== undefined ? ` (${t(a.accepted)})` : ''}\n`);
+    }
+    if (items.length > 10) io.stdout.write(`      ... and ${items.length - 10} more\n`);
+    io.stdout.write(`      fix: ${t(items[0].fix)}\n`);
+  }
 }

@@ -42,6 +42,13 @@ export interface ProjectConfig {
   /** The schemas the migrations own, in search order (the connection's search_path). */
   readonly schemas: readonly string[];
   readonly tenancy: TenancyNames;
+  /** What `validate` is told by the team: advice accepted with a reason (`validate.accept`). */
+  readonly validate?: ValidateSettings;
+}
+
+/** The `validate` key of the config: advice items accepted, each with its reason. */
+export interface ValidateSettings {
+  readonly accept: ReadonlyArray<{ readonly rule: string; readonly table?: string; readonly reason: string }>;
 }
 
 /** The JSON config file's name (what `init` and `introspect` write). */
@@ -208,7 +215,7 @@ export function readProjectConfig(file: string): ProjectConfig {
       hint: `See docs/your-schema.md for the keys of ${CONFIG_FILE_NAME} (its JSON Schema: ${configSchemaPath()}).`,
     });
   }
-  const config = raw as { migrations?: string; definitions: string; environments: string; schemas?: string[]; tenancy?: Partial<TenancyNames> };
+  const config = raw as { migrations?: string; definitions: string; environments: string; schemas?: string[]; tenancy?: Partial<TenancyNames>; validate?: { accept?: ValidateSettings['accept'] } };
   return Object.freeze({
     file,
     migrations: config.migrations === undefined ? undefined : folder(file, 'migrations', config.migrations),
@@ -216,6 +223,7 @@ export function readProjectConfig(file: string): ProjectConfig {
     environments: folder(file, 'environments', config.environments),
     schemas: Object.freeze([...(config.schemas ?? DEFAULT_SCHEMAS)]),
     tenancy: Object.freeze({ ...DEFAULT_TENANCY, ...config.tenancy }),
+    validate: Object.freeze({ accept: Object.freeze((config.validate?.accept ?? []).map((a) => Object.freeze({ ...a }))) }),
   });
 }
 

@@ -711,3 +711,13 @@ export async function readRebuildableConstraints(q: Queryable, tables: readonly 
   );
   return { foreignKeys, keys, indexes };
 }
+
+/** Whether `role` owns the table (found through the search_path) or is a member of its owner: it then bypasses unforced RLS. */
+export async function ownedByRoleOf(q: Queryable, table: string, role: string): Promise<boolean> {
+  const [row] = await queryRows<{ owned: boolean }>(
+    q,
+    `SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_roles r ON r.rolname = ? WHERE c.oid = to_regclass(quote_ident(?)) AND pg_has_role(r.oid, c.relowner, 'MEMBER')) AS owned`,
+    [role, table],
+  );
+  return row?.owned ?? false;
+}

@@ -23,7 +23,7 @@ export { quoteIdentifier, quotedNameText, quoteQualifiedName, requoteName, query
 export type { Queryable } from './sql';
 export { readTable, tableExists, listSchemaObjects, tableContents, COUNT_LIMIT, schemaAccess, readSchemaSnapshot, readKeyRows, referencesFromOutside,
   citusStatus, readDistribution, readForeignKeys, readUniqueKeys, columnExists, useSequentialShardAccess,
-  tablesWithColumns, readRowSecurity, readPolicies, readTableKeys, uniqueIndexesWithout, hasIndexLedBy, readRole, tablesOwnedBy,
+  tablesWithColumns, readRowSecurity, readPolicies, readTableKeys, uniqueIndexesWithout, hasIndexLedBy, readRole, tablesOwnedBy, ownedByRoleOf,
   readRebuildableConstraints, readFunctions,
 } from './catalog';
 export type {

@@ -31,6 +31,14 @@ function checkHtml(check: CheckResult, names: Map<string, string>): string {
 </section>`;
 }
 
+/** Advice apart from the checks: never a failure; accepted items with their reason. */
+function adviceHtml(report: ValidationReport): string {
+  if (report.advice.length === 0) return '<p class="muted" id="advice">No advice: the schema follows every design rule.</p>';
+  const rows = report.advice.map((a) => `<tr data-rule="${x(a.rule)}"><td>${x(a.rule)}</td><td>${x(a.severity)}</td><td>${x(a.table ?? '')}</td><td>${x(a.message)}<div class="muted">fix: ${x(a.fix)}</div></td><td>${a.accepted !== undefined ? `accepted: ${x(a.accepted)}` : ''}</td></tr>`).join('');
+  return `<p class="muted">Advice never fails validation; accept an item in "validate.accept" of tenantseed.config.json with a reason.</p>
+<div class="scroll"><table id="advice"><tr><th>rule</th><th>severity</th><th>table</th><th>advice</th><th>accepted</th></tr>${rows}</table></div>`;
+}
+
 function number(n: number): string {
   return n.toLocaleString('en-US');
 }
@@ -124,7 +132,10 @@ export function renderHtml(report: ValidationReport): string {
 <div class="banner ${status}" id="verdict">${report.ok ? `Validation passed: ${report.checks.length} checks` : `Validation failed: ${failed} of ${report.checks.length} checks`}</div>
 ${meta.length ? `<dl class="meta">${meta.map(([k, v]) => `<dt>${x(k)}</dt><dd>${x(v)}</dd>`).join('')}</dl>` : ''}
 <h2>Checks</h2>
-${report.checks.map((check) => checkHtml(check, names)).join('\n')}
+<p class="muted" id="acted-as">Probes acted as ${x(report.actedAs.application)} (the application role); the data was read as ${x(report.actedAs.reader)}.</p>
+${[...report.checks.filter((check) => !check.ok), ...report.checks.filter((check) => check.ok)].map((check) => checkHtml(check, names)).join('\n')}
+<h2>Advice</h2>
+${adviceHtml(report)}
 <h2>Rows per table</h2>
 ${tables.length ? `<table id="rows-per-table"><tr><th>table</th><th class="n">rows</th></tr>${tables.map((t) => `<tr><td>${x(t.table)}</td><td class="n">${number(t.rows)}</td></tr>`).join('')}</table>` : '<p class="muted">Not collected.</p>'}
 <h2>Rows per tenant</h2>

@@ -37,6 +37,25 @@ function testCases(check: CheckResult): TestCase[] {
   return cases;
 }
 
+/**
+ * Advice as a suite of its own: one passing test case per item (advice is never a failure),
+ * its rule, severity, acceptance, why and fix in system-out (the JUnit XSD allows no
+ * properties on a test case).
+ */
+function adviceSuite(report: ValidationReport): string[] {
+  if (report.advice.length === 0) return [];
+  const lines = [`  <testsuite name="tenantseed advice" tests="${report.advice.length}" failures="0" errors="0" skipped="0" time="0">`];
+  for (const a of report.advice) {
+    lines.push(
+      `    <testcase name="${x(`${a.rule} ${a.table ?? ''}: ${a.message}`)}" classname="tenantseed.advice.${x(a.rule)}" time="0">`,
+      `      <system-out>${x(`advice ${a.rule} (${a.severity}): ${a.title}\naccepted: ${a.accepted ?? 'no'}\nwhy: ${a.why}\nfix: ${a.fix}`)}</system-out>`,
+      '    </testcase>',
+    );
+  }
+  lines.push('  </testsuite>');
+  return lines;
+}
+
 /** xs:dateTime without a zone or fraction, as JUnit readers expect. */
 function junitTime(iso: string | undefined): string | undefined {
   return iso ? iso.replace(/\.\d+Z$|Z$/, '') : undefined;
@@ -53,12 +72,14 @@ function junitTime(iso: string | undefined): string | undefined {
  * fs.writeFileSync('validation.xml', renderJunit(report));
  */
 export function renderJunit(report: ValidationReport): string {
-  const cases = report.checks.flatMap(testCases);
+  // Failures first, as a reader of the CI log wants them.
+  const all = report.checks.flatMap(testCases);
+  const cases = [...all.filter((c) => c.failure), ...all.filter((c) => !c.failure)];
   const failures = cases.filter((c) => c.failure).length;
   const skipped = cases.filter((c) => c.skipped).length;
   const context = report.context;
   const suite = `tenantseed validate${context ? ` ${context.environment}` : ''}`;
-  const properties = context ? [
+  const properties: string[][] = context ? [
     ['database', context.database], ['environment', context.environment],
     ['stamp', context.stamp ? `${context.stamp.environment} (by ${context.stamp.stampedBy} at ${context.stamp.stampedAt})` : 'none'],
     ['fingerprint', context.fingerprint ?? 'none'],
@@ -66,9 +87,10 @@ export function renderJunit(report: ValidationReport): string {
   const timestamp = junitTime(context?.generatedAt);
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${x(suite)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}" time="0">`,
+    `<testsuites name="${x(suite)}" tests="${cases.length + report.advice.length}" failures="${failures}" errors="0" skipped="${skipped}" time="0">`,
     `  <testsuite name="${x(suite)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}" time="0"${timestamp ? ` timestamp="${timestamp}"` : ''}>`,
   ];
+  properties.push(['acted as', `${report.actedAs.application} (application role); read as ${report.actedAs.reader}`]);
   if (properties.length > 0) {
     lines.push('    <properties>');
     for (const [name, value] of properties) lines.push(`      <property name="${x(name)}" value="${x(value)}"/>`);
@@ -80,6 +102,6 @@ export function renderJunit(report: ValidationReport): string {
     else if (c.skipped) lines.push(`${open}>`, `      <skipped message="${x(c.skipped)}"/>`, '    </testcase>');
     else lines.push(`${open}/>`);
   }
-  lines.push('  </testsuite>', '</testsuites>', '');
+  lines.push('  </testsuite>', ...adviceSuite(report), '</testsuites>', '');
   return lines.join('\n');
 }

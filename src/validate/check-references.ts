@@ -54,8 +54,15 @@ async function exists(ctx: CheckContext, table: string): Promise<boolean> {
  */
 function withHashJoins<T>(ctx: CheckContext, fn: (ctx: CheckContext) => Promise<T>): Promise<T> {
   return ctx.knex.transaction(async (trx) => {
+    // Inside validate's snapshot this is a savepoint, whose SET LOCAL outlives its release:
+    // the setting is put back for the checks that follow.
+    const before = (await trx.raw('SHOW enable_nestloop')).rows[0].enable_nestloop as string;
     await trx.raw('SET LOCAL enable_nestloop = off');
-    return fn({ ...ctx, knex: trx as unknown as CheckContext['knex'] });
+    try {
+      return await fn({ ...ctx, knex: trx as unknown as CheckContext['knex'] });
+    } finally {
+      await trx.raw(`SELECT set_config('enable_nestloop', ?, true)`, [before]);
+    }
   });
 }
 

@@ -1,6 +1,7 @@
 import {
-  hasIndexLedBy, planDistribution, quotedNameText, readPolicies, readRole, readRowSecurity, readTableKeys, tablesOwnedBy, tablesWithColumns, uniqueIndexesWithout,
+  hasIndexLedBy, ownedByRoleOf, planDistribution, readPolicies, readRole, readRowSecurity, readTableKeys, tablesWithColumns, uniqueIndexesWithout,
 } from '../db';
+import { adviseTables, TableFacts } from './advice';
 import type { CheckContext, CheckResult, Finding } from './types';
 
 /** Every table of the owned schemas with a tenant column: the definitions' tenant columns, found in the catalog. */
@@ -11,10 +12,10 @@ export async function tenantTables(ctx: CheckContext): Promise<Array<{ table: st
 }
 
 /**
- * `schema`: every tenant table has RLS enabled and forced, a policy on the tenant for reads and
- * writes, an index led by the tenant column, the tenant column in its primary and unique
- * keys; the application role has no bypass, is no superuser and owns nothing. Also reports
- * Citus distribution readiness (informational).
+ * `schema`: proves what the catalog alone proves: every tenant table has row-level security
+ * enabled, and forced where a role the application uses owns it. The design rules (policies
+ * as text, keys, indexes, forcing elsewhere) become advice (see ./advice), which never fails.
+ * Also reports Citus distribution readiness.
  */
 export async function checkSchema(ctx: CheckContext): Promise<CheckResult> {
   const { knex } = ctx;
@@ -22,29 +23,23 @@ export async function checkSchema(ctx: CheckContext): Promise<CheckResult> {
   const findings: Finding[] = [];
   const tables = await tenantTables(ctx);
   const citus: Record<string, string> = {};
+  const facts: TableFacts[] = [];
   for (const { table, tenantColumn } of tables) {
     const security = await readRowSecurity(knex, table);
+    const ownedByApplication = await ownedByRoleOf(knex, table, appRole);
+    // Proofs: a table without row-level security is open to the application role; one whose
+    // owner is a role the application uses is open to it unless forced.
     if (!security.enabled) findings.push({ table, message: 'row-level security is not enabled' });
-    if (!security.forced) findings.push({ table, message: 'row-level security is not forced (the table owner bypasses it)' });
-    const policies = await readPolicies(knex, ctx.schemas, table);
-    // The expression spells the column as SQL does: "a""b" for a"b.
-    const mentions = (expr: string | null) => expr !== null && (expr.includes(tenantColumn) || expr.includes(quotedNameText(tenantColumn))) && expr.includes('current_setting');
-    const reads = policies.some((p) => (p.command === 'ALL' || p.command === 'SELECT') && mentions(p.using));
-    const writes = policies.some((p) => (p.command === 'ALL' || p.command === 'INSERT') && (mentions(p.withCheck) || (p.withCheck === null && mentions(p.using))));
-    if (!reads) findings.push({ table, message: `no policy restricts reads to the current tenant (${tenantColumn} = current_setting(...))` });
-    if (!writes) findings.push({ table, message: `no policy checks written rows against the current tenant (WITH CHECK on ${tenantColumn})` });
-    const permissiveAll = policies.filter((p) => p.permissive === 'PERMISSIVE' && (p.using === 'true' || p.withCheck === 'true'));
-    for (const p of permissiveAll) findings.push({ table, message: `policy ${p.name} lets every row through (true)` });
-    const keys = await readTableKeys(knex, table);
-    const pk = keys.find((k) => k.kind === 'p');
-    if (!pk) findings.push({ table, message: 'has no primary key' });
-    else if (!pk.columns.includes(tenantColumn)) findings.push({ table, message: `primary key ${pk.name} (${pk.columns.join(', ')}) lacks ${tenantColumn}` });
-    for (const u of keys.filter((k) => k.kind === 'u' && !k.columns.includes(tenantColumn))) {
-      findings.push({ table, message: `unique constraint ${u.name} (${u.columns.join(', ')}) lacks ${tenantColumn}: it is unique across tenants` });
-    }
-    for (const name of await uniqueIndexesWithout(knex, table, tenantColumn)) findings.push({ table, message: `unique index ${name} lacks ${tenantColumn}: it is unique across tenants` });
-    if (!(await hasIndexLedBy(knex, table, tenantColumn))) findings.push({ table, message: `no index starts with ${tenantColumn}` });
+    else if (!security.forced && ownedByApplication) findings.push({ table, message: `row-level security is not forced, and ${appRole} owns the table (or is a member of its owner): it reads every tenant` });
+    facts.push({
+      table, tenantColumn, security, ownedByApplication,
+      policies: await readPolicies(knex, ctx.schemas, table),
+      keys: await readTableKeys(knex, table),
+      uniqueIndexesWithoutTenant: await uniqueIndexesWithout(knex, table, tenantColumn),
+      indexLedByTenant: await hasIndexLedBy(knex, table, tenantColumn),
+    });
   }
+  const advice = adviseTables(facts);
   // Citus: on a coordinator, how each table is held (a tenant table not distributed by its
   // tenant column in the one co-location group is a finding); elsewhere, whether it could be,
   // by the same plan `tenantseed distribute` follows.
@@ -63,23 +58,20 @@ export async function checkSchema(ctx: CheckContext): Promise<CheckResult> {
     }
   }
 
-  const role = await readRole(knex, appRole);
-  if (!role) findings.push({ message: `the application role ${appRole} does not exist` });
-  else {
-    if (role.superuser) findings.push({ message: `${appRole} is a superuser: row-level security does not apply to it` });
-    if (role.bypassRls) findings.push({ message: `${appRole} has BYPASSRLS: row-level security does not apply to it` });
-    const owned = await tablesOwnedBy(knex, appRole, 5);
-    if (owned.length > 0) findings.push({ message: `${appRole} owns tables (owners bypass RLS unless it is forced, and may disable it)`, examples: owned });
-  }
+  // A superuser or BYPASSRLS application role is refused before any check (validateDatabase).
+  if (!(await readRole(knex, appRole))) findings.push({ message: `the application role ${appRole} does not exist` });
   return {
     name: 'schema',
     ok: findings.length === 0,
     details: {
       tables: tables.map((t) => t.table),
-      summary: findings.length === 0 ? `${tables.length} tenant tables isolated by forced RLS, keyed and indexed by tenant` : `${findings.length} problem(s) in ${tables.length} tenant tables`,
+      summary: findings.length === 0
+        ? `${tables.length} tenant tables under row-level security (forced where ${appRole} owns them)${advice.length ? `; ${advice.length} advice item(s)` : ', keyed and indexed by tenant'}`
+        : `${findings.length} problem(s) in ${tables.length} tenant tables`,
       findings,
-      hint: findings.length ? 'Fix the schema with a migration: RLS enabled and forced, a tenant policy with USING and WITH CHECK, the tenant column first in keys and indexes (docs/schema.md).' : undefined,
+      hint: findings.length ? 'Fix the schema with a migration: ENABLE ROW LEVEL SECURITY on every tenant table, and FORCE it where a role the application uses owns the table (docs/validate.md).' : undefined,
       citus,
     },
+    advice,
   };
 }

@@ -1,5 +1,7 @@
 export { validateDatabase } from './validate-database';
 export type { ValidateDatabaseOptions } from './validate-database';
 export { CHECK_NAMES } from './types';
-export type { CheckName, CheckResult, Finding, ValidationReport, ReportContext } from './types';
+export type { Advice, AcceptedRule, CheckName, CheckResult, Finding, ValidationReport, ReportContext } from './types';
 export type { DescribeDatabaseOptions } from './report-context';
+export { ADVICE_RULES } from './advice';
+export type { AdviceRule, AdviceSeverity } from './advice';

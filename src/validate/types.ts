@@ -17,6 +17,32 @@ export interface Finding {
   readonly examples?: readonly string[];
 }
 
+/**
+ * Advice: a design rule the schema does not follow. Shown in every report, never a failure;
+ * `accepted` holds the reason when `validate.accept` of the project config accepts it.
+ */
+export interface Advice {
+  /** The rule's stable id, e.g. `TS-K01`. */
+  readonly rule: string;
+  readonly title: string;
+  readonly severity: 'high' | 'medium' | 'low';
+  readonly table?: string;
+  /** The objects the item is about: the table, a key, an index, a policy. */
+  readonly objects: readonly string[];
+  readonly message: string;
+  readonly why: string;
+  readonly fix: string;
+  /** The reason given in `validate.accept`, when accepted. */
+  readonly accepted?: string;
+}
+
+/** An advice item accepted in the project config (`validate.accept`): the rule, optionally one table, and why. */
+export interface AcceptedRule {
+  readonly rule: string;
+  readonly table?: string;
+  readonly reason: string;
+}
+
 /** What a check reports: data, never an exception. */
 export interface CheckResult {
   readonly name: CheckName;
@@ -31,6 +57,8 @@ export interface CheckResult {
     readonly tables?: readonly string[];
     readonly [extra: string]: unknown;
   };
+  /** Advice the check found (only `schema` gives any); the report gathers it in `advice`. */
+  readonly advice?: readonly Advice[];
 }
 
 /** What a report says about the database besides its checks. */
@@ -58,6 +86,10 @@ export interface ReportContext {
 export interface ValidationReport {
   readonly ok: boolean;
   readonly checks: readonly CheckResult[];
+  /** Design rules the schema does not follow: never a failure; accepted ones carry their reason. */
+  readonly advice: readonly Advice[];
+  /** The roles the run acted as: the reader of the data and the application role of the probes. */
+  readonly actedAs: { readonly reader: string; readonly application: string };
   /** Present when the caller asked for it (`describe`): what the reports show beside the checks. */
   readonly context?: ReportContext;
 }

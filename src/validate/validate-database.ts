@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
 import { DEFAULT_SCHEMAS, DEFAULT_TENANCY, TenancyNames } from '../config';
-import { citusStatus, readDistribution, readLatestManifest, tableExists } from '../db';
+import { citusStatus, readDistribution, readLatestManifest, readRole, tableExists } from '../db';
 import type { DefinitionSet } from '../definitions';
-import { TenantseedError, UsageError } from '../errors';
+import { SafetyError, TenantseedError, UsageError } from '../errors';
+import { ADVICE_RULES } from './advice';
 import { quoteIdentifier } from '../db';
 import { checkIsolation } from './check-isolation';
 import { collectReportContext, DescribeDatabaseOptions } from './report-context';
@@ -11,7 +12,7 @@ import { checkLegacyAbsorption } from './check-legacy';
 import { checkForeignKeys, checkTenantConsistency } from './check-references';
 import { checkRowCounts } from './check-row-counts';
 import { checkSchema } from './check-schema';
-import { CHECK_NAMES, CheckContext, CheckName, CheckResult, ValidationReport } from './types';
+import { AcceptedRule, Advice, CHECK_NAMES, CheckContext, CheckName, CheckResult, ValidationReport } from './types';
 
 const CHECKS: Record<CheckName, (ctx: CheckContext) => Promise<CheckResult>> = {
   schema: checkSchema,
@@ -38,6 +39,8 @@ export interface ValidateDatabaseOptions {
   describe?: DescribeDatabaseOptions;
   /** Whether a check that could not run (skipped) may pass; by default it fails the report. */
   allowSkip?: boolean;
+  /** Advice accepted with a reason (`validate.accept` of the project config): still shown, as accepted. */
+  accept?: readonly AcceptedRule[];
   /** Called as each check finishes. */
   onCheck?: (result: CheckResult) => void;
 }
@@ -48,17 +51,49 @@ export interface ValidateDatabaseOptions {
  * BYPASSRLS roles read everything; a member of the admin role reads as it (the checks then run
  * in one transaction under SET LOCAL ROLE).
  */
-async function readerRole(knex: Knex, adminRole: string): Promise<{ setRole?: string }> {
+async function readerRole(knex: Knex, adminRole: string): Promise<{ name: string; setRole?: string }> {
   const row = (await knex.raw(
     `SELECT current_user AS name, r.rolsuper OR r.rolbypassrls AS bypass,
             EXISTS (SELECT 1 FROM pg_roles a WHERE a.rolname = ? AND a.rolbypassrls AND pg_has_role(current_user, a.oid, 'MEMBER')) AS admin
        FROM pg_roles r WHERE r.rolname = current_user`,
     [adminRole],
   )).rows[0] as { name: string; bypass: boolean; admin: boolean };
-  if (row.bypass) return {};
-  if (row.admin) return { setRole: adminRole };
+  if (row.bypass) return { name: row.name };
+  if (row.admin) return { name: row.name, setRole: adminRole };
   throw new TenantseedError(`The role "${row.name}" cannot read past row-level security: validate would see only the rows its policies show, and pass over the rest`, {
     hint: `Validate as a superuser or a role with BYPASSRLS, or as a member of the admin role: GRANT ${/^[a-z_][a-z0-9_]*$/.test(adminRole) ? adminRole : quoteIdentifier(adminRole)} TO ${quoteIdentifier(row.name)} (the admin role must have BYPASSRLS).`,
+  });
+}
+
+/**
+ * Refuses (exit 3) to probe as an application role that row-level security does not apply to:
+ * a superuser or a BYPASSRLS role sees every tenant, so the isolation probes would prove
+ * nothing about the role the application really uses, or fail for a reason no policy fixes.
+ */
+async function refuseBypassingAppRole(knex: Knex, appRole: string): Promise<void> {
+  const role = await readRole(knex, appRole);
+  if (!role || !(role.superuser || role.bypassRls)) return;
+  const what = role.superuser ? 'a superuser' : 'a role with BYPASSRLS';
+  throw new SafetyError(`Refusing to validate as the application role "${appRole}": it is ${what}, so row-level security does not apply to it and the isolation probes would prove nothing`, {
+    hint: `Name the role your application connects as in "tenancy.appRole" of tenantseed.config.json (a role without SUPERUSER or BYPASSRLS), or take the bypass away: ALTER ROLE ${quoteIdentifier(appRole)} ${role.superuser ? 'NOSUPERUSER' : ''}${role.superuser && role.bypassRls ? ' ' : ''}${role.bypassRls ? 'NOBYPASSRLS' : ''}. Nothing was checked.`,
+  });
+}
+
+/** Every accepted rule must name a rule, or the acceptance would silently accept nothing. */
+function assertKnownRules(accept: readonly AcceptedRule[]): void {
+  const ids = ADVICE_RULES.map((r) => r.id);
+  for (const a of accept) {
+    if (!ids.includes(a.rule)) {
+      throw new UsageError(`validate.accept names the rule ${a.rule}, which is no rule`, { hint: `Accept one of: ${ids.join(', ')} (docs/validation.md lists them).` });
+    }
+  }
+}
+
+/** Marks the advice items that `accept` accepts (same rule, and the same table when it names one). */
+function applyAccepted(advice: readonly Advice[], accept: readonly AcceptedRule[]): Advice[] {
+  return advice.map((item) => {
+    const by = accept.find((a) => a.rule === item.rule && (a.table === undefined || a.table === item.table));
+    return by ? { ...item, accepted: by.reason } : item;
   });
 }
 
@@ -101,9 +136,11 @@ export async function validateDatabase(options: ValidateDatabaseOptions): Promis
       throw new UsageError(`--check ${name} is not a check`, { hint: `Use one of: ${CHECK_NAMES.join(', ')}.` });
     }
   }
+  assertKnownRules(options.accept ?? []);
   await assertTablesExist(options.knex, options.definitions, options.schemas ?? DEFAULT_SCHEMAS);
   const tenancy = options.tenancy ?? DEFAULT_TENANCY;
   const reader = await readerRole(options.knex, tenancy.adminRole);
+  await refuseBypassingAppRole(options.knex, tenancy.appRole);
   if (reader.setRole && (await citusStatus(options.knex)).coordinator) {
     // Citus keeps worker connections per role: the checks would switch roles inside one
     // transaction (admin, then the app role for the probes), which it cannot do reliably
@@ -112,16 +149,29 @@ export async function validateDatabase(options: ValidateDatabaseOptions): Promis
       hint: `Validate as a superuser, or connect as ${reader.setRole} itself (it needs LOGIN).`,
     });
   }
-  if (reader.setRole) {
-    return options.knex.transaction(async (trx) => {
-      await trx.raw(`SET LOCAL ROLE ${quoteIdentifier(reader.setRole!)}`);
-      return runChecks({ ...options, knex: trx as unknown as Knex }, names as CheckName[]);
-    });
+  if ((await citusStatus(options.knex)).coordinator) {
+    // Citus keeps worker connections per role, and the probes switch to the application role:
+    // one transaction over every check cannot do that reliably (citusdata/citus#3867), so on a
+    // coordinator each check reads its own snapshot (docs/validate.md).
+    return runChecks(options, names as CheckName[], reader.name);
   }
-  return runChecks(options, names as CheckName[]);
+  // One snapshot for every check: a REPEATABLE READ transaction, always rolled back. The write
+  // probes run in savepoints inside it, so it cannot be READ ONLY; nothing of it is committed.
+  let report: ValidationReport | undefined;
+  await options.knex.transaction(async (trx) => {
+    if (reader.setRole) await trx.raw(`SET LOCAL ROLE ${quoteIdentifier(reader.setRole)}`);
+    report = await runChecks({ ...options, knex: trx as unknown as Knex }, names as CheckName[], reader.setRole ?? reader.name);
+    throw END_SNAPSHOT;
+  }, { isolationLevel: 'repeatable read' }).catch((err) => {
+    if (err !== END_SNAPSHOT) throw err;
+  });
+  return report!;
 }
 
-async function runChecks(options: ValidateDatabaseOptions, names: readonly CheckName[]): Promise<ValidationReport> {
+/** Thrown to end the snapshot's transaction: validation never commits anything. */
+const END_SNAPSHOT = new Error('tenantseed validate: end of the snapshot');
+
+async function runChecks(options: ValidateDatabaseOptions, names: readonly CheckName[], readerName: string): Promise<ValidationReport> {
   const ctx: CheckContext = {
     knex: options.knex,
     definitions: options.definitions,
@@ -135,13 +185,19 @@ async function runChecks(options: ValidateDatabaseOptions, names: readonly Check
       : undefined,
   };
   const checks: CheckResult[] = [];
+  const advice: Advice[] = [];
   for (const name of names) {
-    const ran = await CHECKS[name](ctx);
+    const { advice: given, ...ran } = await CHECKS[name](ctx);
+    advice.push(...(given ?? []));
     // A check that could not run proves nothing: it fails, unless the caller allows skips.
     const result = ran.skipped && !options.allowSkip ? { ...ran, ok: false } : ran;
     checks.push(result);
     options.onCheck?.(result);
   }
   const context = options.describe ? await collectReportContext(options.knex, options.definitions, options.describe) : undefined;
-  return { ok: checks.every((c) => c.ok), checks, ...(context ? { context } : {}) };
+  // Advice never decides: only the checks' proofs do.
+  return {
+    ok: checks.every((c) => c.ok), checks, advice: applyAccepted(advice, options.accept ?? []),
+    actedAs: { reader: readerName, application: ctx.tenancy.appRole }, ...(context ? { context } : {}),
+  };
 }

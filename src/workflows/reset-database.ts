@@ -11,7 +11,7 @@ import { Fingerprint, Plan } from '../generate';
 import { loadTables } from '../load';
 import { assertMayDestroy, knexLockQuery, lockSchemaTables, rowsMadeByMigrations } from './safety';
 import { distributeIfCitus, refuseRoleChangeOnCitus } from './distribute-tables';
-import { boundLockWaits, loadDataset, lockingOf, SEED_LOCK, SeedOutcome, transactionConnection, WriteDatasetOptions } from './seed-database';
+import { boundLockWaits, loadDataset, lockingOf, SEED_LOCK, SeedOutcome, thenWhileLocked, transactionConnection, WriteDatasetOptions } from './seed-database';
 
 /**
  * Drops everything a migration can have made in the project's schemas (tables, views,
@@ -85,7 +85,7 @@ export async function resetDatabase(options: WriteDatasetOptions): Promise<SeedO
   const logger = options.logger ?? silentLogger;
   const startedAt = new Date();
   const onWait = (holder: string) => logger.info(`Waiting for another tenantseed command to finish: ${holder}`);
-  return withAdvisoryLock(knex, SEED_LOCK, { waitMs: options.lockWaitMs ?? 30_000, onWait }, () =>
+  return withAdvisoryLock(knex, SEED_LOCK, { waitMs: options.lockWaitMs ?? 30_000, onWait }, () => thenWhileLocked(options, () =>
     withAdvisoryLock(knex, 'tenantseed:migrate', { waitMs: options.lockWaitMs ?? 30_000, onWait }, () =>
       knex.transaction(async (trx) => {
         await boundLockWaits(trx, options);
@@ -128,7 +128,7 @@ export async function resetDatabase(options: WriteDatasetOptions): Promise<SeedO
         const manifest = await loadDataset(trx, { ...options, command: 'reset', deferConstraints: !role.setRole, setRole: role.setRole, startedAt, legacyFingerprint });
         return { status: 'seeded' as const, manifest, seconds: (Date.now() - startedAt.getTime()) / 1000, notices };
       }),
-    ),
+    )),
   );
 }
 
@@ -156,7 +156,7 @@ async function resetTablesInPlace(options: WriteDatasetOptions, project: Project
   }
   const logger = options.logger ?? silentLogger;
   const startedAt = new Date();
-  return withAdvisoryLock(knex, SEED_LOCK, { waitMs: options.lockWaitMs ?? 30_000, onWait: (holder) => logger.info(`Waiting for another tenantseed command to finish: ${holder}`) }, () =>
+  return withAdvisoryLock(knex, SEED_LOCK, { waitMs: options.lockWaitMs ?? 30_000, onWait: (holder) => logger.info(`Waiting for another tenantseed command to finish: ${holder}`) }, () => thenWhileLocked(options, () =>
     knex.transaction(async (trx) => {
       await boundLockWaits(trx, options);
       const citus = await useSequentialShardAccess(trx);
@@ -193,6 +193,6 @@ async function resetTablesInPlace(options: WriteDatasetOptions, project: Project
       // The schema is another tool's: load into the tables as they are, keys and all.
       const manifest = await loadDataset(trx, { ...options, command: 'reset', deferConstraints: false, setRole: role.setRole, startedAt });
       return { status: 'seeded' as const, manifest, seconds: (Date.now() - startedAt.getTime()) / 1000, notices };
-    }),
+    })),
   );
 }

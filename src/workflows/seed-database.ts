@@ -34,6 +34,18 @@ export interface WriteDatasetOptions {
   project?: ProjectConfig;
   /** Check every generated row against its definition, not a keyed sample. */
   strict?: boolean;
+  /**
+   * Runs after the dataset is committed, while the seed lock is still held: the CLI validates
+   * here, so a concurrent reset cannot change the database under the validation.
+   */
+  whileLocked?: (outcome: SeedOutcome) => Promise<void>;
+}
+
+/** Runs the committing work, then `whileLocked` on its outcome: both inside the caller's seed lock. */
+export async function thenWhileLocked(options: WriteDatasetOptions, work: () => Promise<SeedOutcome>): Promise<SeedOutcome> {
+  const outcome = await work();
+  await options.whileLocked?.(outcome);
+  return outcome;
 }
 
 /** What seed or reset did. */
@@ -127,7 +139,7 @@ export async function seedDatabase(options: WriteDatasetOptions): Promise<SeedOu
   const project = options.project ?? shippedProjectConfig();
   const logger = options.logger ?? silentLogger;
   const startedAt = new Date();
-  return withAdvisoryLock(knex, SEED_LOCK, { waitMs: options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, onWait: (holder) => logger.info(`Waiting for another seed or reset to finish: ${holder}`) }, () =>
+  return withAdvisoryLock(knex, SEED_LOCK, { waitMs: options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, onWait: (holder) => logger.info(`Waiting for another seed or reset to finish: ${holder}`) }, () => thenWhileLocked(options, () =>
     knex.transaction(async (trx) => {
       await boundLockWaits(trx, options);
       const citus = await useSequentialShardAccess(trx);
@@ -162,6 +174,6 @@ export async function seedDatabase(options: WriteDatasetOptions): Promise<SeedOu
       // A schema another tool migrates is loaded with its keys in place: tenantseed never changes it.
       const manifest = await loadDataset(trx, { ...options, command: 'seed', deferConstraints: role.ownsTables && !role.setRole && project.migrations !== undefined, setRole: role.setRole, startedAt });
       return { status: 'seeded' as const, manifest, seconds: (Date.now() - startedAt.getTime()) / 1000, notices };
-    }),
+    })),
   );
 }

@@ -27,6 +27,11 @@ export function passingReport(): ValidationReport {
   return {
     ok: true,
     context,
+    actedAs: { reader: 'postgres', application: 'tenantseed_app' },
+    advice: [
+      { rule: 'TS-K02', title: 'unique across tenants', severity: 'low', table: 'users', objects: ['users_email_key'], message: 'unique constraint users_email_key (email) lacks tenant_id: it is unique across tenants', why: 'A value unique across tenants leaks.', fix: 'Add the tenant column.', accepted: 'e-mails are global <logins>' },
+      { rule: 'TS-I01', title: 'no index led by the tenant column', severity: 'low', table: 'documents', objects: ['documents'], message: 'no index starts with tenant_id', why: 'Reads scan.', fix: 'CREATE INDEX.' },
+    ],
     checks: [
       pass('schema', ['users', 'documents']),
       pass('row-counts', ['tenants', 'users', 'documents']),

@@ -86,18 +86,21 @@ function datasetCommand(io: CliIO, name: 'seed' | 'reset', setExitCode: (code: n
       progress.update({ phase: 'connect', rowsDone: 0, totalRows: 0 });
       try {
         await withDatabase(args, progress.around(io), name, project, async ({ knex, logger, db, notices }) => {
-          const options = { knex, plan, project, strict: args.strict, yes: args.yes, confirm: terminalConfirm(io), logger, onProgress: progress.update, lockWaitMs: lockWait === undefined ? undefined : lockWait * 1000 };
+          let validation: ValidationReport | undefined;
+          // reset = drop, migrate, seed, then prove it: the validation runs on what was committed,
+          // under the seed lock still, so a concurrent reset cannot change it midway.
+          const whileLocked = name === 'reset' || args.report
+            ? async () => {
+              progress.update({ phase: 'validation', rowsDone: 0, totalRows: 0 });
+              validation = await validateDatabase({
+                knex, definitions: plan.definitions, schemas: project.schemas, tenancy: project.tenancy, allowSkip: args.allowSkip, accept: project.validate?.accept,
+                describe: { database: db.description, environment: plan.profile.name, now: new Date() },
+              });
+            }
+            : undefined;
+          const options = { knex, plan, project, strict: args.strict, yes: args.yes, confirm: terminalConfirm(io), logger, onProgress: progress.update, lockWaitMs: lockWait === undefined ? undefined : lockWait * 1000, whileLocked };
           const outcome = name === 'seed' ? await seedDatabase(options) : await resetDatabase(options);
           for (const notice of outcome.notices) notices.add(notice);
-          // reset = drop, migrate, seed, then prove it: the validation runs on what was committed.
-          const validate = name === 'reset' || Boolean(args.report);
-          if (validate) progress.update({ phase: 'validation', rowsDone: 0, totalRows: 0 });
-          const validation = validate
-            ? await validateDatabase({
-              knex, definitions: plan.definitions, schemas: project.schemas, tenancy: project.tenancy, allowSkip: args.allowSkip,
-              describe: { database: db.description, environment: plan.profile.name, now: new Date() },
-            })
-            : undefined;
           progress.finish();
           if (validation && args.report) logger.info(`Wrote the report to ${writeReportFile(args.report, validation, formatOfFile(args.report))}`);
           report(io, plan, outcome, name, args.json ? notices : undefined, db.embedded, projectLabel(project), validation);

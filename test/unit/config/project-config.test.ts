@@ -29,6 +29,13 @@ describe('the project config', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('reads validate.accept: advice accepted with a reason, for one table or all', () => {
+    const accept = [{ rule: 'TS-K02', table: 'users', reason: 'e-mails are global logins' }, { rule: 'TS-R01', reason: 'only migrations own tables' }];
+    const config = resolveProjectConfig({ cwd: project({ ...FOLDERS, validate: { accept } }), env: {} });
+    expect(config.validate?.accept).toEqual(accept);
+    expect(resolveProjectConfig({ cwd: project(FOLDERS), env: {} }).validate?.accept).toEqual([]);
+  });
+
   it('prefers --config over TENANTSEED_CONFIG over the search', () => {
     const a = project({ ...FOLDERS, schemas: ['a'] });
     const b = project({ ...FOLDERS, schemas: ['b'] });
@@ -57,6 +64,8 @@ describe('the project config', () => {
     [{ ...FOLDERS, tenancy: { setContext: 'select set_org_context(?)' } }, /\/tenancy\/setContext: must be SQL with \$1/],
     [{ migrations: 'db/migrations', environments: 'db/environments' }, /missing key "definitions"/],
     [{ ...FOLDERS, schemas: [] }, /\/schemas: must NOT have fewer than 1 items/],
+    [{ ...FOLDERS, validate: { accept: [{ rule: 'TS-K02' }] } }, /missing key "reason"/],
+    [{ ...FOLDERS, validate: { accept: [{ rule: 'K02', reason: 'x' }] } }, /\/validate\/accept\/0\/rule: must match pattern/],
     [{ ...FOLDERS, definitions: 'nowhere' }, /"definitions" names the folder .*nowhere, which does not exist/],
   ])('refuses %j', (config, message) => {
     expect(() => resolveProjectConfig({ cwd: project(config), env: {} })).toThrow(message);

@@ -1,0 +1,29 @@
+import type { AdviceRule } from './types';
+
+/** TS-K01: a primary key without the tenant column. */
+export const KEY_WITHOUT_TENANT: AdviceRule = {
+  id: 'TS-K01',
+  title: 'key without the tenant column',
+  severity: 'low',
+  why: 'A composite foreign key (tenant, id) can only point at a key that holds the tenant column; without it the database cannot forbid a reference to another tenant\'s row, and Citus cannot distribute the table.',
+  fix: 'Make the primary key (tenant column, id), or accept the rule for this table with a reason.',
+  check: (f) => {
+    const pk = f.keys.find((k) => k.kind === 'p');
+    if (!pk) return [{ objects: [f.table], message: 'has no primary key' }];
+    return pk.columns.includes(f.tenantColumn) ? [] : [{ objects: [pk.name], message: `primary key ${pk.name} (${pk.columns.join(', ')}) lacks ${f.tenantColumn}` }];
+  },
+};
+
+/** TS-K02: a unique constraint or index across tenants. */
+export const UNIQUE_ACROSS_TENANTS: AdviceRule = {
+  id: 'TS-K02',
+  title: 'unique across tenants',
+  severity: 'low',
+  why: 'A value unique across tenants lets one tenant learn, by a failed insert, that another tenant holds it. Often it is global on purpose (a login e-mail, an API key hash).',
+  fix: 'Add the tenant column to the key, or accept the rule for this table with the reason it is global.',
+  check: (f) => [
+    ...f.keys.filter((k) => k.kind === 'u' && !k.columns.includes(f.tenantColumn))
+      .map((u) => ({ objects: [u.name], message: `unique constraint ${u.name} (${u.columns.join(', ')}) lacks ${f.tenantColumn}: it is unique across tenants` })),
+    ...f.uniqueIndexesWithoutTenant.map((name) => ({ objects: [name], message: `unique index ${name} lacks ${f.tenantColumn}: it is unique across tenants` })),
+  ],
+};
