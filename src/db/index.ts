@@ -32,3 +32,5 @@ export { planDistribution } from './distribution-plan';
 export type { DistributionPlan, DistributionTarget } from './distribution-plan';
 export { lockTablesAtOnce, DEFAULT_LOCK_WAIT_MS } from './lock-tables';
 export type { LockTablesOptions, LockQuery } from './lock-tables';
+export { cloneDatabase, copyDatabaseSettings, withDatabaseName } from './clone-database';
+export type { CloneDatabaseOptions, ServerClient } from './clone-database';

@@ -19,3 +19,7 @@ export { introspectDatabase } from './introspect-database';
 export type { IntrospectDatabaseOptions, IntrospectOutcome } from './introspect-database';
 export { distributeTables, distributeIfCitus, undistributeTables, tenantColumnsOf } from './distribute-tables';
 export type { DistributeOutcome } from './distribute-tables';
+export { runOwnTransactionMigrations } from './own-transaction-migrations';
+export type { OwnTransactionMigrationsOptions, OwnTransactionMigrationsResult } from './own-transaction-migrations';
+export { hashFolder, migratedSchemaKey, findMigratedSchema, cloneMigratedSchema, storeMigratedSchema, CACHE_PREFIX } from './migrated-schema-cache';
+export type { CacheMarker } from './migrated-schema-cache';
