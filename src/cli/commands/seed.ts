@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { devLogins, refuseProduction, resetDatabase, seedDatabase, SeedOutcome } from '../../workflows';
+import { devLogins, refuseProduction, resetDatabase, ResetOutcome, ResetPath, seedDatabase, SeedOutcome } from '../../workflows';
 import type { Plan } from '../../generate';
 import { DatasetArgs, planFromArgs, withDatasetOptions } from '../dataset-options';
 import { UsageError } from '../../errors';
@@ -30,6 +30,14 @@ function parseSeconds(flag: string, value: string | undefined): number | undefin
     throw new UsageError(`${flag} must be a number of seconds above 0, not "${value}"`, { hint: `For example ${flag} 30.` });
   }
   return seconds;
+}
+
+/** TENANTSEED_RESET_PATH=swap|in-place forces reset's path (for measurements and for a project the choice misjudges). */
+function resetPathFromEnvironment(): ResetPath | undefined {
+  const value = process.env.TENANTSEED_RESET_PATH;
+  if (value === undefined || value === '') return undefined;
+  if (value !== 'swap' && value !== 'in-place') throw new UsageError(`TENANTSEED_RESET_PATH must be "swap" or "in-place", not "${value}"`, { hint: 'Unset it to let reset choose.' });
+  return value;
 }
 
 function report(io: CliIO, plan: Plan, outcome: SeedOutcome, command: string, json: Notices | undefined, embedded: boolean, validation?: ValidationReport): void {
@@ -80,21 +88,21 @@ function datasetCommand(io: CliIO, name: 'seed' | 'reset', setExitCode: (code: n
       const lockWait = parseSeconds('--lock-wait', args.lockWait);
       await withDatabase(args, io, name, project, async ({ knex, logger, db, notices }) => {
         const progress = progressReporter(io, !args.json);
+        const validate = (on: typeof knex) => validateDatabase({
+          knex: on, definitions: plan.definitions, schemas: project.schemas, tenancy: project.tenancy, allowSkip: args.allowSkip,
+          describe: { database: db.description, environment: plan.profile.name, now: new Date() },
+        });
         let outcome: SeedOutcome;
         try {
           const options = { knex, plan, project, strict: args.strict, yes: args.yes, confirm: terminalConfirm(io), logger, onProgress: progress.update, lockWaitMs: lockWait === undefined ? undefined : lockWait * 1000 };
-          outcome = name === 'seed' ? await seedDatabase(options) : await resetDatabase(options);
+          // The swap path validates the new database before it replaces the previous one.
+          outcome = name === 'seed' ? await seedDatabase(options) : await resetDatabase({ ...options, path: resetPathFromEnvironment(), validate: (built) => validate(built) });
         } finally {
           progress.stop();
         }
         for (const notice of outcome.notices) notices.add(notice);
         // reset = drop, migrate, seed, then prove it: the validation runs on what was committed.
-        const validation = name === 'reset' || args.report
-          ? await validateDatabase({
-            knex, definitions: plan.definitions, schemas: project.schemas, tenancy: project.tenancy, allowSkip: args.allowSkip,
-            describe: { database: db.description, environment: plan.profile.name, now: new Date() },
-          })
-          : undefined;
+        const validation = (outcome as ResetOutcome).validation ?? (name === 'reset' || args.report ? await validate(knex) : undefined);
         if (validation && args.report) logger.info(`Wrote the report to ${writeReportFile(args.report, validation, formatOfFile(args.report))}`);
         report(io, plan, outcome, name, args.json ? notices : undefined, db.embedded, validation);
         if (validation && !validation.ok) setExitCode(EXIT.failed);
