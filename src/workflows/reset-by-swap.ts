@@ -330,6 +330,8 @@ async function swapIn(client: pg.Client, target: string, scratch: string, option
     }
     try {
       await client.query('BEGIN');
+      // The renames wait for no lock longer than the bound (--lock-wait).
+      await client.query(`SELECT set_config('lock_timeout', $1, true)`, [`${options.lockWaitMs ?? 30_000}ms`]);
       const info = (await client.query(
         `SELECT pg_get_userbyid(datdba) AS owner, shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = $1`, [target],
       )).rows[0] as { owner: string; comment: string | null };
