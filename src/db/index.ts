@@ -36,3 +36,5 @@ export { lockTablesAtOnce, DEFAULT_LOCK_WAIT_MS } from './lock-tables';
 export type { LockTablesOptions, LockQuery } from './lock-tables';
 export { snapshotSchemaObjects, recordMadeObjects, findForeignObjects, describeForeignObjects } from './made-objects';
 export type { ObjectSnapshot, ForeignObject, ForeignObjects } from './made-objects';
+export { cloneDatabase, copyDatabaseSettings, withDatabaseName } from './clone-database';
+export type { CloneDatabaseOptions, ServerClient } from './clone-database';

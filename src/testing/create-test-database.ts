@@ -8,7 +8,7 @@ import { createKnex, quoteIdentifier, readSchemaSnapshot, toDatabaseError, withT
 import { TenantseedError, UsageError } from '../errors';
 import { loadDefinitions, loadProfile } from '../definitions';
 import { buildPlan, datasetKey, NamedRow, Plan } from '../generate';
-import { resetDatabase } from '../workflows';
+import { hashFolder, resetDatabase } from '../workflows';
 import { TEST_SERVER_URL_VARIABLE } from './jest-global-setup';
 import { runOnServer, withDatabaseName } from './scratch-database';
 import { FAILED_FLAG } from './failure-flag';
@@ -109,15 +109,6 @@ async function testServerTarget(): Promise<DatabaseTarget> {
   // process alive; it keeps running for the next test run.
   holder[LAZY_SERVER] ??= startTestServer();
   return (await holder[LAZY_SERVER]!).target;
-}
-
-/** Every file of a folder (names and contents, sorted, recursively): what the migrations are. */
-function hashFolder(hash: ReturnType<typeof createHash>, directory: string, prefix = ''): void {
-  for (const entry of fs.readdirSync(directory, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const full = path.join(directory, entry.name);
-    if (entry.isDirectory()) hashFolder(hash, full, `${prefix}${entry.name}/`);
-    else if (entry.isFile()) hash.update(`${prefix}${entry.name}\0`).update(fs.readFileSync(full)).update('\0');
-  }
 }
 
 /**

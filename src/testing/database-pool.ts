@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { DatabaseTarget } from '../config';
-import { quoteIdentifier, toDatabaseError } from '../db';
+import { cloneDatabase, quoteIdentifier, toDatabaseError } from '../db';
 import { DatabaseMarker, formatMarker, parseMarker } from './database-marker';
 import { OWNER_ALIVE_SQL, releaseOwnerLock, takeOwnerLock } from './owner-lock';
 
@@ -137,45 +137,9 @@ export function newDatabaseName(prefix: string, key = ''): string {
   return `${prefix}${key ? `${key.slice(0, 12)}_` : ''}${randomBytes(6).toString('hex')}`;
 }
 
-/**
- * Settings and grants a clone does not inherit from its template (ALTER DATABASE ... SET,
- * GRANT ... ON DATABASE), copied onto it.
- */
-export async function copyDatabaseSettings(client: pg.Client, template: string, clone: string): Promise<void> {
-  const settings = (await client.query(
-    `SELECT unnest(s.setconfig) AS setting FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = $1 AND s.setrole = 0`,
-    [template],
-  )).rows as Array<{ setting: string }>;
-  for (const { setting } of settings) {
-    const at = setting.indexOf('=');
-    await client.query(`ALTER DATABASE ${quoteIdentifier(clone)} SET ${quoteIdentifier(setting.slice(0, at))} = ${pg.escapeLiteral(setting.slice(at + 1))}`);
-  }
-  const grants = (await client.query(
-    `SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS grantee, a.privilege_type AS privilege
-       FROM pg_database d, aclexplode(d.datacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee
-      WHERE d.datname = $1 AND a.grantee <> d.datdba`,
-    [template],
-  )).rows as Array<{ grantee: string; privilege: string }>;
-  for (const { grantee, privilege } of grants) {
-    if (['CONNECT', 'CREATE', 'TEMPORARY'].includes(privilege)) await client.query(`GRANT ${privilege} ON DATABASE ${quoteIdentifier(clone)} TO ${grantee}`);
-  }
-}
-
-/**
- * Clones the template. Clients connected to the template make CREATE DATABASE ... TEMPLATE
- * wait 5 s and fail (the template refuses new connections, but one may predate that): they are
- * ended and the clone is tried once more.
- */
+/** Clones the template (see cloneDatabase, shared with reset's migrated-schema cache). */
 export async function cloneTemplate(client: pg.Client, template: string, name: string): Promise<void> {
-  const create = `CREATE DATABASE ${quoteIdentifier(name)} TEMPLATE ${quoteIdentifier(template)}`;
-  try {
-    await client.query(create);
-  } catch (err) {
-    if ((err as { code?: string }).code !== '55006') throw err;
-    await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [template]);
-    await client.query(create);
-  }
-  await copyDatabaseSettings(client, template, name);
+  await cloneDatabase(client, template, name);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { DatabaseTarget, parseDatabaseUrl } from '../config';
-import { quoteIdentifier, toDatabaseError } from '../db';
+import { DatabaseTarget } from '../config';
+import { quoteIdentifier, toDatabaseError, withDatabaseName } from '../db';
 
 /** A database created for one test file, and the way to drop it. */
 export interface ScratchDatabase {
@@ -10,12 +10,8 @@ export interface ScratchDatabase {
   drop(): Promise<void>;
 }
 
-/** The URL of another database on the same server. */
-export function withDatabaseName(target: DatabaseTarget, database: string): DatabaseTarget {
-  const url = new URL(target.url);
-  url.pathname = `/${encodeURIComponent(database)}`;
-  return parseDatabaseUrl(url.toString(), 'a derived URL');
-}
+/** The URL of another database on the same server (shared with reset's scratch databases). */
+export { withDatabaseName } from '../db';
 
 /** Runs one statement on the server's maintenance database. */
 export async function runOnServer(server: DatabaseTarget, sql: string, params: unknown[] = []): Promise<pg.QueryResult> {

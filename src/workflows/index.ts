@@ -21,3 +21,9 @@ export { distributeTables, distributeIfCitus, undistributeTables, tenantColumnsO
 export type { DistributeOutcome } from './distribute-tables';
 export { assertShippedSchemaFits } from './shipped-schema-fits';
 export type { ShippedSchemaCheck } from './shipped-schema-fits';
+export { runOwnTransactionMigrations } from './own-transaction-migrations';
+export type { OwnTransactionMigrationsOptions, OwnTransactionMigrationsResult } from './own-transaction-migrations';
+export { hashFolder, migratedSchemaKey, findMigratedSchema, cloneMigratedSchema, storeMigratedSchema, CACHE_PREFIX } from './migrated-schema-cache';
+export type { CacheMarker } from './migrated-schema-cache';
+export { chooseResetPath, MANY_MIGRATIONS } from './reset-by-swap';
+export type { ResetDatabaseOptions, ResetOutcome, ResetPath } from './reset-by-swap';

@@ -11,6 +11,8 @@ import { Fingerprint, Plan } from '../generate';
 import { loadTables } from '../load';
 import { assertMayDestroy, knexLockQuery, lockSchemaTables, rowsMadeByMigrations } from './safety';
 import { distributeIfCitus, refuseRoleChangeOnCitus } from './distribute-tables';
+import { legacyBaselineReached } from './legacy-baseline';
+import { chooseResetPath, resetBySwap, ResetDatabaseOptions, ResetOutcome } from './reset-by-swap';
 import { boundLockWaits, loadDataset, lockingOf, SEED_LOCK, SeedOutcome, thenWhileLocked, transactionConnection, WriteDatasetOptions } from './seed-database';
 
 /**
@@ -44,19 +46,7 @@ async function recordWhatMigrationsMade(trx: Knex.Transaction, schemas: readonly
  * them. Knows no migration by name.
  */
 async function migrateToLegacyBaseline(trx: Knex.Transaction, plan: Plan, migrations: string): Promise<void> {
-  const ready = async () => {
-    for (const table of plan.legacyTables) {
-      const catalog = await readTable(trx, table.name);
-      if (!catalog) return false;
-      if (catalog.columns.some((c) => c.name === table.definition.tenantColumn)) {
-        throw new TenantseedError(`The migrations give ${table.name} its tenant column before ${table.name} exists without one`, {
-          hint: 'A table marked "x-legacy" must be created by a migration that runs before the one adding its tenant column.',
-        });
-      }
-    }
-    return true;
-  };
-  while (!(await ready())) {
+  while (!(await legacyBaselineReached(trx, plan))) {
     const [, ran] = (await trx.migrate.up(migratorConfig(migrations))) as [number, unknown[]];
     if (ran.length === 0) {
       throw new TenantseedError(`The migrations never create the legacy tables ${plan.legacyTables.map((t) => t.name).join(', ')}`, {
@@ -77,11 +67,14 @@ async function migrateToLegacyBaseline(trx: Knex.Transaction, plan: Plan, migrat
  * @example
  * await resetDatabase({ knex, plan, yes: true });
  */
-export async function resetDatabase(options: WriteDatasetOptions): Promise<SeedOutcome> {
+export async function resetDatabase(options: ResetDatabaseOptions): Promise<ResetOutcome> {
   const { knex, plan } = options;
   const project = options.project ?? shippedProjectConfig();
   const migrations = project.migrations;
   if (!migrations) return resetTablesInPlace(options, project);
+  // A project of real size, or with migrations outside transactions, is built aside and swapped in.
+  const path = options.path ?? (await chooseResetPath(knex, { ...project, migrations })).path;
+  if (path === 'swap') return resetBySwap(options, { ...project, migrations });
   const logger = options.logger ?? silentLogger;
   const startedAt = new Date();
   const onWait = (holder: string) => logger.info(`Waiting for another tenantseed command to finish: ${holder}`);

@@ -111,6 +111,11 @@ exports.down = async function (knex) {
 }
 
 const BASE_MIGRATION = `exports.up = async function (knex) {
+  // Roles are the cluster's: made once, kept by down (another database may use them).
+  await knex.raw(\`DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'item_app') THEN CREATE ROLE item_app NOLOGIN; END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'item_admin') THEN CREATE ROLE item_admin NOLOGIN BYPASSRLS; END IF;
+  END $$\`);
   await knex.schema.createTable('accounts', (t) => {
     t.uuid('id').primary();
     t.text('slug').notNullable().unique();
@@ -178,8 +183,9 @@ export function writeKnexProject(dir: string, options: KnexProjectOptions): Knex
   const definitions = path.join(dir, 'db', 'definitions');
   fs.writeFileSync(path.join(definitions, 'accounts.json'), JSON.stringify(ACCOUNTS_DEFINITION, null, 2));
   fs.writeFileSync(path.join(dir, 'db', 'environments', 'development.json'), JSON.stringify({
-    name: 'development', seed: 1, referenceDate: '2026-01-01T00:00:00.000Z', protected: false,
+    seed: 1, referenceDate: '2026-01-01T00:00:00.000Z', protected: false,
     tenants: { named: [{ slug: 'acme', name: 'Acme' }, { slug: 'globex', name: 'Globex' }], generated: 0 },
+    counts: {},
   }, null, 2));
   const config = path.join(dir, 'tenantseed.config.json');
   fs.writeFileSync(config, JSON.stringify({

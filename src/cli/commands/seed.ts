@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { devLogins, refuseProduction, resetDatabase, seedDatabase, SeedOutcome } from '../../workflows';
+import { devLogins, refuseProduction, resetDatabase, ResetOutcome, ResetPath, seedDatabase, SeedOutcome } from '../../workflows';
 import type { Plan } from '../../generate';
 import { DatasetArgs, planFromArgs, withDatasetOptions } from '../dataset-options';
 import { UsageError } from '../../errors';
@@ -31,6 +31,14 @@ function parseSeconds(flag: string, value: string | undefined): number | undefin
     throw new UsageError(`${flag} must be a number of seconds above 0, not "${value}"`, { hint: `For example ${flag} 30.` });
   }
   return seconds;
+}
+
+/** TENANTSEED_RESET_PATH=swap|in-place forces reset's path (for measurements and for a project the choice misjudges). */
+function resetPathFromEnvironment(): ResetPath | undefined {
+  const value = process.env.TENANTSEED_RESET_PATH;
+  if (value === undefined || value === '') return undefined;
+  if (value !== 'swap' && value !== 'in-place') throw new UsageError(`TENANTSEED_RESET_PATH must be "swap" or "in-place", not "${value}"`, { hint: 'Unset it to let reset choose.' });
+  return value;
 }
 
 function report(io: CliIO, plan: Plan, outcome: SeedOutcome, command: string, json: Notices | undefined, embedded: boolean, project: string, validation?: ValidationReport): void {
@@ -86,21 +94,22 @@ function datasetCommand(io: CliIO, name: 'seed' | 'reset', setExitCode: (code: n
       progress.update({ phase: 'connect', rowsDone: 0, totalRows: 0 });
       try {
         await withDatabase(args, progress.around(io), name, project, async ({ knex, logger, db, notices }) => {
+          const validate = (on: typeof knex) => {
+            progress.update({ phase: 'validation', rowsDone: 0, totalRows: 0 });
+            return validateDatabase({
+              knex: on, definitions: plan.definitions, schemas: project.schemas, tenancy: project.tenancy, allowSkip: args.allowSkip, accept: project.validate?.accept,
+              describe: { database: db.description, environment: plan.profile.name, now: new Date() },
+            });
+          };
           let validation: ValidationReport | undefined;
           // reset = drop, migrate, seed, then prove it: the validation runs on what was committed,
-          // under the seed lock still, so a concurrent reset cannot change it midway.
-          const whileLocked = name === 'reset' || args.report
-            ? async () => {
-              progress.update({ phase: 'validation', rowsDone: 0, totalRows: 0 });
-              validation = await validateDatabase({
-                knex, definitions: plan.definitions, schemas: project.schemas, tenancy: project.tenancy, allowSkip: args.allowSkip, accept: project.validate?.accept,
-                describe: { database: db.description, environment: plan.profile.name, now: new Date() },
-              });
-            }
-            : undefined;
+          // under the seed lock still, so a concurrent reset cannot change it midway. The swap path
+          // validates the new database before it replaces the previous one.
+          const whileLocked = name === 'reset' || args.report ? async () => { validation = await validate(knex); } : undefined;
           const options = { knex, plan, project, strict: args.strict, yes: args.yes, confirm: terminalConfirm(io), logger, onProgress: progress.update, lockWaitMs: lockWait === undefined ? undefined : lockWait * 1000, whileLocked };
-          const outcome = name === 'seed' ? await seedDatabase(options) : await resetDatabase(options);
+          const outcome: SeedOutcome = name === 'seed' ? await seedDatabase(options) : await resetDatabase({ ...options, path: resetPathFromEnvironment(), validate: (built) => validate(built) });
           for (const notice of outcome.notices) notices.add(notice);
+          validation = (outcome as ResetOutcome).validation ?? validation;
           progress.finish();
           if (validation && args.report) logger.info(`Wrote the report to ${writeReportFile(args.report, validation, formatOfFile(args.report))}`);
           report(io, plan, outcome, name, args.json ? notices : undefined, db.embedded, projectLabel(project), validation);

@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import type { ProjectConfig } from '../config';
+import { cloneDatabase, quoteIdentifier, ServerClient } from '../db';
+import { datasetKey, Plan } from '../generate';
+
+/** The prefix of migrated-schema caches: templates of a project's migrated (and legacy-absorbed) state. */
+export const CACHE_PREFIX = 'tenantseed_cache_';
+const MARKER = 'tenantseed-cache ';
+/** Raised when what a cache holds changes meaning (a cache of an older layout is then never used). */
+const CACHE_LAYOUT = 1;
+
+/** What a cache's marker (its database comment) says. */
+export interface CacheMarker {
+  readonly key: string;
+  /** The migrations folder it was made from: a newer cache of the same folder replaces it. */
+  readonly migrations: string;
+  /** The fingerprint of the legacy rows it absorbed, for the manifest of a reset that clones it. */
+  readonly legacyFingerprint?: string;
+  readonly created: string;
+}
+
+/**
+ * Every file of a folder (names and contents, sorted, recursively) into a hash: what a
+ * migrations folder is, for the testing API's template key and reset's cache key alike.
+ */
+export function hashFolder(hash: ReturnType<typeof createHash>, directory: string, prefix = ''): void {
+  for (const entry of fs.readdirSync(directory, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const full = path.join(directory, entry.name);
+    if (entry.isDirectory()) hashFolder(hash, full, `${prefix}${entry.name}/`);
+    else if (entry.isFile()) hash.update(`${prefix}${entry.name}\0`).update(fs.readFileSync(full)).update('\0');
+  }
+}
+
+/**
+ * The key of the migrated state a reset starts from: the migrations' contents, the schemas and
+ * tenancy names, and, when the profile has legacy rows (absorbed by the migrations, so part of
+ * the migrated state), the dataset key. Editing a migration gives another key.
+ */
+export function migratedSchemaKey(project: ProjectConfig & { migrations: string }, plan: Plan): string {
+  const hash = createHash('sha256');
+  hash.update(`layout ${CACHE_LAYOUT}\0`);
+  hashFolder(hash, project.migrations);
+  hash.update(JSON.stringify([project.schemas, project.tenancy]));
+  if (plan.legacyTables.some((t) => t.rowCount() > 0)) hash.update(datasetKey(plan));
+  return hash.digest('hex').slice(0, 24);
+}
+
+function cacheName(key: string): string {
+  return `${CACHE_PREFIX}${key}`;
+}
+
+async function markers(client: ServerClient): Promise<Array<{ name: string; marker: CacheMarker }>> {
+  const rows = (await client.query(
+    `SELECT datname AS name, shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname LIKE $1 AND datistemplate`,
+    [`${CACHE_PREFIX.replace(/_/g, '\\_')}%`],
+  )).rows as Array<{ name: string; comment: string | null }>;
+  const out: Array<{ name: string; marker: CacheMarker }> = [];
+  for (const row of rows) {
+    if (!row.comment?.startsWith(MARKER)) continue;
+    try {
+      out.push({ name: row.name, marker: JSON.parse(row.comment.slice(MARKER.length)) as CacheMarker });
+    } catch {
+      // Not a marker we wrote: leave that database alone.
+    }
+  }
+  return out;
+}
+
+/** The cache of a key, if a complete one exists (marked and a template: made whole, then renamed). */
+export async function findMigratedSchema(client: ServerClient, key: string): Promise<CacheMarker | undefined> {
+  return (await markers(client)).find((m) => m.name === cacheName(key))?.marker;
+}
+
+/**
+ * Clones the cache of a key into a new database `name` (CREATE DATABASE ... TEMPLATE, with
+ * STRATEGY FILE_COPY on PostgreSQL 15+: a copy of the files, cheaper than WAL-logging every
+ * block of a schema of hundreds of tables).
+ */
+export async function cloneMigratedSchema(client: ServerClient, key: string, name: string): Promise<void> {
+  await cloneDatabase(client, cacheName(key), name, { strategy: 'FILE_COPY' });
+}
+
+/**
+ * Keeps a copy of `source` (a database in the migrated state of `key`, with no session on it)
+ * as the cache of that key: cloned under a temporary name, marked, then renamed, so that a
+ * cache exists only complete; a template nobody can connect to, so that it can always be
+ * cloned. Older caches of the same migrations folder are dropped. A cache already made by
+ * another run is kept as it is.
+ */
+export async function storeMigratedSchema(client: ServerClient, source: string, marker: Omit<CacheMarker, 'created'>): Promise<void> {
+  const name = cacheName(marker.key);
+  const building = `${CACHE_PREFIX}build_${marker.key.slice(0, 12)}_${process.pid}`;
+  await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(building)}`);
+  await cloneDatabase(client, source, building, { strategy: 'FILE_COPY' });
+  const full: CacheMarker = { ...marker, created: new Date().toISOString() };
+  await client.query(`COMMENT ON DATABASE ${quoteIdentifier(building)} IS ${pg.escapeLiteral(MARKER + JSON.stringify(full))}`);
+  await client.query(`ALTER DATABASE ${quoteIdentifier(building)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`);
+  try {
+    await client.query(`ALTER DATABASE ${quoteIdentifier(building)} RENAME TO ${quoteIdentifier(name)}`);
+  } catch (err) {
+    // 42P04: another run stored this key first; its cache is as good as ours.
+    await dropCache(client, building);
+    if ((err as { code?: string }).code !== '42P04') throw err;
+  }
+  for (const old of await markers(client)) {
+    if (old.name !== name && old.marker.migrations === marker.migrations) await dropCache(client, old.name).catch(() => undefined);
+  }
+}
+
+async function dropCache(client: ServerClient, name: string): Promise<void> {
+  await client.query(`ALTER DATABASE ${quoteIdentifier(name)} WITH IS_TEMPLATE false`);
+  await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)}`);
+}

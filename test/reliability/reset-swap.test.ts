@@ -1,0 +1,190 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Knex } from 'knex';
+import pg from 'pg';
+import { createKnex, quoteIdentifier } from '../../src/db';
+import { createScratchDatabase, runOnServer, ScratchDatabase } from '../../src/testing';
+import { testServer } from '../support/database';
+import { writeKnexProject, KnexProject } from '../support/knex-project';
+import { CLI, runCli } from '../support/run-cli';
+import { schemaSnapshot } from '../support/schema-snapshot';
+
+/** Every row of every table of public and tenantseed, as text: a data dump to compare. */
+async function dataDump(knex: Knex): Promise<string[]> {
+  const tables = (await knex.raw(`SELECT format('%I.%I', schemaname, tablename) AS t FROM pg_tables WHERE schemaname IN ('public', 'tenantseed') ORDER BY 1`)).rows as Array<{ t: string }>;
+  const out: string[] = [];
+  for (const { t } of tables) {
+    const rows = await knex.raw(`SELECT coalesce(string_agg(x::text, E'\\n' ORDER BY x::text), '') AS d FROM ${t} x`);
+    out.push(`${t}\n${rows.rows[0].d}`);
+  }
+  return out;
+}
+
+async function picture(target: ScratchDatabase): Promise<{ schema: string[]; data: string[] }> {
+  const knex = createKnex(target.target);
+  try {
+    return { schema: await schemaSnapshot(knex), data: await dataDump(knex) };
+  } finally {
+    await knex.destroy();
+  }
+}
+
+async function databasesLike(pattern: string): Promise<string[]> {
+  return (await runOnServer(testServer(), 'SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY 1', [pattern])).rows.map((r) => r.datname as string);
+}
+
+/** Starts a reset; resolves with the child once its stderr shows `line`. */
+function resetUntil(dir: string, url: string, args: string[], line: RegExp): Promise<{ child: ChildProcess; stderr: () => string }> {
+  const env = { ...process.env, DATABASE_URL: undefined, FORCE_COLOR: '0', CI: 'true' } as NodeJS.ProcessEnv;
+  delete env.DATABASE_URL;
+  const child = spawn(process.execPath, [CLI, '--database-url', url, 'reset', '--env', 'development', ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`reset never printed ${line}:\n${stderr}`));
+    }, 120_000);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+      if (line.test(stderr)) {
+        clearTimeout(timer);
+        resolve({ child, stderr: () => stderr });
+      }
+    });
+    child.once('close', () => {
+      clearTimeout(timer);
+      // After the line was seen this changes nothing (the promise is settled).
+      reject(new Error(`reset ended before ${line}:\n${stderr}`));
+    });
+  });
+}
+
+async function killed(child: ChildProcess): Promise<void> {
+  const closed = new Promise((resolve) => child.once('close', resolve));
+  child.kill('SIGKILL');
+  await closed;
+}
+
+describe('reset by swap (a Knex project with transaction: false migrations)', () => {
+  let dir: string;
+  let project: KnexProject;
+  let target: ScratchDatabase;
+  const reset = (args: string[] = [], env: Record<string, string> = {}) =>
+    runCli(['--database-url', target.target.url, 'reset', '--env', 'development', ...args], { cwd: dir, env: { CI: 'true', ...env }, timeoutMs: 180_000 });
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tenantseed-swap-'));
+    project = writeKnexProject(dir, { migrations: 60, tables: 15, concurrentEvery: 5 });
+    // Migrations of this run's own: no cache of an earlier run serves them.
+    fs.writeFileSync(path.join(project.migrations, '20200101000000_run.cjs'), `// run ${randomBytes(8).toString('hex')}\nexports.up = async () => {};\nexports.down = async () => {};\n`);
+    target = await createScratchDatabase(testServer(), { prefix: 'swap_target' });
+  });
+
+  afterAll(async () => {
+    await target.drop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('resets, then validates, on the server\'s default settings; a second reset clones the cached migrated schema', async () => {
+    const first = await reset();
+    expect(first.stderr).toContain('Reset: migrating');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('Validation passed');
+    const second = await reset();
+    expect(second.code).toBe(0);
+    expect(second.stderr).toMatch(/Reset: cloning the migrated schema \(cached/);
+    expect(second.stderr).not.toContain('Reset: migrating');
+    const validate = await runCli(['--database-url', target.target.url, 'validate', '--env', 'development'], { cwd: dir, env: { CI: 'true' } });
+    expect(validate.code).toBe(0);
+    const knex = createKnex(target.target);
+    try {
+      const indexes = await knex.raw(`SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname LIKE '%_tenant_created_%'`);
+      expect(indexes.rows).toHaveLength(project.nonTransactional.length);
+      expect((await knex.raw(`SELECT count(*)::int AS n FROM tenantseed.knex_migrations`)).rows[0].n).toBe(61);
+    } finally {
+      await knex.destroy();
+    }
+    expect(await databasesLike('tenantseed\\_reset\\_%')).toEqual([]);
+    expect(await databasesLike('tenantseed\\_prev\\_%')).toEqual([]);
+  });
+
+  it('lists the sessions connected to the database and refuses (exit 3, nothing changed); --yes ends them and says so', async () => {
+    const before = await picture(target);
+    const session = new pg.Client({ connectionString: target.target.url, application_name: 'the application' });
+    session.on('error', () => undefined);
+    await session.connect();
+    try {
+      const refused = await reset(['--seed', '2']);
+      expect(refused.code).toBe(3);
+      expect(refused.stderr).toMatch(/Refusing to swap the new database in: 1 session\(s\) are connected to swap_target_\w+:\n\s+pid \d+ "the application"/);
+      expect(await picture(target)).toEqual(before);
+      const taken = await reset(['--seed', '2', '--yes']);
+      expect(taken.code).toBe(0);
+      expect(taken.stderr).toMatch(/--yes: ended 1 session\(s\) connected to swap_target_\w+/);
+      expect((await picture(target)).data).not.toEqual(before.data);
+    } finally {
+      await session.end().catch(() => undefined);
+    }
+  });
+
+  const slow = () => path.join(project.migrations, '20300101000000_slow.cjs');
+  const phases: Array<[string, RegExp, () => void]> = [
+    // A new, slow migration: the cache misses, and the kill lands while the migrations run.
+    ['migrating', /Reset: migrating/, () => fs.writeFileSync(slow(), `exports.up = async (knex) => { await knex.raw('SELECT pg_sleep(4)'); };\nexports.down = async () => {};\n`)],
+    ['loading', /Reset: loading/, () => undefined],
+    ['validating', /Reset: validating/, () => undefined],
+  ];
+
+  for (const [phase, line, prepare] of phases) {
+    it(`leaves the previous database intact (schema and data dumps identical) when killed while ${phase}`, async () => {
+      const previous = await picture(target);
+      prepare();
+      try {
+        const { child } = await resetUntil(dir, target.target.url, ['--seed', String(phase.length + 10)], line);
+        // Stopped at once where it printed the phase (or, migrating, a moment into it), then killed there.
+        if (phase === 'migrating') await new Promise((r) => setTimeout(r, 1500));
+        else child.kill('SIGSTOP');
+        await killed(child);
+        expect(await picture(target)).toEqual(previous);
+      } finally {
+        fs.rmSync(slow(), { force: true });
+      }
+    });
+  }
+
+  it('leaves the previous database intact when killed while swapping (the renames wait on a lock)', async () => {
+    const previous = await picture(target);
+    // A comment on the target, uncommitted, holds a lock that the rename must wait for.
+    const holder = new pg.Client({ connectionString: testServer().url });
+    holder.on('error', () => undefined);
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(`COMMENT ON DATABASE ${quoteIdentifier(target.name)} IS 'held by the test'`);
+      const { child } = await resetUntil(dir, target.target.url, ['--seed', '7'], /Reset: swapping/);
+      const deadline = Date.now() + 20_000;
+      let waiting = 0;
+      while (Date.now() < deadline && waiting === 0) {
+        waiting = (await holder.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'tenantseed reset' AND wait_event_type = 'Lock'`)).rows[0].n;
+        if (waiting === 0) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(waiting).toBe(1);
+      await killed(child);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await holder.end();
+    }
+    expect(await picture(target)).toEqual(previous);
+  });
+
+  it('drops what killed resets left behind on the next reset', async () => {
+    expect((await databasesLike('tenantseed\\_reset\\_%')).length).toBeGreaterThan(0);
+    const run = await reset();
+    expect(run.code).toBe(0);
+    expect(await databasesLike('tenantseed\\_reset\\_%')).toEqual([]);
+    expect(await databasesLike('tenantseed\\_prev\\_%')).toEqual([]);
+  });
+});
