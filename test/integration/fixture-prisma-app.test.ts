@@ -15,9 +15,5 @@ describeFixtureProject({
   root: 'workspaces',
   scoped: { table: 'Business', column: 'workspaceId' },
   // Every isolation proof passes; the schema check's advice (keys without "workspaceId") still sets the exit code.
-  blocked: {
-    reset: 'issue 30 (validation: advice no longer deciding the exit code) is merged: reset exits 1 on the schema advice',
-    validate: 'issue 30 (validation: advice no longer deciding the exit code) is merged: validate exits 1 on the schema advice',
-  },
   apply: (db, dir) => applyPrismaMigrations(db.knex, dir),
 });

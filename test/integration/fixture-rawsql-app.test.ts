@@ -17,13 +17,6 @@ describeFixtureProject({
   root: 'organizations',
   scoped: { table: 'agents', column: 'owner_organization_id' },
   // Introspect does not yet follow get_current_organization_context() to its setting: no tenancy found.
-  blocked: {
-    introspect: 'issue 28 item 3 (policies through functions) is merged: no tenant setting or role found, defaults written',
-    reset: 'issue 28 item 3 is merged: the isolation proof runs as tenantseed_app, which does not exist',
-    validate: 'issue 28 item 3 is merged: the isolation proof runs as tenantseed_app, which does not exist',
-    'tenant add': 'issue 28 item 3 is merged: no tenant root found, so no natural key to name the tenant by',
-    withTenant: 'issue 28 item 3 is merged: withTenant acts as tenantseed_app, which may not read agents',
-  },
   async apply(db, dir) {
     const migrations = path.join(dir, 'migrations');
     for (const file of fs.readdirSync(migrations).filter((f) => f.endsWith('.sql')).sort()) {
