@@ -127,7 +127,12 @@ async function pruneLeftovers(client: pg.Client): Promise<void> {
   )).rows as Array<{ name: string; comment: string | null }>;
   for (const row of rows) {
     if (!row.comment?.startsWith(MARKER)) continue;
-    const marker = JSON.parse(row.comment.slice(MARKER.length)) as { host: string; pid: number; created: string };
+    let marker: { host: string; pid: number; created: string };
+    try {
+      marker = JSON.parse(row.comment.slice(MARKER.length)) as typeof marker;
+    } catch {
+      continue; // not a marker this code wrote: left alone
+    }
     let alive = false;
     try {
       process.kill(marker.pid, 0);
