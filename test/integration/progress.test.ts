@@ -44,7 +44,7 @@ describe('progress on stderr', () => {
   it('prints no progress with --quiet, and the same summary', async () => {
     const run = await cli(['reset', '--env', 'test', '--quiet']);
     expect(run.code).toBe(0);
-    expect(run.stderr).toBe(`Database: ${db.target.database} on ${db.target.host}:${db.target.port} as ${db.target.user} (from --database-url)\n`);
+    expect(run.stderr).toBe(`Project: the shipped reference schema\nDatabase: ${db.target.database} on ${db.target.host}:${db.target.port} as ${db.target.user} (from --database-url)\n`);
     expect(run.stdout).toMatch(/^Reset and seeded \d+ rows/m);
   });
 
