@@ -33,5 +33,7 @@ module.exports = {
       slowTestThreshold: 30,
     },
   ],
-  testTimeout: 60000,
+  // Sized for a loaded two-core machine: an integration test may run ten CLI processes in a row
+  // (each a Node start-up, a connection and a transaction); 60 s failed there on a fresh clone.
+  testTimeout: 180000,
 };

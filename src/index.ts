@@ -11,13 +11,14 @@
 export * from './errors';
 export {
   parseDatabaseUrl, describeDatabase, redactUrl, redactSecrets, passwordsIn, resolveDatabaseSource, assertEnvironmentName, silentLogger, EMBEDDED_DIR_NAME,
-  resolveProjectConfig, readProjectConfig, shippedProjectConfig, configSchemaPath, CONFIG_FILE_NAME, CONFIG_VARIABLE, DEFAULT_TENANCY, DEFAULT_SCHEMAS,
+  resolveProjectConfig, readProjectConfig, shippedProjectConfig, configSchemaPath, CONFIG_FILE_NAME, CONFIG_FILE_NAMES, CONFIG_VARIABLE, DEFAULT_TENANCY, DEFAULT_SCHEMAS,
+  defineConfig,
 } from './config';
-export type { DatabaseTarget, DatabaseSource, ResolveDatabaseSourceOptions, Logger, ProjectConfig, TenancyNames, ResolveProjectConfigOptions } from './config';
+export type { DatabaseTarget, DatabaseSource, ResolveDatabaseSourceOptions, Logger, ProjectConfig, TenancyNames, ResolveProjectConfigOptions, TenantseedConfig } from './config';
 export {
   ensureBookkeeping, createKnex, openDatabase, assertReachable, migrate, migratorConfig, DirectoryMigrationSource,
   startEmbeddedServer, stopEmbeddedServer, embeddedServerStatus, embeddedServerTarget, withAdvisoryLock,
-  readEnvironmentStamp, writeEnvironmentStamp, toDatabaseError, withTenant, isTenantId, quoteIdentifier,
+  readEnvironmentStamp, writeEnvironmentStamp, toDatabaseError, withTenant, isTenantId, quoteIdentifier, tenantContextStatements, assertSubjectToRls,
 } from './db';
 export type {
   CreateKnexOptions, OpenedDatabase, MigrateAction, MigrateOptions, MigrateResult, EmbeddedServer, EmbeddedServerStatus,

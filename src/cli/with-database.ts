@@ -5,6 +5,15 @@ import { createKnex, openDatabase, OpenedDatabase, toDatabaseError } from '../db
 import { CliIO, printError, stderrLogger } from './output';
 import { Notices } from './notices';
 import { createSystemUser } from './system-user';
+import { assertShippedSchemaFits } from '../workflows';
+
+/** Commands that write to the database: refused on a foreign schema without a project config. */
+const WRITING_COMMANDS = new Set(['seed', 'reset', 'migrate', 'tenant add', 'distribute']);
+
+/** Which project a command runs, as the first line says it and `--json` gives it. */
+export function projectLabel(project: ProjectConfig): string {
+  return project.file ?? 'the shipped reference schema';
+}
 
 async function terminateSessions(target: DatabaseTarget, applicationName: string): Promise<void> {
   const client = new pg.Client({ connectionString: target.url, connectionTimeoutMillis: 5_000 });
@@ -47,10 +56,10 @@ export async function withDatabase<T>(
 ): Promise<T> {
   const notices = new Notices(io);
   const logger = notices.logger(stderrLogger(io));
+  logger.info(`Project: ${projectLabel(project)}`);
   const source = resolveDatabaseSource({ databaseUrl: args.databaseUrl });
   const db = await openDatabase(source, { logger, createSystemUser });
   logger.info(`Database: ${db.description}`);
-  if (project.file) logger.info(`Project: ${project.file}`);
   // The process id in the session name lets Ctrl-C end exactly this command's sessions.
   const applicationName = `tenantseed ${command} [${process.pid}]`;
   const knex = createKnex(db.target, { applicationName, searchPath: project.schemas });
@@ -69,6 +78,7 @@ export async function withDatabase<T>(
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
+    if (WRITING_COMMANDS.has(command)) await assertShippedSchemaFits({ knex, project, command, embedded: db.embedded, cwd: process.cwd() });
     return await body({ knex, db, logger, notices });
   } catch (err) {
     throw toDatabaseError(err, db.target);

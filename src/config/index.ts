@@ -8,6 +8,8 @@ export { silentLogger } from './logger';
 export { packageRoot } from './package-paths';
 export {
   resolveProjectConfig, readProjectConfig, findConfigFile, shippedProjectConfig, configSchemaPath,
-  CONFIG_FILE_NAME, CONFIG_VARIABLE, DEFAULT_TENANCY, DEFAULT_SCHEMAS,
+  CONFIG_FILE_NAME, CONFIG_FILE_NAMES, CONFIG_VARIABLE, DEFAULT_TENANCY, DEFAULT_SCHEMAS,
 } from './project-config';
+export { defineConfig } from './define-config';
+export type { TenantseedConfig } from './define-config';
 export type { ProjectConfig, TenancyNames, ResolveProjectConfigOptions } from './project-config';

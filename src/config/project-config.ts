@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Ajv2020, { ErrorObject } from 'ajv/dist/2020';
+import { createJiti } from 'jiti';
 import { UsageError } from '../errors';
 import { packageRoot } from './package-paths';
 
@@ -12,6 +13,18 @@ export interface TenancyNames {
   readonly appRole: string;
   /** The admin role: BYPASSRLS, what loading switches to when the connecting role is a member. */
   readonly adminRole: string;
+  /**
+   * The tenant column of tables whose tenant no foreign key names (`tenant`, say): introspect
+   * takes it as the tenant column of every table that has it. Definitions say it per table
+   * (`x-tenant-column`).
+   */
+  readonly column?: string;
+  /**
+   * The SQL that sets the tenant for the transaction, with `$1` for the tenant id
+   * (`select set_org_context($1)`), when the application sets it through a function rather than
+   * the setting: withTenant and validate's probe then run it in place of `SET LOCAL setting`.
+   */
+  readonly setContext?: string;
 }
 
 /**
@@ -31,8 +44,17 @@ export interface ProjectConfig {
   readonly tenancy: TenancyNames;
 }
 
-/** The file name searched for in the working folder and its parents. */
+/** The JSON config file's name (what `init` and `introspect` write). */
 export const CONFIG_FILE_NAME = 'tenantseed.config.json';
+/**
+ * The names searched for in the working folder and its parents: a TypeScript or JavaScript
+ * config (`export default defineConfig({...})`) or the JSON file. One folder holding two is
+ * refused rather than one picked.
+ */
+export const CONFIG_FILE_NAMES: readonly string[] = Object.freeze([
+  'tenantseed.config.ts', 'tenantseed.config.mts', 'tenantseed.config.cts',
+  'tenantseed.config.mjs', 'tenantseed.config.js', 'tenantseed.config.cjs', CONFIG_FILE_NAME,
+]);
 /** The environment variable that names a config file. */
 export const CONFIG_VARIABLE = 'TENANTSEED_CONFIG';
 /** The tenancy names of the shipped schema: the defaults of `tenancy`. */
@@ -83,14 +105,19 @@ export function findConfigFile(options: ResolveProjectConfigOptions = {}): { fil
     const file = path.resolve(cwd, named.value);
     if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
       throw new UsageError(`${named.origin} names ${file}, which does not exist`, {
-        hint: `Give the path of a ${CONFIG_FILE_NAME}, or run \`tenantseed init\` to write one.`,
+        hint: `Give the path of a ${CONFIG_FILE_NAME} or tenantseed.config.ts, or run \`tenantseed init\` to write one.`,
       });
     }
     return { file, origin: named.origin };
   }
   for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
-    const file = path.join(dir, CONFIG_FILE_NAME);
-    if (fs.existsSync(file) && fs.statSync(file).isFile()) return { file, origin: 'found' };
+    const files = CONFIG_FILE_NAMES.map((name) => path.join(dir, name)).filter((f) => fs.existsSync(f) && fs.statSync(f).isFile());
+    if (files.length > 1) {
+      throw new UsageError(`${dir} holds ${files.length} config files: ${files.map((f) => path.basename(f)).join(', ')}`, {
+        hint: 'Keep one of them (or name one with --config).',
+      });
+    }
+    if (files.length === 1) return { file: files[0], origin: 'found' };
     if (path.dirname(dir) === dir) return undefined;
   }
 }
@@ -104,6 +131,7 @@ function describeConfigError(error: ErrorObject): string {
     return `unknown key "${key}"${error.instancePath ? ` in ${error.instancePath}` : ''}`;
   }
   if (error.keyword === 'required') return `missing key "${(error.params as { missingProperty: string }).missingProperty}"`;
+  if (error.instancePath === '/tenancy/setContext') return '/tenancy/setContext: must be SQL with $1 where the tenant id goes, and no "?" (select set_org_context($1))';
   return `${at}: ${error.message ?? error.keyword}`;
 }
 
@@ -117,16 +145,7 @@ function folder(file: string, key: string, value: string): string {
   return dir;
 }
 
-/**
- * Reads and checks one config file (against schema/tenantseed.config.schema.json) and
- * resolves its folders relative to the file. An unknown key, a bad value or a missing folder is
- * a UsageError (exit 2) that names it.
- *
- * @example
- * readProjectConfig('/app/tenantseed.config.json').tenancy.setting // 'app.current_company_id'
- */
-export function readProjectConfig(file: string): ProjectConfig {
-  let raw: unknown;
+function readJsonConfig(file: string): unknown {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -134,13 +153,52 @@ export function readProjectConfig(file: string): ProjectConfig {
     throw new UsageError(`Cannot read the config file ${file} (${(err as NodeJS.ErrnoException).code ?? 'unknown error'})`, { hint: 'Check that it exists and is readable.' });
   }
   try {
-    raw = JSON.parse(text);
+    return JSON.parse(text);
   } catch (err) {
     // Never V8's message: it quotes the text, and the file may be a link to a file of secrets.
     const at = /at position (\d+)/.exec((err as Error).message);
     const where = at ? ` at line ${text.slice(0, Number(at[1])).split('\n').length}` : '';
     throw new UsageError(`${file} is not valid JSON${where}`, { hint: 'Fix the JSON syntax of the config file.' });
   }
+}
+
+/**
+ * A `.ts`, `.mjs` or `.js` config: its default export (or `module.exports`), compiled in
+ * memory by jiti, as migrations are (see DirectoryMigrationSource). jiti's synchronous form
+ * keeps reading a project config synchronous for every caller (the CLI, the testing API, the
+ * knexfile); it installs no global require hook.
+ */
+function readModuleConfig(file: string): unknown {
+  if (!fs.existsSync(file)) {
+    throw new UsageError(`Cannot read the config file ${file} (ENOENT)`, { hint: 'Check that it exists and is readable.' });
+  }
+  const jiti = createJiti(__filename, { fsCache: false, moduleCache: false, interopDefault: true });
+  let loaded: unknown;
+  try {
+    loaded = jiti(file);
+  } catch (err) {
+    throw new UsageError(`${file} failed to load: ${(err as Error).message.split('\n')[0]}`, {
+      hint: 'Fix the error in the config file; it must `export default defineConfig({...})` (from \'tenantseed\').',
+    });
+  }
+  const config = loaded && typeof loaded === 'object' && 'default' in loaded ? (loaded as { default: unknown }).default : loaded;
+  if (typeof config !== 'object' || config === null) {
+    throw new UsageError(`${file} exports no config object`, { hint: 'End it with `export default defineConfig({ definitions: ..., environments: ... })`.' });
+  }
+  return config;
+}
+
+/**
+ * Reads and checks one config file, JSON or a TypeScript/JavaScript module (both against
+ * schema/tenantseed.config.schema.json), and
+ * resolves its folders relative to the file. An unknown key, a bad value or a missing folder is
+ * a UsageError (exit 2) that names it.
+ *
+ * @example
+ * readProjectConfig('/app/tenantseed.config.json').tenancy.setting // 'app.current_company_id'
+ */
+export function readProjectConfig(file: string): ProjectConfig {
+  const raw = /\.json$/i.test(file) ? readJsonConfig(file) : readModuleConfig(file);
   if (!checkConfig) {
     const ajv = new Ajv2020({ allErrors: true, strict: true });
     checkConfig = ajv.compile(JSON.parse(fs.readFileSync(configSchemaPath(), 'utf8')));

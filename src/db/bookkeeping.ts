@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { ensureMadeObjectsTable } from './made-objects';
 
 /** The schema that holds tenantseed's own bookkeeping, never a product table. */
 export const BOOKKEEPING_SCHEMA = 'tenantseed';
@@ -32,6 +33,7 @@ export async function ensureBookkeeping(knex: Knex): Promise<void> {
       started_at timestamptz NOT NULL,
       finished_at timestamptz NOT NULL DEFAULT clock_timestamp()
     )`);
+  await ensureMadeObjectsTable(knex);
 }
 
 /** What a seed run loaded, as stored in tenantseed.seed_manifests. */

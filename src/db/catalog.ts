@@ -5,6 +5,7 @@
  * reset and introspect read it here. Tables are named as the definitions name them and resolved through
  * the connection's search_path (the project's `schemas`).
  */
+import type { SnapshotFunction } from './read-policy';
 import { queryRows, Queryable, quoteIdentifier, requoteName } from './sql';
 
 /** One column of a table, as the catalog describes it. */
@@ -225,7 +226,7 @@ export interface SnapshotRole {
   readonly superuser: boolean;
   readonly bypassRls: boolean;
   readonly canLogin: boolean;
-  /** Tables it may read or write (`SELECT`/`INSERT`/...), by name. */
+  /** Tables it is granted DML on (`SELECT`, `INSERT`, `UPDATE` or `DELETE`), by name. */
   readonly tables: readonly string[];
 }
 
@@ -234,6 +235,28 @@ export interface SchemaSnapshot {
   readonly schema: string;
   readonly tables: readonly SnapshotTable[];
   readonly roles: readonly SnapshotRole[];
+  /** The SQL and PL/pgSQL functions of the database's own schemas, that policies may call. */
+  readonly functions?: readonly SnapshotFunction[];
+}
+
+/**
+ * The SQL and PL/pgSQL functions and procedures of every schema but the system's, without an
+ * extension's: what a policy may call to read its tenant, and what an application calls to set it.
+ *
+ * @example
+ * (await readFunctions(knex)).find((f) => f.name === 'set_org_context')?.body // "begin perform set_config(...); end"
+ */
+export async function readFunctions(q: Queryable): Promise<SnapshotFunction[]> {
+  const rows = await queryRows<{ schema: string; name: string; language: string; body: string; args: number; identity: string; procedure: boolean }>(
+    q,
+    `SELECT n.nspname AS schema, p.proname AS name, l.lanname AS language, p.prosrc AS body, p.pronargs::int AS args,
+            pg_get_function_identity_arguments(p.oid) AS identity, p.prokind = 'p' AS procedure
+       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
+      WHERE l.lanname IN ('sql', 'plpgsql') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+        AND p.oid NOT IN (SELECT objid FROM pg_depend WHERE deptype = 'e' AND classid = 'pg_proc'::regclass)
+      ORDER BY 1, 2, 6`,
+  );
+  return rows.map((r) => ({ schema: r.schema, name: r.name, language: r.language, body: r.body, args: r.args, identityArgs: r.identity, procedure: r.procedure }));
 }
 
 /** Whether a schema exists, and whether the connected role may use it. */
@@ -325,6 +348,7 @@ export async function readSchemaSnapshot(q: Queryable, schema: string): Promise<
     `SELECT DISTINCT r.rolname AS role, r.rolsuper AS superuser, r.rolbypassrls AS bypass, r.rolcanlogin AS login, c.relname AS table
        FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) acl JOIN pg_roles r ON r.oid = acl.grantee
       WHERE c.oid::text::int8 IN (SELECT jsonb_array_elements_text(?::jsonb)::int8) AND acl.grantee <> c.relowner
+        AND acl.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE')
       ORDER BY 1, 5`,
     [oids],
   );
@@ -364,7 +388,7 @@ export async function readSchemaSnapshot(q: Queryable, schema: string): Promise<
     role.tables.push(g.table);
     roles.set(g.role, role);
   }
-  return { schema, tables: out, roles: [...roles.values()] };
+  return { schema, tables: out, roles: [...roles.values()], functions: await readFunctions(q) };
 }
 
 /**

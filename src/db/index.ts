@@ -14,7 +14,9 @@ export type { AdvisoryLockOptions } from './advisory-lock';
 export { ensureBookkeeping, readEnvironmentStamp, writeEnvironmentStamp, readLatestManifest, writeManifest, BOOKKEEPING_SCHEMA } from './bookkeeping';
 export type { EnvironmentStamp, SeedManifest } from './bookkeeping';
 export { toDatabaseError } from './to-database-error';
-export { withTenant, isTenantId, tenantContextStatements } from './with-tenant';
+export { withTenant, isTenantId, tenantContextStatements, assertSubjectToRls } from './with-tenant';
+export { readSettings, readPolicyComparisons, findContextSetters, DEFAULT_FUNCTION_DEPTH } from './read-policy';
+export type { SnapshotFunction, SettingsRead, PolicyComparison, ContextSetter } from './read-policy';
 export { checkLoaderRole } from './loader-role';
 export type { LoaderRole } from './loader-role';
 export { quoteIdentifier, quotedNameText, quoteQualifiedName, requoteName, queryRows, quoteLiteral, quoteSettingName } from './sql';
@@ -22,7 +24,7 @@ export type { Queryable } from './sql';
 export { readTable, tableExists, listSchemaObjects, tableContents, COUNT_LIMIT, schemaAccess, readSchemaSnapshot, readKeyRows, referencesFromOutside,
   citusStatus, readDistribution, readForeignKeys, readUniqueKeys, columnExists, useSequentialShardAccess,
   tablesWithColumns, readRowSecurity, readPolicies, readTableKeys, uniqueIndexesWithout, hasIndexLedBy, readRole, tablesOwnedBy,
-  readRebuildableConstraints,
+  readRebuildableConstraints, readFunctions,
 } from './catalog';
 export type {
   CatalogColumn, CatalogTable, SchemaObject, TableContents, SchemaSnapshot, SnapshotTable, SnapshotColumn, SnapshotConstraint, SnapshotUniqueIndex, SnapshotPolicy, SnapshotRole, IncomingReference,
@@ -34,3 +36,5 @@ export { lockTablesAtOnce, DEFAULT_LOCK_WAIT_MS } from './lock-tables';
 export type { LockTablesOptions, LockQuery } from './lock-tables';
 export { cloneDatabase, copyDatabaseSettings, withDatabaseName } from './clone-database';
 export type { CloneDatabaseOptions, ServerClient } from './clone-database';
+export { snapshotSchemaObjects, recordMadeObjects, findForeignObjects, describeForeignObjects } from './made-objects';
+export type { ObjectSnapshot, ForeignObject, ForeignObjects } from './made-objects';

@@ -4,6 +4,7 @@ import { MigrationError, TenantseedError } from '../errors';
 import { withAdvisoryLock } from './advisory-lock';
 import { DirectoryMigrationSource } from './migration-source';
 import { BOOKKEEPING_SCHEMA, ensureBookkeeping } from './bookkeeping';
+import { recordMadeObjects, snapshotSchemaObjects } from './made-objects';
 
 /** What `tenantseed migrate` can do. */
 export type MigrateAction = 'latest' | 'up' | 'down' | 'rollback-all' | 'status';
@@ -35,6 +36,11 @@ export interface MigrateOptions {
   afterRun?: (result: MigrateResult) => Promise<void>;
   /** Told what the run did besides migrating (a stale Knex lock row freed). */
   onNotice?: (message: string) => void;
+  /**
+   * The project's schemas: what the migrations make in them is recorded (tenantseed.made_objects),
+   * so that reset later tells it from objects someone else added. Without it nothing is recorded.
+   */
+  schemas?: readonly string[];
 }
 
 /** What {@link migrate} did: the migrations it ran, and where the database stands now. */
@@ -101,6 +107,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     const applied = async () => ((await knex.migrate.list(config)) as [unknown[], unknown[]])[0].map(nameOf);
     const before = new Set(action === 'status' ? [] : await applied().catch(() => [] as string[]));
     let ran: string[] = [];
+    const schemas = action === 'status' ? undefined : options.schemas;
+    const snapshot = schemas && (await snapshotSchemaObjects(knex, schemas));
     try {
       switch (action) {
         case 'latest':
@@ -119,6 +127,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
           break;
       }
     } catch (err) {
+      // Migrations outside a transaction that completed before the failure stay applied: record them.
+      if (schemas && snapshot) await recordMadeObjects(knex, schemas, snapshot).catch(() => undefined);
       if (err instanceof TenantseedError) throw err;
       const message = err instanceof Error ? err.message : String(err);
       // A batch with a `transaction: false` migration runs each migration on its own: those
@@ -134,6 +144,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
         cause: err,
       });
     }
+    if (schemas && snapshot) await recordMadeObjects(knex, schemas, snapshot);
     const [completed, pending] = (await knex.migrate.list(config)) as [unknown[], unknown[]];
     const result = { action, ran, applied: completed.map(nameOf), pending: pending.map(nameOf) };
     await options.afterRun?.(result);

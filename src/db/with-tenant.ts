@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { DEFAULT_TENANCY, TenancyNames } from '../config';
-import { UsageError } from '../errors';
-import { quoteIdentifier, quoteLiteral, quoteSettingName } from './sql';
+import { SafetyError, UsageError } from '../errors';
+import { queryRows, Queryable, quoteIdentifier, quoteLiteral, quoteSettingName } from './sql';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const INTEGER = /^[0-9]{1,19}$/;
@@ -24,7 +24,11 @@ export function isTenantId(value: unknown): value is string | number {
  * It is `SET LOCAL`, not `set_config(..., true)`, and `citus.propagate_set_commands` is set
  * to `local` first: on Citus only `SET LOCAL` reaches the workers, and only with that setting
  * (a tenant would see 0 rows otherwise). On PostgreSQL without Citus the first statement sets
- * a harmless placeholder. See {@link tenantContextStatements}.
+ * a harmless placeholder. See {@link tenantContextStatements}. With `tenancy.setContext`
+ * (`select set_org_context($1)`), that call sets the tenant, as the application's code does.
+ *
+ * It refuses (SafetyError) to run `fn` as a superuser or a BYPASSRLS role: row-level security
+ * would not apply, and every tenant's rows would be visible. See {@link assertSubjectToRls}.
  *
  * Nested in another transaction (`knex` is a transaction, as inside another withTenant) it
  * runs in a savepoint and, when `fn` returns or throws, sets the outer transaction's role and
@@ -47,7 +51,7 @@ export async function withTenant<T>(
   }
   if (!knex.isTransaction) {
     return knex.transaction(async (trx) => {
-      for (const statement of tenantContextStatements(tenancy, tenantId)) await trx.raw(statement);
+      await actAsTenant(trx, tenancy, tenantId);
       return fn(trx);
     });
   }
@@ -59,7 +63,7 @@ export async function withTenant<T>(
   let result: T;
   try {
     result = await knex.transaction(async (trx) => {
-      for (const statement of tenantContextStatements(tenancy, tenantId)) await trx.raw(statement);
+      await actAsTenant(trx, tenancy, tenantId);
       return fn(trx);
     });
   } catch (err) {
@@ -69,6 +73,35 @@ export async function withTenant<T>(
   }
   await restoreTenantContext(knex, tenancy, outer);
   return result;
+}
+
+/** Sets the role and the tenant, then makes sure the role is one row-level security applies to. */
+async function actAsTenant(trx: Knex.Transaction, tenancy: TenancyNames, tenantId: string | number): Promise<void> {
+  for (const statement of tenantContextStatements(tenancy, tenantId)) await trx.raw(statement);
+  await assertSubjectToRls(trx, tenancy.appRole);
+}
+
+/**
+ * Refuses (SafetyError) to go on as a role that row-level security does not apply to: the
+ * current role of `q` (after `SET ROLE`), which should be the project's application role
+ * `appRole`. A superuser or a BYPASSRLS role sees every tenant's rows, so a test or a probe that
+ * ran as it would pass while proving nothing.
+ *
+ * @example
+ * await trx.raw('SET LOCAL ROLE app_user');
+ * await assertSubjectToRls(trx, 'app_user'); // throws if app_user is a superuser or has BYPASSRLS
+ */
+export async function assertSubjectToRls(q: Queryable, appRole: string): Promise<void> {
+  const [row] = await queryRows<{ name: string; superuser: boolean; bypass: boolean }>(
+    q,
+    'SELECT rolname AS name, rolsuper AS superuser, rolbypassrls AS bypass FROM pg_roles WHERE rolname = current_user',
+  );
+  if (!row || (!row.superuser && !row.bypass)) return;
+  const what = row.superuser ? 'a superuser' : 'a role with BYPASSRLS';
+  const named = row.name === appRole ? `the application role "${appRole}" is ${what}` : `it runs as "${row.name}", ${what}, in place of the application role "${appRole}"`;
+  throw new SafetyError(`Refused to act as a tenant: ${named}, so row-level security does not apply and every tenant's rows would be visible`, {
+    hint: `Name a role subject to row-level security in "tenancy.appRole" of tenantseed.config.json (not a superuser, without BYPASSRLS, granted the tenant tables), or ALTER ROLE ${quoteIdentifier(row.name)} NOBYPASSRLS${row.superuser ? ' NOSUPERUSER' : ''}.`,
+  });
 }
 
 interface TenantContext {
@@ -96,16 +129,23 @@ async function restoreTenantContext(trx: Knex, tenancy: TenancyNames, outer: Ten
 /**
  * The statements that make the current transaction act as a tenant, on PostgreSQL and on
  * Citus alike: what an application's own code must run at the start of each transaction
- * (docs/scale-out.md). The value is quoted as a literal (`SET` takes no bind parameters).
+ * (docs/scale-out.md). The value is quoted as a literal (`SET` takes no bind parameters). With
+ * `tenancy.setContext`, its SQL (the `$1` replaced by the quoted id) sets the tenant in place of
+ * `SET LOCAL` of the setting.
  *
  * @example
  * tenantContextStatements(project.tenancy, acmeId)
  * // ["SET LOCAL citus.propagate_set_commands TO 'local'", 'SET LOCAL ROLE "tenantseed_app"', `SET LOCAL "app"."current_tenant_id" TO '...'`]
+ * tenantContextStatements({ ...project.tenancy, setContext: 'select set_org_context($1)' }, acmeId).at(-1)
+ * // "select set_org_context('...')"
  */
 export function tenantContextStatements(tenancy: TenancyNames, tenantId: string | number, options: { role?: boolean } = {}): string[] {
+  const value = quoteLiteral(String(tenantId));
   return [
     `SET LOCAL citus.propagate_set_commands TO 'local'`,
     ...(options.role === false ? [] : [`SET LOCAL ROLE ${quoteIdentifier(tenancy.appRole)}`]),
-    `SET LOCAL ${quoteSettingName(tenancy.setting)} TO ${quoteLiteral(String(tenantId))}`,
+    // The project's own call (`select set_org_context($1)`), as its application makes it, after
+    // the role is set: the function runs with the application's rights.
+    tenancy.setContext ? tenancy.setContext.replace(/\$1(?![0-9])/g, () => value) : `SET LOCAL ${quoteSettingName(tenancy.setting)} TO ${value}`,
   ];
 }

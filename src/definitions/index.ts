@@ -2,6 +2,7 @@ export { loadDefinitions, pointerToken, referenceableColumn, referenceText, spli
 export { loadProfile, listEnvironments } from './load-profile';
 export { createAjv } from './ajv';
 export { DEFINITION_META_SCHEMA, IDENTIFIER_SCHEMA, PROFILE_SCHEMA } from './meta-schema';
+export { publishedSchemas } from './published-schemas';
 export type {
   SchemaNode, GeneratorSpec, ColumnDefinition, CountSpec, TableDefinition, DefinitionSet, NamedTenant, SizeClass, Profile,
 } from './types';

@@ -109,7 +109,12 @@ export const DEFINITION_META_SCHEMA = {
     type: { const: 'object' },
     'x-table': identifier,
     'x-tenant-root': { type: 'boolean' },
-    'x-tenant-column': identifier,
+    'x-tenant-column': {
+      ...identifier,
+      description: 'The column that holds the tenant id, on every tenant table (not on the x-tenant-root table): any name, '
+        + 'with or without a foreign key to the root. Row-level security compares it with tenancy.setting; tenantseed fills it with '
+        + 'the tenant\'s id. Introspect keeps it when it drafts again, over what it would infer.',
+    },
     'x-primary-key': {
       type: 'array', items: identifier, minItems: 1, uniqueItems: true,
       description: 'The primary key as the catalog has it: the tenant column first, or one column unique across tenants. '

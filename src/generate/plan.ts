@@ -8,6 +8,7 @@ import { combine, hashString } from './keyed-random';
 import { FakerPools } from './pools';
 import { columnKey, TablePlan } from './table-plan';
 import { GENERATOR_VERSION } from './generator-version';
+import { lazyTenantList } from './tenant-list';
 
 
 /** Options of {@link buildPlan}. */
@@ -84,7 +85,11 @@ function namedTenantKeys(definitions: DefinitionSet, profile: Profile): string[]
   return keys;
 }
 
-function planTenants(definitions: DefinitionSet, profile: Profile, seed: number, total: number, first: number): TenantPlan[] {
+/**
+ * The dataset's tenants as a lazy list: each is made from its position when read, so the plan
+ * holds no array of tenants (memory stays flat for `--tenants 1000000`).
+ */
+function planTenants(definitions: DefinitionSet, profile: Profile, seed: number, total: number, first: number): readonly TenantPlan[] {
   const root = definitions.tenantRoot;
   const keys = namedTenantKeys(definitions, profile);
   const rootName = root?.table ?? '';
@@ -94,8 +99,7 @@ function planTenants(definitions: DefinitionSet, profile: Profile, seed: number,
   const kind = (idSchema && idKindOf(idSchema)) || 'uuid';
   // Integer tenant ids follow the ones the migrations made (a default tenant 1: the next is 2).
   const offset = largestInteger(root?.existingRows.map((r) => r[idColumn]) ?? []);
-  const tenants: TenantPlan[] = [];
-  for (let index = 0; index < total; index++) {
+  return lazyTenantList(total, (index): TenantPlan => {
     const named = profile.namedTenants[index];
     const key = named ? keys[index] : `#${index}`;
     const given = named?.values[idColumn];
@@ -104,9 +108,8 @@ function planTenants(definitions: DefinitionSet, profile: Profile, seed: number,
       : fitId(named && kind !== 'integer'
         ? namedTextId(kind, createHash('sha256').update(`${rootName}\0\0${key}`).digest('hex'))
         : keyedId(kind, combine(combine(rootSeed, 0), hashString('id')), first + index, { offset }), idSchema);
-    tenants.push({ index: first + index, key, hash: hashString(key), scale: named ? named.scale : sizeOf(profile, seed, index), id });
-  }
-  return tenants;
+    return { index: first + index, key, hash: hashString(key), scale: named ? named.scale : sizeOf(profile, seed, index), id };
+  });
 }
 
 function checkProfileAgainstDefinitions(definitions: DefinitionSet, profile: Profile): void {
@@ -158,7 +161,8 @@ export function buildPlan(options: BuildPlanOptions): Plan {
   const seedKey = hashString(`seed:${seed}`);
   const first = options.firstTenantIndex ?? 0;
   const tenants = planTenants(definitions, profile, seedKey, total, first);
-  const byKey = new Map(tenants.map((t) => [t.key, t]));
+  // Only named tenants are looked up by key (their fixture names); they come first.
+  const byKey = new Map(tenants.slice(0, named).map((t) => [t.key, t]));
   const compile = {
     pools: new FakerPools(),
     seed,
@@ -182,17 +186,23 @@ export function buildPlan(options: BuildPlanOptions): Plan {
         ...common,
         tenants: undefined,
         counts: () => tenants.length,
-        fixedRows: () => tenants.map((t) => ({ ...(namedOf(t)?.values ?? {}), [definition.idColumn]: t.id })),
+        fixedRows: () => lazyTenantList(tenants.length, (i) => {
+          const t = tenants[i];
+          return { ...(namedOf(t)?.values ?? {}), [definition.idColumn]: t.id };
+        }),
         lookup: { table: (name) => plans.get(name) },
       });
     }
     if (definition.tenantColumn) {
       const fixedCache = new Map<string, Record<string, unknown>[]>();
       const fixedRows = (tenant?: TenantPlan) => {
+        // Tenants without rows of their own share the definition's rows (no copy per tenant).
+        const own = namedOf(tenant)?.rows[definition.table];
+        if (!own) return definition.fixedRows;
         const key = tenant?.key ?? '';
         let rows = fixedCache.get(key);
         if (!rows) {
-          rows = [...(namedOf(tenant)?.rows[definition.table] ?? []), ...definition.fixedRows];
+          rows = [...own, ...definition.fixedRows];
           fixedCache.set(key, rows);
         }
         return rows;
@@ -250,7 +260,7 @@ export function buildPlan(options: BuildPlanOptions): Plan {
         if (!natural) continue;
         for (const tenant of table.definition.tenantRoot ? [undefined] : tenants) {
           const fixed = table.definition.tenantRoot
-            ? tenants.filter((t) => namedOf(t)).map((t) => namedOf(t)!.values)
+            ? tenants.slice(0, named).filter((t) => namedOf(t)).map((t) => namedOf(t)!.values)
             : [...(namedOf(tenant)?.rows[table.definition.table] ?? []), ...table.definition.fixedRows];
           fixed.forEach((row, i) => {
             if (row[natural] === undefined) return;

@@ -1,5 +1,6 @@
 import type { SnapshotColumn } from '../db';
 import type { CheckFacts } from './read-check';
+import { jsonDefault, jsonShape } from './json-shape';
 import { booleanWeights, enumWeights, orderedAfter, readColumnMeaning, ReadMeaning } from './column-meaning';
 
 /** A JSON-Schema node of a drafted definition. */
@@ -60,7 +61,18 @@ function textSchema(column: SnapshotColumn, context: ColumnContext): DraftNode {
     Object.assign(node, byName);
     const generate = node['x-generate'] as DraftNode | undefined;
     const template = generate && typeof generate.template === 'string' ? generate.template : undefined;
-    if (context.unique && (!template || !template.includes('{row}'))) {
+    // A unique SHA-256 hex digest (an API key's hash): a {row} template would not fit its
+    // pattern, and the token generator makes distinct digests of that shape.
+    // Another name-made pattern (a token's alphabet and length) cannot promise distinct values,
+    // and a {row} template does not fit it: the column's uniqueness wins over its look.
+    if (context.unique && node.pattern === '^[0-9a-f]{64}$') {
+      node['x-generate'] = { token: { group: column.name, part: 'sha256' } };
+    } else if (context.unique && typeof node.pattern === 'string' && !(template && template.includes('{row}'))) {
+      delete node.pattern;
+      delete node.minLength;
+      delete node['x-faker'];
+      node['x-generate'] = uniqueTemplate({ faker: 'lorem.word', case: 'slug' });
+    } else if (context.unique && (!template || !template.includes('{row}'))) {
       const faker = node['x-faker'] as string | undefined;
       delete node['x-faker'];
       node['x-generate'] = uniqueTemplate({ faker: faker ?? 'lorem.word', case: 'slug' });
@@ -163,7 +175,9 @@ function baseSchema(column: SnapshotColumn, context: ColumnContext): DraftNode |
   if (base === 'json' || base === 'jsonb') {
     // Open shapes: rows already there (made by migrations, or by the application) hold any JSON,
     // and the json-schema check reads them against this; generated items are words.
-    return /^'\[/.test(column.default ?? '') ? { type: 'array', items: { 'x-faker': 'lorem.word' } } : { type: 'object' };
+    // A default, `jsonb_typeof` and `?` keys in CHECKs give it a shape (json-shape.ts).
+    if (/^'\[/.test(column.default ?? '') && jsonDefault(column.default) === undefined) return { type: 'array', items: { 'x-faker': 'lorem.word' } };
+    return jsonShape(column.default, context.facts);
   }
   return OTHER_TYPES[base] ? { ...OTHER_TYPES[base] } : undefined;
 }

@@ -1,8 +1,10 @@
+import { quoteIdentifier } from '../db';
 import type { SchemaSnapshot, SnapshotColumn, SnapshotTable } from '../db';
 import { ColumnContext, draftColumnSchema, DraftNode } from './column-schema';
 import { readColumnMeaning } from './column-meaning';
-import { Finding, inferTenancy, MIGRATION_TOOL_TABLES, Tenancy } from './infer-tenancy';
+import { Finding, inferTenancy, InferTenancyOptions, MIGRATION_TOOL_TABLES, Tenancy } from './infer-tenancy';
 import { CheckFacts, readCheck } from './read-check';
+import { draftNewTenant } from './new-tenant-template';
 
 const TIMESTAMP_TYPES = ['timestamptz', 'timestamp'];
 
@@ -12,7 +14,7 @@ export interface ProjectDraft {
   readonly definitions: ReadonlyMap<string, DraftNode>;
   /** `environments/development.json`. */
   readonly profile: DraftNode;
-  readonly tenancy: { readonly setting?: string; readonly appRole?: string; readonly adminRole?: string };
+  readonly tenancy: { readonly setting?: string; readonly setContext?: string; readonly appRole?: string; readonly adminRole?: string };
   readonly root?: string;
   readonly findings: readonly Finding[];
 }
@@ -21,11 +23,16 @@ export interface ProjectDraft {
 export interface DraftProjectOptions {
   /** Rows the migrations made (a freshly migrated database's rows), by table: written as `x-existing-rows`. */
   readonly existingRows?: ReadonlyMap<string, readonly Record<string, unknown>[]>;
+  /** What the team said of tenant columns (`tenancy.column`, existing `x-tenant-column`): it settles doubt. */
+  readonly tenancy?: InferTenancyOptions;
 }
 
 /** Rows per tenant (or in all, for a table without tenants) in the starter profile. */
 export const STARTER_COUNT = 10;
 const STARTER_GLOBAL_COUNT = 5;
+/** The starter profile's tenant sizes: a fifth of the tenants three times as large. */
+const STARTER_SIZES = [{ share: 0.2, scale: 3 }, { share: 0.8, scale: 1 }];
+const STARTER_MAX_SCALE = Math.max(...STARTER_SIZES.map((s) => s.scale));
 const NAMED_TENANTS = [
   { key: 'acme', name: 'Acme Corp' },
   { key: 'globex', name: 'Globex Corporation' },
@@ -89,7 +96,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
   const skipped = snapshot.tables.filter((t) => MIGRATION_TOOL_TABLES[t.name.toLowerCase()]);
   for (const t of skipped) findings.push({ level: 'inferred', table: t.name, message: `${t.name} skipped: ${MIGRATION_TOOL_TABLES[t.name.toLowerCase()]}'s migration bookkeeping` });
   const tables = snapshot.tables.filter((t) => !skipped.includes(t));
-  const tenancy: Tenancy = inferTenancy({ ...snapshot, tables });
+  const tenancy: Tenancy = inferTenancy({ ...snapshot, tables }, options.tenancy);
   findings.push(...tenancy.findings);
   const byName = new Map(tables.map((t) => [t.name, t]));
 
@@ -113,6 +120,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
   let rootNaturalKey: string | undefined;
   let rootNameColumn: string | undefined;
   let rootPatterns: { key?: RegExp; keyMax?: number } = {};
+  const globalDemands = new Map<string, number>();
 
   for (const table of tables) {
     const plan = plans.get(table.name)!;
@@ -199,7 +207,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
       } else if (name === plan.idColumn && !tupleKeys.some((k) => k.includes(name)) && (column.baseType === 'uuid' || ['int2', 'int4', 'int8'].includes(column.baseType) || ['text', 'varchar'].includes(column.baseType))) {
         node = referenceSchema(column);
         if (column.baseType === 'int2' || column.baseType === 'int4') {
-          findings.push({ level: 'hand-edit', table: table.name, message: `id column ${name} is ${column.type}: tenantseed's integer ids need bigint (ALTER TABLE ${table.name} ALTER COLUMN ${name} TYPE bigint)` });
+          findings.push({ level: 'hand-edit', table: table.name, message: `id column ${name} is ${column.type}: tenantseed's integer ids need bigint (ALTER TABLE ${quoteIdentifier(table.name)} ALTER COLUMN ${quoteIdentifier(name)} TYPE bigint)` });
         }
         if (column.maxLength !== undefined && column.maxLength < 25 && column.baseType === 'varchar') {
           findings.push({ level: 'hand-edit', table: table.name, message: `id column ${name} is ${column.type}: tenantseed's text ids (cuid-like) have 25 characters` });
@@ -209,7 +217,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
       }
       if (!node) {
         if (column.notNull && column.default === undefined) {
-          findings.push({ level: 'hand-edit', table: table.name, message: `${name} (${column.type}) is NOT NULL and tenantseed cannot make its values: add it to ${table.name}.json with a "const" or an "x-generate"` });
+          findings.push({ level: 'hand-edit', table: table.name, message: `${name} (${column.type}) is NOT NULL and tenantseed cannot make its values: add it to definitions/${table.name}.json ("properties") with a "const" or an "x-generate"` });
         } else {
           findings.push({ level: 'inferred', table: table.name, message: `${name} (${column.type}) left to the database (${column.default !== undefined ? 'its default' : 'null'})` });
         }
@@ -237,8 +245,17 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
 
     let count = tenantColumn ? STARTER_COUNT : STARTER_GLOBAL_COUNT;
     for (const key of tupleKeys) {
-      const capacity = key.reduce((n, c) => n * (refs.has(c) ? counts[refs.get(c)!.split('.')[0]] ?? STARTER_COUNT : Infinity), 1);
+      // A tenant table's rows scale with their tenant, those of a table without tenants do not:
+      // the largest tenant needs count x scale distinct tuples, so a lone global reference's table is raised to that.
+      const globalRefs = key.filter((c) => refs.has(c) && !plans.get(refs.get(c)!.split('.')[0])?.tenantColumn);
+      const raise = tenantColumn !== undefined && globalRefs.length === 1 && key.every((c) => refs.has(c));
+      const capacity = key.reduce((n, c) => n * (raise && globalRefs.includes(c) ? Infinity : refs.has(c) ? counts[refs.get(c)!.split('.')[0]] ?? STARTER_COUNT : Infinity), 1);
       count = Math.min(count, capacity);
+      if (raise) {
+        const target = refs.get(globalRefs[0])!.split('.')[0];
+        const tenantCapacity = key.reduce((n, c) => n * (globalRefs.includes(c) ? 1 : (counts[refs.get(c)!.split('.')[0]] ?? STARTER_COUNT) * STARTER_MAX_SCALE), 1);
+        globalDemands.set(target, Math.max(globalDemands.get(target) ?? 0, Math.ceil((count * STARTER_MAX_SCALE) / tenantCapacity)));
+      }
     }
     if (isChain) count = 0;
     if (!isRoot) {
@@ -260,6 +277,14 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
     }
   }
 
+  for (const [table, need] of globalDemands) {
+    const definition = definitions.get(table);
+    if (!definition || (counts[table] ?? 0) >= need || (definition['x-unique-keys'] as unknown[] | undefined)?.length) continue;
+    counts[table] = need;
+    definition['x-count'] = { ...(definition['x-count'] as DraftNode), default: need };
+    findings.push({ level: 'inferred', table, message: `${table}: ${need} rows, so that each tenant's rows (at the profile's largest scale, ${STARTER_MAX_SCALE}) find distinct ones to reference` });
+  }
+
   // The starter profile: three named tenants when the root has a natural key their names fit.
   const named = rootNaturalKey
     ? NAMED_TENANTS.filter((t) => (!rootPatterns.key || rootPatterns.key.test(t.key)) && (!rootPatterns.keyMax || t.key.length <= rootPatterns.keyMax))
@@ -277,13 +302,14 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
     protected: false,
     collisions: false,
     ...(usesPasswords.value ? { passwords: ['dev-password-1', 'dev-password-2'] } : {}),
-    tenants: tenancy.root ? { named, generated: 5, sizes: [{ share: 0.2, scale: 3 }, { share: 0.8, scale: 1 }] } : { named: [], generated: 0, sizes: [{ share: 1, scale: 1 }] },
+    tenants: tenancy.root ? { named, generated: 5, sizes: STARTER_SIZES } : { named: [], generated: 0, sizes: [{ share: 1, scale: 1 }] },
     counts,
+    ...(tenancy.root && rootNaturalKey ? { newTenant: draftNewTenant(definitions) } : {}),
   };
   return {
     definitions,
     profile,
-    tenancy: { setting: tenancy.setting, appRole: tenancy.appRole, adminRole: tenancy.adminRole },
+    tenancy: { setting: tenancy.setting, setContext: tenancy.setContext, appRole: tenancy.appRole, adminRole: tenancy.adminRole },
     root: tenancy.root,
     findings,
   };

@@ -1,4 +1,5 @@
-import type { SchemaSnapshot, SnapshotTable } from '../db';
+import { findContextSetters, quoteIdentifier, readPolicyComparisons, readSettings } from '../db';
+import type { SchemaSnapshot, SnapshotColumn, SnapshotFunction, SnapshotTable } from '../db';
 
 /** Something introspect inferred, warns about, or could not do (a hand edit is needed). */
 export interface Finding {
@@ -16,8 +17,10 @@ export interface Tenancy {
   readonly tenantColumns: ReadonlyMap<string, string>;
   /** Tables that reference tenant tables but carry no tenant column (isolated only through a chain). */
   readonly chainTables: ReadonlySet<string>;
-  /** The setting the policies read (`app.current_tenant_id`). */
+  /** The setting the policies read (`app.current_tenant_id`), themselves or through functions. */
   readonly setting?: string;
+  /** The SQL that sets the tenant through the schema's own function (`select set_org_context($1)`), when one sets the setting. */
+  readonly setContext?: string;
   readonly appRole?: string;
   readonly adminRole?: string;
   readonly findings: readonly Finding[];
@@ -31,15 +34,20 @@ export const MIGRATION_TOOL_TABLES: Readonly<Record<string, string>> = {
   pgmigrations: 'node-pg-migrate', kysely_migration: 'Kysely', kysely_migration_lock: 'Kysely',
 };
 
-const SETTING_IN_POLICY = /("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)\)?(?:::[a-z ]+)?\s*=\s*[^=]*?current_setting\('([^']+)'/;
 const TENANT_NAME = /tenant|compan|organi[sz]ation|org\b|account|workspace|team|customer|client/i;
 
 /** The column and setting a policy compares: `tenant_id = current_setting('app.tenant')::uuid`. */
-export function readPolicySetting(expression: string | undefined): { column: string; setting: string } | undefined {
-  const match = expression ? SETTING_IN_POLICY.exec(expression) : null;
-  if (!match) return undefined;
-  const column = match[1].startsWith('"') ? match[1].slice(1, -1).replace(/""/g, '"') : match[1];
-  return { column, setting: match[2] };
+export function readPolicySetting(expression: string | undefined, functions: readonly SnapshotFunction[] = []): { column: string; setting: string } | undefined {
+  const [first] = readPolicyComparisons(expression, functions);
+  return first && { column: first.column, setting: first.setting };
+}
+
+/** Options of {@link inferTenancy}: what the team already said, which settles doubt. */
+export interface InferTenancyOptions {
+  /** `tenancy.column` of the config: the tenant column of every table that has it. */
+  readonly column?: string;
+  /** `x-tenant-column` of existing definitions, by table. */
+  readonly tenantColumns?: ReadonlyMap<string, string>;
 }
 
 function primaryKey(table: SnapshotTable): readonly string[] {
@@ -52,6 +60,29 @@ function columnsReferencing(table: SnapshotTable, target: SnapshotTable): string
   return table.constraints
     .filter((c) => c.kind === 'foreign' && c.refTable === target.name && c.columns.length === 1 && key.length === 1 && c.refColumns?.[0] === key[0])
     .map((c) => c.columns[0]);
+}
+
+/**
+ * The tenant column of a table with no foreign key to the root, if evidence names one: a NOT
+ * NULL column of the root key's type, that references no other table by itself, and that the
+ * table's policies compare with the tenant setting, or that has the name of the tenant column of
+ * tables that reference the root, or that leads a key of several columns and is named like a tenant.
+ */
+function tenantColumnByEvidence(
+  t: SnapshotTable, root: SnapshotTable, rootKey: SnapshotColumn, referencing: ReadonlySet<string>, policyColumn: string | undefined,
+): { column: string; why: string } | undefined {
+  const candidates = t.columns.filter((c) => c.notNull && !c.isArray && c.baseType === rootKey.baseType
+    && !t.constraints.some((k) => k.kind === 'foreign' && k.columns.length === 1 && k.columns[0] === c.name && k.refTable !== root.name));
+  const singular = root.name.toLowerCase().replace(/ies$/, 'y').replace(/s$/, '');
+  const leadsKey = (name: string) => t.constraints.some((k) => (k.kind === 'primary' || k.kind === 'unique') && k.columns.length > 1 && k.columns[0] === name)
+    || t.uniqueIndexes.some((i) => !i.partial && i.columns.length > 1 && i.columns[0] === name);
+  const byPolicy = candidates.find((c) => c.name === policyColumn);
+  if (byPolicy) return { column: byPolicy.name, why: 'its row-level-security policies compare it with the tenant setting' };
+  const byName = candidates.find((c) => referencing.has(c.name));
+  if (byName) return { column: byName.name, why: `tables that reference ${root.name} name their tenant column ${byName.name} too` };
+  const byKey = candidates.find((c) => leadsKey(c.name) && (TENANT_NAME.test(c.name) || c.name.toLowerCase().replace(/_?id$/, '') === singular));
+  if (byKey) return { column: byKey.name, why: `it leads the table's keys and is named like the tenant (${root.name})` };
+  return undefined;
 }
 
 function mostCommon<T>(values: readonly T[]): T | undefined {
@@ -103,17 +134,26 @@ function findRoot(tables: readonly SnapshotTable[], policyColumns: ReadonlyMap<s
  * @example
  * inferTenancy(snapshot).tenantColumns.get('users') // 'company_id'
  */
-export function inferTenancy(snapshot: SchemaSnapshot): Tenancy {
+export function inferTenancy(snapshot: SchemaSnapshot, options: InferTenancyOptions = {}): Tenancy {
   const findings: Finding[] = [];
   const tables = snapshot.tables;
-  const policyColumns = new Map<string, string>();
+  const functions = snapshot.functions ?? [];
+  const compared: Array<{ table: string; column: string; setting: string }> = [];
   const settings: string[] = [];
+  /** Policies that compare a tenant column with a setting, and the others (admin bypasses, `true`). */
+  const tenantPolicies = new Set<SnapshotTable['policies'][number]>();
   for (const t of tables) {
     for (const p of t.policies) {
-      const read = readPolicySetting(p.using) ?? readPolicySetting(p.withCheck);
+      const [read] = [...readPolicyComparisons(p.using, functions), ...readPolicyComparisons(p.withCheck, functions)];
       if (read) {
-        policyColumns.set(t.name, read.column);
+        tenantPolicies.add(p);
+        compared.push({ table: t.name, column: read.column, setting: read.setting });
         settings.push(read.setting);
+        if (read.through.length > 0 && !findings.some((f) => f.message.includes(read.through.join(' -> ')))) {
+          findings.push({ level: 'inferred', table: t.name, message: `policy ${p.name} reads ${read.setting} through ${read.through.join(' -> ')}` });
+        }
+      } else if (readSettings(`${p.using ?? ''} ${p.withCheck ?? ''}`, functions).bounded) {
+        findings.push({ level: 'warning', table: t.name, message: `policy ${p.name} calls functions nested deeper than tenantseed follows: name the setting in tenancy.setting of tenantseed.config.json` });
       }
     }
   }
@@ -121,6 +161,9 @@ export function inferTenancy(snapshot: SchemaSnapshot): Tenancy {
   if (new Set(settings).size > 1) {
     findings.push({ level: 'warning', message: `the policies read more than one setting (${[...new Set(settings)].sort().join(', ')}); tenantseed uses ${setting}` });
   }
+  // The column each table's policies compare with that setting (not with another, such as a user's).
+  const policyColumns = new Map<string, string>();
+  for (const c of compared) if (c.setting === setting && !policyColumns.has(c.table)) policyColumns.set(c.table, c.column);
 
   const { root, how } = findRoot(tables, policyColumns);
   const tenantColumns = new Map<string, string>();
@@ -131,8 +174,18 @@ export function inferTenancy(snapshot: SchemaSnapshot): Tenancy {
   }
   findings.push({ level: 'inferred', table: root.name, message: `tenant root ${root.name}: ${how}` });
 
+  // What the team said settles it: a definition's x-tenant-column, then the config's tenancy.column.
   for (const t of tables) {
     if (t === root) continue;
+    const said = options.tenantColumns?.get(t.name);
+    const column = said !== undefined && t.columns.some((c) => c.name === said) ? said
+      : options.column !== undefined && t.columns.some((c) => c.name === options.column) ? options.column : undefined;
+    if (column === undefined) continue;
+    tenantColumns.set(t.name, column);
+    findings.push({ level: 'inferred', table: t.name, message: `tenant column ${column}: as ${column === said ? 'its definition says (x-tenant-column)' : 'tenantseed.config.json says (tenancy.column)'}` });
+  }
+  for (const t of tables) {
+    if (t === root || tenantColumns.has(t.name)) continue;
     const candidates = columnsReferencing(t, root);
     if (candidates.length === 0) continue;
     const policy = policyColumns.get(t.name);
@@ -141,6 +194,21 @@ export function inferTenancy(snapshot: SchemaSnapshot): Tenancy {
     if (!t.columns.find((c) => c.name === column)?.notNull) {
       findings.push({ level: 'warning', table: t.name, message: `tenant column ${column} is nullable: a row without a tenant is invisible to every tenant (tenantseed always fills it)` });
     }
+  }
+  // Tenant columns without a foreign key to the root, by evidence: the policies compare them with
+  // the setting, tables that reference the root name their tenant column alike, or they lead the
+  // table's keys with a tenant-like name; in each case NOT NULL and of the root key's type.
+  const referencing = new Set([...tenantColumns].filter(([name, column]) => columnsReferencing(tables.find((t) => t.name === name)!, root).includes(column)).map(([, column]) => column));
+  const rootKey = primaryKey(root).length === 1 ? root.columns.find((c) => c.name === primaryKey(root)[0]) : undefined;
+  for (const t of tables) {
+    if (t === root || tenantColumns.has(t.name) || !rootKey) continue;
+    const found = tenantColumnByEvidence(t, root, rootKey, referencing, policyColumns.get(t.name));
+    if (!found) continue;
+    tenantColumns.set(t.name, found.column);
+    findings.push({
+      level: 'inferred', table: t.name,
+      message: `tenant column ${found.column} (no foreign key to ${root.name}): ${found.why}. A foreign key would let the database check it; "x-tenant-column" in its definition or "tenancy.column" in tenantseed.config.json settles it if this is wrong`,
+    });
   }
   // A table tied to tenant tables only by composite keys that carry the tenant (a join table
   // keyed by two references) takes its tenant column from them.
@@ -196,20 +264,74 @@ export function inferTenancy(snapshot: SchemaSnapshot): Tenancy {
     }
   }
 
-  // Roles: the policies' roles, else from the grants on tenant tables.
-  const tenantTables = new Set(tenantColumns.keys());
-  const policyRoles = [...new Set(tables.flatMap((t) => t.policies.flatMap((p) => p.roles)).filter((r) => r !== 'public'))].sort();
-  const granted = snapshot.roles.filter((r) => !r.superuser && r.tables.some((t) => tenantTables.has(t)));
-  const rank = (a: { tables: readonly string[]; name: string }, b: { tables: readonly string[]; name: string }) =>
-    b.tables.filter((t) => tenantTables.has(t)).length - a.tables.filter((t) => tenantTables.has(t)).length || a.name.localeCompare(b.name);
-  const appRole = policyRoles.find((r) => granted.some((g) => g.name === r && !g.bypassRls)) ?? policyRoles[0] ?? [...granted.filter((r) => !r.bypassRls)].sort(rank)[0]?.name;
-  const adminRole = [...granted.filter((r) => r.bypassRls)].sort(rank)[0]?.name;
+  const { appRole, adminRole } = chooseRoles(snapshot, tenantColumns, tenantPolicies, findings);
   if (setting) findings.push({ level: 'inferred', message: `tenant setting ${setting} (read by the row-level-security policies)` });
+  const setContext = setting ? draftSetContext(snapshot, setting, findings) : undefined;
+  return { root: root.name, tenantColumns, chainTables, setting, setContext, appRole, adminRole, findings };
+}
+
+/**
+ * The application role: granted DML on the tenant tables, subject to row-level security (never a
+ * superuser nor BYPASSRLS), not a role that only a bypass policy names (`TO postgres`); among
+ * them, one the tenant policies name, then the one granted the most tenant tables. The admin
+ * role: BYPASSRLS, not superuser, granted the tenant tables.
+ */
+function chooseRoles(
+  snapshot: SchemaSnapshot, tenantColumns: ReadonlyMap<string, string>, tenantPolicies: ReadonlySet<SnapshotTable['policies'][number]>, findings: Finding[],
+): { appRole?: string; adminRole?: string } {
+  const tenantTables = new Set(tenantColumns.keys());
+  const policies = snapshot.tables.filter((t) => tenantTables.has(t.name)).flatMap((t) => t.policies);
+  const tenantNamed = new Set(policies.filter((p) => tenantPolicies.has(p)).flatMap((p) => p.roles).filter((r) => r !== 'public'));
+  const bypassNamed = new Set(policies.filter((p) => !tenantPolicies.has(p)).flatMap((p) => p.roles).filter((r) => r !== 'public' && !tenantNamed.has(r)));
+  const granted = snapshot.roles.filter((r) => r.tables.some((t) => tenantTables.has(t)));
+  const count = (r: { tables: readonly string[] }) => r.tables.filter((t) => tenantTables.has(t)).length;
+  const rank = (a: typeof granted[number], b: typeof granted[number]) =>
+    Number(tenantNamed.has(b.name)) - Number(tenantNamed.has(a.name)) || count(b) - count(a) || a.name.localeCompare(b.name);
+  const passed: string[] = [];
+  const subject = granted.filter((r) => {
+    const why = r.superuser ? 'a superuser' : r.bypassRls ? 'BYPASSRLS' : bypassNamed.has(r.name) ? 'named only by a policy that does not compare the tenant' : undefined;
+    if (why) passed.push(`${r.name} (${why})`);
+    return !why;
+  });
+  for (const name of [...tenantNamed, ...bypassNamed]) {
+    if (!granted.some((r) => r.name === name)) passed.push(`${name} (named by a policy, granted no DML on the tenant tables)`);
+  }
+  const appRole = [...subject].sort(rank)[0]?.name;
+  const adminRole = [...granted.filter((r) => r.bypassRls && !r.superuser)].sort(rank)[0]?.name;
   findings.push(appRole
-    ? { level: 'inferred', message: `application role ${appRole} (${policyRoles.includes(appRole) ? 'named by the policies' : 'granted the tenant tables, subject to row-level security'})` }
-    : { level: 'warning', message: 'no application role: no role without BYPASSRLS is granted the tenant tables. validate probes isolation as the config\'s appRole: create one and grant it the tables' });
+    ? { level: 'inferred', message: `application role ${appRole} (granted DML on ${count(subject.find((r) => r.name === appRole)!)} tenant table(s), subject to row-level security${tenantNamed.has(appRole) ? ', named by the tenant policies' : ''})${passed.length > 0 ? `; not ${passed.sort().join(', ')}` : ''}` }
+    : {
+      level: 'warning',
+      message: `no application role: no role subject to row-level security has DML grants on the tenant tables${passed.length > 0 ? ` (not ${passed.sort().join(', ')})` : ''}; none is written. `
+        + 'Create one (CREATE ROLE app_user LOGIN PASSWORD ...; GRANT SELECT, INSERT, UPDATE, DELETE ON the tenant tables TO app_user) and name it in tenancy.appRole: validate and withTenant act as it',
+    });
   findings.push(adminRole
     ? { level: 'inferred', message: `admin role ${adminRole} (BYPASSRLS, granted the tenant tables)` }
     : { level: 'warning', message: 'no admin role: no role with BYPASSRLS is granted the tenant tables. Loading then needs a superuser or the tables\' owner' });
-  return { root: root.name, tenantColumns, chainTables, setting, appRole, adminRole, findings };
+  return { appRole, adminRole };
+}
+
+/**
+ * `tenancy.setContext`: the call of the schema's own function that sets the tenant setting for
+ * the transaction (`set_config(setting, $1, true)` or `SET LOCAL`), when one takes one argument.
+ */
+function draftSetContext(snapshot: SchemaSnapshot, setting: string, findings: Finding[]): string | undefined {
+  const setters = findContextSetters(snapshot.functions ?? [], setting).filter((s) => s.function.args === 1);
+  const chosen = setters.find((s) => s.local);
+  if (!chosen) {
+    if (setters.length > 0) {
+      findings.push({ level: 'warning', message: `${setters.map((s) => `${s.function.schema}.${s.function.name}`).join(', ')} set(s) ${setting} for the whole session, not the transaction: tenantseed sets ${setting} itself with SET LOCAL (a pooled connection would keep a session setting)` });
+    }
+    return undefined;
+  }
+  const f = chosen.function;
+  const name = `${f.schema === snapshot.schema ? '' : `${quoteName(f.schema)}.`}${quoteName(f.name)}`;
+  const sql = `${f.procedure ? 'call' : 'select'} ${name}($1)`;
+  findings.push({ level: 'inferred', message: `tenancy.setContext ${sql}: ${f.schema}.${f.name}(${f.identityArgs ?? ''}) sets ${setting} for the transaction; withTenant and validate call it as the application does` });
+  return sql;
+}
+
+/** A name as SQL text: bare when PostgreSQL would fold it to itself, else quoted. */
+function quoteName(name: string): string {
+  return /^[a-z_][a-z0-9_]*$/.test(name) ? name : quoteIdentifier(name);
 }

@@ -16,6 +16,10 @@ export interface CheckFacts {
   pattern?: string;
   /** `col = lower(col)`. */
   lowercase?: boolean;
+  /** `jsonb_typeof(col) = 'object'`: the JSON type of a json/jsonb column. */
+  jsonType?: string;
+  /** `col ? 'key'`, `col ?& ARRAY[...]`: keys a json/jsonb object always has. */
+  jsonKeys?: string[];
 }
 
 /** The reading of one CHECK constraint. */
@@ -147,6 +151,19 @@ function readAtom(text: string): Atom {
     const pattern = typeof source === 'string' ? toJavaScriptPattern(source) : undefined;
     return column && pattern ? { column, facts: { pattern } } : undefined;
   }
+  const jsonType = /^(?:jsonb?_typeof)\((.+)\) = '(object|array|string|number|boolean)'(?:::text)?$/.exec(s);
+  if (jsonType) {
+    const column = parseColumn(jsonType[1]);
+    return column ? { column, facts: { jsonType: jsonType[2] } } : undefined;
+  }
+  const hasKey = /^(.+?) \? ('(?:[^']|'')*')(?:::text)?$/.exec(s);
+  const hasKeys = /^(.+?) \?& ARRAY\[(.*)\]$/.exec(s);
+  if (hasKey || hasKeys) {
+    const column = parseColumn((hasKey ?? hasKeys)![1]);
+    const keys = hasKey ? [parseLiteral(hasKey[2])] : hasKeys![2].match(/'(?:[^']|'')*'(?:::text)?/g)?.map(parseLiteral);
+    if (!column || !keys || keys.some((k) => typeof k !== 'string')) return undefined;
+    return { column, facts: { jsonKeys: keys as string[] } };
+  }
   const lower = /^(.+?) = lower\((.+)\)$/.exec(s);
   if (lower) {
     const column = parseColumn(lower[1]);
@@ -184,6 +201,8 @@ function mergeFacts(into: CheckFacts, facts: CheckFacts): CheckFacts {
     out.pattern = facts.pattern;
   }
   if (facts.lowercase) out.lowercase = true;
+  if (facts.jsonType) out.jsonType = facts.jsonType;
+  if (facts.jsonKeys) out.jsonKeys = [...new Set([...(out.jsonKeys ?? []), ...facts.jsonKeys])];
   return out;
 }
 

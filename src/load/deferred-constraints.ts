@@ -31,7 +31,19 @@ export async function dropConstraints(client: pg.PoolClient | pg.Client, tables:
   };
 }
 
-/** Rebuilds what {@link dropConstraints} dropped: keys first, then indexes, then foreign keys. */
-export async function restoreConstraints(client: pg.PoolClient | pg.Client, saved: SavedConstraints): Promise<void> {
-  for (const sql of [...saved.keys, ...saved.indexes, ...saved.foreignKeys]) await client.query(sql);
+/**
+ * Rebuilds what {@link dropConstraints} dropped: keys first, then indexes, then foreign keys.
+ * `onStep` is told before the first and after each one (done, all).
+ */
+export async function restoreConstraints(
+  client: pg.PoolClient | pg.Client,
+  saved: SavedConstraints,
+  onStep?: (done: number, all: number) => void,
+): Promise<void> {
+  const statements = [...saved.keys, ...saved.indexes, ...saved.foreignKeys];
+  onStep?.(0, statements.length);
+  for (const [i, sql] of statements.entries()) {
+    await client.query(sql);
+    onStep?.(i + 1, statements.length);
+  }
 }

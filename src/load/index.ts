@@ -1,5 +1,6 @@
 export { writeDatasetFiles, MANIFEST_FILE, MARKER_FILE } from './write-dataset-files';
-export type { WriteDatasetFilesOptions, WriteDatasetFilesResult, WrittenFile, Progress } from './write-dataset-files';
+export type { WriteDatasetFilesOptions, WriteDatasetFilesResult, WrittenFile } from './write-dataset-files';
+export type { Progress, ProgressListener, ProgressPhase } from './progress-event';
 export { fileEncoder, fileNamePart, sqlLiteral, FILE_FORMATS } from './file-formats';
 export type { FileFormat, FileEncoder, FileEncoderOptions } from './file-formats';
 export { loadTables } from './load-tables';

@@ -6,7 +6,7 @@ import { pgArrayLiteral } from './array-literal';
 import { copyTextChunks } from './copy-chunks';
 import { copyRows } from './copy-rows';
 import { dropConstraints, restoreConstraints } from './deferred-constraints';
-import type { Progress } from './write-dataset-files';
+import type { ProgressListener } from './progress-event';
 
 /** Options of {@link loadTables}. */
 export interface LoadTablesOptions {
@@ -22,7 +22,10 @@ export interface LoadTablesOptions {
   deferConstraints: boolean;
   /** Check every generated row against its definition, not a keyed sample (`--strict`). */
   strict?: boolean;
-  onProgress?: (progress: Progress) => void;
+  /** Told as each table's rows go in and as keys are rebuilt (events only: the loader prints nothing). */
+  onProgress?: ProgressListener;
+  /** The phase the table events name: `load` (the default) or `legacy rows`. */
+  phase?: 'load' | 'legacy rows';
   /** The bound of every lock wait and who is told about it (see lockTablesAtOnce). */
   locking?: LockTablesOptions;
 }
@@ -168,7 +171,6 @@ export async function loadTables(options: LoadTablesOptions): Promise<LoadTables
   const tables = options.tables.filter((t) => t.rowCount() > 0);
   const loads: TableLoad[] = [];
   for (const table of tables) loads.push(await prepareTable(client, table));
-  const total = tables.reduce((sum, t) => sum + t.rowCount(), 0);
   // Lock before deciding which tables are empty (and may be truncated): a row another session
   // commits in between would otherwise be truncated unseen. The key rebuild needs this lock anyway.
   // All at once or none, each wait bounded: never holding some of the tables while waiting for the rest.
@@ -193,6 +195,9 @@ export async function loadTables(options: LoadTablesOptions): Promise<LoadTables
     fingerprint.table(table.name, load?.columns ?? table.columns);
     if (!load) continue;
     const before = done;
+    const phase = options.phase ?? 'load';
+    const rowCount = table.rowCount();
+    if (rowCount > 0) options.onProgress?.({ phase, table: table.name, rowsDone: 0, totalRows: rowCount });
     const guarded = guardRows(table.rows(), new RowGuard(table, { strict: options.strict }));
     try {
       await copyRows({
@@ -201,17 +206,16 @@ export async function loadTables(options: LoadTablesOptions): Promise<LoadTables
         columns: load.columns,
         chunks: copyTextChunks(load.project ? mapRows(guarded, load.project) : guarded, { fingerprint, encode: load.encode }),
         freeze: Boolean(saved) && empty.has(table.name),
-        onRows: (n) => options.onProgress?.({ table: table.name, rowsDone: before + n, totalRows: total }),
+        onRows: (n) => options.onProgress?.({ phase, table: table.name, rowsDone: n, totalRows: rowCount }),
       });
     } catch (err) {
       throw copyFailure(load, err);
     }
-    done = before + table.rowCount();
+    done = before + rowCount;
   }
   if (saved) {
-    options.onProgress?.({ table: 'keys and indexes', rowsDone: done, totalRows: total });
     try {
-      await restoreConstraints(client, saved);
+      await restoreConstraints(client, saved, (rebuilt, all) => options.onProgress?.({ phase: 'keys', rowsDone: rebuilt, totalRows: all, unit: 'keys and indexes' }));
     } catch (err) {
       throw rebuildFailure(loads, err);
     }

@@ -4,13 +4,8 @@ import { once } from 'node:events';
 import { SafetyError, TenantseedError, UsageError } from '../errors';
 import { copyTextLine, Fingerprint, guardRows, Plan, Row, RowGuard, TablePlan } from '../generate';
 import { fileEncoder, FileFormat, fileNamePart } from './file-formats';
+import type { ProgressListener } from './progress-event';
 
-/** Progress of long work: rows done so far out of the total. */
-export interface Progress {
-  readonly table: string;
-  readonly rowsDone: number;
-  readonly totalRows: number;
-}
 
 /** Options of {@link writeDatasetFiles}. */
 export interface WriteDatasetFilesOptions {
@@ -19,7 +14,8 @@ export interface WriteDatasetFilesOptions {
   format: FileFormat;
   /** Check every generated row against its definition, not a keyed sample (`--strict`). */
   strict?: boolean;
-  onProgress?: (progress: Progress) => void;
+  /** Told as each table's file is written (phase `generate`, the table, its rows). */
+  onProgress?: ProgressListener;
 }
 
 /** One written file. */
@@ -148,7 +144,7 @@ async function writeTable(
   file: string,
   format: FileFormat,
   fingerprint: Fingerprint,
-  progress: { done: number; total: number; strict?: boolean; report?: (p: Progress) => void },
+  progress: { done: number; strict?: boolean; report?: ProgressListener },
 ): Promise<number> {
   const id = table.definition.columns.find((c) => c.name === table.definition.idColumn);
   const integerId = id && table.columns.includes(id.name) && [id.schema.type].flat().includes('integer') ? id.name : undefined;
@@ -162,12 +158,16 @@ async function writeTable(
   failed.catch(() => undefined);
   fingerprint.table(table.name, table.columns);
   await write(encoder.header());
+  const total = table.rowCount();
+  // Legacy rows are told apart from the table's tenant dataset: "legacy/projects".
+  const label = path.basename(path.dirname(file)) === 'legacy' ? `legacy/${table.name}` : table.name;
   let rows = 0;
+  if (total > 0) progress.report?.({ phase: 'generate', table: label, rowsDone: 0, totalRows: total });
   let batch: Row[] = [];
   const flush = async () => {
     await Promise.race([write(encoder.rows(batch, rows === batch.length)), failed]);
     progress.done += batch.length;
-    progress.report?.({ table: table.name, rowsDone: progress.done, totalRows: progress.total });
+    progress.report?.({ phase: 'generate', table: label, rowsDone: rows, totalRows: total });
     batch = [];
   };
   for (const row of guardRows(table.rows(), new RowGuard(table, { strict: progress.strict }))) {
@@ -209,8 +209,7 @@ export async function writeDatasetFiles(options: WriteDatasetFilesOptions): Prom
   } catch (err) {
     throw toFileSystemError(err, directory);
   }
-  const total = [...plan.tables, ...plan.legacyTables].reduce((sum, t) => sum + t.rowCount(), 0);
-  const progress = { done: 0, total, strict: options.strict, report: options.onProgress };
+  const progress = { done: 0, strict: options.strict, report: options.onProgress };
   try {
     fs.mkdirSync(path.join(staging, 'legacy'));
     const writeAll = async (tables: readonly TablePlan[], folder: string, fingerprint: Fingerprint) => {

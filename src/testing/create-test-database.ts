@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import pg from 'pg';
 import { DatabaseTarget, parseDatabaseUrl, passwordsIn, ProjectConfig, readProjectConfig, redactSecrets, redactUrl, resolveProjectConfig } from '../config';
-import { createKnex, quoteIdentifier, readSchemaSnapshot, withTenant } from '../db';
+import { createKnex, quoteIdentifier, readSchemaSnapshot, toDatabaseError, withTenant } from '../db';
 import { TenantseedError, UsageError } from '../errors';
 import { loadDefinitions, loadProfile } from '../definitions';
 import { buildPlan, datasetKey, NamedRow, Plan } from '../generate';
@@ -13,8 +13,9 @@ import { TEST_SERVER_URL_VARIABLE } from './jest-global-setup';
 import { runOnServer, withDatabaseName } from './scratch-database';
 import { FAILED_FLAG } from './failure-flag';
 import {
-  claimPooled, cloneTemplate, markDatabase, markedDatabases, newDatabaseName, withHandoutClient, POOL_PREFIX, poolSize, pruneTestDatabases, TEMPLATE_PREFIX, TEST_PREFIX, withServerClient,
+  claimPooled, cloneTemplate, markDatabase, markedDatabases, newDatabaseName, POOL_PREFIX, poolSize, pruneTestDatabases, TEMPLATE_PREFIX, TEST_PREFIX, withServerClient,
 } from './database-pool';
+import { connectOwner, socketOf, takeOwnerLock } from './owner-lock';
 import { startTestServer, TestServer } from './test-server';
 
 /** Options of {@link createTestDatabase}. */
@@ -150,7 +151,9 @@ async function ensureTemplate(server: DatabaseTarget, plan: Plan, project: Proje
       const building = `${name}_build_${randomBytes(3).toString('hex')}`;
       if (schemaSource) await copySchemaSource(client, schemaSource.database, building);
       else await client.query(`CREATE DATABASE ${quoteIdentifier(building)}`);
-      // Marked as this process's: a build killed half-way is pruned by the next run.
+      // Marked as a test database that this session owns: a build killed half-way is pruned by
+      // the next run.
+      await takeOwnerLock(client, building);
       await markDatabase(client, building, { kind: 'test', key: name.slice(TEMPLATE_PREFIX.length) });
       const knex = createKnex(withDatabaseName(server, building), { applicationName: 'tenantseed template', searchPath: project.schemas });
       try {
@@ -349,13 +352,24 @@ export async function createTestDatabase(options: CreateTestDatabaseOptions = {}
   const key = keyOf(template);
   const poolWanted = options.poolSize ?? Number(process.env.TENANTSEED_TEST_POOL_SIZE ?? DEFAULT_POOL_SIZE);
   const name = newDatabaseName(TEST_PREFIX);
-  await withHandoutClient(server, async (client) => {
-    const pooled = poolWanted > 0 && (await claimPooled(client, key, name));
-    if (!pooled) {
-      await cloneTemplate(client, template!, name);
-      await markDatabase(client, name, { kind: 'test', key });
-    }
+  // The owner: its session holds the database's owner lock until destroy() (or the process
+  // ends), so that no prune drops the database while this file uses it.
+  const owner = await connectOwner(server.url).catch((err: unknown) => {
+    throw toDatabaseError(err, server);
   });
+  try {
+    const pooled = poolWanted > 0 && (await claimPooled(owner, key, name));
+    if (!pooled) {
+      await cloneTemplate(owner, template, name);
+      await takeOwnerLock(owner, name);
+      await markDatabase(owner, name, { kind: 'test', key });
+    }
+  } catch (err) {
+    await owner.end().catch(() => undefined);
+    throw toDatabaseError(err, server);
+  }
+  // Idle from here to destroy(): it must not keep the process alive.
+  socketOf(owner).unref();
   if (poolWanted > 0) refillPool(server, template, key, poolWanted);
   const target = withDatabaseName(server, name);
   const knex = createKnex(target, { applicationName: 'tenantseed test', searchPath: project.schemas });
@@ -373,13 +387,14 @@ export async function createTestDatabase(options: CreateTestDatabaseOptions = {}
         // last file; one cut short could leave a clone it had not marked yet. Let it finish.
         await settleRefills();
         if (options.keepOnFailure && (globalThis as Record<string, unknown>)[FAILED_FLAG]) {
-          await withServerClient(server, (client) => markDatabase(client, name, { kind: 'kept', key }));
+          await markDatabase(owner, name, { kind: 'kept', key }).finally(() => owner.end().catch(() => undefined));
           process.stderr.write(`\ntenantseed: a test failed; its database is kept for inspection: ${redactSecrets(target.url, passwordsIn(target.url))}\n`);
           return;
         }
-        // The drop runs on: destroy() returns without waiting for it (its socket is unref'd). A
-        // drop cut short by the process ending leaves a marked database that the next run prunes.
-        pendingDrops.add(dropDatabase(server, name));
+        // The drop runs on: destroy() returns without waiting for it (the owner's socket is
+        // unref'd). A drop cut short by the process ending leaves a marked database whose owner
+        // lock went with the process: the next run prunes it.
+        pendingDrops.add(dropDatabase(owner, name));
       })();
       return destroyed;
     },
@@ -396,9 +411,10 @@ function keyOf(template: string): string {
   return template.slice(TEMPLATE_PREFIX.length);
 }
 
-function dropDatabase(server: DatabaseTarget, name: string): Promise<void> {
-  const drop: Promise<void> = withServerClient(server, (client) => client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`), { unref: true })
+function dropDatabase(owner: pg.Client, name: string): Promise<void> {
+  const drop: Promise<void> = owner.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`)
     .then(() => undefined, () => undefined)
+    .then(() => owner.end().catch(() => undefined))
     .finally(() => pendingDrops.delete(drop));
   return drop;
 }

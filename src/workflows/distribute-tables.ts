@@ -3,7 +3,7 @@ import { ProjectConfig } from '../config';
 import { citusStatus, planDistribution, quoteIdentifier, readDistribution, requoteName } from '../db';
 import type { DistributionPlan } from '../db';
 import type { DefinitionSet } from '../definitions';
-import { TenantseedError, UsageError } from '../errors';
+import { SafetyError, TenantseedError, UsageError } from '../errors';
 
 /** What {@link distributeTables} did. */
 export interface DistributeOutcome {
@@ -15,22 +15,67 @@ export interface DistributeOutcome {
   readonly anchor?: string;
   /** The project's roles that were given LOGIN (Citus connects to the workers as them). */
   readonly rolesMadeLogin: readonly string[];
+  /** The project's roles that bypass row-level security, kept NOLOGIN, with the statement to run instead. */
+  readonly rolesLeftNoLogin: readonly RoleLeftNoLogin[];
+}
+
+/** A role of the project that bypasses row-level security and is kept from logging in. */
+export interface RoleLeftNoLogin {
+  readonly role: string;
+  /** The statement to run to let it log in with a password (the password left for you to choose). */
+  readonly statement: string;
 }
 
 /**
  * Citus reaches the workers over connections of the current role: after `SET ROLE
  * tenantseed_app` a query on a distributed table opens connections as tenantseed_app, which
- * fail for a NOLOGIN role ("role ... is not permitted to log in"). The project's application
- * and admin roles therefore get LOGIN (no password: they still log in only where pg_hba.conf
- * lets them without one, as on the workers' internal connections).
+ * fail for a NOLOGIN role ("role ... is not permitted to log in"). The project's roles that are
+ * subject to row-level security therefore get LOGIN (no password: they log in only where
+ * pg_hba.conf lets them without one). A role that bypasses row-level security (BYPASSRLS or
+ * superuser, as the admin role) never gets LOGIN here: on a trust-authenticated cluster anyone
+ * who reaches the coordinator would read every tenant's rows. It stays NOLOGIN, and the
+ * statement to give it LOGIN with a password is returned instead. A bypassing role that can
+ * already log in without a password (as an earlier `distribute` left the admin role) is refused
+ * before anything changes (SafetyError, exit 3), with the two statements that close it.
  */
-async function letTenancyRolesLogIn(trx: Knex.Transaction, project: ProjectConfig): Promise<string[]> {
+async function letTenancyRolesLogIn(trx: Knex.Transaction, project: ProjectConfig): Promise<{ madeLogin: string[]; leftNoLogin: RoleLeftNoLogin[] }> {
   const roles = (await trx.raw(
-    `SELECT rolname AS name FROM pg_roles WHERE rolname IN (?, ?) AND NOT rolcanlogin ORDER BY 1`,
+    `SELECT rolname AS name, rolcanlogin AS login, rolsuper OR rolbypassrls AS bypass FROM pg_roles WHERE rolname IN (?, ?) ORDER BY 1`,
     [project.tenancy.appRole, project.tenancy.adminRole],
+  )).rows as Array<{ name: string; login: boolean; bypass: boolean }>;
+  const open = await passwordlessLogins(trx, roles.filter((r) => r.bypass && r.login).map((r) => r.name));
+  if (open.length > 0) {
+    const quoted = open.map(quoteIdentifier);
+    throw new SafetyError(`The role(s) ${open.join(', ')} bypass row-level security and can log in without a password: on a cluster whose pg_hba.conf trusts its clients, anyone who reaches the coordinator reads every tenant's rows as ${open[0]}`, {
+      hint: `Take the login back (${quoted.map((r) => `ALTER ROLE ${r} NOLOGIN;`).join(' ')}) or give it a password (${quoted.map((r) => `ALTER ROLE ${r} PASSWORD '...';`).join(' ')}), then run it again (docs/scale-out.md). Nothing was changed.`,
+    });
+  }
+  const madeLogin: string[] = [];
+  const leftNoLogin: RoleLeftNoLogin[] = [];
+  for (const role of roles.filter((r) => !r.login)) {
+    if (role.bypass) {
+      leftNoLogin.push({ role: role.name, statement: `ALTER ROLE ${quoteIdentifier(role.name)} LOGIN PASSWORD '...';` });
+    } else {
+      await trx.raw(`ALTER ROLE ${quoteIdentifier(role.name)} LOGIN`);
+      madeLogin.push(role.name);
+    }
+  }
+  return { madeLogin, leftNoLogin };
+}
+
+/**
+ * Which of these roles can log in with no password set. Only a superuser reads the passwords
+ * (pg_authid); for anyone else the answer is unknown and none is reported.
+ */
+async function passwordlessLogins(trx: Knex.Transaction, roles: readonly string[]): Promise<string[]> {
+  if (roles.length === 0) return [];
+  const readable = (await trx.raw(`SELECT has_table_privilege('pg_catalog.pg_authid', 'SELECT') AS ok`)).rows[0].ok as boolean;
+  if (!readable) return [];
+  const rows = (await trx.raw(
+    `SELECT rolname AS name FROM pg_catalog.pg_authid WHERE rolname IN (${roles.map(() => '?').join(', ')}) AND rolcanlogin AND rolpassword IS NULL ORDER BY 1`,
+    [...roles],
   )).rows as Array<{ name: string }>;
-  for (const role of roles) await trx.raw(`ALTER ROLE ${quoteIdentifier(role.name)} LOGIN`);
-  return roles.map((r) => r.name);
+  return rows.map((r) => r.name);
 }
 
 /** The tenant column of every table the definitions scope by tenant. */
@@ -68,9 +113,9 @@ export async function distributeTables(trx: Knex.Transaction, options: { definit
       hint: 'Change the schema with a migration as each line says, then run it again (`tenantseed validate --check schema` lists the same). Nothing was changed.',
     });
   }
-  const rolesMadeLogin = await letTenancyRolesLogIn(trx, project);
+  const { madeLogin: rolesMadeLogin, leftNoLogin: rolesLeftNoLogin } = await letTenancyRolesLogIn(trx, project);
   const pending = plan.tables.filter((t) => !t.done);
-  if (pending.length === 0) return { changed: [], foreignKeys: 0, anchor: plan.anchor, rolesMadeLogin };
+  if (pending.length === 0) return { changed: [], foreignKeys: 0, anchor: plan.anchor, rolesMadeLogin, rolesLeftNoLogin };
   // DDL and COPY on distributed tables in one transaction must go over one connection per node.
   await trx.raw(`SET LOCAL citus.multi_shard_modify_mode TO 'sequential'`);
   const touched = new Set(pending.map((t) => t.table.qualified));
@@ -94,7 +139,7 @@ export async function distributeTables(trx: Knex.Transaction, options: { definit
   // Rows a table held before are copied into its shards; the coordinator's local copy goes.
   for (const c of changed) await trx.raw('SELECT truncate_local_data_after_distributing_table(?::regclass)', [c.table]);
   for (const fk of foreignKeys) await trx.raw(`ALTER TABLE ${requoteName(fk.table)} ADD CONSTRAINT ${quoteIdentifier(fk.name)} ${requoteName(fk.definition)}`);
-  return { changed, foreignKeys: foreignKeys.length, anchor, rolesMadeLogin };
+  return { changed, foreignKeys: foreignKeys.length, anchor, rolesMadeLogin, rolesLeftNoLogin };
 }
 
 /**

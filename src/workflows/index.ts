@@ -25,3 +25,5 @@ export { hashFolder, migratedSchemaKey, findMigratedSchema, cloneMigratedSchema,
 export type { CacheMarker } from './migrated-schema-cache';
 export { chooseResetPath, MANY_MIGRATIONS } from './reset-by-swap';
 export type { ResetDatabaseOptions, ResetOutcome, ResetPath } from './reset-by-swap';
+export { assertShippedSchemaFits } from './shipped-schema-fits';
+export type { ShippedSchemaCheck } from './shipped-schema-fits';

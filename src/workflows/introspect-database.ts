@@ -2,12 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import { CONFIG_FILE_NAME, configSchemaPath, ProjectConfig } from '../config';
-import { BOOKKEEPING_SCHEMA, queryRows, readKeyRows, readLatestManifest, readSchemaSnapshot, schemaAccess } from '../db';
+import { CONFIG_FILE_NAME, configSchemaPath, DEFAULT_TENANCY, ProjectConfig } from '../config';
+import { BOOKKEEPING_SCHEMA, queryRows, readKeyRows, readLatestManifest, readRole, readSchemaSnapshot, schemaAccess } from '../db';
 import { loadDefinitions, loadProfile } from '../definitions';
 import { TenantseedError, UsageError } from '../errors';
 import { buildPlan, guardRows, RowGuard } from '../generate';
 import { draftProject, existingRowColumns, Finding, MIGRATION_TOOL_TABLES, ProjectDraft } from '../introspect';
+import { trialLoadDraft } from './trial-load-draft';
 
 /** Options of {@link introspectDatabase}. */
 export interface IntrospectDatabaseOptions {
@@ -20,6 +21,20 @@ export interface IntrospectDatabaseOptions {
   schema?: string;
   /** Overwrite files that exist already (others in the folder are never touched). */
   force?: boolean;
+  /**
+   * The folder to write `tenantseed.config.json` into (its paths pointing into `outDir`), so
+   * that commands run from there find it: the CLI passes the folder it runs in. Default: `outDir`.
+   */
+  configDir?: string;
+}
+
+/** Why the drafted files do not generate or load: the file to edit and the reason. */
+export interface DraftFailure {
+  /** Whether the rows could not be made (`generate`) or made rows did not load (`load`). */
+  readonly stage: 'generate' | 'load';
+  /** Relative to the folder the config is in, e.g. `db/definitions/users.json`; absent when no one file is to blame. */
+  readonly file?: string;
+  readonly reason: string;
 }
 
 /** What {@link introspectDatabase} wrote and found. */
@@ -31,8 +46,12 @@ export interface IntrospectOutcome {
   readonly draft: ProjectDraft;
   /** Findings of the whole run: the draft's, and the check of the drafted files. */
   readonly findings: readonly Finding[];
-  /** Rows the drafted profile makes, when the check of the drafted files passed. */
+  /** Rows the drafted profile makes and loads (into rolled-back copies of the tables), when the check passed. */
   readonly rows?: number;
+  /** The config written, absolute. */
+  readonly configFile: string;
+  /** Set when the drafted files do not generate or do not load: introspect has failed (exit 1). */
+  readonly failure?: DraftFailure;
 }
 
 const MAX_EXISTING_ROWS = 100;
@@ -76,20 +95,99 @@ async function rowsMadeByMigrations(knex: Knex, project: ProjectConfig, schema: 
   return rows;
 }
 
+/**
+ * The tenant columns the team's definitions already name (`x-tenant-column`), by table: the
+ * project's definitions (when a config names them), then those in the --out folder.
+ */
+function settledTenantColumns(project: ProjectConfig, outDir: string): Map<string, string> {
+  const settled = new Map<string, string>();
+  const folders = [...(project.file ? [project.definitions] : []), path.join(outDir, 'definitions')];
+  for (const folder of folders) {
+    if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) continue;
+    for (const file of fs.readdirSync(folder).filter((f) => f.endsWith('.json')).sort()) {
+      try {
+        const raw = JSON.parse(fs.readFileSync(path.join(folder, file), 'utf8')) as Record<string, unknown>;
+        if (typeof raw['x-table'] === 'string' && typeof raw['x-tenant-column'] === 'string') settled.set(raw['x-table'], raw['x-tenant-column']);
+      } catch {
+        // A file that does not parse settles nothing; loading the definitions names it.
+      }
+    }
+  }
+  return settled;
+}
+
 function json(value: unknown): string {
   return JSON.stringify(value, (_key, v) => (v instanceof Date ? v.toISOString() : v), 2) + '\n';
 }
 
-/** Loads, plans and generates every row of the drafted files, checking each against its definition. */
-function checkDraft(directory: string): { rows: number } {
-  const definitions = loadDefinitions(path.join(directory, 'definitions'));
-  const profile = loadProfile(path.join(directory, 'environments'), 'development');
-  const plan = buildPlan({ definitions, profile });
-  let rows = 0;
-  for (const table of [...plan.legacyTables, ...plan.tables]) {
-    for (const _row of guardRows(table.rows(), new RowGuard(table, { strict: true }))) rows++;
+/**
+ * Checks the drafted files as a user would run them: loads them, plans and generates every row
+ * once against its definition, then loads those rows into rolled-back copies of the tables (so
+ * the unique keys, CHECKs and foreign keys the draft must satisfy are checked by PostgreSQL).
+ */
+async function checkDraft(knex: Knex, schema: string, directory: string): Promise<{ rows: number } | { failure: DraftFailure }> {
+  const relative = (text: string) => text.split(directory + path.sep).join('');
+  const fileOf = (table: string | undefined) => (table ? path.join('definitions', `${table}.json`) : undefined);
+  let definitions;
+  let profile;
+  try {
+    definitions = loadDefinitions(path.join(directory, 'definitions'));
+    profile = loadProfile(path.join(directory, 'environments'), 'development');
+    const plan = buildPlan({ definitions, profile });
+    for (const table of [...plan.legacyTables, ...plan.tables]) {
+      try {
+        for (const _row of guardRows(table.rows(), new RowGuard(table, { strict: true })));
+      } catch (error) {
+        return failureOf('generate', fileOf(table.name), relative(describe(error)));
+      }
+    }
+  } catch (error) {
+    const file = (error as { file?: string }).file;
+    return failureOf('generate', file ? relative(file) : undefined, relative(describe(error)));
   }
-  return { rows };
+  const trial = await trialLoadDraft({ knex, schema, definitions, profile });
+  if (trial.ok) return { rows: trial.rows };
+  return failureOf('load', fileOf(trial.table), relative(describe(trial.error)));
+}
+
+/** A failure whose reason starts with the file it names: the file apart, the reason without it. */
+function failureOf(stage: DraftFailure['stage'], file: string | undefined, reason: string): { failure: DraftFailure } {
+  const named = /^(definitions\/.+?\.json|environments\/.+?\.json)(?::\s*)?/.exec(reason);
+  if (!named) return { failure: { stage, file, reason } };
+  return { failure: { stage, file: named[1], reason: reason.slice(named[0].length) } };
+}
+
+function describe(error: unknown): string {
+  const hint = (error as TenantseedError).hint;
+  return `${(error as Error).message}${hint ? ` (${hint})` : ''}`;
+}
+
+/**
+ * The config's `tenancy`: what the catalog shows, else what the project's config already says.
+ * A role is written only if it exists; with no application role found, none is written (and the
+ * finding says so), never a default role the database does not have.
+ */
+async function draftTenancyNames(knex: Knex, project: ProjectConfig, draft: ProjectDraft, findings: Finding[]): Promise<Record<string, string>> {
+  const configured = project.file !== undefined;
+  const names: Record<string, string | undefined> = {
+    setting: draft.tenancy.setting ?? project.tenancy.setting,
+    appRole: draft.tenancy.appRole ?? (configured ? project.tenancy.appRole : undefined),
+    adminRole: draft.tenancy.adminRole ?? (configured ? project.tenancy.adminRole : undefined),
+    column: project.tenancy.column,
+    setContext: draft.tenancy.setContext ?? project.tenancy.setContext,
+  };
+  for (const key of ['appRole', 'adminRole'] as const) {
+    const role = names[key];
+    if (role === undefined || role === draft.tenancy[key]) continue;
+    if (!(await readRole(knex, role))) {
+      findings.push({ level: 'warning', message: `tenancy.${key} ${role} (from ${project.file}) is no role of this database: not written` });
+      names[key] = undefined;
+    }
+  }
+  if (names.appRole === undefined) {
+    findings.push({ level: 'warning', message: `tenancy.appRole not written: commands then act as the default ${DEFAULT_TENANCY.appRole}; name your application role there` });
+  }
+  return Object.fromEntries(Object.entries(names).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
 /**
@@ -135,28 +233,29 @@ export async function introspectDatabase(options: IntrospectDatabaseOptions): Pr
   findings.push({ level: 'inferred', message: owned
     ? `migrated by the project's migrations (${project.migrations}): the config names them, and reset rebuilds the schema with them`
     : 'migrated by another tool: the config names no migrations, so tenantseed never changes the schema (reset empties and reseeds the tables the definitions name)' });
-  const first = draftProject(snapshot);
+  const said = { column: project.tenancy.column, tenantColumns: settledTenantColumns(project, outDir) };
+  const first = draftProject(snapshot, { tenancy: said });
   const existingRows = await rowsMadeByMigrations(knex, { ...project, migrations }, schema, first, findings);
-  const draft = existingRows.size > 0 ? draftProject(snapshot, { existingRows }) : first;
+  const draft = existingRows.size > 0 ? draftProject(snapshot, { existingRows, tenancy: said }) : first;
   findings.unshift(...draft.findings);
 
   const files = new Map<string, string>();
   for (const [table, definition] of draft.definitions) files.set(path.join('definitions', `${table}.json`), json(definition));
   files.set(PROFILE_FILE, json(draft.profile));
-  const schemaPath = path.relative(outDir, configSchemaPath()).split(path.sep).join('/');
+  // The config goes where the commands will run, its paths relative to it (posix, as users write them).
+  const configDir = path.resolve(options.configDir ?? outDir);
+  const fromConfig = (to: string) => path.relative(configDir, to).split(path.sep).join('/') || '.';
+  const schemaPath = fromConfig(configSchemaPath());
   const config = {
     $schema: schemaPath.startsWith('.') ? schemaPath : `./${schemaPath}`,
-    ...(migrations ? { migrations: path.relative(outDir, migrations).split(path.sep).join('/') || '.' } : {}),
-    definitions: 'definitions',
-    environments: 'environments',
+    ...(migrations ? { migrations: fromConfig(migrations) } : {}),
+    definitions: fromConfig(path.join(outDir, 'definitions')),
+    environments: fromConfig(path.join(outDir, 'environments')),
     schemas: schema === project.schemas[0] ? [...project.schemas] : [schema],
-    tenancy: {
-      setting: draft.tenancy.setting ?? project.tenancy.setting,
-      appRole: draft.tenancy.appRole ?? project.tenancy.appRole,
-      adminRole: draft.tenancy.adminRole ?? project.tenancy.adminRole,
-    },
+    tenancy: await draftTenancyNames(knex, project, draft, findings),
   };
-  files.set(CONFIG_FILE_NAME, json(config));
+  const configFile = path.join(configDir, CONFIG_FILE_NAME);
+  files.set(path.relative(outDir, configFile), json(config));
 
   const existing = [...files.keys()].filter((f) => fs.existsSync(path.join(outDir, f)));
   if (existing.length > 0 && !options.force) {
@@ -165,20 +264,21 @@ export async function introspectDatabase(options: IntrospectDatabaseOptions): Pr
     });
   }
 
-  // Check the drafted files as a user would run them: load, plan, make every row once.
+  // Check the drafted files as a user would run them: load, plan, make every row once, load them (rolled back).
   const staging = fs.mkdtempSync(path.join(os.tmpdir(), 'tenantseed-introspect-'));
   let rows: number | undefined;
+  let failure: DraftFailure | undefined;
   try {
     for (const [file, text] of files) {
+      if (path.isAbsolute(file) || file.startsWith('..')) continue;
       fs.mkdirSync(path.dirname(path.join(staging, file)), { recursive: true });
       fs.writeFileSync(path.join(staging, file), text);
     }
-    try {
-      rows = checkDraft(staging).rows;
-    } catch (error) {
-      const hint = (error as TenantseedError).hint;
-      const message = `${(error as Error).message}${hint ? ` (${hint})` : ''}`.split(staging + path.sep).join('');
-      findings.push({ level: 'hand-edit', message: `the drafted files do not generate yet: ${message}` });
+    const checked = await checkDraft(knex, schema, staging);
+    if ('rows' in checked) rows = checked.rows;
+    else {
+      const outPrefix = path.relative(configDir, outDir);
+      failure = { ...checked.failure, file: checked.failure.file && outPrefix ? path.join(outPrefix, checked.failure.file) : checked.failure.file };
     }
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
@@ -192,5 +292,5 @@ export async function introspectDatabase(options: IntrospectDatabaseOptions): Pr
     fs.mkdirSync(path.dirname(path.join(outDir, file)), { recursive: true });
     fs.writeFileSync(path.join(outDir, file), text);
   }
-  return { outDir, schema, files: [...files.keys()], draft, findings, rows };
+  return { outDir, schema, files: [...files.keys()], draft, findings, rows, configFile, failure };
 }

@@ -102,6 +102,7 @@ export async function migrateProject(options: MigrateProjectOptions): Promise<{ 
     knex,
     action,
     directory: project.migrations,
+    schemas: project.schemas,
     onLockWait: options.onLockWait,
     onNotice: options.onNotice,
     // On a Citus coordinator, a schema at its latest migration is distributed; down migrations

@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 import pg from 'pg';
 import { DatabaseTarget, Logger, parseDatabaseUrl, ProjectConfig, silentLogger } from '../config';
 import {
-  checkLoaderRole, citusStatus, copyDatabaseSettings, createKnex, quoteIdentifier, readEnvironmentStamp, tableContents, TableContents, toDatabaseError, withAdvisoryLock, withDatabaseName,
+  checkLoaderRole, citusStatus, copyDatabaseSettings, createKnex, findForeignObjects, recordMadeObjects, quoteIdentifier, readEnvironmentStamp, tableContents, TableContents, toDatabaseError, withAdvisoryLock, withDatabaseName,
 } from '../db';
 import { SafetyError, TenantseedError } from '../errors';
 import { Fingerprint } from '../generate';
@@ -173,7 +173,11 @@ async function checkTarget(options: ResetDatabaseOptions, project: ProjectConfig
     const stamp = await readEnvironmentStamp(trx);
     const databaseName = (await trx.raw('SELECT current_database() AS name')).rows[0].name as string;
     const contents = await tableContents(trx, project.schemas, rowsMadeByMigrations(plan.definitions));
+    // Objects the project's migrations did not make (tenantseed.made_objects) are listed like rows.
+    const found = await findForeignObjects(trx, project.schemas);
+    if (found.unrecorded) options.logger?.info(`Note: ${found.unrecorded}.`);
     const notices = await assertMayDestroy({
+      foreign: found.objects,
       command: 'reset', environment: plan.profile.name, stamp, protected: plan.profile.protected, yes: options.yes ?? false,
       databaseName, confirm: options.confirm, contents,
     });
@@ -217,6 +221,8 @@ async function buildMigratedState(
     legacyFingerprint = fingerprint.digest();
   }
   await runOwnTransactionMigrations(scratch, { directory: project.migrations });
+  // Everything in the freshly migrated schemas is the migrations': recorded, and kept in the cache.
+  await scratch.transaction((trx) => recordMadeObjects(trx, project.schemas, { objects: [], ledgerTop: 0 }));
   // CREATE DATABASE ... TEMPLATE needs the source without sessions: the pool is closed, then reopened.
   await scratch.destroy();
   await storeMigratedSchema(server, names.scratch, { key: names.key, migrations: project.migrations, legacyFingerprint });

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import { listSchemaObjects, lockTablesAtOnce, requoteName } from '../db';
 import type { LockQuery, LockTablesOptions } from '../db';
-import type { EnvironmentStamp, TableContents } from '../db';
+import type { EnvironmentStamp, ForeignObject, TableContents } from '../db';
+import { describeForeignObjects } from '../db';
 import type { DefinitionSet } from '../definitions';
 import { SafetyError } from '../errors';
 
@@ -60,6 +61,20 @@ export interface DestroyInput {
   readonly confirm?: (question: string) => Promise<string>;
   /** What a refusal that could have been confirmed tells the user to do (default: `--yes`, or the typed name in a terminal). */
   readonly wayOut?: string;
+  /**
+   * Objects the command would drop that neither the migrations nor tenantseed made (reset): they
+   * need a confirmation even on a database stamped with the unprotected environment `--env` names.
+   */
+  readonly foreign?: readonly ForeignObject[];
+}
+
+/** The foreign objects part of a refusal or notice, empty when there are none. */
+function foreignPart(command: string, foreign: readonly ForeignObject[]): { what: string; list: string } {
+  if (foreign.length === 0) return { what: '', list: '' };
+  return {
+    what: `${foreign.length} object(s) that the project's migrations did not make`,
+    list: `\n${command} drops these objects, which the project's migrations did not make:\n${describeForeignObjects(foreign)}`,
+  };
 }
 
 /** The tables and row counts a refusal lists. */
@@ -86,24 +101,28 @@ export async function assertMayDestroy(input: DestroyInput): Promise<string[]> {
   const flag = input.environmentFlag ?? '--env';
   refuseProduction(command, environment, flag);
   refuseProductionStamp(command, databaseName, stamp);
-  if (contents.length === 0) return [];
-  if (stamp && environment !== undefined && stamp.environment === environment && !input.protected) return [];
+  const foreign = foreignPart(command, input.foreign ?? []);
+  if (contents.length === 0 && !foreign.what) return [];
+  if (!foreign.what && stamp && environment !== undefined && stamp.environment === environment && !input.protected) return [];
   const rows = contents.reduce((sum, c) => sum + c.rows, 0);
-  const reason = !stamp
+  const reason = foreign.what && stamp && stamp.environment === environment && !input.protected
+    ? `holds objects that the project's migrations did not make (someone added them)`
+    : !stamp
     ? 'has no environment stamp (tenantseed did not make it, or never seeded it)'
     : environment === undefined
       ? `is stamped "${stamp.environment}" and no ${flag} says it is that environment`
       : stamp.environment !== environment
         ? `is stamped "${stamp.environment}", not "${environment}"`
         : `is the protected environment ${environment}`;
-  const what = `${contents.length} table(s) with ${rows.toLocaleString('en-US')} row(s)`;
-  if (input.yes) return [`--yes: ${command} destroys ${what} of ${databaseName}, which ${reason}.`];
+  const what = [contents.length > 0 ? `${contents.length} table(s) with ${rows.toLocaleString('en-US')} row(s)` : '', foreign.what].filter(Boolean).join(' and ');
+  const listed = `${contents.length > 0 ? `\n${describeContents(contents)}` : ''}${foreign.list}`;
+  if (input.yes) return [`--yes: ${command} destroys ${what} of ${databaseName}, which ${reason}.${foreign.list}`];
   if (input.confirm) {
-    const answer = (await input.confirm(`${databaseName} ${reason}; ${command} destroys ${what}:\n${describeContents(contents)}\nType the database name to go on: `)).trim();
+    const answer = (await input.confirm(`${databaseName} ${reason}; ${command} destroys ${what}:${listed}\nType the database name to go on: `)).trim();
     if (answer !== databaseName) throw new SafetyError(`Not confirmed (typed "${answer}", not "${databaseName}")`, { hint: 'Nothing was changed.' });
     return [];
   }
-  throw new SafetyError(`Refusing to ${command}: the database ${databaseName} ${reason}, and it would destroy ${what}:\n${describeContents(contents)}`, {
+  throw new SafetyError(`Refusing to ${command}: the database ${databaseName} ${reason}, and it would destroy ${what}:${listed}`, {
     hint: `Check that this is the database you mean; ${input.wayOut ?? `pass --yes to ${command} it anyway, or run it in a terminal to confirm by typing its name`}. Nothing was changed.`,
   });
 }

@@ -23,6 +23,7 @@ export interface WriteDatasetOptions {
   /** Asks the user to confirm (interactive terminals only). */
   confirm?: (question: string) => Promise<string>;
   logger?: Logger;
+  /** Told of each phase (migrate, legacy rows, each table's load, keys) as it goes: events, never console writes. */
   onProgress?: (progress: Progress) => void;
   /**
    * The bound of every lock wait (`--lock-wait`): for another seed or reset on the same

@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -93,6 +94,30 @@ describeCitus('the shipped schema on a Citus coordinator', () => {
     const mine = await withTenant(knex, acme, (trx) => count(trx as unknown as Knex, 'SELECT count(*) AS n FROM users'));
     expect(mine).toBeGreaterThan(0);
     expect(mine).toBeLessThan(all);
+  });
+
+  it('distribute never lets the BYPASSRLS admin role log in without a password: it stays NOLOGIN, and one that can is refused (exit 3)', async () => {
+    const role = async (name: string) => (await knex.raw(`SELECT rolcanlogin AS login, rolbypassrls AS bypass FROM pg_roles WHERE rolname = ?`, [name])).rows[0];
+    expect(await role('tenantseed_admin')).toEqual({ login: false, bypass: true });
+    expect(await role('tenantseed_app')).toEqual({ login: true, bypass: false });
+    const again = await cli(['distribute']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/role tenantseed_admin left NOLOGIN: .*ALTER ROLE "?tenantseed_admin"? LOGIN PASSWORD '\.\.\.';/);
+    expect((await role('tenantseed_admin')).login).toBe(false);
+    // An earlier version gave it LOGIN with no password: distribute refuses to carry on with that.
+    await knex.raw('ALTER ROLE tenantseed_admin LOGIN');
+    try {
+      const refused = await cli(['distribute']);
+      expect(refused.code).toBe(3);
+      expect(refused.stderr).toMatch(/tenantseed_admin bypass row-level security and can log in without a password/);
+      expect(refused.stderr).toMatch(/ALTER ROLE "?tenantseed_admin"? NOLOGIN;.*ALTER ROLE "?tenantseed_admin"? PASSWORD/);
+      expect((await cli(['migrate', 'latest'])).code).toBe(3);
+      // With a password it may log in: distribute goes on.
+      await knex.raw(`ALTER ROLE tenantseed_admin PASSWORD '${crypto.randomUUID()}'`);
+      expect((await cli(['distribute'])).code).toBe(0);
+    } finally {
+      await knex.raw('ALTER ROLE tenantseed_admin NOLOGIN PASSWORD NULL');
+    }
   });
 
   it('tenant add writes a new tenant into the distributed tables, and validation still passes', async () => {

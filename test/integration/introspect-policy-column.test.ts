@@ -26,8 +26,11 @@ describe('introspect prefers the column the policy names', () => {
     `);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tenantseed-introspect-policy-'));
     const run = await runCli(['introspect', '--out', dir], { cwd: dir, env: { DATABASE_URL: db.target.url } });
-    expect(run.stderr).not.toMatch(/^error/m);
-    expect(run.code).toBe(0);
+    // billed_org references the root without being the tenant column: a hand edit, and until it is
+    // made the draft does not load, so introspect exits 1 (its files written, naming docs.json).
+    expect(run.stdout).toMatch(/docs\.billed_org references the tenant root orgs without being the tenant column/);
+    expect(run.stderr).toMatch(/introspect's draft does not load: definitions\/docs\.json: .*docs_billed_org_fkey/);
+    expect(run.code).toBe(1);
     const file = fs.readdirSync(dir, { recursive: true }).map(String).find((f) => f.endsWith('docs.json'));
     expect(file).toBeDefined();
     const definition = JSON.parse(fs.readFileSync(path.join(dir, file!), 'utf8'));

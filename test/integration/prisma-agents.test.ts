@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { useFileDatabase } from '../support/database';
 import { REPO_ROOT, runCli } from '../support/run-cli';
+import { applyPrismaMigrations } from '../support/fixture-project';
 
 /**
  * A Prisma project (test/fixtures/prisma-agents, from shared/seeds/002) as Prisma writes it:
@@ -37,16 +37,7 @@ describe('a Prisma project (test/fixtures/prisma-agents)', () => {
 
   it('migrates as prisma migrate deploy does, then seeds, validates and generates with no edit', async () => {
     // What `prisma migrate deploy` leaves: its ledger, and each migration.sql applied.
-    await db.knex.raw(`CREATE TABLE "_prisma_migrations" (
-      "id" VARCHAR(36) PRIMARY KEY NOT NULL, "checksum" VARCHAR(64) NOT NULL, "finished_at" TIMESTAMPTZ,
-      "migration_name" VARCHAR(255) NOT NULL, "logs" TEXT, "rolled_back_at" TIMESTAMPTZ,
-      "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(), "applied_steps_count" INTEGER NOT NULL DEFAULT 0)`);
-    const migrations = path.join(project, 'prisma', 'migrations');
-    for (const name of fs.readdirSync(migrations).filter((f) => /^\d{14}_/.test(f)).sort()) {
-      await db.knex.raw(fs.readFileSync(path.join(migrations, name, 'migration.sql'), 'utf8'));
-      await db.knex.raw(`INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES (?, ?, now(), ?, 1)`,
-        [randomUUID(), 'f'.repeat(64), name]);
-    }
+    await applyPrismaMigrations(db.knex, project);
     try {
       const seed = await cli(['seed', '--env', 'test']);
       expect(seed.stderr).not.toMatch(/^error:/m);

@@ -27,7 +27,7 @@ describe('tenantseed reset and seed', () => {
 
   it('resets to the test dataset: legacy rows absorbed, the dataset loaded, the manifest and stamp written', async () => {
     const run = await cli(['reset', '--env', 'test', '--json']);
-    expect(run.stderr).toBe(`Database: ${db.target.database} on ${db.target.host}:${db.target.port} as ${db.target.user} (from --database-url)\n`);
+    expect(run.stderr).toBe(`Project: the shipped reference schema\nDatabase: ${db.target.database} on ${db.target.host}:${db.target.port} as ${db.target.user} (from --database-url)\n`);
     expect(run.code).toBe(0);
     const summary = JSON.parse(run.stdout);
     expect(summary).toMatchObject({ status: 'seeded', environment: 'test', fingerprint: GOLDEN_TEST_FINGERPRINT, tenants: 3 });

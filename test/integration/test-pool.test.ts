@@ -4,19 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { createTestDatabase, markedDatabases, POOL_PREFIX, settleTestDatabases, TEST_SERVER_URL_VARIABLE } from '../../src/testing';
+import { formatMarker } from '../../src/testing/database-marker';
 import { testServer } from '../support/database';
+import { onServer } from '../support/on-server';
 import { editedDefinitions, SHIPPED_DEFINITIONS } from '../support/datasets';
 import { REPO_ROOT, runCli } from '../support/run-cli';
-
-async function onServer<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: testServer().url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 const exists = (name: string) => onServer(async (c) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1);
 const nameOf = (url: string) => decodeURIComponent(new URL(url).pathname.slice(1));
@@ -89,8 +81,8 @@ describe('the test database pool', () => {
     // made minutes ago, stay within the bound and are not touched).
     await onServer(async (c) => {
       for (const { name, marker } of (await markedDatabases(c)).filter((d) => d.marker.key === keyA)) {
-        const aged = { ...marker, created: new Date(Date.now() - 2 * 3_600_000).toISOString() };
-        await c.query(`COMMENT ON DATABASE ${pg.escapeIdentifier(name)} IS ${pg.escapeLiteral(`tenantseed-test ${JSON.stringify(aged)}`)}`);
+        const aged = formatMarker({ ...marker, created: new Date(Date.now() - 2 * 3_600_000).toISOString() });
+        await c.query(`COMMENT ON DATABASE ${pg.escapeIdentifier(name)} IS ${pg.escapeLiteral(aged)}`);
       }
     });
     // The next run (a process of its own) edits a definition, and prunes what is past the bound.

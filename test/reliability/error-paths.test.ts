@@ -264,7 +264,7 @@ describe('file-system errors on --out: a message naming the path, exit 1, nothin
   it('EXDEV: --out on a mount point works (files are copied across), and no temporary folder stays', async () => {
     const mountPoint = mountTmpfs('mp', 'size=64m');
     if (!mountPoint) return;
-    const run = await runCli(['generate', '--env', 'test', '--out', mountPoint]);
+    const run = await runCli(['generate', '--env', 'test', '--out', mountPoint, '--quiet']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(leftovers(mountPoint)).toEqual(expect.arrayContaining(['manifest.json', '03_tenants.csv', 'legacy']));

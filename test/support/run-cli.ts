@@ -33,7 +33,7 @@ export function runCli(args: string[], options: RunCliOptions = {}): Promise<Cli
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 150_000);
     child.once('error', reject);
     child.once('close', (code, signal) => {
       clearTimeout(timer);

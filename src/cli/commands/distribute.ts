@@ -28,6 +28,7 @@ export function distributeCommand(io: CliIO): CommandModule<object, DistributeAr
           return;
         }
         for (const role of outcome.rolesMadeLogin) io.stdout.write(`  role ${role} given LOGIN: Citus connects to the workers as the current role (docs/scale-out.md)\n`);
+        for (const r of outcome.rolesLeftNoLogin) io.stdout.write(`  role ${r.role} left NOLOGIN: it bypasses row-level security; to connect as it, give it a password: ${r.statement}\n`);
         for (const c of outcome.changed) io.stdout.write(`  ${c.table.padEnd(36)} ${c.target === 'distributed' ? `distributed by ${c.column}, co-located with ${outcome.anchor}` : 'reference table'}\n`);
         io.stdout.write(outcome.changed.length === 0
           ? 'Already distributed: every tenant table by its tenant column, co-located; the others reference tables.\n'

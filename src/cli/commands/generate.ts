@@ -2,12 +2,13 @@ import type { Argv, CommandModule } from 'yargs';
 import { FILE_FORMATS, FileFormat, writeDatasetFiles } from '../../load';
 import { DatasetArgs, planFromArgs, withDatasetOptions } from '../dataset-options';
 import { CliIO } from '../output';
-import { progressReporter } from '../progress';
+import { progressDisplay } from '../progress';
 
 interface GenerateArgs extends DatasetArgs {
   out: string;
   format: FileFormat;
   json?: boolean;
+  quiet?: boolean;
 }
 
 /** `tenantseed generate --env ENV --out DIR [--format json|csv|sql]`: no database needed. */
@@ -19,14 +20,17 @@ export function generateCommand(io: CliIO): CommandModule<object, GenerateArgs> 
       withDatasetOptions(yargs)
         .option('out', { type: 'string', demandOption: true, describe: 'Folder to write (new, empty, or a previous output)' })
         .option('format', { choices: FILE_FORMATS, default: 'csv' as FileFormat, describe: 'File format' })
-        .option('json', { type: 'boolean', describe: 'Machine-readable summary on stdout' }) as unknown as Argv<GenerateArgs>,
+        .option('json', { type: 'boolean', describe: 'Machine-readable summary on stdout' })
+        .option('quiet', { type: 'boolean', describe: 'No progress on stderr (the summary is still printed)' }) as unknown as Argv<GenerateArgs>,
     handler: async (args) => {
       const started = Date.now();
       const { plan } = planFromArgs(args);
-      const progress = progressReporter(io, !args.json);
+      const planRows = [...plan.tables, ...plan.legacyTables].reduce((sum, t) => sum + t.rowCount(), 0);
+      const progress = progressDisplay(io, { off: Boolean(args.quiet || args.json), planRows });
       let result;
       try {
-        result = await writeDatasetFiles({ plan, directory: args.out, format: args.format, strict: args.strict, onProgress: (p) => progress.update(p) });
+        result = await writeDatasetFiles({ plan, directory: args.out, format: args.format, strict: args.strict, onProgress: progress.update });
+        progress.finish();
       } finally {
         progress.stop();
       }

@@ -1,4 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
+import path from 'node:path';
+import { TenantseedError } from '../../errors';
 import { introspectDatabase } from '../../workflows';
 import { CliIO } from '../output';
 import { ProjectArgs, projectFromArgs, single } from '../dataset-options';
@@ -27,12 +29,22 @@ export function introspectCommand(io: CliIO): CommandModule<object, IntrospectAr
     handler: async (args) => {
       const project = projectFromArgs(args);
       await withDatabase(args, io, 'introspect', project, async ({ knex }) => {
-        const outcome = await introspectDatabase({ knex, project, outDir: args.out, schema: args.schema, force: args.force });
+        const outcome = await introspectDatabase({ knex, project, outDir: args.out, schema: args.schema, force: args.force, configDir: process.cwd() });
+        const edits = outcome.findings.filter((f) => f.level === 'hand-edit').length;
+        const failed = () => {
+          const where = outcome.failure!.file ?? 'the drafted files';
+          const first = edits > 0 ? `make the ${edits} hand edit${edits === 1 ? '' : 's'} listed above and ` : '';
+          const reason = outcome.failure!.reason;
+          return new TenantseedError(`introspect's draft does not ${outcome.failure!.stage}: ${where}${reason.startsWith('at ') ? ' ' : ': '}${reason}`, {
+            hint: `The files are written: ${first}edit ${where} as the reason says, then run introspect's check again with \`npx tenantseed reset --env development\` from this folder (one transaction: a row that fails changes nothing).`,
+          });
+        };
         if (args.json) {
           io.stdout.write(JSON.stringify({
-            outDir: outcome.outDir, schema: outcome.schema, files: outcome.files, root: outcome.draft.root, tenancy: outcome.draft.tenancy,
-            rows: outcome.rows, findings: outcome.findings,
+            outDir: outcome.outDir, schema: outcome.schema, files: outcome.files, config: outcome.configFile, root: outcome.draft.root, tenancy: outcome.draft.tenancy,
+            rows: outcome.rows, handEdits: edits, failure: outcome.failure, findings: outcome.findings,
           }, null, 2) + '\n');
+          if (outcome.failure) throw failed();
           return;
         }
         for (const level of ['inferred', 'warning', 'hand-edit'] as const) {
@@ -41,12 +53,12 @@ export function introspectCommand(io: CliIO): CommandModule<object, IntrospectAr
           io.stdout.write(`${HEADINGS[level]}:\n`);
           for (const f of found) io.stdout.write(`  ${f.table ? `${f.table}: ` : ''}${f.message}\n`);
         }
-        io.stdout.write(`Wrote ${outcome.files.length} files into ${outcome.outDir} (${outcome.draft.definitions.size} definitions, environments/development.json, tenantseed.config.json).\n`);
-        const edits = outcome.findings.filter((f) => f.level === 'hand-edit').length;
-        if (outcome.rows !== undefined) io.stdout.write(`Checked: the development profile generates ${outcome.rows.toLocaleString('en-US')} rows, each valid against its definition.\n`);
-        io.stdout.write(edits > 0
-          ? `${edits} thing(s) need a hand edit (above) before seeding.\n`
-          : `Next: cd ${outcome.outDir} && npx tenantseed reset --env development (or seed, if the tables are empty)\n`);
+        const config = path.relative(process.cwd(), outcome.configFile) || outcome.configFile;
+        io.stdout.write(`Wrote ${outcome.files.length} files: ${outcome.draft.definitions.size} definitions and environments/development.json into ${outcome.outDir}, and ${config}.\n`);
+        if (outcome.failure) throw failed();
+        if (outcome.rows !== undefined) io.stdout.write(`Checked: the development profile generates ${outcome.rows.toLocaleString('en-US')} rows, each valid against its definition, and loads them (rolled back) with every key, CHECK and foreign key in place.\n`);
+        io.stdout.write(`${edits} hand edit${edits === 1 ? '' : 's'}${edits > 0 ? ' needed (above) before seeding.' : '.'}\n`);
+        if (edits === 0) io.stdout.write('Next, from this folder: npx tenantseed reset --env development (or seed, if the tables are empty)\n');
       });
     },
   };

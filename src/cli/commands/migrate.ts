@@ -6,7 +6,7 @@ import { terminalConfirm } from '../confirm';
 import { UsageError } from '../../errors';
 import { CliIO } from '../output';
 import { ProjectArgs, projectFromArgs } from '../dataset-options';
-import { DatabaseArgs, withDatabase } from '../with-database';
+import { DatabaseArgs, projectLabel, withDatabase } from '../with-database';
 
 interface MigrateArgs extends DatabaseArgs, ProjectArgs {
   action: 'latest' | 'up' | 'down' | 'rollback' | 'status';
@@ -78,7 +78,7 @@ export function migrateCommand(io: CliIO): CommandModule<object, MigrateArgs> {
         });
         for (const notice of notices) printed.add(notice);
         if (env !== undefined && action !== 'status') await writeEnvironmentStamp(knex, env, `migrate ${args.action}`);
-        if (args.json) io.stdout.write(JSON.stringify({ ...result, notices: printed.list }) + '\n');
+        if (args.json) io.stdout.write(JSON.stringify({ project: projectLabel(project), ...result, notices: printed.list }) + '\n');
         else printResult(io, result);
       });
     },

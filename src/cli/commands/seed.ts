@@ -11,8 +11,8 @@ import { terminalConfirm } from '../confirm';
 import { EXIT } from '../exit-codes';
 import { printReport } from '../print-report';
 import { validateDatabase, ValidationReport } from '../../validate';
-import { progressReporter } from '../progress';
-import { DatabaseArgs, withDatabase } from '../with-database';
+import { progressDisplay } from '../progress';
+import { DatabaseArgs, projectLabel, withDatabase } from '../with-database';
 
 interface SeedArgs extends DatasetArgs, DatabaseArgs {
   yes?: boolean;
@@ -20,6 +20,7 @@ interface SeedArgs extends DatasetArgs, DatabaseArgs {
   lockWait?: string;
   report?: string;
   json?: boolean;
+  quiet?: boolean;
 }
 
 /** A number of seconds, more than 0 (fractions allowed): "abc", "0", "-1" are bad input. */
@@ -40,10 +41,10 @@ function resetPathFromEnvironment(): ResetPath | undefined {
   return value;
 }
 
-function report(io: CliIO, plan: Plan, outcome: SeedOutcome, command: string, json: Notices | undefined, embedded: boolean, validation?: ValidationReport): void {
+function report(io: CliIO, plan: Plan, outcome: SeedOutcome, command: string, json: Notices | undefined, embedded: boolean, project: string, validation?: ValidationReport): void {
   const logins = devLogins(plan);
   if (json) {
-    const summary = { status: outcome.status, ...outcome.manifest, seconds: outcome.status === 'seeded' ? outcome.seconds : 0, logins, validation, notices: json.list };
+    const summary = { project, status: outcome.status, ...outcome.manifest, seconds: outcome.status === 'seeded' ? outcome.seconds : 0, logins, validation, notices: json.list };
     io.stdout.write(JSON.stringify(summary) + '\n');
     return;
   }
@@ -80,33 +81,39 @@ function datasetCommand(io: CliIO, name: 'seed' | 'reset', setExitCode: (code: n
 
         .option('lock-wait', { type: 'string', coerce: single('--lock-wait'), describe: 'Seconds to wait for locks (another seed or reset, the tables) before giving up, changing nothing (default 30)' })
         .option('json', { type: 'boolean', describe: 'Machine-readable summary on stdout' })
+        .option('quiet', { type: 'boolean', describe: 'No progress on stderr (the summary is still printed)' })
         .option('report', { type: 'string', coerce: single('--report'), describe: 'Validate and write the report to this file: .html (default), .xml (JUnit) or .json' })
         .options(name === 'reset' ? { 'allow-skip': { type: 'boolean', describe: 'Let validation checks that cannot run (one tenant only, say) pass' } } : {}) as unknown as Argv<SeedArgs>,
     handler: async (args) => {
       refuseProduction(name, args.env);
       const { plan, project } = planFromArgs(args);
       const lockWait = parseSeconds('--lock-wait', args.lockWait);
-      await withDatabase(args, io, name, project, async ({ knex, logger, db, notices }) => {
-        const progress = progressReporter(io, !args.json);
-        const validate = (on: typeof knex) => validateDatabase({
-          knex: on, definitions: plan.definitions, schemas: project.schemas, tenancy: project.tenancy, allowSkip: args.allowSkip,
-          describe: { database: db.description, environment: plan.profile.name, now: new Date() },
-        });
-        let outcome: SeedOutcome;
-        try {
+      // Reset loads the legacy rows too; seed the tenant dataset only.
+      const tables = name === 'reset' ? [...plan.legacyTables, ...plan.tables] : plan.tables;
+      const progress = progressDisplay(io, { off: Boolean(args.quiet || args.json), planRows: tables.reduce((sum, t) => sum + t.rowCount(), 0) });
+      progress.update({ phase: 'connect', rowsDone: 0, totalRows: 0 });
+      try {
+        await withDatabase(args, progress.around(io), name, project, async ({ knex, logger, db, notices }) => {
+          const check = (on: typeof knex) => validateDatabase({
+            knex: on, definitions: plan.definitions, schemas: project.schemas, tenancy: project.tenancy, allowSkip: args.allowSkip,
+            describe: { database: db.description, environment: plan.profile.name, now: new Date() },
+          });
           const options = { knex, plan, project, strict: args.strict, yes: args.yes, confirm: terminalConfirm(io), logger, onProgress: progress.update, lockWaitMs: lockWait === undefined ? undefined : lockWait * 1000 };
           // The swap path validates the new database before it replaces the previous one.
-          outcome = name === 'seed' ? await seedDatabase(options) : await resetDatabase({ ...options, path: resetPathFromEnvironment(), validate: (built) => validate(built) });
-        } finally {
-          progress.stop();
-        }
-        for (const notice of outcome.notices) notices.add(notice);
-        // reset = drop, migrate, seed, then prove it: the validation runs on what was committed.
-        const validation = (outcome as ResetOutcome).validation ?? (name === 'reset' || args.report ? await validate(knex) : undefined);
-        if (validation && args.report) logger.info(`Wrote the report to ${writeReportFile(args.report, validation, formatOfFile(args.report))}`);
-        report(io, plan, outcome, name, args.json ? notices : undefined, db.embedded, validation);
-        if (validation && !validation.ok) setExitCode(EXIT.failed);
-      });
+          const outcome: ResetOutcome = name === 'seed' ? await seedDatabase(options) : await resetDatabase({ ...options, path: resetPathFromEnvironment(), validate: (built) => check(built) });
+          for (const notice of outcome.notices) notices.add(notice);
+          // reset = drop, migrate, seed, then prove it: the validation runs on what was committed.
+          const validate = name === 'reset' || Boolean(args.report);
+          if (validate) progress.update({ phase: 'validation', rowsDone: 0, totalRows: 0 });
+          const validation = outcome.validation ?? (validate ? await check(knex) : undefined);
+          progress.finish();
+          if (validation && args.report) logger.info(`Wrote the report to ${writeReportFile(args.report, validation, formatOfFile(args.report))}`);
+          report(io, plan, outcome, name, args.json ? notices : undefined, db.embedded, projectLabel(project), validation);
+          if (validation && !validation.ok) setExitCode(EXIT.failed);
+        });
+      } finally {
+        progress.stop();
+      }
     },
   };
 }

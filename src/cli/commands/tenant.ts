@@ -4,7 +4,7 @@ import { loadDefinitions, loadProfile } from '../../definitions';
 import { addTenant, assertNewTenantFlags, refuseProduction } from '../../workflows';
 import { CliIO } from '../output';
 import { ProjectArgs, projectFromArgs, single, withFolderOptions } from '../dataset-options';
-import { DatabaseArgs, withDatabase } from '../with-database';
+import { DatabaseArgs, projectLabel, withDatabase } from '../with-database';
 import type { CommandHelp } from '../command-help';
 
 interface TenantAddArgs extends DatabaseArgs, ProjectArgs {
@@ -39,7 +39,7 @@ function addCommand(io: CliIO, help: CommandHelp): CommandModule<object, TenantA
         const result = await addTenant({ knex, definitions, profile, project, slug: args.slug, name: args.name, template: args.template, yes: args.yes, logger });
         for (const notice of result.notices) notices.add(notice);
         if (args.json) {
-          io.stdout.write(JSON.stringify({ slug: args.slug, ...result, notices: notices.list }) + '\n');
+          io.stdout.write(JSON.stringify({ project: projectLabel(project), slug: args.slug, ...result, notices: notices.list }) + '\n');
           return;
         }
         for (const [table, n] of Object.entries(result.counts)) if (n > 0) io.stdout.write(`  ${table.padEnd(24)} ${String(n).padStart(7)} rows\n`);

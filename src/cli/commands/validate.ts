@@ -10,7 +10,7 @@ import { printReport } from '../print-report';
 import { renderReport } from '../../report';
 import { writeReportFile } from '../write-report';
 import { UsageError } from '../../errors';
-import { DatabaseArgs, withDatabase } from '../with-database';
+import { DatabaseArgs, projectLabel, withDatabase } from '../with-database';
 
 interface ValidateArgs extends DatabaseArgs, ProjectArgs {
   env: string;
@@ -50,7 +50,7 @@ export function validateCommand(io: CliIO, setExitCode: (code: number) => void):
           describe: { database: db.description, environment: env, now: new Date() },
         });
         if (reporter === 'text') printReport(io, report);
-        else if (!args.output && reporter === 'json') io.stdout.write(JSON.stringify({ ...report, notices: notices.list }) + '\n');
+        else if (!args.output && reporter === 'json') io.stdout.write(JSON.stringify({ project: projectLabel(project), ...report, notices: notices.list }) + '\n');
         else if (!args.output) io.stdout.write(renderReport(report, reporter));
         else {
           printReport(io, report);

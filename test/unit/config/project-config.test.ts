@@ -39,6 +39,11 @@ describe('the project config', () => {
     expect(resolveProjectConfig({ cwd: c, env: {} }).schemas).toEqual(['c']);
   });
 
+  it('takes the tenant column and the SQL that sets the tenant (tenancy.column, tenancy.setContext)', () => {
+    const dir = project({ ...FOLDERS, tenancy: { column: 'tenant', setContext: 'select set_org_context($1)' } });
+    expect(resolveProjectConfig({ cwd: dir, env: {} }).tenancy).toEqual({ ...DEFAULT_TENANCY, column: 'tenant', setContext: 'select set_org_context($1)' });
+  });
+
   it('has no migrations when the schema belongs to another tool', () => {
     const { migrations: _m, ...rest } = FOLDERS;
     expect(resolveProjectConfig({ cwd: project(rest), env: {} }).migrations).toBeUndefined();
@@ -48,6 +53,8 @@ describe('the project config', () => {
     [{ ...FOLDERS, extra: 1 }, /unknown key "extra"/],
     [{ ...FOLDERS, tenancy: { role: 'x' } }, /unknown key "role" in \/tenancy/],
     [{ ...FOLDERS, tenancy: { setting: 'no_dot' } }, /\/tenancy\/setting: must match pattern/],
+    [{ ...FOLDERS, tenancy: { setContext: 'select set_org_context()' } }, /\/tenancy\/setContext: must be SQL with \$1 where the tenant id goes/],
+    [{ ...FOLDERS, tenancy: { setContext: 'select set_org_context(?)' } }, /\/tenancy\/setContext: must be SQL with \$1/],
     [{ migrations: 'db/migrations', environments: 'db/environments' }, /missing key "definitions"/],
     [{ ...FOLDERS, schemas: [] }, /\/schemas: must NOT have fewer than 1 items/],
     [{ ...FOLDERS, definitions: 'nowhere' }, /"definitions" names the folder .*nowhere, which does not exist/],

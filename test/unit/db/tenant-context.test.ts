@@ -16,6 +16,16 @@ describe('the statements that set the tenant (PostgreSQL and Citus alike)', () =
     ]);
   });
 
+  it('calls the project\'s own setContext SQL, the id as a literal in place of $1, after the role', () => {
+    const tenancy = { setting: 'app.current_organization_id', appRole: 'web', adminRole: 'admin', setContext: 'select set_org_context($1)' };
+    expect(tenantContextStatements(tenancy, '6c1f0d7e-0000-4000-8000-000000000001')).toEqual([
+      "SET LOCAL citus.propagate_set_commands TO 'local'",
+      'SET LOCAL ROLE "web"',
+      "select set_org_context('6c1f0d7e-0000-4000-8000-000000000001')",
+    ]);
+    expect(tenantContextStatements({ ...tenancy, setContext: 'select enter($1, $10)' }, 7, { role: false }).at(-1)).toBe("select enter('7', $10)");
+  });
+
   it('quotes literals and setting names so that no value can end the statement', () => {
     expect(quoteLiteral("it's")).toBe("'it''s'");
     expect(quoteLiteral('a\\b')).toBe("E'a\\\\b'");

@@ -185,7 +185,7 @@ describe('a schema with no tenant column at all', () => {
 
   it('names a NOT NULL column it cannot fill and a table without a key as hand edits, and leaves a nullable one to the database', () => {
     const edits = messages(draft, 'hand-edit');
-    expect(edits).toContain('books: blob (bytea) is NOT NULL and tenantseed cannot make its values: add it to books.json with a "const" or an "x-generate"');
+    expect(edits).toContain('books: blob (bytea) is NOT NULL and tenantseed cannot make its values: add it to definitions/books.json ("properties") with a "const" or an "x-generate"');
     expect(edits).toContain('legacy_counter: legacy_counter has no primary key; n stands in, as if unique: check it');
     expect(messages(draft, 'inferred')).toContain('books: cover (bytea) left to the database (null)');
   });
@@ -194,6 +194,6 @@ describe('a schema with no tenant column at all', () => {
     const narrow = draftProject(orgSchema().tables.length ? {
       ...orgSchema(), tables: orgSchema().tables.map((t) => t.name === 'teams' ? { ...t, columns: t.columns.map((c) => c.name === 'id' ? col('id', 'int4') : c) } : t),
     } : orgSchema());
-    expect(messages(narrow, 'hand-edit')).toContain('teams: id column id is integer: tenantseed\'s integer ids need bigint (ALTER TABLE teams ALTER COLUMN id TYPE bigint)');
+    expect(messages(narrow, 'hand-edit')).toContain('teams: id column id is integer: tenantseed\'s integer ids need bigint (ALTER TABLE "teams" ALTER COLUMN "id" TYPE bigint)');
   });
 });

@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { SchemaSnapshot, SnapshotColumn } from '../../../src/db';
+import { loadDefinitions, loadProfile } from '../../../src/definitions';
+import { buildPlan } from '../../../src/generate';
+import { draftProject } from '../../../src/introspect';
+import { jsonShape } from '../../../src/introspect/json-shape';
+import { readCheck } from '../../../src/introspect/read-check';
+
+describe('JSON columns get a shape from their default and CHECKs', () => {
+  it('reads jsonb_typeof and ? / ?& key checks as pg_get_constraintdef prints them', () => {
+    expect(readCheck("CHECK ((jsonb_typeof(settings) = 'object'::text))")).toEqual({ read: true, column: 'settings', facts: { jsonType: 'object' } });
+    expect(readCheck("CHECK (((jsonb_typeof(settings) = 'object'::text) AND (settings ? 'theme'::text)))"))
+      .toEqual({ read: true, column: 'settings', facts: { jsonType: 'object', jsonKeys: ['theme'] } });
+    expect(readCheck("CHECK ((\"metaData\" ?& ARRAY['source'::text, 'version'::text]))")).toEqual({ read: true, column: 'metaData', facts: { jsonKeys: ['source', 'version'] } });
+  });
+
+  it('takes the default\'s keys and types, never its values; CHECK keys are required; the CHECK type wins', () => {
+    const shape = jsonShape(`'{"theme": "secret-default", "beta": false, "limits": {"seats": 5}, "tags": ["x"]}'::jsonb`, { jsonKeys: ['plan'] });
+    expect(shape).toMatchObject({
+      type: 'object', required: ['plan'],
+      properties: { theme: { type: 'string' }, beta: { type: 'boolean' }, limits: { type: 'object', properties: { seats: { type: 'integer' } } }, tags: { type: 'array' }, plan: { type: 'string' } },
+    });
+    expect(JSON.stringify(shape)).not.toContain('secret-default');
+    expect(jsonShape(`'{}'::jsonb`, {})).toEqual({ type: 'object' });
+    expect(jsonShape(undefined, {})).toEqual({ type: 'object' });
+    expect(jsonShape(`'{}'::jsonb`, { jsonType: 'array' })).toMatchObject({ type: 'array' });
+    expect(jsonShape(`'[1, 2]'::jsonb`, {})).toMatchObject({ type: 'array', items: { type: 'integer' } });
+  });
+
+  it('a drafted definition makes rows of that shape in every row', () => {
+    const col = (name: string, baseType: string, extra: Partial<SnapshotColumn> = {}) => ({ name, type: baseType, baseType, isArray: false, notNull: true, generated: false, ...extra }) as SnapshotColumn;
+    const schema: SchemaSnapshot = {
+      schema: 'public',
+      roles: [],
+      tables: [{
+        schema: 'public', name: 'widgets', rows: 0, uniqueIndexes: [], policies: [], rlsEnabled: false, rlsForced: false,
+        columns: [col('id', 'uuid'), col('prefs', 'jsonb', { default: `'{"theme": "dark", "beta": false, "seats": 3}'::jsonb` }), col('meta', 'jsonb')],
+        constraints: [
+          { name: 'pkey', kind: 'primary', columns: ['id'], definition: 'PRIMARY KEY (id)' },
+          { name: 'meta_check', kind: 'check', columns: [], definition: "CHECK (((jsonb_typeof(meta) = 'object'::text) AND (meta ?& ARRAY['source'::text, 'version'::text])))" },
+        ],
+      }],
+    };
+    const draft = draftProject(schema);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tenantseed-json-shape-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'definitions'));
+      fs.mkdirSync(path.join(dir, 'environments'));
+      for (const [name, definition] of draft.definitions) fs.writeFileSync(path.join(dir, 'definitions', `${name}.json`), JSON.stringify(definition));
+      fs.writeFileSync(path.join(dir, 'environments', 'development.json'), JSON.stringify(draft.profile));
+      const plan = buildPlan({ definitions: loadDefinitions(path.join(dir, 'definitions')), profile: loadProfile(path.join(dir, 'environments'), 'development') });
+      const widgets = plan.tables.find((t) => t.name === 'widgets')!;
+      const rows = [...widgets.rows()].map((r) => Object.fromEntries(widgets.columns.map((c, i) => [c, r[i]])));
+      expect(rows.length).toBeGreaterThan(0);
+      for (const row of rows) {
+        const meta = row.meta as Record<string, unknown>;
+        expect(Object.keys(meta)).toEqual(expect.arrayContaining(['source', 'version']));
+        const prefs = row.prefs as Record<string, unknown>;
+        expect(prefs).toEqual(expect.any(Object));
+        if ('beta' in prefs) expect(typeof prefs.beta).toBe('boolean');
+        if ('seats' in prefs) expect(Number.isInteger(prefs.seats)).toBe(true);
+        if ('theme' in prefs) expect(prefs.theme).not.toBe('dark');
+      }
+      expect(rows.some((r) => Object.keys(r.prefs as object).length > 0)).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true });
+    }
+  });
+});
