@@ -10,7 +10,7 @@ import { datasetKey, Plan } from '../generate';
 export const CACHE_PREFIX = 'tenantseed_cache_';
 const MARKER = 'tenantseed-cache ';
 /** Raised when what a cache holds changes meaning (a cache of an older layout is then never used). */
-const CACHE_LAYOUT = 1;
+const CACHE_LAYOUT = 2;
 
 /** What a cache's marker (its database comment) says. */
 export interface CacheMarker {

@@ -6,14 +6,13 @@ import type { Knex } from 'knex';
 import pg from 'pg';
 import { DatabaseTarget, Logger, parseDatabaseUrl, ProjectConfig, silentLogger } from '../config';
 import {
-  checkLoaderRole, citusStatus, copyDatabaseSettings, createKnex, quoteIdentifier, readEnvironmentStamp, tableContents, TableContents, toDatabaseError, withAdvisoryLock, withDatabaseName,
+  checkLoaderRole, citusStatus, copyDatabaseSettings, createKnex, findForeignObjects, recordMadeObjects, quoteIdentifier, readEnvironmentStamp, tableContents, TableContents, toDatabaseError, withAdvisoryLock, withDatabaseName,
 } from '../db';
 import { SafetyError, TenantseedError } from '../errors';
 import { Fingerprint } from '../generate';
 import { loadTables } from '../load';
 import type { ValidationReport } from '../validate';
 import { assertMayDestroy, rowsMadeByMigrations } from './safety';
-import { findForeignObjects, recordMadeObjects } from '../db';
 import { boundLockWaits, loadDataset, lockingOf, SEED_LOCK, SeedOutcome, transactionConnection, WriteDatasetOptions } from './seed-database';
 import { runOwnTransactionMigrations } from './own-transaction-migrations';
 import { cloneMigratedSchema, findMigratedSchema, migratedSchemaKey, storeMigratedSchema } from './migrated-schema-cache';
@@ -179,12 +178,13 @@ async function checkTarget(options: ResetDatabaseOptions, project: ProjectConfig
     const stamp = await readEnvironmentStamp(trx);
     const databaseName = (await trx.raw('SELECT current_database() AS name')).rows[0].name as string;
     const contents = await tableContents(trx, project.schemas, rowsMadeByMigrations(plan.definitions));
-    // What the project's migrations did not make is lost with the previous database: listed, refused or taken under the rule.
-    const foreign = await findForeignObjects(trx, project.schemas);
-    if (foreign.unrecorded) (options.logger ?? silentLogger).info(`Note: ${foreign.unrecorded}.`);
+    // Objects the project's migrations did not make (tenantseed.made_objects) are listed like rows.
+    const found = await findForeignObjects(trx, project.schemas);
+    if (found.unrecorded) options.logger?.info(`Note: ${found.unrecorded}.`);
     const notices = await assertMayDestroy({
+      foreign: found.objects,
       command: 'reset', environment: plan.profile.name, stamp, protected: plan.profile.protected, yes: options.yes ?? false,
-      databaseName, confirm: options.confirm, contents, foreign: foreign.objects,
+      databaseName, confirm: options.confirm, contents,
     });
     const schemas = (await trx.raw(
       `SELECT nspname AS name, pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname IN (SELECT jsonb_array_elements_text(?::jsonb))`,
@@ -226,6 +226,8 @@ async function buildMigratedState(
     legacyFingerprint = fingerprint.digest();
   }
   await runOwnTransactionMigrations(scratch, { directory: project.migrations });
+  // Everything in the freshly migrated schemas is the migrations': recorded, and kept in the cache.
+  await scratch.transaction((trx) => recordMadeObjects(trx, project.schemas, { objects: [], ledgerTop: 0 }));
   // CREATE DATABASE ... TEMPLATE needs the source without sessions: the pool is closed, then reopened.
   await scratch.destroy();
   await storeMigratedSchema(server, names.scratch, { key: names.key, migrations: project.migrations, legacyFingerprint });
@@ -270,8 +272,6 @@ export async function resetBySwap(options: ResetDatabaseOptions, project: Projec
             const manifest = await scratch.transaction(async (trx) => {
               await boundLockWaits(trx, options);
               const role = await checkLoaderRole(trx, [], project.tenancy.adminRole);
-              // Everything in the freshly migrated schemas is the migrations' own.
-              await recordMadeObjects(trx, project.schemas, { objects: [], ledgerTop: 0 });
               return loadDataset(trx, { ...options, command: 'reset', deferConstraints: !role.setRole, setRole: role.setRole, startedAt, legacyFingerprint: state.legacyFingerprint });
             });
             let validation: ValidationReport | undefined;
