@@ -201,6 +201,8 @@ async function buildMigratedState(
 ): Promise<{ legacyFingerprint?: string; cached: boolean }> {
   const { plan } = options;
   const cached = await findMigratedSchema(server, names.key);
+  // Cloning the cache or migrating: the migrate phase of the progress display.
+  options.onProgress?.({ phase: 'migrate', rowsDone: 0, totalRows: 0 });
   if (cached) {
     logger.info(`Reset: cloning the migrated schema (cached, key ${names.key}) into ${names.scratch}`);
     await cloneMigratedSchema(server, names.key, names.scratch);
