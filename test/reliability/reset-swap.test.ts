@@ -11,6 +11,7 @@ import { testServer } from '../support/database';
 import { writeKnexProject, KnexProject } from '../support/knex-project';
 import { CLI, runCli } from '../support/run-cli';
 import { schemaSnapshot } from '../support/schema-snapshot';
+import { onServer } from '../support/on-server';
 
 /** Every row of every table of public and tenantseed, as text: a data dump to compare. */
 async function dataDump(knex: Knex): Promise<string[]> {
@@ -85,6 +86,18 @@ describe('reset by swap (a Knex project with transaction: false migrations)', ()
 
   afterAll(async () => {
     await target.drop();
+    // The migrated-schema caches this run's project made (their marker names its folder): a test
+    // leaves no template database on the server.
+    await onServer(async (client) => {
+      const caches = (await client.query(
+        `SELECT datname FROM pg_database WHERE datname LIKE 'tenantseed\\_cache\\_%' AND strpos(shobj_description(oid, 'pg_database'), $1) > 0`,
+        [JSON.stringify(project.migrations).slice(1, -1)],
+      )).rows as Array<{ datname: string }>;
+      for (const { datname } of caches) {
+        await client.query(`ALTER DATABASE ${quoteIdentifier(datname)} WITH IS_TEMPLATE false`);
+        await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(datname)}`);
+      }
+    });
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
