@@ -171,6 +171,35 @@ describe('locks and the embedded server', () => {
     }
   });
 
+  it('counts what reset would destroy only after locking the tables: a row committed while it waited is listed', async () => {
+    await migrate({ knex: db.knex, action: 'latest' });
+    expect((await runCli(['--database-url', db.target.url, 'reset', '--env', 'test'], { env: { CI: 'true' } })).code).toBe(0);
+    const before = Number((await db.knex('users').count({ n: '*' }))[0].n);
+    const other = new pg.Client({ connectionString: db.target.url });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query(`INSERT INTO users (tenant_id, id, email, name, password_hash) SELECT tenant_id, gen_random_uuid(), 'late@example.com', 'Late', 'x' FROM users LIMIT 1`);
+      // Another environment than the stamp's: reset refuses, listing what it would destroy.
+      const reset = runCli(['--database-url', db.target.url, 'reset', '--env', 'development'], { env: { CI: 'true' } });
+      // Reset locks the tables before it counts, so it waits for the open insert (pg_locks says so).
+      let waited = false;
+      for (let i = 0; i < 150 && !waited; i++) {
+        const waiting = await db.knex.raw(`SELECT 1 FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE NOT l.granted AND a.application_name LIKE 'tenantseed reset%'`);
+        waited = waiting.rows.length > 0;
+        if (!waited) await new Promise((r) => setTimeout(r, 100));
+      }
+      await other.query('COMMIT');
+      const run = await reset;
+      expect(waited).toBe(true);
+      expect(run.code).toBe(3);
+      expect(run.stderr).toMatch(new RegExp(`^\\s+public\\.users\\s+${before + 1} rows$`, 'm'));
+      expect((await db.knex('users').where({ email: 'late@example.com' }).count({ n: '*' }))[0].n).toBe(1);
+    } finally {
+      await other.end();
+    }
+  });
+
   it('keeps the advisory lock while idle_in_transaction_session_timeout would end idle transactions', async () => {
     const scratch = await createScratchDatabase(testServer());
     const knex = createKnex(scratch.target);
