@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -92,8 +92,9 @@ export async function cloneMigratedSchema(client: ServerClient, key: string, nam
  */
 export async function storeMigratedSchema(client: ServerClient, source: string, marker: Omit<CacheMarker, 'created'>): Promise<void> {
   const name = cacheName(marker.key);
-  const building = `${CACHE_PREFIX}build_${marker.key.slice(0, 12)}_${process.pid}`;
-  await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(building)}`);
+  // A name no other run can hold, so nothing is dropped before the clone: a database of that name
+  // made by someone else (another host's process with the same pid) is never ours to drop.
+  const building = `${CACHE_PREFIX}build_${marker.key.slice(0, 12)}_${randomBytes(4).toString('hex')}`;
   await cloneDatabase(client, source, building, { strategy: 'FILE_COPY' });
   const full: CacheMarker = { ...marker, created: new Date().toISOString() };
   await client.query(`COMMENT ON DATABASE ${quoteIdentifier(building)} IS ${pg.escapeLiteral(MARKER + JSON.stringify(full))}`);
