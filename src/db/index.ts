@@ -37,4 +37,5 @@ export type { LockTablesOptions, LockQuery } from './lock-tables';
 export { snapshotSchemaObjects, recordMadeObjects, findForeignObjects, describeForeignObjects } from './made-objects';
 export type { ObjectSnapshot, ForeignObject, ForeignObjects } from './made-objects';
 export { cloneDatabase, copyDatabaseSettings, withDatabaseName } from './clone-database';
+export { takeNameLock, namesInUse, NAME_LOCK_CLASS } from './name-lock';
 export type { CloneDatabaseOptions, ServerClient } from './clone-database';

@@ -3,12 +3,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import type { ProjectConfig } from '../config';
-import { cloneDatabase, quoteIdentifier, ServerClient } from '../db';
+import { cloneDatabase, namesInUse, quoteIdentifier, ServerClient, takeNameLock } from '../db';
 import { datasetKey, Plan } from '../generate';
 
 /** The prefix of migrated-schema caches: templates of a project's migrated (and legacy-absorbed) state. */
 export const CACHE_PREFIX = 'tenantseed_cache_';
 const MARKER = 'tenantseed-cache ';
+/** Caches under construction: cloned, marked, then renamed to their key's name. */
+const BUILD_PREFIX = `${CACHE_PREFIX}build_`;
+const BUILD_NAME = /^tenantseed_cache_build_[0-9a-f]{12}_[0-9a-f]{8}$/;
 /** Raised when what a cache holds changes meaning (a cache of an older layout is then never used). */
 const CACHE_LAYOUT = 2;
 
@@ -52,21 +55,41 @@ function cacheName(key: string): string {
   return `${CACHE_PREFIX}${key}`;
 }
 
-async function markers(client: ServerClient): Promise<Array<{ name: string; marker: CacheMarker }>> {
+/** The databases named like caches whose comment is a marker this code wrote (`templates`: complete caches only). */
+async function markers(client: ServerClient, options: { templates: boolean } = { templates: true }): Promise<Array<{ name: string; marker: CacheMarker }>> {
   const rows = (await client.query(
-    `SELECT datname AS name, shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname LIKE $1 AND datistemplate`,
-    [`${CACHE_PREFIX.replace(/_/g, '\\_')}%`],
+    `SELECT datname AS name, shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname LIKE $1 AND (datistemplate OR NOT $2)`,
+    [`${CACHE_PREFIX.replace(/_/g, '\\_')}%`, options.templates],
   )).rows as Array<{ name: string; comment: string | null }>;
   const out: Array<{ name: string; marker: CacheMarker }> = [];
   for (const row of rows) {
     if (!row.comment?.startsWith(MARKER)) continue;
     try {
-      out.push({ name: row.name, marker: JSON.parse(row.comment.slice(MARKER.length)) as CacheMarker });
+      const marker = JSON.parse(row.comment.slice(MARKER.length)) as CacheMarker;
+      // Exactly what storeMigratedSchema writes, or the database is not ours to use or drop.
+      if (typeof marker?.key === 'string' && typeof marker.migrations === 'string' && typeof marker.created === 'string') out.push({ name: row.name, marker });
     } catch {
       // Not a marker we wrote: leave that database alone.
     }
   }
   return out;
+}
+
+/**
+ * Drops the caches under construction that a killed run left: named as a build, marked by this
+ * code, and whose name lock no session holds (the building process holds it from before the
+ * clone until its session ends). A build killed between the clone and its marker is left alone:
+ * unmarked, it is not known to be ours.
+ */
+export async function pruneCacheBuilds(client: ServerClient): Promise<string[]> {
+  const builds = (await markers(client, { templates: false })).filter((m) => BUILD_NAME.test(m.name));
+  const live = await namesInUse(client, builds.map((b) => b.name));
+  const dropped: string[] = [];
+  for (const { name } of builds) {
+    if (live.has(name)) continue;
+    await dropCache(client, name).then(() => dropped.push(name), () => undefined);
+  }
+  return dropped;
 }
 
 /** The cache of a key, if a complete one exists (marked and a template: made whole, then renamed). */
@@ -94,7 +117,10 @@ export async function storeMigratedSchema(client: ServerClient, source: string, 
   const name = cacheName(marker.key);
   // A name no other run can hold, so nothing is dropped before the clone: a database of that name
   // made by someone else (another host's process with the same pid) is never ours to drop.
-  const building = `${CACHE_PREFIX}build_${marker.key.slice(0, 12)}_${randomBytes(4).toString('hex')}`;
+  const building = `${BUILD_PREFIX}${marker.key.slice(0, 12)}_${randomBytes(4).toString('hex')}`;
+  // Held until this session ends: a build whose lock nobody holds was left by a killed run.
+  if (!(await takeNameLock(client, building))) throw new Error(`the cache build name ${building} is locked by another session`);
+  await pruneCacheBuilds(client);
   await cloneDatabase(client, source, building, { strategy: 'FILE_COPY' });
   const full: CacheMarker = { ...marker, created: new Date().toISOString() };
   await client.query(`COMMENT ON DATABASE ${quoteIdentifier(building)} IS ${pg.escapeLiteral(MARKER + JSON.stringify(full))}`);

@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 import pg from 'pg';
 import { DatabaseTarget, Logger, parseDatabaseUrl, ProjectConfig, silentLogger } from '../config';
 import {
-  checkLoaderRole, citusStatus, copyDatabaseSettings, createKnex, findForeignObjects, recordMadeObjects, quoteIdentifier, readEnvironmentStamp, tableContents, TableContents, toDatabaseError, withAdvisoryLock, withDatabaseName,
+  checkLoaderRole, citusStatus, copyDatabaseSettings, createKnex, findForeignObjects, recordMadeObjects, namesInUse, quoteIdentifier, readEnvironmentStamp, tableContents, TableContents, takeNameLock, toDatabaseError, withAdvisoryLock, withDatabaseName,
 } from '../db';
 import { SafetyError, TenantseedError } from '../errors';
 import { Fingerprint } from '../generate';
@@ -15,7 +15,7 @@ import type { ValidationReport } from '../validate';
 import { assertMayDestroy, rowsMadeByMigrations } from './safety';
 import { boundLockWaits, loadDataset, lockingOf, SEED_LOCK, SeedOutcome, transactionConnection, WriteDatasetOptions } from './seed-database';
 import { runOwnTransactionMigrations } from './own-transaction-migrations';
-import { cloneMigratedSchema, findMigratedSchema, migratedSchemaKey, storeMigratedSchema } from './migrated-schema-cache';
+import { cloneMigratedSchema, findMigratedSchema, migratedSchemaKey, pruneCacheBuilds, storeMigratedSchema } from './migrated-schema-cache';
 import { legacyBaselineReached } from './legacy-baseline';
 
 /** Options of reset (both paths). */
@@ -119,33 +119,49 @@ async function maintenanceTarget(target: DatabaseTarget): Promise<DatabaseTarget
   });
 }
 
-/** Scratch and previous databases a killed reset left (their process is gone, on this host; or older than a day). */
+/**
+ * Scratch and previous databases a killed reset left, and cache builds: marked by this code,
+ * and whose name lock no session holds (the resetting process holds it from before the
+ * database exists until its session ends, so a live reset on any host keeps its own). Markers
+ * of an older tenantseed, written without the lock, are judged as before: their process gone
+ * on this host, or older than a day.
+ */
 async function pruneLeftovers(client: pg.Client): Promise<void> {
   const rows = (await client.query(
     `SELECT datname AS name, shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname LIKE 'tenantseed\\_reset\\_%' OR datname LIKE 'tenantseed\\_prev\\_%'`,
   )).rows as Array<{ name: string; comment: string | null }>;
+  const leftovers: Array<{ name: string; marker: { host: string; pid: number; created: string; lock?: string } }> = [];
   for (const row of rows) {
     if (!row.comment?.startsWith(MARKER)) continue;
-    let marker: { host: string; pid: number; created: string };
     try {
-      marker = JSON.parse(row.comment.slice(MARKER.length)) as typeof marker;
+      const marker = JSON.parse(row.comment.slice(MARKER.length)) as { host: string; pid: number; created: string; lock?: string };
+      if (typeof marker?.created === 'string' && typeof marker.host === 'string') leftovers.push({ name: row.name, marker });
     } catch {
-      continue; // not a marker this code wrote: left alone
+      // not a marker this code wrote: left alone
     }
-    let alive = false;
-    try {
-      process.kill(marker.pid, 0);
-      alive = true;
-    } catch (err) {
-      alive = (err as NodeJS.ErrnoException).code === 'EPERM';
-    }
-    const stale = (marker.host === os.hostname() && !alive) || Date.now() - Date.parse(marker.created) > 86_400_000;
-    if (stale) await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(row.name)} WITH (FORCE)`).catch(() => undefined);
   }
+  const live = await namesInUse(client, leftovers.map((l) => l.name));
+  for (const { name, marker } of leftovers) {
+    const stale = marker.lock === 'name' ? !live.has(name) : olderLeftoverIsStale(marker);
+    if (stale) await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`).catch(() => undefined);
+  }
+  await pruneCacheBuilds(client);
+}
+
+/** A leftover of a tenantseed that did not lock by name: its process is gone (on this host), or it is older than a day. */
+function olderLeftoverIsStale(marker: { host: string; pid: number; created: string }): boolean {
+  let alive = false;
+  try {
+    process.kill(marker.pid, 0);
+    alive = true;
+  } catch (err) {
+    alive = (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return (marker.host === os.hostname() && !alive) || Date.now() - Date.parse(marker.created) > 86_400_000;
 }
 
 function markerFor(target: string): string {
-  return pg.escapeLiteral(MARKER + JSON.stringify({ target, host: os.hostname(), pid: process.pid, created: new Date().toISOString() }));
+  return pg.escapeLiteral(MARKER + JSON.stringify({ target, host: os.hostname(), pid: process.pid, created: new Date().toISOString(), lock: 'name' }));
 }
 
 /** The sessions on a database other than the asking one, as a refusal lists them. */
@@ -265,6 +281,8 @@ export async function resetBySwap(options: ResetDatabaseOptions, project: Projec
       const built = await withAdvisoryLock(knex, SEED_LOCK, { waitMs: lockWaitMs, onWait }, () =>
         withAdvisoryLock(knex, 'tenantseed:migrate', { waitMs: lockWaitMs, onWait }, async () => {
           const check = await checkTarget(options, project);
+          // Held by this session until it ends: the scratch database is this run's while it lives.
+          if (!(await takeNameLock(client, scratchName))) throw new Error(`the scratch name ${scratchName} is locked by another session`);
           await pruneLeftovers(client);
           const scratch = createKnex(scratchTarget, { applicationName: 'tenantseed reset', searchPath: project.schemas, logger });
           try {
@@ -323,6 +341,8 @@ export async function resetBySwap(options: ResetDatabaseOptions, project: Projec
 async function swapIn(client: pg.Client, target: string, scratch: string, options: ResetDatabaseOptions): Promise<string[]> {
   const notices: string[] = [];
   const previous = `${PREVIOUS_PREFIX}${randomBytes(6).toString('hex')}`;
+  // Until the drop below: a kill between the swap's commit and the drop leaves it to the next reset.
+  if (!(await takeNameLock(client, previous))) throw new Error(`the name ${previous} is locked by another session`);
   let allowed = options.yes ?? false;
   for (let attempt = 0; ; attempt++) {
     const sessions = await sessionsOn(client, target);

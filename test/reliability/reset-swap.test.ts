@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import pg from 'pg';
-import { createKnex, quoteIdentifier } from '../../src/db';
+import { createKnex, quoteIdentifier, takeNameLock } from '../../src/db';
 import { createScratchDatabase, runOnServer, ScratchDatabase } from '../../src/testing';
 import { testServer } from '../support/database';
 import { writeKnexProject, KnexProject } from '../support/knex-project';
@@ -199,5 +199,39 @@ describe('reset by swap (a Knex project with transaction: false migrations)', ()
     expect(run.code).toBe(0);
     expect(await databasesLike('tenantseed\\_reset\\_%')).toEqual([]);
     expect(await databasesLike('tenantseed\\_prev\\_%')).toEqual([]);
+  });
+
+  it('drops only leftovers whose name lock no session holds: a live run elsewhere (same host and pid in its marker) keeps its databases', async () => {
+    const hex = (n: number) => randomBytes(n).toString('hex');
+    const scratchMarked = (name: string) => ({ name, comment: `tenantseed-reset ${JSON.stringify({ target: 'x', host: os.hostname(), pid: process.pid, created: new Date().toISOString(), lock: 'name' })}` });
+    const buildMarked = (name: string) => ({ name, comment: `tenantseed-cache ${JSON.stringify({ key: hex(12), migrations: '/elsewhere/migrations', created: new Date().toISOString() })}` });
+    const liveScratch = scratchMarked(`tenantseed_reset_${hex(6)}`);
+    const deadScratch = scratchMarked(`tenantseed_reset_${hex(6)}`);
+    const livePrevious = scratchMarked(`tenantseed_prev_${hex(6)}`);
+    const liveBuild = buildMarked(`tenantseed_cache_build_${hex(6)}_${hex(4)}`);
+    const deadBuild = buildMarked(`tenantseed_cache_build_${hex(6)}_${hex(4)}`);
+    const notOurs = { name: `tenantseed_reset_${hex(6)}`, comment: 'tenantseed-reset {"someone":"else"}' };
+    const all = [liveScratch, deadScratch, livePrevious, liveBuild, deadBuild, notOurs];
+    // Another process's session (another container, say) holding the locks of the live ones.
+    const other = new pg.Client({ connectionString: testServer().url });
+    await other.connect();
+    try {
+      await onServer(async (client) => {
+        for (const { name, comment } of all) {
+          await client.query(`CREATE DATABASE ${quoteIdentifier(name)} TEMPLATE template0`);
+          await client.query(`COMMENT ON DATABASE ${quoteIdentifier(name)} IS ${pg.escapeLiteral(comment)}`);
+        }
+      });
+      for (const { name } of [liveScratch, livePrevious, liveBuild]) expect(await takeNameLock(other, name)).toBe(true);
+      const run = await reset([]);
+      expect(run.code).toBe(0);
+      const left = new Set([...(await databasesLike('tenantseed\\_reset\\_%')), ...(await databasesLike('tenantseed\\_prev\\_%')), ...(await databasesLike('tenantseed\\_cache\\_build\\_%'))]);
+      expect([...left].sort()).toEqual([liveScratch.name, livePrevious.name, liveBuild.name, notOurs.name].sort());
+    } finally {
+      await other.end();
+      await onServer(async (client) => {
+        for (const { name } of all) await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)}`);
+      });
+    }
   });
 });
