@@ -43,7 +43,8 @@ export async function checkJsonSchema(ctx: CheckContext): Promise<CheckResult> {
     ok: findings.length === 0,
     details: {
       tables: covered,
-      summary: findings.length === 0 ? `JSON and array columns valid (${scope.join('; ')})` : `${findings.length} JSON or array column(s) with invalid values`,
+      summary: findings.length > 0 ? `${findings.length} JSON or array column(s) with invalid values`
+        : scope.length === 0 ? 'no JSON or array columns in the definitions' : `JSON and array columns valid (${scope.join('; ')})`,
       findings,
       scope,
       hint: findings.length ? 'Fix the rows, or update the definition if the shape changed on purpose.' : undefined,

@@ -3,8 +3,8 @@
  * (`exports.up`, `exports.down`, `exports.config = { transaction: false }` where a step cannot
  * run in a transaction), tables created one per migration, columns added later, indexes built
  * with CREATE INDEX CONCURRENTLY outside a transaction, and reference rows inserted by
- * migrations; plus a tenantseed.config.json with definitions for the tenant root and one tenant
- * table, and a development profile.
+ * migrations; plus a tenantseed.config.json with definitions for the tenant root and every
+ * tenant table (as introspect drafts them), and a development profile.
  *
  * Run it by hand to get a project of real size (about 1,000 migrations, 420 tables):
  *   npx jiti test/support/knex-project.ts /tmp/big-project 1000 420
@@ -58,6 +58,7 @@ exports.up = async function (knex) {
   });
   await knex.raw('ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY');
   await knex.raw(\`CREATE POLICY ${name}_tenant ON ${name} USING (tenant = nullif(current_setting('app.current_tenant_id', true), '')::uuid)\`);
+  await knex.raw('GRANT SELECT, INSERT, UPDATE, DELETE ON ${name} TO item_app');
 };
 
 exports.down = async function (knex) {
@@ -149,6 +150,28 @@ const ACCOUNTS_DEFINITION = {
   },
 };
 
+/** The definition of item table `i`: its tenant, a database-made id, a label, a time, and its parent in the chain. */
+function itemDefinition(i: number): object {
+  const parent = i > 1 ? tableName(i - 1) : undefined;
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    'x-table': tableName(i),
+    'x-tenant-column': 'tenant',
+    'x-primary-key': ['id'],
+    'x-count': { default: 2 },
+    type: 'object',
+    required: ['tenant', 'id', 'label', 'created_at'],
+    properties: {
+      tenant: { type: 'string', format: 'uuid' },
+      id: { type: 'integer', minimum: 1 },
+      label: { type: 'string', 'x-faker': 'lorem.word' },
+      created_at: { type: 'string', format: 'date-time' },
+      ...(parent ? { [`${parent}_id`]: { type: ['integer', 'null'], 'x-ref': `${parent}.id` } } : {}),
+    },
+    additionalProperties: false,
+  };
+}
+
 /**
  * Writes the project into `dir` (created; an existing project there is replaced).
  *
@@ -182,6 +205,7 @@ export function writeKnexProject(dir: string, options: KnexProjectOptions): Knex
   }
   const definitions = path.join(dir, 'db', 'definitions');
   fs.writeFileSync(path.join(definitions, 'accounts.json'), JSON.stringify(ACCOUNTS_DEFINITION, null, 2));
+  for (let i = 1; i <= options.tables; i++) fs.writeFileSync(path.join(definitions, `${tableName(i)}.json`), JSON.stringify(itemDefinition(i), null, 2));
   fs.writeFileSync(path.join(dir, 'db', 'environments', 'development.json'), JSON.stringify({
     seed: 1, referenceDate: '2026-01-01T00:00:00.000Z', protected: false,
     tenants: { named: [{ slug: 'acme', name: 'Acme' }, { slug: 'globex', name: 'Globex' }], generated: 0 },
