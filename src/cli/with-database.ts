@@ -56,7 +56,8 @@ export async function withDatabase<T>(
 ): Promise<T> {
   const notices = new Notices(io);
   const logger = notices.logger(stderrLogger(io));
-  logger.info(`Project: ${projectLabel(project)}`);
+  // introspect without a config reads the team's schema to draft one: no project runs yet.
+  logger.info(`Project: ${command === 'introspect' && !project.file ? 'none yet (introspect drafts tenantseed.config.json here)' : projectLabel(project)}`);
   const source = resolveDatabaseSource({ databaseUrl: args.databaseUrl });
   const db = await openDatabase(source, { logger, createSystemUser });
   logger.info(`Database: ${db.description}`);

@@ -50,6 +50,16 @@ describe('a database command without a project config', () => {
     expect(run.code).not.toBe(3);
   }, 60_000);
 
+  it('introspect says no project runs yet (it drafts one), not the shipped reference schema', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tenantseed-no-config-introspect-'));
+    try {
+      const run = await runCli(['--database-url', db.target.url, 'introspect', '--out', 'db'], { cwd: out, env: { CI: 'true' } });
+      expect(run.stderr.split('\n')[0]).toBe('Project: none yet (introspect drafts tenantseed.config.json here)');
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('uses the shipped schema on a database that its own migrations built', async () => {
     await db.knex.raw('DROP TABLE public."Account"; DROP TABLE public."_prisma_migrations"; DROP TYPE public."Plan"');
     const migrated = await cli(['migrate', 'latest']);
