@@ -170,8 +170,8 @@ function readJsonConfig(file: string): unknown {
 }
 
 /**
- * A `.ts`, `.mjs` or `.js` config: its default export (or `module.exports`), compiled in
- * memory by jiti, as migrations are (see DirectoryMigrationSource). jiti's synchronous form
+ * A `.ts`, `.mjs` or `.js` config: its default export (or `module.exports`), compiled by jiti,
+ * as migrations are (see DirectoryMigrationSource). jiti's synchronous form
  * keeps reading a project config synchronous for every caller (the CLI, the testing API, the
  * knexfile); it installs no global require hook.
  */
@@ -179,7 +179,7 @@ function readModuleConfig(file: string): unknown {
   if (!fs.existsSync(file)) {
     throw new UsageError(`Cannot read the config file ${file} (ENOENT)`, { hint: 'Check that it exists and is readable.' });
   }
-  const jiti = createJiti(__filename, { fsCache: false, moduleCache: false, interopDefault: true });
+  const jiti = createJiti(__filename, { moduleCache: false, interopDefault: true });
   let loaded: unknown;
   try {
     loaded = jiti(file);

@@ -21,10 +21,12 @@ function baseName(file: string): string {
 
 /**
  * The migrations of a folder, TypeScript or JavaScript, run as they are: no build step.
- * TypeScript is compiled in memory by jiti (chosen because it is small, has no native or
- * platform packages, is maintained by the unjs team and used by Nuxt, Tailwind and ESLint to
- * load user config files, and loads a file without installing a global require hook, which a
- * library must not do). Migrations are named without their extension, so `x.ts` and a
+ * TypeScript is compiled by jiti (chosen because it is small, has no native or platform
+ * packages, is maintained by the unjs team and used by Nuxt, Tailwind and ESLint to load user
+ * config files, and loads a file without installing a global require hook, which a library
+ * must not do). Compiled files are kept in jiti's file cache (`{TMP_DIR}/jiti`), each checked
+ * against a hash of its source when read, so an edited migration is compiled again: a CLI run
+ * that loads the shipped migrations skips Babel (about 0.3 s of its 2.7 s). Migrations are named without their extension, so `x.ts` and a
  * compiled `x.js` are the same migration to Knex's bookkeeping; when both exist, the source
  * runs and the compiled file is ignored, so a stale build can never run.
  *
@@ -32,7 +34,7 @@ function baseName(file: string): string {
  * knex.migrate.latest({ migrationSource: new DirectoryMigrationSource('/app/db/migrations') });
  */
 export class DirectoryMigrationSource implements Knex.MigrationSource<string> {
-  private readonly jiti = createJiti(__filename, { fsCache: false, moduleCache: false, interopDefault: true });
+  private readonly jiti = createJiti(__filename, { moduleCache: false, interopDefault: true });
 
   constructor(private readonly directory: string) {}
 
