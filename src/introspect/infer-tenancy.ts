@@ -168,6 +168,15 @@ export function inferTenancy(snapshot: SchemaSnapshot, options: InferTenancyOpti
   const { root, how } = findRoot(tables, policyColumns);
   const tenantColumns = new Map<string, string>();
   const chainTables = new Set<string>();
+  if (!root && policyColumns.size > 0) {
+    // The policies isolate tenants, but the tenants themselves live elsewhere (another service's database, say).
+    const isolated = [...policyColumns].map(([table, column]) => `${table}.${column}`).sort();
+    findings.push({
+      level: 'hand-edit',
+      message: `the row-level-security policies compare ${isolated.length} table(s) with ${setting} (${isolated.slice(0, 5).join(', ')}${isolated.length > 5 ? ', ...' : ''}), but no table of tenants is in this database (no table these columns reference, and no policy that compares a table's own key with the setting). tenantseed draws tenants from a root table, so these drafts write every table without tenants and isolation cannot be proven: add "x-tenant-root" to the definition of the table that holds your tenants, or, where tenants live in another database, see docs/your-schema.md ("No table of tenants")`,
+    });
+    return { tenantColumns, chainTables, setting, findings };
+  }
   if (!root) {
     findings.push({ level: 'warning', message: 'no tenant column found: no table is referenced by the keys of the others, and no row-level-security policy names a tenant setting. Every table is written without tenants' });
     return { tenantColumns, chainTables, setting, findings };

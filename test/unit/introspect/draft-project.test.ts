@@ -167,6 +167,23 @@ describe('drafting definitions from a catalog', () => {
   });
 });
 
+describe('policies that isolate tenants in a database with no table of tenants', () => {
+  // A service's own database: tenant ids come from another service, no table here holds them.
+  const policy = { name: 'isolation', roles: ['public'], using: "((tenant_id)::text = ( SELECT current_setting('app.current_tenant'::text) AS current_setting))" };
+  const draft = draftProject(snapshot([
+    table('projects', [col('project_id', 'varchar(36)'), col('tenant_id', 'varchar(36)'), col('name', 'varchar(36)')], [pk('project_id')], { rlsEnabled: true, policies: [policy] }),
+    table('tasks', [col('task_id', 'varchar(36)'), col('tenant_id', 'varchar(36)'), col('project_id', 'varchar(36)')], [pk('task_id'), fk(['project_id'], 'projects', ['project_id'])], { rlsEnabled: true, policies: [policy] }),
+  ]));
+
+  it('is a hand edit naming the isolated tables and the setting, never "no tenant column found"', () => {
+    expect(draft.root).toBeUndefined();
+    expect(messages(draft, 'warning').some((m) => /no tenant column found/.test(m))).toBe(false);
+    const [edit] = messages(draft, 'hand-edit');
+    expect(edit).toMatch(/compare 2 table\(s\) with app\.current_tenant \(projects\.tenant_id, tasks\.tenant_id\)/);
+    expect(edit).toMatch(/no table of tenants is in this database/);
+  });
+});
+
 describe('a schema with no tenant column at all', () => {
   const draft = draftProject(snapshot([
     table('authors', [col('id', 'uuid'), col('name', 'text'), col('email', 'text')], [pk('id'), uq('email')]),
