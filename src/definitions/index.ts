@@ -1,6 +1,6 @@
 export { loadDefinitions, pointerToken, referenceableColumn, referenceText, splitReference } from './load-definitions';
 export { loadProfile, listEnvironments } from './load-profile';
-export { createAjv } from './ajv';
+export { createAjv, compiledValidator, schemaErrorsText } from './ajv';
 export { DEFINITION_META_SCHEMA, IDENTIFIER_SCHEMA, PROFILE_SCHEMA } from './meta-schema';
 export { publishedSchemas } from './published-schemas';
 export type {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DefinitionError } from '../errors';
-import { bestError, createAjv, describeAjvError } from './ajv';
+import { bestError, compiledValidator, createAjv, describeAjvError } from './ajv';
 import { DEFINITION_META_SCHEMA } from './meta-schema';
 import { readJsonFile } from './read-json-file';
 import { orderTables } from './order-tables';
@@ -304,7 +304,7 @@ export function loadDefinitions(directory: string): DefinitionSet {
       fail(file, error.instancePath, describeAjvError(error), 'See docs/definitions.md for the format of a definition.');
     }
     try {
-      ajv.compile({ ...(raw as object), $id: undefined });
+      compiledValidator({ ...(raw as object), $id: undefined });
     } catch (err) {
       fail(file, '', `not a valid JSON Schema: ${(err as Error).message}`, 'Fix the schema keyword named above (ajv runs in strict mode).');
     }

@@ -1,5 +1,5 @@
 import type { ValidateFunction } from 'ajv';
-import { createAjv } from '../definitions';
+import { compiledValidator } from '../definitions';
 import { DefinitionError } from '../errors';
 import { combine, hashString } from './keyed-random';
 import type { Row, TablePlan } from './table-plan';
@@ -38,7 +38,7 @@ export class RowGuard {
       const properties = Object.fromEntries(Object.entries(schema.properties as Record<string, unknown>).filter(([name]) => !this.skipped.has(name)));
       schema = { ...schema, properties, required: ((schema.required as string[] | undefined) ?? []).filter((c) => !this.skipped.has(c)) };
     }
-    this.validate = createAjv().compile(schema);
+    this.validate = compiledValidator(schema);
     this.salt = hashString(`guard:${table.legacy ? 'legacy:' : ''}${table.name}`);
   }
 

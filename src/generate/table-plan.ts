@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DefinitionError, ProfileError } from '../errors';
-import { createAjv, pointerToken, referenceableColumn } from '../definitions';
+import { compiledValidator, pointerToken, referenceableColumn, schemaErrorsText } from '../definitions';
 import type { ColumnDefinition, SchemaNode, TableDefinition } from '../definitions';
 import { CompileContext, CompiledValue, compileSchema, RowContext, TenantPlan } from './compile-value';
 import { fitId, IdKind, idKindOf, integerIdBlockBits, keyedId, largestInteger, namedTextId } from './ids';
@@ -372,8 +372,6 @@ export class TablePlan {
 
   /** Values given in fixed rows (in a definition or a profile) must be valid for their columns. */
   private checkFixedRows(): void {
-    const ajv = createAjv();
-    const validators = new Map<string, ReturnType<typeof ajv.compile>>();
     const seen = new WeakSet<object>();
     for (const tenant of this.tenantList()) {
       this.options.fixedRows(tenant).forEach((row, i) => {
@@ -381,14 +379,10 @@ export class TablePlan {
         seen.add(row);
         for (const column of this.definition.columns) {
           if (row[column.name] === undefined) continue;
-          let validate = validators.get(column.name);
-          if (!validate) {
-            validate = ajv.compile(column.schema);
-            validators.set(column.name, validate);
-          }
+          const validate = compiledValidator(column.schema);
           if (!validate(row[column.name])) {
             throw new ProfileError(
-              `${this.name} row ${i + 1}${tenant ? ` of tenant ${tenant.key}` : ''}: ${column.name} ${JSON.stringify(row[column.name])} ${ajv.errorsText(validate.errors, { dataVar: '' }).replace(/^\s*/, '')}`,
+              `${this.name} row ${i + 1}${tenant ? ` of tenant ${tenant.key}` : ''}: ${column.name} ${JSON.stringify(row[column.name])} ${schemaErrorsText(validate.errors, { dataVar: '' }).replace(/^\s*/, '')}`,
               { hint: `Fix the named row in the profile (or x-fixed-rows in ${this.definition.file}).` },
             );
           }

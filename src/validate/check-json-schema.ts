@@ -1,11 +1,10 @@
 import { tableExists } from '../db';
-import { createAjv } from '../definitions';
+import { compiledValidator, schemaErrorsText } from '../definitions';
 import type { CheckContext, CheckResult, Finding } from './types';
 import { ident } from './types';
 
 /** `json-schema`: JSONB columns still validate against their definitions' schemas. */
 export async function checkJsonSchema(ctx: CheckContext): Promise<CheckResult> {
-  const ajv = createAjv();
   const findings: Finding[] = [];
   const scope: string[] = [];
   const covered: string[] = [];
@@ -26,13 +25,13 @@ export async function checkJsonSchema(ctx: CheckContext): Promise<CheckResult> {
     covered.push(table.table);
     scope.push(rows.length < total ? `${table.table}: a sample of ${rows.length} of ${total} rows` : `${table.table}: all ${total} rows`);
     for (const [i, column] of columns.entries()) {
-      const validate = ajv.compile(column.schema);
+      const validate = compiledValidator(column.schema);
       const bad = rows.filter((r) => r[`c${i}`] !== null && !validate(r[`c${i}`]));
       if (bad.length > 0) {
         validate(bad[0][`c${i}`]);
         findings.push({
           table: table.table,
-          message: `${bad.length} row(s) have ${column.name} that does not match its schema: ${ajv.errorsText(validate.errors, { dataVar: column.name })}`,
+          message: `${bad.length} row(s) have ${column.name} that does not match its schema: ${schemaErrorsText(validate.errors, { dataVar: column.name })}`,
           examples: bad.slice(0, 5).map((r) => String(r.id)),
         });
       }

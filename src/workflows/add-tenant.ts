@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { Logger, ProjectConfig, shippedProjectConfig, silentLogger } from '../config';
 import { checkLoaderRole, quoteIdentifier, readEnvironmentStamp, readLatestManifest, SeedManifest, withAdvisoryLock, writeEnvironmentStamp, writeManifest, useSequentialShardAccess } from '../db';
-import { createAjv, DefinitionSet, Profile, referenceableColumn } from '../definitions';
+import { compiledValidator, DefinitionSet, Profile, referenceableColumn } from '../definitions';
 import { quoteInput, TenantseedError, UsageError } from '../errors';
 import { buildPlan, Fingerprint, Plan } from '../generate';
 import { loadTables } from '../load';
@@ -136,7 +136,7 @@ export async function addTenant(options: AddTenantOptions): Promise<AddTenantRes
   const root = definitions.tenantRoot;
   if (!root?.naturalKey) throw new TenantseedError('The definitions have no tenant table with a natural key to name the new tenant by', { hint: 'Mark the tenants definition "x-tenant-root": true with "x-natural-key".' });
   const naturalKey = root.naturalKey;
-  const check = createAjv().compile(root.columns.find((c) => c.name === naturalKey)!.schema);
+  const check = compiledValidator(root.columns.find((c) => c.name === naturalKey)!.schema);
   if (!check(options.slug)) {
     throw new UsageError(`--slug ${quoteInput(options.slug)} is not a valid ${root.table}.${naturalKey}: ${check.errors?.[0]?.message ?? 'invalid'}`, {
       hint: `Use a value that ${root.file} allows for ${naturalKey}.`,
