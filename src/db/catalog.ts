@@ -577,16 +577,6 @@ export async function tablesWithColumns(q: Queryable, schemas: readonly string[]
   );
 }
 
-/** Whether row-level security is enabled and forced on a table (found through the search_path). */
-export async function readRowSecurity(q: Queryable, table: string): Promise<{ enabled: boolean; forced: boolean }> {
-  const [row] = await queryRows<{ enabled: boolean; forced: boolean }>(
-    q,
-    'SELECT relrowsecurity AS enabled, relforcerowsecurity AS forced FROM pg_class WHERE oid = to_regclass(quote_ident(?))',
-    [table],
-  );
-  return row ?? { enabled: false, forced: false };
-}
-
 /** A row-level security policy, as `pg_policies` shows it. */
 export interface TablePolicy {
   readonly name: string;
@@ -616,38 +606,81 @@ export interface TableKey {
   readonly columns: readonly string[];
 }
 
-/** The primary key, unique constraints and foreign keys of a table (found through the search_path). */
-export async function readTableKeys(q: Queryable, table: string): Promise<TableKey[]> {
-  return queryRows<TableKey>(
+/** What the schema check reads of one tenant table: {@link readTenantTablesCatalog}. */
+export interface TenantTableCatalog {
+  readonly security: { readonly enabled: boolean; readonly forced: boolean };
+  /** Whether the role owns the table (or is a member of its owner). */
+  readonly ownedByRole: boolean;
+  readonly policies: readonly TablePolicy[];
+  readonly keys: readonly TableKey[];
+  /** Unique indexes (not constraints) without the tenant column. */
+  readonly uniqueIndexesWithoutTenant: readonly string[];
+  readonly indexLedByTenant: boolean;
+}
+
+/**
+ * The row security, ownership by `role`, policies, keys and tenant indexes of many tables at
+ * once: five queries whatever the number of tables, where one table at a time took seven round
+ * trips a table (about 3,000 on a schema of 420 tables). Tables are found through the
+ * search_path, as {@link readRowSecurity} and the others find them one by one.
+ */
+export async function readTenantTablesCatalog(
+  q: Queryable, schemas: readonly string[], tables: ReadonlyArray<{ table: string; tenantColumn: string }>, role: string,
+): Promise<Map<string, TenantTableCatalog>> {
+  const list = JSON.stringify(tables.map((t) => ({ name: t.table, col: t.tenantColumn })));
+  const base = await queryRows<{ name: string; enabled: boolean | null; forced: boolean | null; owned: boolean }>(
     q,
-    `SELECT con.conname AS name, con.contype AS kind,
+    `SELECT t.name, c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced,
+            COALESCE(pg_has_role(r.oid, c.relowner, 'MEMBER'), false) AS owned
+       FROM jsonb_to_recordset(?::jsonb) AS t(name text, col text)
+       LEFT JOIN pg_class c ON c.oid = to_regclass(quote_ident(t.name))
+       LEFT JOIN pg_roles r ON r.rolname = ?`,
+    [list, role],
+  );
+  const policies = await queryRows<TablePolicy & { table: string }>(
+    q,
+    `SELECT tablename AS table, policyname AS name, cmd AS command, permissive, qual AS using, with_check AS "withCheck"
+       FROM pg_policies WHERE schemaname IN (SELECT jsonb_array_elements_text(?::jsonb))
+        AND tablename IN (SELECT t.name FROM jsonb_to_recordset(?::jsonb) AS t(name text, col text))`,
+    [JSON.stringify(schemas), list],
+  );
+  const keys = await queryRows<TableKey & { table: string }>(
+    q,
+    `SELECT t.name AS table, con.conname AS name, con.contype AS kind,
             ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(n, i) JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i)::text[] AS columns
-       FROM pg_constraint con WHERE con.conrelid = to_regclass(quote_ident(?)) AND con.contype IN ('p', 'u', 'f')`,
-    [table],
+       FROM jsonb_to_recordset(?::jsonb) AS t(name text, col text)
+       JOIN pg_constraint con ON con.conrelid = to_regclass(quote_ident(t.name)) AND con.contype IN ('p', 'u', 'f')`,
+    [list],
   );
-}
-
-/** Unique indexes of a table that back no constraint and do not include `column`. */
-export async function uniqueIndexesWithout(q: Queryable, table: string, column: string): Promise<string[]> {
-  const rows = await queryRows<{ name: string }>(
+  const unique = await queryRows<{ table: string; name: string }>(
     q,
-    `SELECT i.indexrelid::regclass::text AS name FROM pg_index i
-      WHERE i.indrelid = to_regclass(quote_ident(?)) AND i.indisunique AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid)
-        AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) AND a.attname = ?)`,
-    [table, column],
+    `SELECT t.name AS table, i.indexrelid::regclass::text AS name
+       FROM jsonb_to_recordset(?::jsonb) AS t(name text, col text)
+       JOIN pg_index i ON i.indrelid = to_regclass(quote_ident(t.name))
+      WHERE i.indisunique AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid)
+        AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) AND a.attname = t.col)`,
+    [list],
   );
-  return rows.map((r) => r.name);
-}
-
-/** Whether some index of a table has `column` as its first column. */
-export async function hasIndexLedBy(q: Queryable, table: string, column: string): Promise<boolean> {
-  const [row] = await queryRows<{ n: number }>(
+  const led = await queryRows<{ table: string }>(
     q,
-    `SELECT count(*)::int AS n FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-      WHERE i.indrelid = to_regclass(quote_ident(?)) AND a.attname = ?`,
-    [table, column],
+    `SELECT DISTINCT t.name AS table
+       FROM jsonb_to_recordset(?::jsonb) AS t(name text, col text)
+       JOIN pg_index i ON i.indrelid = to_regclass(quote_ident(t.name))
+       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] AND a.attname = t.col`,
+    [list],
   );
-  return row.n > 0;
+  const out = new Map<string, TenantTableCatalog>();
+  for (const row of base) {
+    out.set(row.name, {
+      security: { enabled: row.enabled ?? false, forced: row.forced ?? false },
+      ownedByRole: row.owned,
+      policies: policies.filter((p) => p.table === row.name).map(({ table: _table, ...policy }) => policy),
+      keys: keys.filter((k) => k.table === row.name).map(({ table: _table, ...key }) => key),
+      uniqueIndexesWithoutTenant: unique.filter((u) => u.table === row.name).map((u) => u.name),
+      indexLedByTenant: led.some((l) => l.table === row.name),
+    });
+  }
+  return out;
 }
 
 /** What row-level security needs to know of a role: whether it escapes it. Undefined when there is no such role. */
@@ -712,12 +745,3 @@ export async function readRebuildableConstraints(q: Queryable, tables: readonly 
   return { foreignKeys, keys, indexes };
 }
 
-/** Whether `role` owns the table (found through the search_path) or is a member of its owner: it then bypasses unforced RLS. */
-export async function ownedByRoleOf(q: Queryable, table: string, role: string): Promise<boolean> {
-  const [row] = await queryRows<{ owned: boolean }>(
-    q,
-    `SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_roles r ON r.rolname = ? WHERE c.oid = to_regclass(quote_ident(?)) AND pg_has_role(r.oid, c.relowner, 'MEMBER')) AS owned`,
-    [role, table],
-  );
-  return row?.owned ?? false;
-}

@@ -23,12 +23,12 @@ export { quoteIdentifier, quotedNameText, quoteQualifiedName, requoteName, query
 export type { Queryable } from './sql';
 export { readTable, tableExists, listSchemaObjects, tableContents, COUNT_LIMIT, schemaAccess, readSchemaSnapshot, readKeyRows, referencesFromOutside,
   citusStatus, readDistribution, readForeignKeys, readUniqueKeys, columnExists, useSequentialShardAccess,
-  tablesWithColumns, readRowSecurity, readPolicies, readTableKeys, uniqueIndexesWithout, hasIndexLedBy, readRole, tablesOwnedBy, ownedByRoleOf,
-  readRebuildableConstraints, readFunctions,
+  tablesWithColumns, readPolicies, readRole, tablesOwnedBy,
+  readRebuildableConstraints, readFunctions, readTenantTablesCatalog,
 } from './catalog';
 export type {
   CatalogColumn, CatalogTable, SchemaObject, TableContents, SchemaSnapshot, SnapshotTable, SnapshotColumn, SnapshotConstraint, SnapshotUniqueIndex, SnapshotPolicy, SnapshotRole, IncomingReference,
-  CitusStatus, TableDistribution, ForeignKeyInfo, TablePolicy, TableKey, RebuildableConstraints,
+  CitusStatus, TableDistribution, ForeignKeyInfo, TablePolicy, TableKey, RebuildableConstraints, TenantTableCatalog,
 } from './catalog';
 export { planDistribution } from './distribution-plan';
 export type { DistributionPlan, DistributionTarget } from './distribution-plan';

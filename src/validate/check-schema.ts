@@ -1,6 +1,4 @@
-import {
-  hasIndexLedBy, ownedByRoleOf, planDistribution, readPolicies, readRole, readRowSecurity, readTableKeys, tablesWithColumns, uniqueIndexesWithout,
-} from '../db';
+import { planDistribution, readRole, readTenantTablesCatalog, tablesWithColumns } from '../db';
 import { adviseTables, TableFacts } from './advice';
 import type { CheckContext, CheckResult, Finding } from './types';
 
@@ -24,20 +22,14 @@ export async function checkSchema(ctx: CheckContext): Promise<CheckResult> {
   const tables = await tenantTables(ctx);
   const citus: Record<string, string> = {};
   const facts: TableFacts[] = [];
+  const catalog = await readTenantTablesCatalog(knex, ctx.schemas, tables, appRole);
   for (const { table, tenantColumn } of tables) {
-    const security = await readRowSecurity(knex, table);
-    const ownedByApplication = await ownedByRoleOf(knex, table, appRole);
+    const { security, ownedByRole: ownedByApplication, policies, keys, uniqueIndexesWithoutTenant, indexLedByTenant } = catalog.get(table)!;
     // Proofs: a table without row-level security is open to the application role; one whose
     // owner is a role the application uses is open to it unless forced.
     if (!security.enabled) findings.push({ table, message: 'row-level security is not enabled' });
     else if (!security.forced && ownedByApplication) findings.push({ table, message: `row-level security is not forced, and ${appRole} owns the table (or is a member of its owner): it reads every tenant` });
-    facts.push({
-      table, tenantColumn, security, ownedByApplication,
-      policies: await readPolicies(knex, ctx.schemas, table),
-      keys: await readTableKeys(knex, table),
-      uniqueIndexesWithoutTenant: await uniqueIndexesWithout(knex, table, tenantColumn),
-      indexLedByTenant: await hasIndexLedBy(knex, table, tenantColumn),
-    });
+    facts.push({ table, tenantColumn, security, ownedByApplication, policies, keys, uniqueIndexesWithoutTenant, indexLedByTenant });
   }
   const advice = adviseTables(facts);
   // Citus: on a coordinator, how each table is held (a tenant table not distributed by its
