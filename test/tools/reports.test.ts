@@ -65,6 +65,9 @@ for (const [tool, present] of [['xmllint (apt libxml2-utils)', XMLLINT], ['chrom
     page.on('pageerror', (e) => errors.push(String(e)));
     page.on('request', (r) => requests.push(r.url()));
     await page.goto(`file://${file}`);
+    // Kept beside the screenshots, for a person (or CI's artifacts) to open.
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    fs.copyFileSync(file, path.join(SCREENSHOTS, `report-${report.ok ? 'passing' : 'failing'}.html`));
     return { page, errors, requests, file };
   }
 
