@@ -234,6 +234,10 @@ describe('validate on a database tenantseed did not seed', () => {
       const run = await runCli(['--database-url', scratch.target.url, 'validate', '--env', 'test']);
       expect(run.code).toBe(1);
       expect(run.stdout).toMatch(/^FAIL {2}schema/m);
+      // Failed and unrun checks first, before any that passed.
+      const marks = [...run.stdout.matchAll(/^(FAIL|skip|ok  ) {2}[a-z-]+/gm)].map((m) => m[1]);
+      expect(marks.slice(0, 3).sort()).toEqual(['FAIL', 'skip', 'skip']);
+      expect(marks.slice(3).every((m) => m === 'ok  ')).toBe(true);
       expect(run.stdout).toMatch(/ {6}projects: row-level security is not enabled/);
       expect(run.stdout).toMatch(/what to do: /);
       expect(run.stdout).toMatch(/Validation failed: 1 of 7 checks failed \(schema\), 2 could not run \(row-counts, isolation;/);
