@@ -1,28 +1,23 @@
 import type { ValidationReport } from '../validate';
-import { escapeTerminal as t } from '../report';
+import { describeFinding, escapeTerminal as t, failuresFirst, verdictLine } from '../report';
 import type { CliIO } from './output';
 
-/** Prints a validation report as a readable table, with the evidence of each failure. */
+/**
+ * Prints a validation report as a readable table: the failed checks first, each with its
+ * evidence (expected against actual where a finding compares them), and a last line that names them.
+ */
 export function printReport(io: CliIO, report: ValidationReport): void {
-  for (const check of report.checks) {
+  for (const check of failuresFirst(report.checks)) {
     const mark = check.skipped ? 'skip' : check.ok ? 'ok  ' : 'FAIL';
     io.stdout.write(`${mark}  ${check.name.padEnd(20)} ${t(check.skipped ? `skipped: ${check.skipped}` : check.details.summary)}\n`);
     if (check.ok) continue;
-    for (const f of check.details.findings.slice(0, 20)) {
-      const where = [f.table, f.tenant ? `tenant ${f.tenant}` : ''].filter(Boolean).join(', ');
-      io.stdout.write(`      ${t(`${where ? `${where}: ` : ''}${f.message}${f.examples?.length ? ` (e.g. ${f.examples.join(', ')})` : ''}`)}\n`);
-    }
+    for (const f of check.details.findings.slice(0, 20)) io.stdout.write(`      ${t(describeFinding(f))}\n`);
     if (check.details.findings.length > 20) io.stdout.write(`      ... and ${check.details.findings.length - 20} more\n`);
     if (check.details.hint) io.stdout.write(`      what to do: ${t(check.details.hint)}\n`);
   }
   printAdvice(io, report);
   io.stdout.write(`Acted as ${t(report.actedAs.application)} (the application role) for the probes; read the data as ${t(report.actedAs.reader)}.\n`);
-  const failed = report.checks.filter((c) => !c.ok && !c.skipped).length;
-  const skipped = report.checks.filter((c) => c.skipped).length;
-  const unran = report.checks.filter((c) => c.skipped && !c.ok).length;
-  io.stdout.write(report.ok
-    ? `Validation passed: ${report.checks.length - skipped} checks passed${skipped ? `, ${skipped} skipped (--allow-skip)` : ''}.\n`
-    : `Validation failed: ${failed} of ${report.checks.length} checks failed${unran ? `, ${unran} could not run (pass --allow-skip to accept that)` : ''}.\n`);
+  io.stdout.write(`${verdictLine(report)}\n`);
 }
 
 /** Advice, grouped by rule: never a failure; accepted items with their reason. */

@@ -1,7 +1,7 @@
 export { renderJunit } from './render-junit';
 export { renderHtml } from './render-html';
 export { escapeMarkup, escapeTerminal } from './escape';
-export { describeFinding, checkSummary, verdict } from './evidence';
+export { describeFinding, checkSummary, verdict, verdictLine, failuresFirst, formatDuration } from './evidence';
 
 import type { ValidationReport } from '../validate';
 import { renderHtml } from './render-html';

@@ -28,7 +28,7 @@ export async function checkLegacyAbsorption(ctx: CheckContext): Promise<CheckRes
     }
     const held = (await knex.raw(`SELECT count(*) AS n FROM ${ident(entry.table_name)} WHERE ${ident(tenantColumn)}::text = ?`, [entry.tenant])).rows[0].n as number;
     if (held !== entry.rows_absorbed) {
-      findings.push({ table: entry.table_name, tenant: entry.tenant, message: `the default tenant holds ${held} rows; the ledger says ${entry.rows_absorbed} were absorbed` });
+      findings.push({ table: entry.table_name, tenant: entry.tenant, message: 'the default tenant\'s rows differ from the rows the ledger says were absorbed', expected: Number(entry.rows_absorbed), actual: Number(held) });
     }
   }
   if (root) {
@@ -47,7 +47,7 @@ export async function checkLegacyAbsorption(ctx: CheckContext): Promise<CheckRes
   }
   for (const { table, tenantColumn } of await tenantTables(ctx)) {
     const missing = (await knex.raw(`SELECT count(*) AS n FROM ${ident(table)} WHERE ${ident(tenantColumn)} IS NULL`)).rows[0].n as number;
-    if (missing > 0) findings.push({ table, message: `${missing} row(s) have no tenant` });
+    if (missing > 0) findings.push({ table, message: 'rows without a tenant', expected: 0, actual: Number(missing) });
   }
   return {
     name: 'legacy-absorption',

@@ -25,13 +25,13 @@ export async function checkRowCounts(ctx: CheckContext): Promise<CheckResult> {
       for (const [tenant, n] of Object.entries(expected)) {
         compared++;
         const got = actual.get(tenant) ?? 0;
-        if (got !== n) findings.push({ table, tenant, message: `${got} rows, the manifest says ${n}` });
+        if (got !== n) findings.push({ table, tenant, message: 'rows differ from the manifest', expected: n, actual: got });
       }
     } else {
       compared++;
       const n = expected['*'] + (definition?.existingRows.length ?? 0);
       const got = (await knex.raw(`SELECT count(*) AS n FROM ${ident(table)}`)).rows[0].n as number;
-      if (got !== n) findings.push({ table, message: `${got} rows, the manifest says ${expected['*']} seeded plus ${definition?.existingRows.length ?? 0} made by the migrations` });
+      if (got !== n) findings.push({ table, message: `rows differ from the manifest (${expected['*']} seeded plus ${definition?.existingRows.length ?? 0} made by the migrations)`, expected: n, actual: got });
     }
   }
   return {

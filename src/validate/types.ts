@@ -15,6 +15,12 @@ export interface Finding {
   readonly message: string;
   /** Ids (or key values) of up to five example rows. */
   readonly examples?: readonly string[];
+  /**
+   * What the check expected and what it found, where a finding compares two values (rows the
+   * manifest records against rows the table holds): reports show them side by side.
+   */
+  readonly expected?: number | string;
+  readonly actual?: number | string;
 }
 
 /**
@@ -59,6 +65,8 @@ export interface CheckResult {
   };
   /** Advice the check found (only `schema` gives any); the report gathers it in `advice`. */
   readonly advice?: readonly Advice[];
+  /** How long the check ran, in milliseconds (set by the validator; reports show it). */
+  readonly durationMs?: number;
 }
 
 /** What a report says about the database besides its checks. */

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Knex } from 'knex';
 import { DEFAULT_SCHEMAS, DEFAULT_TENANCY, TenancyNames } from '../config';
 import { citusStatus, readDistribution, readLatestManifest, readRole, tableExists } from '../db';
@@ -187,7 +188,9 @@ async function runChecks(options: ValidateDatabaseOptions, names: readonly Check
   const checks: CheckResult[] = [];
   const advice: Advice[] = [];
   for (const name of names) {
-    const { advice: given, ...ran } = await CHECKS[name](ctx);
+    const started = performance.now();
+    const { advice: given, ...measured } = await CHECKS[name](ctx);
+    const ran = { ...measured, durationMs: Math.round((performance.now() - started) * 10) / 10 };
     advice.push(...(given ?? []));
     // A check that could not run proves nothing: it fails, unless the caller allows skips.
     const result = ran.skipped && !options.allowSkip ? { ...ran, ok: false } : ran;

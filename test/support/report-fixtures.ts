@@ -18,8 +18,13 @@ const context = {
   ],
 };
 
+/** Measured durations as the validator records them (milliseconds), different per check. */
+const DURATIONS: Partial<Record<CheckResult['name'], number>> = {
+  schema: 212.4, 'row-counts': 1480.2, 'foreign-keys': 903.7, 'tenant-consistency': 640.1, isolation: 2310.5, 'legacy-absorption': 35.9, 'json-schema': 4120,
+};
+
 const pass = (name: CheckResult['name'], tables: string[], extra: Record<string, unknown> = {}): CheckResult => ({
-  name, ok: true, details: { summary: `${name} fine`, findings: [], tables, ...extra },
+  name, ok: true, details: { summary: `${name} fine`, findings: [], tables, ...extra }, durationMs: DURATIONS[name],
 });
 
 /** A report where every check passed. */
@@ -44,7 +49,10 @@ export function passingReport(): ValidationReport {
   };
 }
 
-/** A report with a failing check (a hostile tenant among the evidence) and a skipped one. */
+/**
+ * A report with failing checks (a hostile tenant among the evidence; the schema check failing a
+ * table the isolation probes passed; legacy rows that differ from the ledger) and a skipped one.
+ */
 export function failingReport(): ValidationReport {
   const report = passingReport();
   const checks = report.checks.map((c): CheckResult => {
@@ -62,6 +70,18 @@ export function failingReport(): ValidationReport {
       };
     }
     if (c.name === 'row-counts') return { ...c, ok: false, skipped: 'no manifest: tenantseed did not seed this database', details: { summary: 'skipped', findings: [] } };
+    if (c.name === 'schema') {
+      return { ...c, ok: false, details: { ...c.details, summary: '1 problem(s) in 2 tenant tables', findings: [{ table: 'users', message: 'row-level security is not enabled' }], hint: 'ENABLE ROW LEVEL SECURITY.' } };
+    }
+    if (c.name === 'legacy-absorption') {
+      return {
+        ...c, ok: false,
+        details: {
+          ...c.details, summary: '1 problem(s) with absorbed legacy data',
+          findings: [{ table: 'documents', tenant: 't-big', message: 'the default tenant\'s rows differ from the rows the ledger says were absorbed', expected: 40, actual: 38 }],
+        },
+      };
+    }
     return c;
   });
   return { ...report, ok: false, checks };
