@@ -85,7 +85,7 @@ function assertKnownRules(accept: readonly AcceptedRule[]): void {
   const ids = ADVICE_RULES.map((r) => r.id);
   for (const a of accept) {
     if (!ids.includes(a.rule)) {
-      throw new UsageError(`validate.accept names the rule ${a.rule}, which is no rule`, { hint: `Accept one of: ${ids.join(', ')} (docs/validation.md lists them).` });
+      throw new UsageError(`validate.accept names the rule ${a.rule}, which is no rule`, { hint: `Accept one of: ${ids.join(', ')} (docs/validate.md lists them).` });
     }
   }
 }
