@@ -347,6 +347,9 @@ export class TablePlan {
     if (!isTenantScoped(this.definition) || (this.definition.tenantColumn && key.includes(this.definition.tenantColumn)) || key.length !== 1) return;
     const column = this.compiled.find((c) => c.definition.name === key[0]);
     if (!column || column.kind === 'id' || column.definition.unique === 'global') return;
+    // A key that is a reference drawn without repeats among a tenant's parents (one row per
+    // parent): the parents of two tenants are distinct rows, so the values are too.
+    if (column.kind === 'ref' && column.tuple && isTenantScoped(this.parentOf(column.definition).definition)) return;
     throw new DefinitionError(`${this.definition.file} at /x-primary-key: the primary key (${key[0]}) of ${this.name} does not hold the tenant column, so its values must be unique across tenants, and tenantseed cannot promise that of ${key[0]}`, {
       hint: `Give ${key[0]} "format": "uuid", "x-generate": "cuid" or "type": "integer" (ids tenantseed makes), or "x-unique": "global".`,
     });
