@@ -87,5 +87,25 @@ describeFixtureProject({
       expect(isolation.details.tables).toEqual(expect.arrayContaining(['chat_messages', 'message_attachments', 'code_sessions']));
       expect(validate.code).toBe(0);
     });
+
+    it('validate finds a chain table the policies leave open, and an event pointing at another workspace\'s session', async () => {
+      await knex().raw('ALTER TABLE message_attachments DISABLE ROW LEVEL SECURITY');
+      await knex().raw(`UPDATE module_events e SET module_session_id = (SELECT v.id FROM voice_sessions v WHERE v.workspace_id <> e.workspace_id LIMIT 1)
+        WHERE e.id = (SELECT id FROM module_events WHERE module_type = 'voice' ORDER BY id LIMIT 1)`);
+      try {
+        const validate = await cli(['validate', '--env', 'development', '--json']);
+        const report = JSON.parse(validate.stdout) as { checks: Array<{ name: string; ok: boolean; details: { findings: Array<{ table: string; message: string }> } }> };
+        const isolation = report.checks.find((c) => c.name === 'isolation')!;
+        expect(isolation.ok).toBe(false);
+        expect([...new Set(isolation.details.findings.map((f) => f.table))]).toEqual(['message_attachments']);
+        const consistency = report.checks.find((c) => c.name === 'tenant-consistency')!;
+        expect(consistency.ok).toBe(false);
+        expect(consistency.details.findings.map((f) => f.table)).toEqual(['module_events']);
+        expect(consistency.details.findings[0].message).toMatch(/module_session_id \(module_type = voice\) at a voice_sessions row of another tenant/);
+        expect(validate.code).toBe(1);
+      } finally {
+        await knex().raw('ALTER TABLE message_attachments ENABLE ROW LEVEL SECURITY');
+      }
+    });
   },
 });
