@@ -30,7 +30,7 @@ export function checkGeneratorKeywords(file: string, pointer: string, schema: Sc
   const fail = (at: string, message: string, hint: string): never => {
     throw new DefinitionError(`${file} at ${at}: ${message}`, { file, pointer: at, hint });
   };
-  const generated = schema['x-generate'] !== undefined || schema['x-faker'] !== undefined || schema['x-ref'] !== undefined;
+  const generated = schema['x-generate'] !== undefined || schema['x-faker'] !== undefined || schema['x-ref'] !== undefined || schema['x-ref-one-of'] !== undefined;
   for (const keyword of Object.keys(schema)) {
     if (keyword.startsWith('x-') || ANNOTATIONS.has(keyword) || honoured.has(keyword)) continue;
     fail(`${pointer}/${keyword}`, `the generator does not honour "${keyword}", so rows could break it`, `Remove "${keyword}", or express it with ${HONOURED_KEYWORDS.join(', ')} (docs/definitions.md lists what each does).`);

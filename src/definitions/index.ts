@@ -7,3 +7,5 @@ export type {
   SchemaNode, GeneratorSpec, ColumnDefinition, CountSpec, TableDefinition, DefinitionSet, NamedTenant, SizeClass, Profile,
 } from './types';
 export { checkGeneratorKeywords, HONOURED_KEYWORDS, HONOURED_FORMATS } from './generator-keywords';
+export { chainTables, isTenantScoped, referencedTables, tenantChain } from './tenant-chain';
+export type { ChainHop } from './tenant-chain';

@@ -6,6 +6,7 @@ import { DEFINITION_META_SCHEMA } from './meta-schema';
 import { readJsonFile } from './read-json-file';
 import { orderTables } from './order-tables';
 import { checkGeneratorKeywords } from './generator-keywords';
+import { checkChains, isTenantScoped, parseRefOneOf } from './tenant-chain';
 import type { ColumnDefinition, DefinitionSet, SchemaNode, TableDefinition } from './types';
 
 function fail(file: string, pointer: string, message: string, hint: string): never {
@@ -47,6 +48,7 @@ function normaliseColumn(file: string, name: string, schema: SchemaNode): Column
     collide: schema['x-collide'] === true,
     nullProbability,
     json: isJson(schema),
+    refOneOf: parseRefOneOf(schema),
     plaintextField: generator && typeof generator === 'object' && generator.password ? generator.password.plaintextField ?? 'password' : undefined,
   };
 }
@@ -192,6 +194,7 @@ function normaliseTable(file: string, raw: SchemaNode): TableDefinition {
     uniqueKeys,
     tenantRoot,
     tenantColumn,
+    tenantVia: raw['x-tenant-via'] as string | undefined,
     naturalKey,
     count: { default: count?.default ?? 0, scale: count?.scale ?? true },
     legacy,
@@ -264,8 +267,8 @@ function checkReferences(tables: readonly TableDefinition[], byName: ReadonlyMap
       if (column.ref.column !== referenceableColumn(parent)) {
         fail(table.file, pointer, `a reference must point at ${parent.table}'s id column ${referenceableColumn(parent)}, not ${column.ref.column}`, `Write "x-ref": ${JSON.stringify(referenceText(parent.table, referenceableColumn(parent)))}.`);
       }
-      if (parent.tenantColumn && !table.tenantColumn) {
-        fail(table.file, pointer, `${table.table} has no tenant, so it cannot reference the tenant table ${parent.table}`, 'Reference a table without tenants, or give this table an x-tenant-column.');
+      if (isTenantScoped(parent) && !isTenantScoped(table)) {
+        fail(table.file, pointer, `${table.table} has no tenant, so it cannot reference the tenant table ${parent.table}`, `Reference a table without tenants, or give this table an x-tenant-column or "x-tenant-via": "${column.name}".`);
       }
       if (parent.tenantRoot) {
         fail(table.file, pointer, `reference the tenant through x-tenant-column, not x-ref to ${parent.table}`, `Remove x-ref from ${column.name} and set "x-tenant-column": "${column.name}".`);
@@ -318,6 +321,7 @@ export function loadDefinitions(directory: string): DefinitionSet {
   chooseReferencedIds(tables, byName);
   const roots = tables.filter((t) => t.tenantRoot);
   if (roots.length > 1) fail(roots[1].file, '/x-tenant-root', `only one table can list the tenants (also ${roots[0].file})`, 'Keep "x-tenant-root": true on one definition.');
+  checkChains(tables, byName);
   checkReferences(tables, byName, roots[0]);
   const { order, cycleBreaks } = orderTables(tables, byName);
   return { directory, tables: order, byName, tenantRoot: roots[0], cycleBreaks };

@@ -93,10 +93,10 @@ const generatorSpec = {
 };
 
 /** The x- keywords a column (or a nested JSONB schema) may carry. */
-export const COLUMN_KEYWORDS = ['x-generate', 'x-faker', 'x-ref', 'x-unique', 'x-weights', 'x-null-probability', 'x-collide'] as const;
+export const COLUMN_KEYWORDS = ['x-generate', 'x-faker', 'x-ref', 'x-unique', 'x-weights', 'x-null-probability', 'x-collide', 'x-ref-one-of'] as const;
 /** The x- keywords of a table definition's top level. */
 export const TABLE_KEYWORDS = [
-  'x-table', 'x-tenant-root', 'x-tenant-column', 'x-primary-key', 'x-unique-keys', 'x-natural-key', 'x-count', 'x-legacy', 'x-existing-rows', 'x-fixed-rows',
+  'x-table', 'x-tenant-root', 'x-tenant-column', 'x-tenant-via', 'x-primary-key', 'x-unique-keys', 'x-natural-key', 'x-count', 'x-legacy', 'x-existing-rows', 'x-fixed-rows',
 ] as const;
 
 export const DEFINITION_META_SCHEMA = {
@@ -114,6 +114,11 @@ export const DEFINITION_META_SCHEMA = {
       description: 'The column that holds the tenant id, on every tenant table (not on the x-tenant-root table): any name, '
         + 'with or without a foreign key to the root. Row-level security compares it with tenancy.setting; tenantseed fills it with '
         + 'the tenant\'s id. Introspect keeps it when it drafts again, over what it would infer.',
+    },
+    'x-tenant-via': {
+      ...identifier,
+      description: 'For a table without a tenant column: the referencing column (x-ref or x-ref-one-of) whose parent row gives the tenant, '
+        + 'through one table or several (chat_messages -> agent_sessions -> a tenant table). Generated rows reference parents of one tenant.',
     },
     'x-primary-key': {
       type: 'array', items: identifier, minItems: 1, uniqueItems: true,
@@ -156,6 +161,14 @@ export const DEFINITION_META_SCHEMA = {
         'x-weights': { type: 'array', items: { type: 'number', minimum: 0 }, minItems: 1 },
         'x-null-probability': { type: 'number', minimum: 0, maximum: 1 },
         'x-collide': { type: 'boolean' },
+        'x-ref-one-of': {
+          type: 'object', required: ['discriminator', 'targets'], additionalProperties: false,
+          description: 'A polymorphic reference: the table is chosen by the value of the discriminator column of the same row; the id column of that table is referenced.',
+          properties: {
+            discriminator: identifier,
+            targets: { type: 'object', minProperties: 1, additionalProperties: identifier, description: 'discriminator value -> table' },
+          },
+        },
         properties: { type: 'object', additionalProperties: { $ref: '#/$defs/column' } },
         items: { $ref: '#/$defs/column' },
       },

@@ -1,5 +1,6 @@
 import { DefinitionError } from '../errors';
 import type { TableDefinition } from './types';
+import { referencedTables } from './tenant-chain';
 
 interface Edge {
   child: TableDefinition;
@@ -24,8 +25,8 @@ export function orderTables(
   for (const table of tables) {
     if (table.tenantColumn && root) edges.push({ child: table, parent: root.table, nullable: false });
     for (const column of table.columns) {
-      if (column.ref && byName.has(column.ref.table)) {
-        edges.push({ child: table, parent: column.ref.table, column: column.name, nullable: column.nullable });
+      for (const parent of referencedTables(column)) {
+        if (byName.has(parent)) edges.push({ child: table, parent, column: column.name, nullable: column.nullable });
       }
     }
   }

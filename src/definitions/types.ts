@@ -35,6 +35,11 @@ export interface ColumnDefinition {
    * field is not a column, and is never written or returned by the fixtures.
    */
   readonly plaintextField?: string;
+  /**
+   * `x-ref-one-of`: the column references one of several tables, chosen by the value of a
+   * discriminator column of the same row (`module_type` -> `chat_sessions`, ...).
+   */
+  readonly refOneOf?: { readonly discriminator: string; readonly targets: Readonly<Record<string, string>> };
 }
 
 /** `x-count`: how many rows per tenant (or in all, for a table without tenants). */
@@ -62,6 +67,11 @@ export interface TableDefinition {
   readonly tenantRoot: boolean;
   /** The column holding the tenant id (`x-tenant-column`), for tenant-scoped tables. */
   readonly tenantColumn?: string;
+  /**
+   * `x-tenant-via`: a table without a tenant column that belongs to the tenant of the row one of
+   * its references (`x-ref` or `x-ref-one-of`) points at; see {@link tenantChain}.
+   */
+  readonly tenantVia?: string;
   /** The column that names a row for fixtures (`x-natural-key`): slug, email. */
   readonly naturalKey?: string;
   readonly count: CountSpec;

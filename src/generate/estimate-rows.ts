@@ -21,7 +21,7 @@ export function estimatePlan(definitions: DefinitionSet, profile: Profile, tenan
   for (const definition of definitions.tables) {
     const base = profile.counts[definition.table] ?? definition.count.default;
     if (definition.tenantRoot) rows += total;
-    else if (definition.tenantColumn) rows += total * base * (definition.count.scale ? meanScale : 1);
+    else if (definition.tenantColumn || definition.tenantVia) rows += total * base * (definition.count.scale ? meanScale : 1);
     else rows += base;
   }
   for (const n of Object.values(profile.legacy)) rows += n;

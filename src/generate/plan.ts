@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ProfileError, UsageError } from '../errors';
-import { referenceableColumn } from '../definitions';
+import { isTenantScoped, referenceableColumn } from '../definitions';
 import type { DefinitionSet, Profile, TableDefinition } from '../definitions';
 import { passwordHasher, TenantPlan } from './compile-value';
 import { fitId, idKindOf, keyedId, largestInteger, namedTextId } from './ids';
@@ -128,7 +128,8 @@ function checkProfileAgainstDefinitions(definitions: DefinitionSet, profile: Pro
       }
     }
     for (const table of Object.keys(tenant.rows)) {
-      if (!definitions.byName.get(table)?.tenantColumn) {
+      const definition = definitions.byName.get(table);
+      if (!definition || !isTenantScoped(definition)) {
         throw new ProfileError(`${profile.file}: named tenant #${i + 1} has rows for ${table}, which is not a tenant table`, { file: profile.file, hint: 'List rows only for tables with an x-tenant-column.' });
       }
     }
@@ -193,7 +194,9 @@ export function buildPlan(options: BuildPlanOptions): Plan {
         lookup: { table: (name) => plans.get(name) },
       });
     }
-    if (definition.tenantColumn) {
+    // A chain table (x-tenant-via) is planned per tenant like a table with a tenant column: its
+    // references then draw parents of the same tenant, so each row sits in its parent's tenant.
+    if (isTenantScoped(definition)) {
       const fixedCache = new Map<string, Record<string, unknown>[]>();
       const fixedRows = (tenant?: TenantPlan) => {
         // Tenants without rows of their own share the definition's rows (no copy per tenant).

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DefinitionError, ProfileError } from '../errors';
-import { compiledValidator, pointerToken, referenceableColumn, schemaErrorsText } from '../definitions';
+import { compiledValidator, isTenantScoped, pointerToken, referenceableColumn, schemaErrorsText } from '../definitions';
 import type { ColumnDefinition, SchemaNode, TableDefinition } from '../definitions';
 import { CompileContext, CompiledValue, compileSchema, RowContext, TenantPlan } from './compile-value';
 import { fitId, IdKind, idKindOf, integerIdBlockBits, keyedId, largestInteger, namedTextId } from './ids';
@@ -43,6 +43,8 @@ function globalSlot(tenantIndex: number, row: number): number {
 function evaluationOrder(columns: readonly ColumnDefinition[]): number[] {
   const names = columns.map((c) => c.name);
   const afterOf = (column: ColumnDefinition): string | undefined => {
+    // A polymorphic reference is made after the discriminator that chooses its table.
+    if (column.refOneOf) return column.refOneOf.discriminator;
     const spec = column.schema['x-generate'] as { date?: { after?: string } } | undefined;
     return spec && typeof spec === 'object' ? spec.date?.after : undefined;
   };
@@ -85,7 +87,7 @@ interface TupleGroup {
 interface CompiledColumn {
   readonly definition: ColumnDefinition;
   readonly salt: number;
-  readonly kind: 'tenant' | 'id' | 'ref' | 'null' | 'value';
+  readonly kind: 'tenant' | 'id' | 'ref' | 'poly' | 'null' | 'value';
   /** Set when the value is drawn as part of a unique tuple: the group and this column's digit. */
   tuple?: { readonly group: number; readonly digit: number };
   readonly value?: CompiledValue;
@@ -239,6 +241,7 @@ export class TablePlan {
     // null (and the column is not loaded when the baseline table lacks it).
     if (column.ref && this.legacy && !this.options.lookup.table(column.ref.table)) return { definition: column, salt, kind: 'null', shared };
     if (column.ref) return { definition: column, salt, kind: 'ref', shared };
+    if (column.refOneOf) return { definition: column, salt, kind: 'poly', shared };
     return { definition: column, salt, kind: 'value', shared, value: compileSchema(where, '', column.schema) };
   }
 
@@ -294,12 +297,12 @@ export class TablePlan {
 
   /** How many rows a reference to this table can pick from in a tenant. */
   private candidates(tenant: TenantPlan | undefined): number {
-    return (this.definition.tenantColumn && !this.legacy ? this.countFor(tenant) : this.definition.existingRows.length + this.countFor(undefined));
+    return (isTenantScoped(this.definition) && !this.legacy ? this.countFor(tenant) : this.definition.existingRows.length + this.countFor(undefined));
   }
 
   /** The id of the i-th candidate a reference can pick (existing rows first, for tables without tenants). */
   candidateId(tenant: TenantPlan | undefined, i: number): string | number {
-    if (this.definition.tenantColumn && !this.legacy) return this.idAt(tenant, i);
+    if (isTenantScoped(this.definition) && !this.legacy) return this.idAt(tenant, i);
     const existing = this.definition.existingRows;
     if (i < existing.length) return existing[i][referenceableColumn(this.definition)] as string | number;
     return this.idAt(undefined, i - existing.length);
@@ -310,6 +313,7 @@ export class TablePlan {
     this.checkFixedRows();
     for (const c of this.compiled) {
       if (c.kind === 'ref') this.checkReference(c.definition);
+      if (c.kind === 'poly') this.checkPolymorphic(c.definition);
       if (c.definition.unique && c.kind === 'value') this.checkUnique(c);
     }
     this.checkTuples();
@@ -340,9 +344,12 @@ export class TablePlan {
    */
   private checkKeyAcrossTenants(): void {
     const key = this.definition.primaryKey;
-    if (!this.definition.tenantColumn || key.includes(this.definition.tenantColumn) || key.length !== 1) return;
+    if (!isTenantScoped(this.definition) || (this.definition.tenantColumn && key.includes(this.definition.tenantColumn)) || key.length !== 1) return;
     const column = this.compiled.find((c) => c.definition.name === key[0]);
     if (!column || column.kind === 'id' || column.definition.unique === 'global') return;
+    // A key that is a reference drawn without repeats among a tenant's parents (one row per
+    // parent): the parents of two tenants are distinct rows, so the values are too.
+    if (column.kind === 'ref' && column.tuple && isTenantScoped(this.parentOf(column.definition).definition)) return;
     throw new DefinitionError(`${this.definition.file} at /x-primary-key: the primary key (${key[0]}) of ${this.name} does not hold the tenant column, so its values must be unique across tenants, and tenantseed cannot promise that of ${key[0]}`, {
       hint: `Give ${key[0]} "format": "uuid", "x-generate": "cuid" or "type": "integer" (ids tenantseed makes), or "x-unique": "global".`,
     });
@@ -401,6 +408,29 @@ export class TablePlan {
     return parent;
   }
 
+  /** The plan of the table a polymorphic reference points at for a discriminator value (undefined: null). */
+  private targetOf(column: ColumnDefinition, discriminator: unknown): TablePlan | undefined {
+    if (discriminator === null || discriminator === undefined) return undefined;
+    const table = column.refOneOf!.targets[String(discriminator)];
+    return table === undefined ? undefined : this.options.lookup.table(table);
+  }
+
+  /** Every table a polymorphic reference can point at has rows in each tenant that has rows of this table. */
+  private checkPolymorphic(column: ColumnDefinition): void {
+    if (column.nullable) return;
+    for (const [value, table] of Object.entries(column.refOneOf!.targets)) {
+      const parent = this.options.lookup.table(table);
+      for (const tenant of this.tenantList()) {
+        if (this.countFor(tenant) > 0 && (!parent || parent.candidates(tenant) === 0)) {
+          throw new ProfileError(
+            `${this.name}.${column.name} may point at a ${table} row (${column.refOneOf!.discriminator} = ${JSON.stringify(value)})${tenant ? ` in tenant ${tenant.key}` : ''}, but there are none`,
+            { hint: `Raise the count of ${table} in the profile ("counts"), lower ${this.name}'s, or make ${column.name} nullable.` },
+          );
+        }
+      }
+    }
+  }
+
   private checkReference(column: ColumnDefinition): void {
     const parent = this.parentOf(column);
     for (const tenant of this.tenantList()) {
@@ -420,7 +450,7 @@ export class TablePlan {
       return { needed: tenantSlots + this.rowCount(), where: `for ${this.rowCount()} legacy rows beside the ${tenantSlots} slots of the tenant rows` };
     }
     // Legacy rows have no tenant (yet): they are unique among themselves.
-    if (!this.definition.tenantColumn || this.legacy) return { needed: this.rowCount(), where: this.legacy ? 'in the legacy rows' : 'in the table' };
+    if (!isTenantScoped(this.definition) || this.legacy) return { needed: this.rowCount(), where: this.legacy ? 'in the legacy rows' : 'in the table' };
     if (c.definition.unique === 'global') {
       return { needed: this.globalSlotsUsed(), where: `for ${this.tenantList().length} tenants (global values are keyed by tenant position and row, so that adding tenants or rows changes none)` };
     }
@@ -441,7 +471,7 @@ export class TablePlan {
    * than the largest (tenant position, row) slot, or the row count of a table without tenants.
    */
   globalSlotsUsed(): number {
-    if (!this.definition.tenantColumn || this.legacy) return this.rowCount();
+    if (!isTenantScoped(this.definition) || this.legacy) return this.rowCount();
     let needed = 0;
     for (const t of this.tenantList()) {
       const n = this.countFor(t);
@@ -454,7 +484,7 @@ export class TablePlan {
     const space = c.value!.space;
     const scope = c.definition.unique === 'tenant' ? 'unique per tenant' : 'unique';
     if (space.kind === 'unique-by-row') {
-      if (c.definition.unique === 'global' && this.definition.tenantColumn && !this.legacy && !space.acrossTenants && !c.shared) {
+      if (c.definition.unique === 'global' && isTenantScoped(this.definition) && !this.legacy && !space.acrossTenants && !c.shared) {
         throw new DefinitionError(`${this.definition.file} at /properties/${c.definition.name}: table ${this.name}, column ${c.definition.name} is unique across tenants, but its generator repeats from tenant to tenant ({row} restarts in each)`, {
           hint: 'Add {tenant} to its template, use a uuid or cuid, or make it "x-unique": "tenant".',
         });
@@ -528,7 +558,12 @@ export class TablePlan {
           } else {
             rng.reset(combine(c.shared ? ctx.sharedKey : ctx.rowKey, c.salt));
             if (c.definition.nullProbability > 0 && rng.next() < c.definition.nullProbability) value = null;
-            else if (c.kind === 'ref') {
+            else if (c.kind === 'poly') {
+              // The discriminator (made first) chooses the table; the row is one of this tenant's.
+              const parent = this.targetOf(c.definition, values[c.definition.refOneOf!.discriminator]);
+              const choices = parent ? parent.candidates(tenant) : 0;
+              value = choices === 0 ? null : parent!.candidateId(tenant, rng.jump(choices));
+            } else if (c.kind === 'ref') {
               const parent = this.parentOf(c.definition);
               const choices = parent.candidates(tenant);
               value = choices === 0 ? null : parent.candidateId(tenant, rng.jump(choices));

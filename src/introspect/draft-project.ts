@@ -5,6 +5,7 @@ import { readColumnMeaning } from './column-meaning';
 import { Finding, inferTenancy, InferTenancyOptions, MIGRATION_TOOL_TABLES, Tenancy } from './infer-tenancy';
 import { CheckFacts, readCheck } from './read-check';
 import { draftNewTenant } from './new-tenant-template';
+import { guessPolymorphicReferences } from './guess-polymorphic';
 
 const TIMESTAMP_TYPES = ['timestamptz', 'timestamp'];
 
@@ -126,6 +127,8 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
     const plan = plans.get(table.name)!;
     const isRoot = tenancy.root === table.name;
     const isChain = tenancy.chainTables.has(table.name);
+    const tenantVia = tenancy.tenantVia.get(table.name);
+    guessPolymorphicReferences(table, findings);
     const tenantColumn = plan.tenantColumn;
     const facts = new Map<string, CheckFacts>();
     for (const check of table.constraints.filter((c) => c.kind === 'check')) {
@@ -153,7 +156,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
         findings.push({ level: 'hand-edit', table: table.name, message: `${table.name}.${column} references the tenant root ${fk.refTable} without being the tenant column: tenantseed cannot fill it` });
         continue;
       }
-      if (tenantColumn === undefined && plans.get(fk.refTable!)?.tenantColumn) continue; // a chain table: reported by inferTenancy
+      if (tenantColumn === undefined && tenantVia === undefined && plans.get(fk.refTable!)?.tenantColumn) continue; // a chain table: reported by inferTenancy
       refs.set(column, `${fk.refTable}.${referenced}`);
     }
 
@@ -213,7 +216,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
           findings.push({ level: 'hand-edit', table: table.name, message: `id column ${name} is ${column.type}: tenantseed's text ids (cuid-like) have 25 characters` });
         }
       } else {
-        node = draftColumnSchema(column, { table: table.name, root: isRoot, facts: columnFacts, unique: unique.get(name), tenantScoped: Boolean(tenantColumn), siblings, earlier: earlier.filter((e) => e !== name) });
+        node = draftColumnSchema(column, { table: table.name, root: isRoot, facts: columnFacts, unique: unique.get(name), tenantScoped: Boolean(tenantColumn || tenantVia), siblings, earlier: earlier.filter((e) => e !== name) });
       }
       if (!node) {
         if (column.notNull && column.default === undefined) {
@@ -239,11 +242,12 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
     };
     if (isRoot) definition['x-tenant-root'] = true;
     if (tenantColumn) definition['x-tenant-column'] = tenantColumn;
+    if (tenantVia) definition['x-tenant-via'] = tenantVia;
     definition['x-primary-key'] = plan.primaryKey;
     if (naturalKey) definition['x-natural-key'] = naturalKey;
     if (tupleKeys.length > 0) definition['x-unique-keys'] = tupleKeys;
 
-    let count = tenantColumn ? STARTER_COUNT : STARTER_GLOBAL_COUNT;
+    let count = tenantColumn || tenantVia ? STARTER_COUNT : STARTER_GLOBAL_COUNT;
     for (const key of tupleKeys) {
       // A tenant table's rows scale with their tenant, those of a table without tenants do not:
       // the largest tenant needs count x scale distinct tuples, so a lone global reference's table is raised to that.
@@ -257,7 +261,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
         globalDemands.set(target, Math.max(globalDemands.get(target) ?? 0, Math.ceil((count * STARTER_MAX_SCALE) / tenantCapacity)));
       }
     }
-    if (isChain) count = 0;
+    if (isChain && !tenantVia) count = 0;
     if (!isRoot) {
       definition['x-count'] = onePerTenant && tenantColumn ? { default: 1, scale: false } : { default: onePerTenant ? 1 : count };
       counts[table.name] = onePerTenant ? 1 : count;

@@ -1,5 +1,6 @@
 import { findContextSetters, quoteIdentifier, readPolicyComparisons, readSettings } from '../db';
 import type { SchemaSnapshot, SnapshotColumn, SnapshotFunction, SnapshotTable } from '../db';
+import { inferChains } from './infer-chains';
 
 /** Something introspect inferred, warns about, or could not do (a hand edit is needed). */
 export interface Finding {
@@ -17,6 +18,8 @@ export interface Tenancy {
   readonly tenantColumns: ReadonlyMap<string, string>;
   /** Tables that reference tenant tables but carry no tenant column (isolated only through a chain). */
   readonly chainTables: ReadonlySet<string>;
+  /** Per chain table that can be seeded: the NOT NULL one-column reference its tenant comes through (`x-tenant-via`). */
+  readonly tenantVia: ReadonlyMap<string, string>;
   /** The setting the policies read (`app.current_tenant_id`), themselves or through functions. */
   readonly setting?: string;
   /** The SQL that sets the tenant through the schema's own function (`select set_org_context($1)`), when one sets the setting. */
@@ -175,11 +178,11 @@ export function inferTenancy(snapshot: SchemaSnapshot, options: InferTenancyOpti
       level: 'hand-edit',
       message: `the row-level-security policies compare ${isolated.length} table(s) with ${setting} (${isolated.slice(0, 5).join(', ')}${isolated.length > 5 ? ', ...' : ''}), but no table of tenants is in this database (no table these columns reference, and no policy that compares a table's own key with the setting). tenantseed draws tenants from a root table, so these drafts write every table without tenants and isolation cannot be proven: add "x-tenant-root" to the definition of the table that holds your tenants, or, where tenants live in another database, see docs/your-schema.md ("No table of tenants")`,
     });
-    return { tenantColumns, chainTables, setting, findings };
+    return { tenantColumns, chainTables, tenantVia: new Map(), setting, findings };
   }
   if (!root) {
     findings.push({ level: 'warning', message: 'no tenant column found: no table is referenced by the keys of the others, and no row-level-security policy names a tenant setting. Every table is written without tenants' });
-    return { tenantColumns, chainTables, setting, findings };
+    return { tenantColumns, chainTables, tenantVia: new Map(), setting, findings };
   }
   findings.push({ level: 'inferred', table: root.name, message: `tenant root ${root.name}: ${how}` });
 
@@ -241,23 +244,8 @@ export function inferTenancy(snapshot: SchemaSnapshot, options: InferTenancyOpti
   const usual = mostCommon(names);
   if (usual) findings.push({ level: 'inferred', message: `tenant column ${usual} on ${names.filter((n) => n === usual).length} table(s)${new Set(names).size > 1 ? `; others: ${[...new Set(names)].filter((n) => n !== usual).sort().join(', ')}` : ''}` });
 
-  // Tables that hang from tenant tables without a tenant column of their own.
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const t of tables) {
-      if (t === root || tenantColumns.has(t.name) || chainTables.has(t.name)) continue;
-      const parent = t.constraints.find((c) => c.kind === 'foreign' && (tenantColumns.has(c.refTable!) || chainTables.has(c.refTable!)));
-      if (parent) {
-        chainTables.add(t.name);
-        grew = true;
-        findings.push({
-          level: 'warning', table: t.name,
-          message: `${t.name} references ${parent.refTable} (${parent.columns.join(', ')}) but has no tenant column: it is isolated only through that chain, which row-level security cannot enforce. Its definition gets 0 rows: tenantseed cannot place rows whose tenant is only known through a parent. Add a tenant column to seed it`,
-        });
-      }
-    }
-  }
+  // Tables that hang from tenant tables without a tenant column of their own: a chain (x-tenant-via).
+  const tenantVia = inferChains(tables, root.name, tenantColumns, chainTables, findings);
 
   for (const [name, column] of tenantColumns) {
     const t = tables.find((x) => x.name === name)!;
@@ -276,7 +264,7 @@ export function inferTenancy(snapshot: SchemaSnapshot, options: InferTenancyOpti
   const { appRole, adminRole } = chooseRoles(snapshot, tenantColumns, tenantPolicies, findings);
   if (setting) findings.push({ level: 'inferred', message: `tenant setting ${setting} (read by the row-level-security policies)` });
   const setContext = setting ? draftSetContext(snapshot, setting, findings) : undefined;
-  return { root: root.name, tenantColumns, chainTables, setting, setContext, appRole, adminRole, findings };
+  return { root: root.name, tenantColumns, chainTables, tenantVia, setting, setContext, appRole, adminRole, findings };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { freshClient, readRole, readTable, requoteName, tenantContextStatements } from '../db';
 import { tenantTables } from './check-schema';
+import { chainScoped, rowTenantSql } from './chain-tenant';
 import type { CheckContext, CheckResult, Finding } from './types';
 import { ident } from './types';
 
@@ -61,6 +62,14 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
     columnTypes.set(table, catalog.columns.map((c) => c.type));
     expected.set(table, new Map((await ctx.knex.raw(`SELECT ${ident(tenantColumn)}::text AS t, count(*) AS n FROM ${ident(table)} GROUP BY 1`)).rows.map((r: { t: string; n: number }) => [r.t, r.n])));
   }
+  // Chain tables (x-tenant-via): a row's tenant is its parent's, read through the chain.
+  const chains: Array<{ table: string; tenantOf: string }> = [];
+  for (const definition of chainScoped(ctx.definitions)) {
+    if (!(await readTable(ctx.knex, definition.table))) continue;
+    const tenantOf = rowTenantSql(ctx.definitions, definition, 'c');
+    chains.push({ table: definition.table, tenantOf });
+    expected.set(definition.table, new Map((await ctx.knex.raw(`SELECT ${tenantOf} AS t, count(*) AS n FROM ${ident(definition.table)} c GROUP BY 1`)).rows.map((r: { t: string; n: number }) => [r.t, r.n])));
+  }
   await ctx.knex.transaction(async (trx) => {
     for (const [i, tenant] of tenants.entries()) {
       const other = tenants[(i + 1) % tenants.length];
@@ -95,6 +104,16 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
           }
         }
       }
+      for (const { table, tenantOf } of chains) {
+        probes++;
+        // As the application role a parent of another tenant is hidden: its children read NULL here.
+        const seen = (await trx.raw(`SELECT count(*) AS n, count(*) FILTER (WHERE ${tenantOf} IS DISTINCT FROM ?) AS foreign FROM ${ident(table)} c`, [tenant])).rows[0];
+        const own = expected.get(table)!.get(tenant) ?? 0;
+        if (seen.foreign > 0) findings.push({ table, tenant, message: `sees ${seen.foreign} row(s) of other tenants (or with no parent it may see)` });
+        if (seen.n - seen.foreign !== own) findings.push({ table, tenant, message: `sees ${seen.n - seen.foreign} of its ${own} rows` });
+        const del = await probe(trx, `DELETE FROM ${ident(table)} c WHERE ${tenantOf} IS DISTINCT FROM ?`, [tenant]);
+        if ((del.rowCount ?? 0) > 0) findings.push({ table, tenant, message: `deleted ${del.rowCount} row(s) of other tenants` });
+      }
     }
     throw ROLL_BACK;
   }).catch((err) => {
@@ -107,7 +126,7 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
     await client.query('BEGIN');
     await client.query(`SET LOCAL citus.propagate_set_commands TO 'local'`);
     await client.query(`SET LOCAL ROLE ${ident(appRole)}`);
-    for (const { table } of tables) {
+    for (const { table } of [...tables, ...chains]) {
       const n = Number((await client.query(`SELECT count(*) AS n FROM ${ident(table)}`)).rows[0].n);
       if (n > 0) findings.push({ table, message: `without a tenant, ${n} row(s) are visible` });
     }
@@ -119,9 +138,9 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
     name: 'isolation',
     ok: findings.length === 0,
     details: {
-      tables: tables.map((t) => t.table),
+      tables: [...tables, ...chains].map((t) => t.table),
       summary: findings.length === 0
-        ? `${tenants.length} tenants x ${tables.length} tables as ${appRole}: own rows only, no writes across tenants, nothing without a tenant`
+        ? `${tenants.length} tenants x ${tables.length + chains.length} tables as ${appRole}: own rows only, no writes across tenants, nothing without a tenant`
         : `${findings.length} isolation failure(s) as ${appRole}`,
       findings,
       tenants,

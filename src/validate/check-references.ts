@@ -1,4 +1,5 @@
-import { readForeignKeys, tableExists } from '../db';
+import { quoteLiteral, readForeignKeys, tableExists } from '../db';
+import { chainReferences, rowTenantSql } from './chain-tenant';
 import type { CheckContext, CheckResult, Finding } from './types';
 import { ident } from './types';
 
@@ -213,6 +214,27 @@ async function tenantConsistency(ctx: CheckContext): Promise<CheckResult> {
           examples: result.rows.map((r: { id: string }) => r.id),
         });
       }
+    }
+  }
+  // Chain tables (x-tenant-via) and polymorphic references: the tenant of each side through its chain.
+  for (const ref of chainReferences(ctx.definitions)) {
+    if (!(await exists(ctx, ref.table.table)) || !(await exists(ctx, ref.parent.table))) continue;
+    checked++;
+    covered.add(ref.table.table);
+    const only = ref.discriminator ? ` AND c.${ident(ref.discriminator.column)}::text = ${quoteLiteral(ref.discriminator.value)}` : '';
+    const result = await ctx.knex.raw(
+      `SELECT count(*) OVER () AS total, t.tenant, t.id, t.other FROM (
+         SELECT ${rowTenantSql(ctx.definitions, ref.table, 'c')} AS tenant, c.${ident(ref.table.idColumn)}::text AS id, ${rowTenantSql(ctx.definitions, ref.parent, 'p')} AS other
+           FROM ${ident(ref.table.table)} c JOIN ${ident(ref.parent.table)} p ON p.${ident(ref.parent.idColumn)} = c.${ident(ref.column)}${only}) t
+        WHERE t.tenant IS DISTINCT FROM t.other LIMIT 5`,
+    );
+    if (result.rows.length > 0) {
+      findings.push({
+        table: ref.table.table,
+        tenant: result.rows[0].tenant ?? undefined,
+        message: `${result.rows[0].total} row(s) point through ${ref.column}${ref.discriminator ? ` (${ref.discriminator.column} = ${ref.discriminator.value})` : ''} at a ${ref.parent.table} row of another tenant (${result.rows[0].other})`,
+        examples: result.rows.map((r: { id: string }) => r.id),
+      });
     }
   }
   return {

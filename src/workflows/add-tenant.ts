@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { Logger, ProjectConfig, shippedProjectConfig, silentLogger } from '../config';
 import { checkLoaderRole, quoteIdentifier, readEnvironmentStamp, readLatestManifest, SeedManifest, withAdvisoryLock, writeEnvironmentStamp, writeManifest, useSequentialShardAccess } from '../db';
-import { compiledValidator, DefinitionSet, Profile, referenceableColumn } from '../definitions';
+import { compiledValidator, DefinitionSet, isTenantScoped, Profile, referenceableColumn } from '../definitions';
 import { quoteInput, TenantseedError, UsageError } from '../errors';
 import { buildPlan, Fingerprint, Plan } from '../generate';
 import { loadTables } from '../load';
@@ -169,7 +169,7 @@ export async function addTenant(options: AddTenantOptions): Promise<AddTenantRes
       };
       const plan: Plan = buildPlan({ definitions, profile: single, firstTenantIndex: previous.tenants });
       // Only the tenant and its rows: tables without tenants were seeded already.
-      const tables = plan.tables.filter((t) => t.definition.tenantRoot || t.definition.tenantColumn);
+      const tables = plan.tables.filter((t) => t.definition.tenantRoot || isTenantScoped(t.definition));
       if (role.setRole) await trx.raw(`SET LOCAL ROLE ${role.setRole}`);
       const loaded = await loadTables({ client: await transactionConnection(trx), tables, fingerprint: new Fingerprint(plan.generatorVersion), deferConstraints: false });
       if (role.setRole) await trx.raw('RESET ROLE');

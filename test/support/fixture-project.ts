@@ -35,6 +35,11 @@ export interface FixtureProjectSpec {
    * validate exit 1 naming them.
    */
   readonly holes?: readonly string[];
+  /**
+   * More checks of the project's own shapes, declared after the steps (so they run on the state
+   * the steps left): given the CLI in the user's folder, the database and that folder.
+   */
+  readonly more?: (env: { cli: (args: string[]) => ReturnType<typeof runCli>; knex: () => Knex; folder: string }) => void;
 }
 
 /**
@@ -214,5 +219,7 @@ export function describeFixtureProject(spec: FixtureProjectSpec): void {
       expect(tenants.length).toBeGreaterThan(1);
       expect(seen).toEqual({ user: appRole, ids: [tenants[0]] });
     });
+
+    spec.more?.({ cli, knex: () => db.knex, folder });
   });
 }

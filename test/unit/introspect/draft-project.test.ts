@@ -140,8 +140,10 @@ describe('drafting definitions from a catalog', () => {
     expect(warnings).toContain('team_members: team_members has a tenant column but row-level security is enabled, not forced (the table owner bypasses it)');
     expect(warnings).toContain('notes: notes has a tenant column but row-level security is not enabled');
     expect(warnings.some((w) => w.startsWith('notes: notes.member_id references members without org_id'))).toBe(true);
-    expect(warnings.some((w) => w.startsWith('note_reads: note_reads references notes (note_id) but has no tenant column'))).toBe(true);
-    expect(draft.definitions.get('note_reads')!['x-count']).toEqual({ default: 0 });
+    // note_reads has no RLS: its chain (x-tenant-via) is drafted, and the hole is named.
+    expect(warnings.some((w) => w.startsWith('note_reads: note_reads has no tenant column: its rows take the tenant of the notes row note_id points at ("x-tenant-via": "note_id"). It has no row-level security'))).toBe(true);
+    expect(draft.definitions.get('note_reads')!['x-tenant-via']).toBe('note_id');
+    expect(draft.definitions.get('note_reads')!['x-count']).toEqual({ default: 10 });
   });
 
   it('names what needs a hand edit: an unread CHECK, with its text', () => {
