@@ -57,6 +57,7 @@ const generatorSpec = {
             daysBefore: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2 },
             after: identifier,
             maxDays: { type: 'number', minimum: 0 },
+            strict: { type: 'boolean', description: 'With "after": always later, never equal (a CHECK (b > a)).' },
           },
         },
       },

@@ -168,10 +168,12 @@ function templateValue(ctx: CompileContext, path: string, spec: { template: stri
   return { make, space: { kind: 'random' } };
 }
 
-function dateValue(ctx: CompileContext, path: string, spec: { daysBefore?: [number, number]; after?: string; maxDays?: number }): CompiledValue {
+function dateValue(ctx: CompileContext, path: string, spec: { daysBefore?: [number, number]; after?: string; maxDays?: number; strict?: boolean }): CompiledValue {
   if (spec.after) {
     const after = spec.after;
     const maxMs = (spec.maxDays ?? 30) * DAY_MS;
+    // `strict`: at least a second later (values are whole seconds), so `CHECK (b > a)` holds.
+    const gap = spec.strict ? 1000 : 0;
     return {
       make: (c, rng) => {
         const base = c.values[after];
@@ -182,7 +184,7 @@ function dateValue(ctx: CompileContext, path: string, spec: { daysBefore?: [numb
             hint: `Name a non-null date column of this table in "after", or use "daysBefore".`,
           });
         }
-        return isoString(parseIso(base) + Math.floor(rng.next() * maxMs / 1000) * 1000);
+        return isoString(parseIso(base) + gap + Math.floor(rng.next() * maxMs / 1000) * 1000);
       },
       space: { kind: 'random' },
     };

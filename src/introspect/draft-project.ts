@@ -3,7 +3,7 @@ import type { SchemaSnapshot, SnapshotColumn, SnapshotTable } from '../db';
 import { ColumnContext, draftColumnSchema, DraftNode } from './column-schema';
 import { readColumnMeaning } from './column-meaning';
 import { Finding, inferTenancy, InferTenancyOptions, MIGRATION_TOOL_TABLES, Tenancy } from './infer-tenancy';
-import { CheckFacts, readCheck } from './read-check';
+import { CheckFacts, mergeFacts, OrderRule, readCheck } from './read-check';
 import { draftNewTenant } from './new-tenant-template';
 
 const TIMESTAMP_TYPES = ['timestamptz', 'timestamp'];
@@ -128,13 +128,25 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
     const isChain = tenancy.chainTables.has(table.name);
     const tenantColumn = plan.tenantColumn;
     const facts = new Map<string, CheckFacts>();
+    const orders: OrderRule[] = [];
     for (const check of table.constraints.filter((c) => c.kind === 'check')) {
       const reading = readCheck(check.definition);
       if (!reading.read) {
         findings.push({ level: 'hand-edit', table: table.name, message: `CHECK ${check.name} not read (${reading.reason}): ${check.definition}. Add its rule to the definition by hand` });
         continue;
       }
-      facts.set(reading.column, { ...(facts.get(reading.column) ?? {}), ...reading.facts });
+      if ('order' in reading) {
+        const { later, earlier } = reading.order;
+        const types = [later, earlier].map((n) => table.columns.find((c) => c.name === n));
+        if (!types.every((c) => c && TIMESTAMP_TYPES.includes(c.baseType) && !c.generated)) {
+          findings.push({ level: 'hand-edit', table: table.name, message: `CHECK ${check.name} orders ${later} after ${earlier}, which tenantseed keeps for timestamps only: ${check.definition}. Add its rule to the definition by hand` });
+          continue;
+        }
+        orders.push(reading.order);
+        findings.push({ level: 'inferred', table: table.name, message: `CHECK ${check.name} read as an order: ${later} ${reading.order.strict ? '>' : '>='} ${earlier}` });
+        continue;
+      }
+      facts.set(reading.column, mergeFacts(facts.get(reading.column) ?? {}, reading.facts));
       findings.push({ level: 'inferred', table: table.name, message: `CHECK ${check.name} read as ${JSON.stringify(reading.facts)} on ${reading.column}` });
     }
 
@@ -222,6 +234,12 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
           findings.push({ level: 'inferred', table: table.name, message: `${name} (${column.type}) left to the database (${column.default !== undefined ? 'its default' : 'null'})` });
         }
         continue;
+      }
+      const order = orders.find((o) => o.later === name);
+      if (order && node.format === 'date-time') {
+        // A CHECK's order wins over the one the names imply (which may name another column).
+        const spec = (node['x-generate'] as { date?: { maxDays?: number } } | undefined)?.date;
+        node['x-generate'] = { date: { after: order.earlier, maxDays: spec?.maxDays ?? 30, ...(order.strict ? { strict: true } : {}) } };
       }
       if ((node['x-generate'] as DraftNode | undefined)?.password) usesPasswords.value = true;
       if (unique.has(name)) node['x-unique'] = unique.get(name);
