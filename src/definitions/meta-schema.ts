@@ -90,6 +90,10 @@ const generatorSpec = {
       type: 'object', required: ['row'], additionalProperties: false,
       properties: { row: { type: 'object', additionalProperties: false, properties: { start: { type: 'integer' } } } },
     },
+    {
+      type: 'object', required: ['sum'], additionalProperties: false,
+      properties: { sum: { type: 'array', items: identifier, minItems: 1, description: 'The sum of these numeric columns of the row (made first).' } },
+    },
   ],
 };
 

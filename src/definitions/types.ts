@@ -13,7 +13,9 @@ export type GeneratorSpec =
   | { password: { plaintextField?: string } }
   | { token: { group: string; part: 'prefix' | 'sha256'; prefix?: string } }
   | { const: unknown }
-  | { row: { start?: number } };
+  | { row: { start?: number } }
+  /** The sum of other numeric columns of the row (a CHECK `total = a + b`). */
+  | { sum: string[] };
 
 /** One column of a table definition, normalised. */
 export interface ColumnDefinition {

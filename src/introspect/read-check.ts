@@ -33,10 +33,17 @@ export interface OrderRule {
   readonly strict: boolean;
 }
 
+/** `total = a + b (+ ...)`: a column that is the sum of others of its row. */
+export interface SumRule {
+  readonly column: string;
+  readonly of: readonly string[];
+}
+
 /** The reading of one CHECK constraint. */
 export type CheckReading =
   | { readonly read: true; readonly column: string; readonly facts: CheckFacts }
   | { readonly read: true; readonly order: OrderRule }
+  | { readonly read: true; readonly sum: SumRule }
   | { readonly read: false; readonly reason: string };
 
 const IDENT = String.raw`(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)`;
@@ -316,6 +323,8 @@ export function readCheck(definition: string): CheckReading {
   let expression = stripOuter(body[1]);
   const order = readOrder(expression);
   if (order) return { read: true, order };
+  const sum = readSum(expression);
+  if (sum) return { read: true, sum };
   // `x IS NULL OR <what x must be>`: a nullable column's rule (a null passes any CHECK anyway).
   const alternatives = splitTop(expression, ' OR ');
   let nullable: string | undefined;
@@ -350,4 +359,27 @@ function readOrder(expression: string): OrderRule | undefined {
   if (!left || !right || left === right) return undefined;
   const strict = compare[2] === '>' || compare[2] === '<';
   return compare[2].startsWith('>') ? { later: left, earlier: right, strict } : { later: right, earlier: left, strict };
+}
+
+/** The columns added up in `(a + b) + c`, or undefined when it is anything else. */
+function parseTerms(text: string): string[] | undefined {
+  const terms = splitTop(stripOuter(text), ' + ');
+  if (terms.length === 1) {
+    const column = parseColumn(terms[0]);
+    return column ? [column] : undefined;
+  }
+  const columns = terms.map(parseTerms);
+  return columns.every((c) => c !== undefined) ? columns.flat() as string[] : undefined;
+}
+
+/** `total = (a + b)`, `(a + b) = total`: a column that is the sum of two or more others. */
+function readSum(expression: string): SumRule | undefined {
+  const sides = splitTop(expression, ' = ');
+  if (sides.length !== 2 || splitAnd(expression).length > 1) return undefined;
+  for (const [one, other] of [[sides[0], sides[1]], [sides[1], sides[0]]]) {
+    const column = parseColumn(one);
+    const of = parseTerms(other);
+    if (column && of && of.length >= 2 && !of.includes(column)) return { column, of };
+  }
+  return undefined;
 }

@@ -56,6 +56,13 @@ describe('reading CHECK constraints', () => {
     expect(readCheck(definition)).toEqual({ read: true, order });
   });
 
+  it.each([
+    ['total = x + y', 'CHECK ((total = (x + y)))', { column: 'total', of: ['x', 'y'] }],
+    ['(a + b) + c = "totalTokens"', 'CHECK ((((a + b) + c) = "totalTokens"))', { column: 'totalTokens', of: ['a', 'b', 'c'] }],
+  ])('reads %s as a sum rule', (_what, definition, sum) => {
+    expect(readCheck(definition)).toEqual({ read: true, sum });
+  });
+
   it('makes a ~* pattern match either case, inside and outside classes', () => {
     const pattern = new RegExp(caseInsensitivePattern('^[a-z0-9]+x[^A-F]$'), 'u');
     // As PostgreSQL's ~* reads it: letters of either case, a negated class negated in both cases.
