@@ -57,6 +57,7 @@ const generatorSpec = {
             daysBefore: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2 },
             after: identifier,
             maxDays: { type: 'number', minimum: 0 },
+            strict: { type: 'boolean', description: 'With "after": always later, never equal (a CHECK (b > a)).' },
           },
         },
       },
@@ -88,6 +89,10 @@ const generatorSpec = {
     {
       type: 'object', required: ['row'], additionalProperties: false,
       properties: { row: { type: 'object', additionalProperties: false, properties: { start: { type: 'integer' } } } },
+    },
+    {
+      type: 'object', required: ['sum'], additionalProperties: false,
+      properties: { sum: { type: 'array', items: identifier, minItems: 1, description: 'The sum of these numeric columns of the row (made first).' } },
     },
   ],
 };

@@ -7,13 +7,15 @@ export type GeneratorSpec =
   | 'cuid'
   | { faker: string; repeat?: [number, number]; separator?: string; case?: 'lower' | 'upper' | 'slug' }
   | { template: string; parts?: Record<string, GeneratorSpec> }
-  | { date: { daysBefore?: [number, number]; after?: string; maxDays?: number } }
+  | { date: { daysBefore?: [number, number]; after?: string; maxDays?: number; strict?: boolean } }
   | { integer: [number, number]; skew?: number }
   | { number: [number, number]; decimals?: number; skew?: number }
   | { password: { plaintextField?: string } }
   | { token: { group: string; part: 'prefix' | 'sha256'; prefix?: string } }
   | { const: unknown }
-  | { row: { start?: number } };
+  | { row: { start?: number } }
+  /** The sum of other numeric columns of the row (a CHECK `total = a + b`). */
+  | { sum: string[] };
 
 /** One column of a table definition, normalised. */
 export interface ColumnDefinition {

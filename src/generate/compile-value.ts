@@ -168,10 +168,12 @@ function templateValue(ctx: CompileContext, path: string, spec: { template: stri
   return { make, space: { kind: 'random' } };
 }
 
-function dateValue(ctx: CompileContext, path: string, spec: { daysBefore?: [number, number]; after?: string; maxDays?: number }): CompiledValue {
+function dateValue(ctx: CompileContext, path: string, spec: { daysBefore?: [number, number]; after?: string; maxDays?: number; strict?: boolean }): CompiledValue {
   if (spec.after) {
     const after = spec.after;
     const maxMs = (spec.maxDays ?? 30) * DAY_MS;
+    // `strict`: at least a second later (values are whole seconds), so `CHECK (b > a)` holds.
+    const gap = spec.strict ? 1000 : 0;
     return {
       make: (c, rng) => {
         const base = c.values[after];
@@ -182,7 +184,7 @@ function dateValue(ctx: CompileContext, path: string, spec: { daysBefore?: [numb
             hint: `Name a non-null date column of this table in "after", or use "daysBefore".`,
           });
         }
-        return isoString(parseIso(base) + Math.floor(rng.next() * maxMs / 1000) * 1000);
+        return isoString(parseIso(base) + gap + Math.floor(rng.next() * maxMs / 1000) * 1000);
       },
       space: { kind: 'random' },
     };
@@ -424,6 +426,30 @@ function arrayValue(ctx: CompileContext, path: string, schema: SchemaNode): Comp
   };
 }
 
+/**
+ * The sum of other columns of the row (made before it, see the table plan's order), written
+ * with as many decimals as its parts so that 0.1 + 0.2 is 0.3; null parts count as nothing.
+ */
+function sumValue(ctx: CompileContext, path: string, parts: readonly string[]): CompiledValue {
+  return {
+    make: (c) => {
+      let sum = 0;
+      let decimals = 0;
+      for (const part of parts) {
+        const value = c.values[part];
+        if (value === null) continue;
+        if (typeof value !== 'number') {
+          fail(ctx, `${path}/sum`, `"${part}" must be a numeric column of the same table, made before this one`, 'Name numeric columns of this table in "sum".');
+        }
+        sum += value;
+        decimals = Math.max(decimals, decimalsOf(value));
+      }
+      return Number(sum.toFixed(decimals));
+    },
+    space: { kind: 'random' },
+  };
+}
+
 /** Compiles an explicit x-generate spec. */
 export function compileSpec(ctx: CompileContext, path: string, spec: GeneratorSpec, schema: SchemaNode): CompiledValue {
   if (spec === 'uuid') return { make: (c) => keyedUuid(combine(c.rowKey, hashString(path)), c.row), space: { kind: 'unique-by-row', acrossTenants: true } };
@@ -456,6 +482,7 @@ export function compileSpec(ctx: CompileContext, path: string, spec: GeneratorSp
     const start = spec.row.start ?? 1;
     return { make: (c) => start + c.row, space: { kind: 'unique-by-row' } };
   }
+  if ('sum' in spec) return sumValue(ctx, path, spec.sum);
   void schema;
   return fail(ctx, path, 'unknown x-generate', 'See docs/definitions.md for the generators.');
 }

@@ -39,22 +39,25 @@ function globalSlot(tenantIndex: number, row: number): number {
   return ((tenantIndex + row) * (tenantIndex + row + 1)) / 2 + row;
 }
 
-/** Column positions in the order their values can be made: a date's `after` column first. */
+/** Column positions in the order their values can be made: a date's `after` column and a sum's parts first. */
 function evaluationOrder(columns: readonly ColumnDefinition[]): number[] {
   const names = columns.map((c) => c.name);
-  const afterOf = (column: ColumnDefinition): string | undefined => {
+  const dependsOn = (column: ColumnDefinition): string[] => {
     // A polymorphic reference is made after the discriminator that chooses its table.
-    if (column.refOneOf) return column.refOneOf.discriminator;
-    const spec = column.schema['x-generate'] as { date?: { after?: string } } | undefined;
-    return spec && typeof spec === 'object' ? spec.date?.after : undefined;
+    const discriminator = column.refOneOf ? [column.refOneOf.discriminator] : [];
+    const spec = column.schema['x-generate'] as { date?: { after?: string }; sum?: string[] } | undefined;
+    if (!spec || typeof spec !== 'object') return discriminator;
+    return [...discriminator, ...(spec.date?.after ? [spec.date.after] : []), ...(Array.isArray(spec.sum) ? spec.sum : [])];
   };
   const order: number[] = [];
   const placed = new Set<number>();
   const visit = (i: number, depth: number): void => {
     if (placed.has(i)) return;
-    const before = names.indexOf(afterOf(columns[i]) ?? '');
     // A cycle (or a chain longer than the table) is left to the generator's own error.
-    if (before >= 0 && before !== i && depth < names.length) visit(before, depth + 1);
+    for (const name of dependsOn(columns[i])) {
+      const before = names.indexOf(name);
+      if (before >= 0 && before !== i && depth < names.length) visit(before, depth + 1);
+    }
     if (!placed.has(i)) {
       placed.add(i);
       order.push(i);

@@ -36,7 +36,10 @@ function meaningOf(column: SnapshotColumn, context: ColumnContext): ReadMeaning 
 function textSchema(column: SnapshotColumn, context: ColumnContext): DraftNode {
   const { facts } = context;
   const node: DraftNode = { type: 'string' };
-  if (column.maxLength) node.maxLength = column.maxLength;
+  // The declared length and a CHECK's `char_length(col) <= n`, whichever is tighter.
+  const maxLength = Math.min(column.maxLength ?? Infinity, facts.maxLength ?? Infinity);
+  if (Number.isFinite(maxLength)) node.maxLength = maxLength;
+  if (facts.minLength) node.minLength = facts.minLength;
   if (facts.pattern) {
     // A pattern is made from the regular expression itself (randexp); names give way to it.
     // randexp promises no distinct values: a unique column gets a {row} template when what
@@ -54,7 +57,7 @@ function textSchema(column: SnapshotColumn, context: ColumnContext): DraftNode {
   const byName = meaningOf(column, context)?.node;
   const uniqueTemplate = (word: DraftNode): DraftNode => {
     const tenantPart = context.unique === 'global' && context.tenantScoped ? '{tenant}-' : '';
-    if (column.maxLength !== undefined && column.maxLength < 24) return { template: `${tenantPart}{row}` };
+    if (maxLength < 24) return { template: `${tenantPart}{row}` };
     return { template: `${tenantPart}{word}-{row}`, parts: { word } };
   };
   if (byName) {
@@ -84,6 +87,7 @@ function textSchema(column: SnapshotColumn, context: ColumnContext): DraftNode {
   } else {
     node['x-faker'] = 'lorem.word';
   }
+  if (facts.minLength && ((node.minLength as number | undefined) ?? 0) < facts.minLength) node.minLength = facts.minLength;
   if (facts.lowercase) {
     const generate = node['x-generate'] as DraftNode | undefined;
     if (typeof node['x-faker'] === 'string') {

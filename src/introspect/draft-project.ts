@@ -3,11 +3,12 @@ import type { SchemaSnapshot, SnapshotColumn, SnapshotTable } from '../db';
 import { ColumnContext, draftColumnSchema, DraftNode } from './column-schema';
 import { readColumnMeaning } from './column-meaning';
 import { Finding, inferTenancy, InferTenancyOptions, MIGRATION_TOOL_TABLES, Tenancy } from './infer-tenancy';
-import { CheckFacts, readCheck } from './read-check';
+import { CheckFacts, mergeFacts, OrderRule, readCheck, SumRule } from './read-check';
 import { draftNewTenant } from './new-tenant-template';
 import { guessPolymorphicReferences } from './guess-polymorphic';
 
 const TIMESTAMP_TYPES = ['timestamptz', 'timestamp'];
+const NUMERIC_TYPES = ['int2', 'int4', 'int8', 'numeric', 'float4', 'float8'];
 
 /** What introspect drafts from a schema: definitions, a starter profile, tenancy names, findings. */
 export interface ProjectDraft {
@@ -131,13 +132,37 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
     guessPolymorphicReferences(table, findings);
     const tenantColumn = plan.tenantColumn;
     const facts = new Map<string, CheckFacts>();
+    const orders: OrderRule[] = [];
+    const sums: SumRule[] = [];
     for (const check of table.constraints.filter((c) => c.kind === 'check')) {
       const reading = readCheck(check.definition);
       if (!reading.read) {
         findings.push({ level: 'hand-edit', table: table.name, message: `CHECK ${check.name} not read (${reading.reason}): ${check.definition}. Add its rule to the definition by hand` });
         continue;
       }
-      facts.set(reading.column, { ...(facts.get(reading.column) ?? {}), ...reading.facts });
+      if ('order' in reading) {
+        const { later, earlier } = reading.order;
+        const types = [later, earlier].map((n) => table.columns.find((c) => c.name === n));
+        if (!types.every((c) => c && TIMESTAMP_TYPES.includes(c.baseType) && !c.generated)) {
+          findings.push({ level: 'hand-edit', table: table.name, message: `CHECK ${check.name} orders ${later} after ${earlier}, which tenantseed keeps for timestamps only: ${check.definition}. Add its rule to the definition by hand` });
+          continue;
+        }
+        orders.push(reading.order);
+        findings.push({ level: 'inferred', table: table.name, message: `CHECK ${check.name} read as an order: ${later} ${reading.order.strict ? '>' : '>='} ${earlier}` });
+        continue;
+      }
+      if ('sum' in reading) {
+        const { column, of } = reading.sum;
+        const numeric = [column, ...of].map((n) => table.columns.find((c) => c.name === n));
+        if (!numeric.every((c) => c && NUMERIC_TYPES.includes(c.baseType) && !c.generated)) {
+          findings.push({ level: 'hand-edit', table: table.name, message: `CHECK ${check.name} makes ${column} the sum of ${of.join(', ')}, which tenantseed keeps for numeric columns only: ${check.definition}. Add its rule to the definition by hand` });
+          continue;
+        }
+        sums.push(reading.sum);
+        findings.push({ level: 'inferred', table: table.name, message: `CHECK ${check.name} read as a sum: ${column} = ${of.join(' + ')}` });
+        continue;
+      }
+      facts.set(reading.column, mergeFacts(facts.get(reading.column) ?? {}, reading.facts));
       findings.push({ level: 'inferred', table: table.name, message: `CHECK ${check.name} read as ${JSON.stringify(reading.facts)} on ${reading.column}` });
     }
 
@@ -201,7 +226,8 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
       const keyed = plan.primaryKey.includes(name) || refs.has(name) || unique.has(name) || tupleKeys.some((k) => k.includes(name)) || name === tenantColumn;
       if (column.generated) continue;
       if (!keyed && column.identity === 'always') continue;
-      if (!keyed && column.default !== undefined && !worthGenerating(column, columnFacts, siblings)) continue;
+      const inSum = sums.some((r) => r.column === name || r.of.includes(name));
+      if (!keyed && !inSum && column.default !== undefined && !worthGenerating(column, columnFacts, siblings)) continue;
       let node: DraftNode | undefined;
       if (name === tenantColumn) node = referenceSchema(byName.get(tenancy.root!)?.columns.find((c) => c.name === idOf(tenancy.root!)));
       else if (refs.has(name)) {
@@ -225,6 +251,18 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
           findings.push({ level: 'inferred', table: table.name, message: `${name} (${column.type}) left to the database (${column.default !== undefined ? 'its default' : 'null'})` });
         }
         continue;
+      }
+      const sum = sums.find((r) => r.column === name);
+      if (sum && (node.type === 'integer' || node.type === 'number')) {
+        // The parts' ranges make the total's: a drafted range or meaning would not hold the sum.
+        const { type, multipleOf } = node;
+        node = { type, ...(multipleOf !== undefined ? { multipleOf } : {}), 'x-generate': { sum: [...sum.of] } };
+      }
+      const order = orders.find((o) => o.later === name);
+      if (order && node.format === 'date-time') {
+        // A CHECK's order wins over the one the names imply (which may name another column).
+        const spec = (node['x-generate'] as { date?: { maxDays?: number } } | undefined)?.date;
+        node['x-generate'] = { date: { after: order.earlier, maxDays: spec?.maxDays ?? 30, ...(order.strict ? { strict: true } : {}) } };
       }
       if ((node['x-generate'] as DraftNode | undefined)?.password) usesPasswords.value = true;
       if (unique.has(name)) node['x-unique'] = unique.get(name);

@@ -20,11 +20,30 @@ export interface CheckFacts {
   jsonType?: string;
   /** `col ? 'key'`, `col ?& ARRAY[...]`: keys a json/jsonb object always has. */
   jsonKeys?: string[];
+  /** `char_length(col) >= n`, `length(col) > n`, `col <> ''`. */
+  minLength?: number;
+  /** `char_length(col) <= n`, `length(col) < n`. */
+  maxLength?: number;
+}
+
+/** `later >= earlier` (or `>` when `strict`): an order between two columns of a row. */
+export interface OrderRule {
+  readonly later: string;
+  readonly earlier: string;
+  readonly strict: boolean;
+}
+
+/** `total = a + b (+ ...)`: a column that is the sum of others of its row. */
+export interface SumRule {
+  readonly column: string;
+  readonly of: readonly string[];
 }
 
 /** The reading of one CHECK constraint. */
 export type CheckReading =
   | { readonly read: true; readonly column: string; readonly facts: CheckFacts }
+  | { readonly read: true; readonly order: OrderRule }
+  | { readonly read: true; readonly sum: SumRule }
   | { readonly read: false; readonly reason: string };
 
 const IDENT = String.raw`(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)`;
@@ -57,6 +76,11 @@ function stripOuter(text: string): string {
 
 /** Splits at top-level ` AND ` (outside quotes and parentheses); one part when there is none. */
 function splitAnd(text: string): string[] {
+  return splitTop(text, ' AND ');
+}
+
+/** Splits at a top-level keyword (outside quotes and parentheses). */
+function splitTop(text: string, keyword: string): string[] {
   const parts: string[] = [];
   let depth = 0;
   let quoted = false;
@@ -67,9 +91,9 @@ function splitAnd(text: string): string[] {
     if (quoted) continue;
     if (ch === '(') depth++;
     else if (ch === ')') depth--;
-    else if (depth === 0 && text.startsWith(' AND ', i)) {
+    else if (depth === 0 && text.startsWith(keyword, i)) {
       parts.push(text.slice(start, i));
-      start = i + 5;
+      start = i + keyword.length;
     }
   }
   parts.push(text.slice(start));
@@ -118,7 +142,71 @@ export function toJavaScriptPattern(pattern: string): string | undefined {
   }
 }
 
+const isLetter = (ch: string | undefined) => ch !== undefined && /^[A-Za-z]$/.test(ch);
+const otherCase = (text: string) => (text === text.toLowerCase() ? text.toUpperCase() : text.toLowerCase());
+
+/**
+ * `~*` matches either case, and JSON Schema's `pattern` has no flags: each letter becomes a class
+ * of both cases, and a class's letters and ranges (`[A-Z0-9]`) gain the other case's.
+ *
+ * @example
+ * caseInsensitivePattern('^[A-Z]+x$') // '^[A-Za-z]+[xX]$'
+ */
+export function caseInsensitivePattern(pattern: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i];
+    if (ch === '\\') {
+      out += ch + (pattern[i + 1] ?? '');
+      i++;
+    } else if (!inClass && ch === '[') {
+      inClass = true;
+      out += ch;
+      if (pattern[i + 1] === '^') out += pattern[++i];
+      if (pattern[i + 1] === ']') out += pattern[++i];
+    } else if (inClass && ch === ']') {
+      inClass = false;
+      out += ch;
+    } else if (inClass && isLetter(ch) && pattern[i + 1] === '-' && isLetter(pattern[i + 2])) {
+      const range = pattern.slice(i, i + 3);
+      out += range + otherCase(range);
+      i += 2;
+    } else if (isLetter(ch)) {
+      out += inClass ? ch + otherCase(ch) : `[${ch.toLowerCase()}${ch.toUpperCase()}]`;
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
 type Atom = { column: string; facts: CheckFacts } | undefined;
+
+/**
+ * A column, or the column trimmed (`btrim(col)`, `TRIM(BOTH FROM col)`): generated text has no
+ * surrounding spaces, so a rule on the trimmed value holds for the value.
+ */
+function parseTrimmedColumn(text: string): string | undefined {
+  const trimmed = /^(?:btrim\((.+)\)|TRIM\(BOTH FROM (.+)\))$/.exec(stripOuter(text.trim()));
+  return parseColumn(trimmed ? trimmed[1] ?? trimmed[2] : text);
+}
+
+/** `length(col)`, `char_length((col)::text)`, `length(btrim(col))`: the column measured. */
+function parseLengthOf(text: string): string | undefined {
+  const call = /^(?:char_length|character_length|length)\((.+)\)$/.exec(stripOuter(text.trim()));
+  return call ? parseTrimmedColumn(call[1]) : undefined;
+}
+
+function readLength(op: string, n: number): CheckFacts | undefined {
+  if (!Number.isInteger(n)) return undefined;
+  if (op === '>=') return { minLength: Math.max(0, n) };
+  if (op === '>') return { minLength: Math.max(0, n + 1) };
+  if (op === '<=') return { maxLength: n };
+  if (op === '<') return { maxLength: n - 1 };
+  if (op === '=') return { minLength: n, maxLength: n };
+  return undefined;
+}
 
 const FLIP: Record<string, string> = { '>': '<', '>=': '<=', '<': '>', '<=': '>=', '=': '=' };
 
@@ -144,12 +232,25 @@ function readAtom(text: string): Atom {
     if (!values || values.some((v) => v === undefined)) return undefined;
     return { column, facts: { enum: values as (string | number)[] } };
   }
-  const regex = /^(.+?) ~ ('(?:[^']|'')*')(?:::text)?$/.exec(s);
+  const regex = /^(.+?) (~\*?) ('(?:[^']|'')*')(?:::text)?$/.exec(s);
   if (regex) {
     const column = parseColumn(regex[1]);
-    const source = parseLiteral(regex[2]);
-    const pattern = typeof source === 'string' ? toJavaScriptPattern(source) : undefined;
+    const source = parseLiteral(regex[3]);
+    const translated = typeof source === 'string' ? toJavaScriptPattern(source) : undefined;
+    const pattern = translated && regex[2] === '~*' ? caseInsensitivePattern(translated) : translated;
     return column && pattern ? { column, facts: { pattern } } : undefined;
+  }
+  const notEmpty = /^(.+?) <> ''(?:::[A-Za-z ]+)?$/.exec(s);
+  if (notEmpty) {
+    const column = parseTrimmedColumn(notEmpty[1]);
+    return column ? { column, facts: { minLength: 1 } } : undefined;
+  }
+  const length = /^(.+?) (>=|<=|=|>|<) (.+)$/.exec(s);
+  const measured = length ? parseLengthOf(length[1]) : undefined;
+  if (length && measured) {
+    const n = parseLiteral(length[3]);
+    const facts = typeof n === 'number' ? readLength(length[2], n) : undefined;
+    return facts ? { column: measured, facts } : undefined;
   }
   const jsonType = /^(?:jsonb?_typeof)\((.+)\) = '(object|array|string|number|boolean)'(?:::text)?$/.exec(s);
   if (jsonType) {
@@ -189,7 +290,7 @@ function readAtom(text: string): Atom {
 }
 
 /** Tightens `into` by `facts` (both describe the same column). */
-function mergeFacts(into: CheckFacts, facts: CheckFacts): CheckFacts {
+export function mergeFacts(into: CheckFacts, facts: CheckFacts): CheckFacts {
   const out = { ...into };
   if (facts.enum) out.enum = out.enum ? out.enum.filter((v) => facts.enum!.includes(v)) : facts.enum;
   if (facts.minimum !== undefined) out.minimum = Math.max(out.minimum ?? -Infinity, facts.minimum);
@@ -203,6 +304,8 @@ function mergeFacts(into: CheckFacts, facts: CheckFacts): CheckFacts {
   if (facts.lowercase) out.lowercase = true;
   if (facts.jsonType) out.jsonType = facts.jsonType;
   if (facts.jsonKeys) out.jsonKeys = [...new Set([...(out.jsonKeys ?? []), ...facts.jsonKeys])];
+  if (facts.minLength !== undefined) out.minLength = Math.max(out.minLength ?? 0, facts.minLength);
+  if (facts.maxLength !== undefined) out.maxLength = Math.min(out.maxLength ?? Infinity, facts.maxLength);
   return out;
 }
 
@@ -217,9 +320,25 @@ function mergeFacts(into: CheckFacts, facts: CheckFacts): CheckFacts {
 export function readCheck(definition: string): CheckReading {
   const body = /^CHECK \((.*)\)( NOT VALID)?$/s.exec(definition.trim());
   if (!body) return { read: false, reason: 'not a CHECK constraint' };
+  let expression = stripOuter(body[1]);
+  const order = readOrder(expression);
+  if (order) return { read: true, order };
+  const sum = readSum(expression);
+  if (sum) return { read: true, sum };
+  // `x IS NULL OR <what x must be>`: a nullable column's rule (a null passes any CHECK anyway).
+  const alternatives = splitTop(expression, ' OR ');
+  let nullable: string | undefined;
+  if (alternatives.length === 2) {
+    const isNull = alternatives.map((a) => /^(.+) IS NULL$/.exec(stripOuter(a))).map((m) => (m ? parseColumn(m[1]) : undefined));
+    const at = isNull.findIndex((c) => c !== undefined);
+    if (at >= 0) {
+      nullable = isNull[at];
+      expression = stripOuter(alternatives[1 - at]);
+    }
+  }
   let column: string | undefined;
   let facts: CheckFacts = {};
-  for (const part of splitAnd(stripOuter(body[1]))) {
+  for (const part of splitAnd(expression)) {
     const atom = readAtom(part);
     if (!atom) return { read: false, reason: `tenantseed cannot read \`${part}\`` };
     if (column !== undefined && atom.column !== column) return { read: false, reason: 'it involves more than one column' };
@@ -227,5 +346,40 @@ export function readCheck(definition: string): CheckReading {
     facts = mergeFacts(facts, atom.facts);
   }
   if (column === undefined) return { read: false, reason: 'it names no column' };
+  if (nullable !== undefined && nullable !== column) return { read: false, reason: 'it involves more than one column' };
   return { read: true, column, facts };
+}
+
+/** `a >= b`, `b < a`: two columns of the row in order (an equality or `<>` is not an order). */
+function readOrder(expression: string): OrderRule | undefined {
+  const compare = /^(.+?) (>=|<=|>|<) (.+)$/.exec(expression);
+  if (!compare || splitAnd(expression).length > 1 || splitTop(expression, ' OR ').length > 1) return undefined;
+  const left = parseColumn(compare[1]);
+  const right = parseColumn(compare[3]);
+  if (!left || !right || left === right) return undefined;
+  const strict = compare[2] === '>' || compare[2] === '<';
+  return compare[2].startsWith('>') ? { later: left, earlier: right, strict } : { later: right, earlier: left, strict };
+}
+
+/** The columns added up in `(a + b) + c`, or undefined when it is anything else. */
+function parseTerms(text: string): string[] | undefined {
+  const terms = splitTop(stripOuter(text), ' + ');
+  if (terms.length === 1) {
+    const column = parseColumn(terms[0]);
+    return column ? [column] : undefined;
+  }
+  const columns = terms.map(parseTerms);
+  return columns.every((c) => c !== undefined) ? columns.flat() as string[] : undefined;
+}
+
+/** `total = (a + b)`, `(a + b) = total`: a column that is the sum of two or more others. */
+function readSum(expression: string): SumRule | undefined {
+  const sides = splitTop(expression, ' = ');
+  if (sides.length !== 2 || splitAnd(expression).length > 1) return undefined;
+  for (const [one, other] of [[sides[0], sides[1]], [sides[1], sides[0]]]) {
+    const column = parseColumn(one);
+    const of = parseTerms(other);
+    if (column && of && of.length >= 2 && !of.includes(column)) return { column, of };
+  }
+  return undefined;
 }

@@ -73,8 +73,14 @@ function orgSchema(): SchemaSnapshot {
       [pk('org_id', 'id'), uq('code'), fk(['org_id'], 'orgs', ['id']), check('teams_budget_check', 'CHECK ((budget >= (0)::numeric))')], { ...rls, policies: [ORG_POLICY('org_id')] }),
     table('team_members', [col('org_id', 'uuid'), col('team_id', 'int8'), col('member_id', 'uuid'), col('since', 'date')],
       [pk('org_id', 'team_id', 'member_id'), fk(['org_id', 'team_id'], 'teams', ['org_id', 'id']), fk(['org_id', 'member_id'], 'members', ['org_id', 'id'])], { rlsEnabled: true, rlsForced: false, policies: [ORG_POLICY('org_id')] }),
-    table('notes', [col('org_id', 'uuid'), col('id', 'uuid'), col('member_id', 'uuid'), col('body', 'text'), col('weird', 'text')],
-      [pk('org_id', 'id'), fk(['org_id'], 'orgs', ['id']), fk(['member_id'], 'members', ['id']), check('notes_weird_check', 'CHECK ((char_length(weird) > 3))')]),
+    table('notes', [col('org_id', 'uuid'), col('id', 'uuid'), col('member_id', 'uuid'), col('body', 'text'), col('weird', 'text'), col('code', 'varchar(12)'),
+      col('window_from', 'timestamptz'), col('window_to', 'timestamptz'), col('ref_score', 'int4', { notNull: false }),
+      col('prompt_tokens', 'int4'), col('completion_tokens', 'int4'), col('total_tokens', 'int4', { default: '0' })],
+      [pk('org_id', 'id'), fk(['org_id'], 'orgs', ['id']), fk(['member_id'], 'members', ['id']), check('notes_weird_check', 'CHECK ((is_weird(weird)))'),
+        check('notes_code_check', 'CHECK (((char_length((code)::text) >= 4) AND (char_length((code)::text) <= 8)))'),
+        check('notes_window_check', 'CHECK ((window_from < window_to))'),
+        check('notes_score_check', 'CHECK (((ref_score IS NULL) OR ((ref_score >= 1) AND (ref_score <= 5))))'),
+        check('notes_score_max_check', 'CHECK ((ref_score <= 7))'), check('notes_total_check', 'CHECK ((total_tokens = (prompt_tokens + completion_tokens)))')]),
     table('note_reads', [col('note_id', 'uuid'), col('read_at', 'timestamptz')], [fk(['note_id'], 'notes', ['id'])]),
     table('_prisma_migrations', [col('id', 'varchar(36)')], [pk('id')]),
   ], [
@@ -147,7 +153,16 @@ describe('drafting definitions from a catalog', () => {
   });
 
   it('names what needs a hand edit: an unread CHECK, with its text', () => {
-    expect(messages(draft, 'hand-edit')).toContain('notes: CHECK notes_weird_check not read (tenantseed cannot read `char_length(weird) > 3`): CHECK ((char_length(weird) > 3)). Add its rule to the definition by hand');
+    expect(messages(draft, 'hand-edit')).toContain('notes: CHECK notes_weird_check not read (tenantseed cannot read `is_weird(weird)`): CHECK ((is_weird(weird))). Add its rule to the definition by hand');
+  });
+
+  it('drafts length limits, a nullable range tightened by a second CHECK, and an order of two timestamps from CHECKs', () => {
+    const notes = props(draft, 'notes');
+    expect(notes.code).toMatchObject({ minLength: 4, maxLength: 8 });
+    expect(notes.ref_score).toMatchObject({ type: ['integer', 'null'], minimum: 1, maximum: 5 });
+    expect(notes.window_to['x-generate']).toEqual({ date: { after: 'window_from', maxDays: 30, strict: true } });
+    expect(messages(draft, 'inferred')).toContain('notes: CHECK notes_window_check read as an order: window_to > window_from');
+    expect(notes.total_tokens).toEqual({ type: 'integer', 'x-generate': { sum: ['prompt_tokens', 'completion_tokens'] } });
   });
 
   it('drafts files that generate every row valid, with named tenants that fit the slug CHECK', () => {
