@@ -7,3 +7,4 @@ export type {
   SchemaNode, GeneratorSpec, ColumnDefinition, CountSpec, TableDefinition, DefinitionSet, NamedTenant, SizeClass, Profile,
 } from './types';
 export { checkGeneratorKeywords, HONOURED_KEYWORDS, HONOURED_FORMATS } from './generator-keywords';
+export { definitionTypes } from './typescript-types';
