@@ -19,3 +19,12 @@ export async function setup(): Promise<void> {
 export async function teardown(): Promise<void> {
   await globalTeardown();
 }
+
+/**
+ * The same as a single function, which Vitest also accepts (and requires of a CommonJS module's
+ * default export): starts the server and returns the teardown.
+ */
+export default async function vitestGlobalSetup(): Promise<() => Promise<void>> {
+  await setup();
+  return teardown;
+}
