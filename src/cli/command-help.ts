@@ -32,6 +32,10 @@ export const EXAMPLES: Readonly<Record<string, ReadonlyArray<readonly [string, s
     ['$0 generate --env development --out fixtures', 'Write CSV files, no database needed'],
     ['$0 generate --env test --out fixtures --format sql', 'One SQL file per table'],
   ],
+  types: [
+    ['$0 types --out test/tables.ts', 'Write each definition\'s columns as TypeScript types'],
+    ['$0 types --config db/tenantseed.config.json --out src/db/tables.ts', 'The types of another project\'s definitions'],
+  ],
   init: [['$0 init --dir db', 'Write a config and copies of the reference files into db/']],
   introspect: [['$0 introspect --out db --database-url postgres://me@localhost/app', 'Draft definitions and a config from a live database']],
   distribute: [['$0 distribute --database-url postgres://postgres@coordinator/app', 'Distribute the tables on a Citus coordinator']],

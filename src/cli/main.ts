@@ -10,6 +10,7 @@ import { migrateCommand } from './commands/migrate';
 import { resetCommand, seedCommand } from './commands/seed';
 import { tenantCommand } from './commands/tenant';
 import { validateCommand } from './commands/validate';
+import { typesCommand } from './commands/types';
 import { EXIT, exitCodeFor } from './exit-codes';
 import { closestCommand, commandWith, listedCommands, usageLine, withCommandHelp } from './command-help';
 import { CliIO, printError, processIO } from './output';
@@ -35,6 +36,7 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .command(commandWith(validateCommand(io, setExitCode), 'validate', both, argv))
     .command(commandWith(tenantCommand(io, help), 'tenant', both, argv))
     .command(commandWith(generateCommand(io), 'generate', ['config'], argv))
+    .command(commandWith(typesCommand(io), 'types', ['config'], argv))
     .command(commandWith(initCommand(io), 'init', [], argv))
     .command(commandWith(introspectCommand(io), 'introspect', both, argv))
     .command(commandWith(distributeCommand(io), 'distribute', both, argv))

@@ -37,6 +37,8 @@ export interface CreateKnexOptions {
    * connection's search_path. Default: the server's.
    */
   searchPath?: readonly string[];
+  /** Runs on each new connection before it is used (the testing API's application-role connections). */
+  onConnect?: (client: pg.Client) => Promise<void>;
 }
 
 /**
@@ -55,7 +57,13 @@ export function createKnex(target: DatabaseTarget, options: CreateKnexOptions = 
       types: TENANTSEED_TYPES,
     } as Knex.PgConnectionConfig,
     searchPath: options.searchPath ? [...options.searchPath] : undefined,
-    pool: { min: 0, max: options.poolMax ?? 4 },
+    pool: {
+      min: 0,
+      max: options.poolMax ?? 4,
+      ...(options.onConnect
+        ? { afterCreate: (client: pg.Client, done: (err: unknown, client: pg.Client) => void) => void options.onConnect!(client).then(() => done(null, client), (err) => done(err, client)) }
+        : {}),
+    },
     acquireConnectionTimeout: 60_000,
     // Knex prints some warnings (such as aborted acquires while a pool closes after an
     // error) straight to the console; route them to the caller's logger instead.

@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import pg from 'pg';
 import { DatabaseTarget, parseDatabaseUrl, passwordsIn, ProjectConfig, readProjectConfig, redactSecrets, redactUrl, resolveProjectConfig } from '../config';
-import { createKnex, quoteIdentifier, readSchemaSnapshot, toDatabaseError, withTenant } from '../db';
+import { assertSubjectToRls, createKnex, isTenantId, quoteIdentifier, readSchemaSnapshot, toDatabaseError, withTenant } from '../db';
+import { makeRow, MakeOptions } from './make-row';
 import { TenantseedError, UsageError } from '../errors';
 import { loadDefinitions, loadProfile } from '../definitions';
 import { buildPlan, datasetKey, NamedRow, Plan } from '../generate';
@@ -70,26 +71,57 @@ export interface UserFixture {
   readonly [column: string]: unknown;
 }
 
-/** The named rows of the seeded dataset, looked up by name, synchronously. */
-export interface Fixtures {
+/** Row types by table name, as `tenantseed types` writes them (`Tables`); untyped by default. */
+export type TableRows = { [table: string]: object };
+
+/** A named row whose values have the table's row type. */
+export type TypedNamedRow<Row> = Omit<NamedRow, 'values'> & { readonly values: Readonly<Row> };
+
+/**
+ * The named rows of the seeded dataset, looked up by name, synchronously. Typed by the row
+ * types `tenantseed types` writes: `createTestDatabase<Tables>()`.
+ */
+export interface Fixtures<T extends object = TableRows> {
   /** A named tenant by its natural key (slug); throws, listing the known ones, when unknown. */
   tenant(name: string): TenantFixture;
   /** A named user by email; throws, listing the known ones, when unknown. */
   user(email: string): UserFixture;
   /** Any named row: the table and its natural key's value. */
-  row(table: string, name: string): NamedRow;
+  row<K extends keyof T & string>(table: K, name: string): TypedNamedRow<T[K]>;
 }
 
 /** What {@link createTestDatabase} hands a test. */
-export interface TestDatabase {
+export interface TestDatabase<T extends object = TableRows> {
   readonly url: string;
   /** Connected as the loader's role (it may create tables and bypasses RLS: use withTenant to act as the app). */
   readonly knex: Knex;
-  readonly fixtures: Fixtures;
+  readonly fixtures: Fixtures<T>;
   /** The project it was built from (its tenancy names, schemas). */
   readonly project: ProjectConfig;
   /** `withTenant` with the project's application role and tenant setting. */
-  withTenant<T>(tenantId: string | number, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T>;
+  withTenant<R>(tenantId: string | number, fn: (trx: Knex.Transaction) => Promise<R>): Promise<R>;
+  /**
+   * A connection pool that acts as the project's application role, with the tenant set for
+   * the session (its tenant: an id or a fixture name; without one, no tenant is set): for
+   * tests of row-level security that use a Knex as the application would. Refuses
+   * (SafetyError) when the application role is a superuser or has BYPASSRLS. With
+   * `tenancy.setContext`, that call sets the tenant on each connection. Closed by destroy().
+   *
+   * @example
+   * const app = await db.asApp('acme');
+   * expect(await app('documents').whereNot('tenant_id', acme.id)).toEqual([]);
+   */
+  asApp(tenant?: string | number): Promise<Knex>;
+  /**
+   * Inserts a row of `table` drawn from its definition (a new id, new values in unique
+   * columns, references to rows of the same tenant), `overrides` on top, in the tenant of
+   * `options.tenant` (id or fixture name), as the loader or, with `asApp`, as the application
+   * role. Resolves to the row as inserted.
+   *
+   * @example
+   * const doc = await db.make('documents', { title: 'Draft' }, { tenant: 'acme', asApp: true });
+   */
+  make<K extends keyof T & string>(table: K, overrides?: Partial<T[K]>, options?: MakeOptions): Promise<T[K]>;
   /**
    * Closes the connections and drops the database in the background (the call returns at
    * once); with `keepOnFailure`, keeps it when a test of the file failed.
@@ -337,7 +369,7 @@ function preparedPlan(options: CreateTestDatabaseOptions): PreparedPlan {
  * const docs = await withTenant(db.knex, acme.id, (trx) => trx('documents').select('*'));
  * await db.destroy();
  */
-export async function createTestDatabase(options: CreateTestDatabaseOptions = {}): Promise<TestDatabase> {
+export async function createTestDatabase<T extends object = TableRows>(options: CreateTestDatabaseOptions = {}): Promise<TestDatabase<T>> {
   const { plan, project, template: known, fixtures } = preparedPlan(options);
   const server = await testServerTarget();
   let template = known.get(server.url);
@@ -374,14 +406,27 @@ export async function createTestDatabase(options: CreateTestDatabaseOptions = {}
   const target = withDatabaseName(server, name);
   const knex = createKnex(target, { applicationName: 'tenantseed test', searchPath: project.schemas });
   let destroyed: Promise<void> | undefined;
+  const appPools: Knex[] = [];
+  const tenantId = (slug: string) => fixtures.tenant(slug).id;
   return {
     url: target.url,
     knex,
-    fixtures,
+    fixtures: fixtures as Fixtures<T>,
     project,
     withTenant: (tenantId, fn) => withTenant(knex, tenantId, fn, project.tenancy),
+    async asApp(tenant) {
+      const id = tenant === undefined ? undefined : isTenantId(tenant) ? tenant : tenantId(String(tenant));
+      const app = createAppKnex(target, project, id);
+      appPools.push(app);
+      // Connect now, so that a refusal (a superuser or BYPASSRLS application role) shows here.
+      await app.raw('SELECT 1');
+      return app;
+    },
+    make: (table, overrides, makeOptions) =>
+      makeRow({ plan, knex, project, tenantId }, table, overrides as Record<string, unknown>, makeOptions) as Promise<never>,
     destroy() {
       destroyed ??= (async () => {
+        await Promise.all(appPools.map((app) => app.destroy()));
         await knex.destroy();
         // A pool refill still cloning would keep the process (a jest worker) alive after the
         // last file; one cut short could leave a clone it had not marked yet. Let it finish.
@@ -399,6 +444,26 @@ export async function createTestDatabase(options: CreateTestDatabaseOptions = {}
       return destroyed;
     },
   };
+}
+
+/**
+ * A Knex whose connections act as the application role for their whole session (SET ROLE, not
+ * SET LOCAL: a test's queries need no transaction), with the tenant set when one is given.
+ */
+function createAppKnex(target: DatabaseTarget, project: ProjectConfig, tenantId: string | number | undefined): Knex {
+  const { tenancy } = project;
+  return createKnex(target, {
+    applicationName: 'tenantseed test app',
+    searchPath: project.schemas,
+    onConnect: async (client) => {
+      await client.query(`SET ROLE ${quoteIdentifier(tenancy.appRole)}`);
+      await assertSubjectToRls(client, tenancy.appRole);
+      if (tenantId === undefined) return;
+      const value = String(tenantId);
+      if (tenancy.setContext) await client.query(tenancy.setContext, [value]);
+      else await client.query('SELECT set_config($1, $2, false)', [tenancy.setting, value]);
+    },
+  });
 }
 
 const DEFAULT_POOL_SIZE = 4;

@@ -12,7 +12,7 @@ describe('tenantseed command line', () => {
     const run = await runCli(['--help']);
     expect(run.code).toBe(0);
     const commands = [...run.stdout.matchAll(/^ {2}tenantseed ([\w-]+)/gm)].map((m) => m[1]);
-    expect(commands).toEqual(['migrate', 'seed', 'reset', 'validate', 'tenant', 'generate', 'init', 'introspect', 'distribute', 'test-db', 'db']);
+    expect(commands).toEqual(['migrate', 'seed', 'reset', 'validate', 'tenant', 'generate', 'types', 'init', 'introspect', 'distribute', 'test-db', 'db']);
   });
 
   it('exits 2 with the usage on an unknown command or flag', async () => {
@@ -69,7 +69,7 @@ describe('tenantseed command line', () => {
   });
 
   it('shows examples in the help of every command, using only options that command has', async () => {
-    for (const command of [['migrate'], ['seed'], ['reset'], ['validate'], ['tenant', 'add'], ['generate'], ['init'], ['introspect'], ['distribute'], ['test-db', 'prune'], ['db']]) {
+    for (const command of [['migrate'], ['seed'], ['reset'], ['validate'], ['tenant', 'add'], ['generate'], ['types'], ['init'], ['introspect'], ['distribute'], ['test-db', 'prune'], ['db']]) {
       const help = (await runCli([...command, '--help'])).stdout;
       const examples = help.split(/^Examples:$/m)[1];
       expect(examples).toBeDefined();

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { closestCommand, editDistance, listedCommands, projectEnvironments, usageLine } from '../../../src/cli/command-help';
 
-const COMMANDS = ['migrate', 'seed', 'reset', 'validate', 'tenant', 'generate', 'init', 'introspect', 'distribute', 'test-db', 'db'];
+const COMMANDS = ['migrate', 'seed', 'reset', 'validate', 'tenant', 'generate', 'types', 'init', 'introspect', 'distribute', 'test-db', 'db'];
 
 describe('command suggestions', () => {
   it('suggests a command one or two edits away, and nothing for a word far from every command', () => {
