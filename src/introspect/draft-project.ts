@@ -218,7 +218,10 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
         node = copiedColumnSchema(target ?? column);
       } else if (name === plan.idColumn && !notAnId(plan.primaryKey, tenantColumn, column) && !tupleKeys.some((k) => k.includes(name)) && (column.baseType === 'uuid' || ['int2', 'int4', 'int8'].includes(column.baseType) || ['text', 'varchar'].includes(column.baseType))) {
         node = referenceSchema(column);
-        if (column.baseType === 'int2' || column.baseType === 'int4') {
+        if (column.baseType === 'int4') {
+          // int4 ids fit: integer ids are made in a block per tenant sized from the maximum.
+          node = { ...node, minimum: 1, maximum: 2147483647 };
+        } else if (column.baseType === 'int2') {
           findings.push({ level: 'hand-edit', table: table.name, message: `id column ${name} is ${column.type}: tenantseed's integer ids need bigint (ALTER TABLE ${quoteIdentifier(table.name)} ALTER COLUMN ${quoteIdentifier(name)} TYPE bigint)` });
         }
         if (column.maxLength !== undefined && column.maxLength < 25 && column.baseType === 'varchar') {
