@@ -5,6 +5,7 @@ import { bestError, compiledValidator, createAjv, describeAjvError } from './ajv
 import { DEFINITION_META_SCHEMA } from './meta-schema';
 import { readJsonFile } from './read-json-file';
 import { orderTables } from './order-tables';
+import { readCompositeReferences, resolveCompositeReferences } from './composite-references';
 import { checkGeneratorKeywords } from './generator-keywords';
 import { checkChains, isTenantScoped, parseRefOneOf } from './tenant-chain';
 import type { ColumnDefinition, DefinitionSet, SchemaNode, TableDefinition } from './types';
@@ -200,6 +201,7 @@ function normaliseTable(file: string, raw: SchemaNode): TableDefinition {
     legacy,
     existingRows,
     fixedRows,
+    foreignKeys: readCompositeReferences(raw),
   };
 }
 
@@ -319,6 +321,7 @@ export function loadDefinitions(directory: string): DefinitionSet {
   }
   resolveDottedReferences(tables, byName);
   chooseReferencedIds(tables, byName);
+  resolveCompositeReferences(tables, byName);
   const roots = tables.filter((t) => t.tenantRoot);
   if (roots.length > 1) fail(roots[1].file, '/x-tenant-root', `only one table can list the tenants (also ${roots[0].file})`, 'Keep "x-tenant-root": true on one definition.');
   checkChains(tables, byName);

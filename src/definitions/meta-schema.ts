@@ -102,6 +102,7 @@ export const COLUMN_KEYWORDS = ['x-generate', 'x-faker', 'x-ref', 'x-unique', 'x
 /** The x- keywords of a table definition's top level. */
 export const TABLE_KEYWORDS = [
   'x-table', 'x-tenant-root', 'x-tenant-column', 'x-tenant-via', 'x-primary-key', 'x-unique-keys', 'x-natural-key', 'x-count', 'x-legacy', 'x-existing-rows', 'x-fixed-rows',
+  'x-foreign-keys',
 ] as const;
 
 export const DEFINITION_META_SCHEMA = {
@@ -136,6 +137,20 @@ export const DEFINITION_META_SCHEMA = {
       description: 'Unique constraints over several columns; (tenant, user_id) beside a key (tenant, user_id, email) makes user_id the id column.',
     },
     'x-natural-key': identifier,
+    'x-foreign-keys': {
+      type: 'array',
+      description: 'Foreign keys that x-ref cannot say: over several columns ((tenant, user_id, email) to user_emails keyed so), '
+        + 'or to parent columns other than its id. Each row copies the columns of one existing row of the parent, of the same tenant, '
+        + 'so the tuple exists. The tenant column may be listed (paired with the parent\'s) or left out; the other columns take no x-ref.',
+      items: {
+        type: 'object', additionalProperties: false, required: ['columns', 'table', 'references'],
+        properties: {
+          columns: { type: 'array', items: identifier, minItems: 1, uniqueItems: true },
+          table: identifier,
+          references: { type: 'array', items: identifier, minItems: 1 },
+        },
+      },
+    },
     'x-count': {
       type: 'object', additionalProperties: false, required: ['default'],
       properties: { default: { type: 'integer', minimum: 0 }, scale: { type: 'boolean' } },

@@ -29,6 +29,10 @@ export function orderTables(
         if (byName.has(parent)) edges.push({ child: table, parent, column: column.name, nullable: column.nullable });
       }
     }
+    // A foreign key over several columns: its rows copy parent rows, so the parent comes first.
+    for (const fk of table.foreignKeys) {
+      if (byName.has(fk.table) && fk.table !== table.table) edges.push({ child: table, parent: fk.table, nullable: false });
+    }
   }
   const order: TableDefinition[] = [];
   const placed = new Set<string>();

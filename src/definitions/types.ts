@@ -83,6 +83,20 @@ export interface TableDefinition {
   readonly existingRows: readonly Record<string, unknown>[];
   /** Rows made for every tenant (or once, for a table without tenants) (`x-fixed-rows`). */
   readonly fixedRows: readonly Record<string, unknown>[];
+  /** Foreign keys over several columns, or to a parent's columns other than its id (`x-foreign-keys`). */
+  readonly foreignKeys: readonly CompositeReference[];
+}
+
+/**
+ * A foreign key over several columns (`x-foreign-keys`): each row copies the values of one
+ * existing row of the parent (of the same tenant), so the tuple always exists there.
+ */
+export interface CompositeReference {
+  /** The referencing columns, without the tenant column (it is the same tenant). */
+  readonly columns: readonly string[];
+  readonly table: string;
+  /** The parent's columns, in the order of `columns`. */
+  readonly references: readonly string[];
 }
 
 /** A set of definitions in load order (parents before children). */

@@ -85,12 +85,18 @@ function tuplePermutation(n: bigint, key: number): (i: number) => bigint {
 interface TupleGroup {
   readonly columns: readonly string[];
   readonly salt: number;
+  /** One digit per slot: a column, or a foreign key over several columns (the parent row's position). */
+  readonly slots: readonly TupleSlot[];
 }
+
+type TupleSlot = { readonly column: string } | { readonly foreignKey: number };
 
 interface CompiledColumn {
   readonly definition: ColumnDefinition;
   readonly salt: number;
-  readonly kind: 'tenant' | 'id' | 'ref' | 'poly' | 'null' | 'value';
+  readonly kind: 'tenant' | 'id' | 'ref' | 'poly' | 'fk' | 'null' | 'value';
+  /** A column of a foreign key over several columns: the key's position and the parent column it copies. */
+  readonly fk?: { readonly group: number; readonly parentColumn: string };
   /** Set when the value is drawn as part of a unique tuple: the group and this column's digit. */
   tuple?: { readonly group: number; readonly digit: number };
   readonly value?: CompiledValue;
@@ -199,6 +205,20 @@ export class TablePlan {
       if (members.some(uniqueAlone) || coveredByFixedRows(key)) continue;
       if (this.tuples.some((g) => g.columns.every((c) => key.includes(c)))) continue;
       const where = `${this.definition.file} at /x-primary-key`;
+      const slots: TupleSlot[] = [];
+      for (const m of members) {
+        if (m.kind !== 'fk') {
+          slots.push({ column: m.definition.name });
+          continue;
+        }
+        const fk = this.definition.foreignKeys[m.fk!.group];
+        if (!fk.columns.every((c) => key.includes(c))) {
+          throw new DefinitionError(`${where}: (${key.join(', ')}) must be unique in ${this.name}, but holds only some of the columns of the foreign key (${fk.columns.join(', ')}) to ${fk.table}`, {
+            hint: 'tenantseed draws a foreign key\'s columns together (one parent row): make the key hold all of them, or none.',
+          });
+        }
+        if (!slots.some((s) => 'foreignKey' in s && s.foreignKey === m.fk!.group)) slots.push({ foreignKey: m.fk!.group });
+      }
       for (const m of members) {
         if (m.tuple) {
           throw new DefinitionError(`${where}: the unique keys (${key.join(', ')}) and (${this.tuples[m.tuple.group].columns.join(', ')}) of ${this.name} overlap`, {
@@ -210,24 +230,26 @@ export class TablePlan {
             hint: `Give ${m.definition.name} an enum, an integer range or x-unique, or reference rows (x-ref).`,
           });
         }
-        if (m.kind !== 'ref' && m.kind !== 'value') {
+        if (m.kind !== 'ref' && m.kind !== 'value' && m.kind !== 'fk') {
           throw new DefinitionError(`${where}: (${key.join(', ')}) must be unique in ${this.name}, but ${m.definition.name} is always null`, {
             hint: 'A reference cycle is broken at that column; break it elsewhere or drop the column from the key.',
           });
         }
       }
       const group = this.tuples.length;
-      members.forEach((m, digit) => {
+      members.forEach((m) => {
+        const digit = slots.findIndex((s) => ('foreignKey' in s ? m.fk?.group === s.foreignKey : s.column === m.definition.name));
         m.tuple = { group, digit };
       });
-      this.tuples.push({ columns: key, salt: hashString(`tuple:${key.join(',')}`) });
+      this.tuples.push({ columns: key, salt: hashString(`tuple:${key.join(',')}`), slots });
     }
   }
 
   /** The number of values each column of a tuple group can take in a tenant. */
   private tupleRadices(group: TupleGroup, tenant: TenantPlan | undefined): number[] {
-    return group.columns.map((name) => {
-      const c = this.compiled.find((x) => x.definition.name === name)!;
+    return group.slots.map((slot) => {
+      if ('foreignKey' in slot) return this.foreignParent(slot.foreignKey).candidates(tenant);
+      const c = this.compiled.find((x) => x.definition.name === slot.column)!;
       if (c.kind === 'ref') return this.parentOf(c.definition).candidates(tenant);
       return (c.value!.space as { indexable: { size: number } }).indexable.size;
     });
@@ -245,6 +267,12 @@ export class TablePlan {
     if (column.ref && this.legacy && !this.options.lookup.table(column.ref.table)) return { definition: column, salt, kind: 'null', shared };
     if (column.ref) return { definition: column, salt, kind: 'ref', shared };
     if (column.refOneOf) return { definition: column, salt, kind: 'poly', shared };
+    const group = this.definition.foreignKeys.findIndex((fk) => fk.columns.includes(column.name));
+    if (group >= 0) {
+      const fk = this.definition.foreignKeys[group];
+      if (this.legacy && !this.options.lookup.table(fk.table)) return { definition: column, salt, kind: 'null', shared };
+      return { definition: column, salt, kind: 'fk', shared, fk: { group, parentColumn: fk.references[fk.columns.indexOf(column.name)] } };
+    }
     return { definition: column, salt, kind: 'value', shared, value: compileSchema(where, '', column.schema) };
   }
 
@@ -303,6 +331,28 @@ export class TablePlan {
     return (isTenantScoped(this.definition) && !this.legacy ? this.countFor(tenant) : this.definition.existingRows.length + this.countFor(undefined));
   }
 
+  /**
+   * The values of the i-th candidate a foreign key over several columns can pick: one existing
+   * row (rows the migrations made first, for tables without tenants), so the tuple exists.
+   */
+  candidateValues(tenant: TenantPlan | undefined, i: number): Record<string, unknown> {
+    if (this.definition.tenantColumn && !this.legacy) return this.valuesAt(tenant, i);
+    const existing = this.definition.existingRows;
+    if (i < existing.length) return existing[i];
+    return this.valuesAt(undefined, i - existing.length);
+  }
+
+  private foreignParent(group: number): TablePlan {
+    const fk = this.definition.foreignKeys[group];
+    const parent = this.options.lookup.table(fk.table);
+    if (!parent) {
+      throw new DefinitionError(`${this.definition.file} at /x-foreign-keys/${group}: ${this.legacy ? 'legacy rows can only reference legacy tables, and' : ''} ${fk.table} has no rows to reference`, {
+        hint: `Give ${fk.table} rows, or make ${fk.columns.join(', ')} nullable.`,
+      });
+    }
+    return parent;
+  }
+
   /** The id of the i-th candidate a reference can pick (existing rows first, for tables without tenants). */
   candidateId(tenant: TenantPlan | undefined, i: number): string | number {
     if (isTenantScoped(this.definition) && !this.legacy) return this.idAt(tenant, i);
@@ -317,6 +367,7 @@ export class TablePlan {
     for (const c of this.compiled) {
       if (c.kind === 'ref') this.checkReference(c.definition);
       if (c.kind === 'poly') this.checkPolymorphic(c.definition);
+      if (c.kind === 'fk' && this.definition.foreignKeys[c.fk!.group].columns[0] === c.definition.name) this.checkForeignKey(c.fk!.group);
       if (c.definition.unique && c.kind === 'value') this.checkUnique(c);
     }
     this.checkTuples();
@@ -446,6 +497,20 @@ export class TablePlan {
     }
   }
 
+  private checkForeignKey(group: number): void {
+    const fk = this.definition.foreignKeys[group];
+    const parent = this.foreignParent(group);
+    const nullable = fk.columns.every((name) => this.definition.columns.find((c) => c.name === name)?.nullable);
+    for (const tenant of this.tenantList()) {
+      if (this.countFor(tenant) > 0 && parent.candidates(tenant) === 0 && !nullable) {
+        throw new ProfileError(
+          `${this.name}.(${fk.columns.join(', ')}) needs a ${parent.name} row${tenant ? ` in tenant ${tenant.key}` : ''}, but there are none`,
+          { hint: `Raise the count of ${parent.name} in the profile ("counts"), lower ${this.name}'s, or make ${fk.columns.join(', ')} nullable.` },
+        );
+      }
+    }
+  }
+
   private uniqueScopeCounts(c: CompiledColumn): { needed: number; where: string } {
     if (this.legacy && c.definition.unique === 'global' && this.options.absorbedBy) {
       // Legacy rows take the top slots of the tenant rows' permutation (see rows()).
@@ -508,90 +573,147 @@ export class TablePlan {
     }
   }
 
+  /** What a tenant's rows draw from: tuple and unique permutations, made once per tenant. */
+  private tenantDraws(tenant: TenantPlan | undefined): TenantDraws {
+    const tenantSeed = this.tenantSeed(tenant);
+    const tupleDraws = this.tuples.map((group) => {
+      const radices = this.tupleRadices(group, tenant).map(BigInt);
+      const permute = tuplePermutation(radices.reduce((a, r) => a * r, 1n), combine(tenantSeed, group.salt));
+      return { radices, permute, row: -1, digits: [] as number[] };
+    });
+    return {
+      tenant, tenantSeed, tupleDraws, fixedRows: this.options.fixedRows(tenant), permutations: new Map(), rng: new KeyedRandom(0),
+      ctx: { tenant, row: 0, rowKey: 0, sharedKey: 0, values: {} }, parentRows: { row: -1, values: [] },
+    };
+  }
+
   /**
    * Makes the rows, tenant by tenant, lazily: memory does not grow with the row count.
    */
   *rows(): Generator<Row> {
-    const rng = new KeyedRandom(0);
-    const permutations = new Map<string, (i: number) => number>();
     for (const tenant of this.tenantList()) {
       const n = this.countFor(tenant);
-      const fixedRows = this.options.fixedRows(tenant);
-      const tenantSeed = this.tenantSeed(tenant);
-      const tupleDraws = this.tuples.map((group) => {
-        const radices = this.tupleRadices(group, tenant).map(BigInt);
-        const permute = tuplePermutation(radices.reduce((a, r) => a * r, 1n), combine(tenantSeed, group.salt));
-        return { radices, permute, row: -1, digits: [] as number[] };
-      });
-      const digit = (c: CompiledColumn, row: number): number => {
-        const draw = tupleDraws[c.tuple!.group];
-        if (draw.row !== row) {
-          let index = draw.permute(row);
-          draw.digits = draw.radices.map((r) => {
-            const d = Number(index % r);
-            index /= r;
-            return d;
-          });
-          draw.row = row;
-        }
-        return draw.digits[c.tuple!.digit];
-      };
-      const ctx: RowContext = { tenant, row: 0, rowKey: 0, sharedKey: 0, values: {} };
-      for (let row = 0; row < n; row++) {
-        const fixed = fixedRows[row];
-        ctx.row = row;
-        ctx.rowKey = combine(tenantSeed, row);
-        ctx.sharedKey = combine(this.tableSeed, row);
-        ctx.fixed = fixed;
-        const values: Record<string, unknown> = {};
-        ctx.values = values;
-        const out: Row = new Array(this.compiled.length);
-        for (const i of this.evaluationOrder) {
-          const c = this.compiled[i];
-          const name = c.definition.name;
-          let value: unknown;
-          if (c.kind === 'tenant') value = tenant!.id;
-          else if (fixed && fixed[name] !== undefined) value = fixed[name];
-          else if (c.kind === 'id') value = this.idAt(tenant, row);
-          else if (c.kind === 'null') value = null;
-          else if (c.tuple) {
-            value = c.kind === 'ref'
-              ? this.parentOf(c.definition).candidateId(tenant, digit(c, row))
-              : (c.value!.space as { indexable: { at(i: number): unknown } }).indexable.at(digit(c, row));
-          } else {
-            rng.reset(combine(c.shared ? ctx.sharedKey : ctx.rowKey, c.salt));
-            if (c.definition.nullProbability > 0 && rng.next() < c.definition.nullProbability) value = null;
-            else if (c.kind === 'poly') {
-              // The discriminator (made first) chooses the table; the row is one of this tenant's.
-              const parent = this.targetOf(c.definition, values[c.definition.refOneOf!.discriminator]);
-              const choices = parent ? parent.candidates(tenant) : 0;
-              value = choices === 0 ? null : parent!.candidateId(tenant, rng.jump(choices));
-            } else if (c.kind === 'ref') {
-              const parent = this.parentOf(c.definition);
-              const choices = parent.candidates(tenant);
-              value = choices === 0 ? null : parent.candidateId(tenant, rng.jump(choices));
-            } else if (c.definition.unique && c.value!.space.kind === 'finite') {
-              const space = c.value!.space.indexable;
-              const key = `${c.shared ? '' : tenant?.key ?? ''}`;
-              let permute = permutations.get(`${name}\0${key}`);
-              const absorbed = this.legacy && c.definition.unique === 'global' && this.options.absorbedBy;
-              if (!permute) {
-                // Legacy rows of a column unique across tenants share the tenant rows' permutation.
-                const tableSeed = absorbed ? this.options.absorbedBy!.tableSeed : this.tableSeed;
-                permute = affinePermutation(space.size, combine(c.shared || c.definition.unique === 'global' ? tableSeed : tenantSeed, c.salt));
-                permutations.set(`${name}\0${key}`, permute);
-              }
-              // ... from its top slot down, while the tenant rows' slots grow from 0.
-              const slot = absorbed ? space.size - 1 - row : c.definition.unique === 'global' && tenant ? globalSlot(tenant.index, row) : row;
-              value = space.at(permute(slot));
-            } else value = c.value!.make(ctx, rng);
-          }
-          values[name] = value;
-          out[i] = value;
-        }
-        yield out;
-      }
-      permutations.clear();
+      const draws = this.tenantDraws(tenant);
+      for (let row = 0; row < n; row++) yield this.makeRow(draws, row).out;
     }
   }
+
+  /**
+   * The values of row `row` of a tenant, the same as {@link rows} makes them (every value is
+   * keyed by tenant, row and column): what a foreign key over several columns copies.
+   */
+  valuesAt(tenant: TenantPlan | undefined, row: number): Record<string, unknown> {
+    const key = tenant?.key ?? '';
+    let draws = this.drawsByTenant.get(key);
+    if (!draws) {
+      if (this.drawsByTenant.size > 64) this.drawsByTenant.clear();
+      draws = this.tenantDraws(tenant);
+      this.drawsByTenant.set(key, draws);
+    }
+    return this.makeRow(draws, row).values;
+  }
+
+  private readonly drawsByTenant = new Map<string, TenantDraws>();
+
+  private makeRow(draws: TenantDraws, row: number): { out: Row; values: Record<string, unknown> } {
+    const { tenant, tenantSeed, tupleDraws, rng, permutations, ctx } = draws;
+    const digit = (c: CompiledColumn): number => {
+      const draw = tupleDraws[c.tuple!.group];
+      if (draw.row !== row) {
+        let index = draw.permute(row);
+        draw.digits = draw.radices.map((r) => {
+          const d = Number(index % r);
+          index /= r;
+          return d;
+        });
+        draw.row = row;
+      }
+      return draw.digits[c.tuple!.digit];
+    };
+    // The parent row a foreign key over several columns copies: a tuple digit, or keyed by row and key.
+    const parentRow = (c: CompiledColumn): Record<string, unknown> => {
+      if (draws.parentRows.row !== row) draws.parentRows = { row, values: [] };
+      const group = c.fk!.group;
+      let values = draws.parentRows.values[group];
+      if (!values) {
+        const parent = this.foreignParent(group);
+        let index: number;
+        if (c.tuple) index = digit(c);
+        else {
+          const choices = parent.candidates(tenant);
+          if (choices === 0) return {};
+          const pick = new KeyedRandom(combine(combine(tenantSeed, row), hashString(`fk:${group}`)));
+          index = pick.jump(choices);
+        }
+        values = parent.candidateValues(tenant, index);
+        draws.parentRows.values[group] = values;
+      }
+      return values;
+    };
+    const fixed = draws.fixedRows[row];
+    ctx.row = row;
+    ctx.rowKey = combine(tenantSeed, row);
+    ctx.sharedKey = combine(this.tableSeed, row);
+    ctx.fixed = fixed;
+    const values: Record<string, unknown> = {};
+    ctx.values = values;
+    const out: Row = new Array(this.compiled.length);
+    for (const i of this.evaluationOrder) {
+      const c = this.compiled[i];
+      const name = c.definition.name;
+      let value: unknown;
+      if (c.kind === 'tenant') value = tenant!.id;
+      else if (fixed && fixed[name] !== undefined) value = fixed[name];
+      else if (c.kind === 'id') value = this.idAt(tenant, row);
+      else if (c.kind === 'null') value = null;
+      else if (c.kind === 'fk') value = parentRow(c)[c.fk!.parentColumn] ?? null;
+      else if (c.tuple) {
+        value = c.kind === 'ref'
+          ? this.parentOf(c.definition).candidateId(tenant, digit(c))
+          : (c.value!.space as { indexable: { at(i: number): unknown } }).indexable.at(digit(c));
+      } else {
+        rng.reset(combine(c.shared ? ctx.sharedKey : ctx.rowKey, c.salt));
+        if (c.definition.nullProbability > 0 && rng.next() < c.definition.nullProbability) value = null;
+        else if (c.kind === 'poly') {
+          // The discriminator (made first) chooses the table; the row is one of this tenant's.
+          const parent = this.targetOf(c.definition, values[c.definition.refOneOf!.discriminator]);
+          const choices = parent ? parent.candidates(tenant) : 0;
+          value = choices === 0 ? null : parent!.candidateId(tenant, rng.jump(choices));
+        } else if (c.kind === 'ref') {
+          const parent = this.parentOf(c.definition);
+          const choices = parent.candidates(tenant);
+          value = choices === 0 ? null : parent.candidateId(tenant, rng.jump(choices));
+        } else if (c.definition.unique && c.value!.space.kind === 'finite') {
+          const space = c.value!.space.indexable;
+          const key = `${c.shared ? '' : tenant?.key ?? ''}`;
+          let permute = permutations.get(`${name}\0${key}`);
+          const absorbed = this.legacy && c.definition.unique === 'global' && this.options.absorbedBy;
+          if (!permute) {
+            // Legacy rows of a column unique across tenants share the tenant rows' permutation.
+            const tableSeed = absorbed ? this.options.absorbedBy!.tableSeed : this.tableSeed;
+            permute = affinePermutation(space.size, combine(c.shared || c.definition.unique === 'global' ? tableSeed : tenantSeed, c.salt));
+            permutations.set(`${name}\0${key}`, permute);
+          }
+          // ... from its top slot down, while the tenant rows' slots grow from 0.
+          const slot = absorbed ? space.size - 1 - row : c.definition.unique === 'global' && tenant ? globalSlot(tenant.index, row) : row;
+          value = space.at(permute(slot));
+        } else value = c.value!.make(ctx, rng);
+      }
+      values[name] = value;
+      out[i] = value;
+    }
+    return { out, values };
+  }
+}
+
+/** A tenant's draw state (see TablePlan.tenantDraws). */
+interface TenantDraws {
+  readonly tenant: TenantPlan | undefined;
+  readonly tenantSeed: number;
+  readonly tupleDraws: Array<{ radices: bigint[]; permute: (i: number) => bigint; row: number; digits: number[] }>;
+  readonly fixedRows: readonly Record<string, unknown>[];
+  readonly permutations: Map<string, (i: number) => number>;
+  readonly rng: KeyedRandom;
+  readonly ctx: RowContext;
+  parentRows: { row: number; values: Array<Record<string, unknown> | undefined> };
 }

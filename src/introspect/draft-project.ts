@@ -1,3 +1,4 @@
+import { compositeReference, CompositeDraft, copiedColumnSchema, notAnId } from './composite-keys';
 import { quoteIdentifier } from '../db';
 import type { SchemaSnapshot, SnapshotColumn, SnapshotTable } from '../db';
 import { ColumnContext, draftColumnSchema, DraftNode } from './column-schema';
@@ -168,11 +169,18 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
 
     // Foreign keys: a reference to the target's id column, in the same tenant when the key carries the tenant column.
     const refs = new Map<string, string>();
+    const compositeRefs: CompositeDraft[] = [];
     for (const fk of table.constraints.filter((c) => c.kind === 'foreign')) {
       if (fk.refTable === tenancy.root && fk.columns.length === 1 && fk.columns[0] === tenantColumn) continue;
       const target = plans.get(fk.refTable!);
       const pairs = fk.columns.map((c, i) => [c, fk.refColumns![i]] as const).filter(([c, r]) => !(c === tenantColumn && r === target?.tenantColumn));
       const [column, referenced] = pairs.length === 1 ? pairs[0] : [undefined, undefined];
+      const composite = compositeReference({ fk, pairs, target, tenantColumn, root: tenancy.root, own: table.name, taken: [...refs.keys(), ...compositeRefs.flatMap((r) => r.columns)] });
+      if (composite && (!column || referenced !== target?.idColumn)) {
+        compositeRefs.push(composite);
+        findings.push({ level: 'inferred', table: table.name, message: `foreign key ${fk.name} (${fk.definition}): each row copies (${composite.references.join(', ')}) of one ${fk.refTable} row of its tenant (x-foreign-keys)` });
+        continue;
+      }
       if (!target || !column || referenced !== target.idColumn) {
         findings.push({ level: 'hand-edit', table: table.name, message: `foreign key ${fk.name} (${fk.definition}) is not a reference to ${fk.refTable}'s id column ${target?.idColumn ?? ''}: tenantseed cannot fill ${fk.columns.join(', ')}` });
         continue;
@@ -223,7 +231,8 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
       // Timestamps a later one may follow (`updated_at` after `created_at`): generated ones only.
       if (TIMESTAMP_TYPES.includes(column.baseType) && !column.generated) earlier.push(name);
       const columnFacts = facts.get(name) ?? {};
-      const keyed = plan.primaryKey.includes(name) || refs.has(name) || unique.has(name) || tupleKeys.some((k) => k.includes(name)) || name === tenantColumn;
+      const copied = compositeRefs.find((r) => r.columns.includes(name));
+      const keyed = copied !== undefined || plan.primaryKey.includes(name) || refs.has(name) || unique.has(name) || tupleKeys.some((k) => k.includes(name)) || name === tenantColumn;
       if (column.generated) continue;
       if (!keyed && column.identity === 'always') continue;
       const inSum = sums.some((r) => r.column === name || r.of.includes(name));
@@ -233,9 +242,15 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
       else if (refs.has(name)) {
         const [target, targetColumn] = refs.get(name)!.split('.');
         node = { ...referenceSchema(byName.get(target)?.columns.find((c) => c.name === targetColumn)), 'x-ref': refs.get(name) };
-      } else if (name === plan.idColumn && !tupleKeys.some((k) => k.includes(name)) && (column.baseType === 'uuid' || ['int2', 'int4', 'int8'].includes(column.baseType) || ['text', 'varchar'].includes(column.baseType))) {
+      } else if (copied) {
+        const target = byName.get(copied.table)?.columns.find((c) => c.name === copied.references[copied.columns.indexOf(name)]);
+        node = copiedColumnSchema(target ?? column);
+      } else if (name === plan.idColumn && !notAnId(plan.primaryKey, tenantColumn, column) && !tupleKeys.some((k) => k.includes(name)) && (column.baseType === 'uuid' || ['int2', 'int4', 'int8'].includes(column.baseType) || ['text', 'varchar'].includes(column.baseType))) {
         node = referenceSchema(column);
-        if (column.baseType === 'int2' || column.baseType === 'int4') {
+        if (column.baseType === 'int4') {
+          // int4 ids fit: integer ids are made in a block per tenant sized from the maximum.
+          node = { ...node, minimum: 1, maximum: 2147483647 };
+        } else if (column.baseType === 'int2') {
           findings.push({ level: 'hand-edit', table: table.name, message: `id column ${name} is ${column.type}: tenantseed's integer ids need bigint (ALTER TABLE ${quoteIdentifier(table.name)} ALTER COLUMN ${quoteIdentifier(name)} TYPE bigint)` });
         }
         if (column.maxLength !== undefined && column.maxLength < 25 && column.baseType === 'varchar') {
@@ -284,6 +299,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
     definition['x-primary-key'] = plan.primaryKey;
     if (naturalKey) definition['x-natural-key'] = naturalKey;
     if (tupleKeys.length > 0) definition['x-unique-keys'] = tupleKeys;
+    if (compositeRefs.length > 0) definition['x-foreign-keys'] = compositeRefs.map((r) => ({ columns: r.columns, table: r.table, references: r.references }));
 
     let count = tenantColumn || tenantVia ? STARTER_COUNT : STARTER_GLOBAL_COUNT;
     for (const key of tupleKeys) {

@@ -19,15 +19,6 @@ describeFixtureProject({
   appRole: 'tracker_app',
   root: 'tenants',
   scoped: { table: 'tasks', column: 'tenant' },
-  // The draft references user_emails by (tenant, user_id, email) without drawing existing tuples: it does not load
-  // (introspect says so, exit 1, naming email_verifications.json and the foreign key).
-  blocked: {
-    introspect: 'issue 28 item 5 (keys whose last column is not the id, composite foreign keys through them) is merged',
-    reset: 'issue 28 item 5 is merged: email_verifications breaks its foreign key to user_emails',
-    validate: 'issue 28 item 5 is merged: nothing was seeded',
-    'tenant add': 'issue 28 item 5 is merged: nothing was seeded',
-    withTenant: 'issue 28 item 5 is merged: the test database does not seed',
-  },
   async apply(db, dir) {
     // The team's project has knex and pg installed: its node_modules are ours.
     fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');

@@ -224,10 +224,13 @@ describe('a schema with no tenant column at all', () => {
     expect(messages(draft, 'inferred')).toContain('books: cover (bytea) left to the database (null)');
   });
 
-  it('names an id column tenantseed cannot fill with its integer ids', () => {
-    const narrow = draftProject(orgSchema().tables.length ? {
-      ...orgSchema(), tables: orgSchema().tables.map((t) => t.name === 'teams' ? { ...t, columns: t.columns.map((c) => c.name === 'id' ? col('id', 'int4') : c) } : t),
-    } : orgSchema());
-    expect(messages(narrow, 'hand-edit')).toContain('teams: id column id is integer: tenantseed\'s integer ids need bigint (ALTER TABLE "teams" ALTER COLUMN "id" TYPE bigint)');
+  it('drafts an int4 id within its column (ids in a block per tenant), and names an int2 id tenantseed cannot fill', () => {
+    const withId = (type: string) => draftProject({
+      ...orgSchema(), tables: orgSchema().tables.map((t) => t.name === 'teams' ? { ...t, columns: t.columns.map((c) => c.name === 'id' ? col('id', type) : c) } : t),
+    });
+    const int4 = withId('int4');
+    expect(messages(int4, 'hand-edit').filter((m) => m.startsWith('teams:'))).toEqual([]);
+    expect((int4.definitions.get('teams')!.properties as Record<string, unknown>).id).toEqual({ type: 'integer', minimum: 1, maximum: 2147483647 });
+    expect(messages(withId('int2'), 'hand-edit')).toContain('teams: id column id is int2: tenantseed\'s integer ids need bigint (ALTER TABLE "teams" ALTER COLUMN "id" TYPE bigint)');
   });
 });
