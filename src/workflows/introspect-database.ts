@@ -54,7 +54,8 @@ export interface IntrospectOutcome {
   readonly failure?: DraftFailure;
 }
 
-const MAX_EXISTING_ROWS = 100;
+/** More rows than this in a table of an unseeded database are the application's data, not reference rows. */
+const MAX_EXISTING_ROWS = 5000;
 const PROFILE_FILE = path.join('environments', 'development.json');
 
 /**
@@ -71,26 +72,31 @@ async function migratedByProject(knex: Knex, project: ProjectConfig): Promise<bo
   return fs.readdirSync(project.migrations).some((f) => ran.has(f.replace(/\.[cm]?[jt]s$/, '')));
 }
 
-/** Rows the migrations made, in a freshly migrated database of a project that owns its schema. */
+/**
+ * Rows the migrations made, in a freshly migrated database that tenantseed never seeded (no
+ * manifest), whoever ran the migrations: tenantseed's Knex, Prisma, Alembic, psql. Reset keeps
+ * them: its own migrations make them again, or (a schema another tool migrates) it sets them
+ * aside and puts them back.
+ */
 async function rowsMadeByMigrations(knex: Knex, project: ProjectConfig, schema: string, draft: ProjectDraft, findings: Finding[]): Promise<Map<string, Record<string, unknown>[]>> {
   const rows = new Map<string, Record<string, unknown>[]>();
   const snapshot = await readSchemaSnapshot(knex, schema);
   const holding = snapshot.tables.filter((t) => (t.rows ?? 0) > 0 && draft.definitions.has(t.name) && !MIGRATION_TOOL_TABLES[t.name.toLowerCase()]);
   if (holding.length === 0) return rows;
   const manifests = (await readLatestManifest(knex)) !== undefined;
-  if (!project.migrations || manifests) {
-    const why = !project.migrations ? 'tenantseed does not own this schema, so reset empties these tables' : 'the database holds a seeded dataset, so its rows are not the migrations\' own';
-    findings.push({ level: 'inferred', message: `rows already in ${holding.map((t) => t.name).join(', ')} are not recorded (${why})` });
+  if (manifests) {
+    findings.push({ level: 'inferred', message: `rows already in ${holding.map((t) => t.name).join(', ')} are not recorded (the database holds a seeded dataset, so its rows are not the migrations' own)` });
     return rows;
   }
   for (const table of holding) {
-    if ((table.rows ?? 0) > MAX_EXISTING_ROWS) {
+    const columns = existingRowColumns(draft.definitions.get(table.name)!);
+    const keys = await readKeyRows(knex, schema, table.name, columns, MAX_EXISTING_ROWS + 1);
+    if (keys.length > MAX_EXISTING_ROWS) {
       findings.push({ level: 'warning', table: table.name, message: `${table.name} holds more than ${MAX_EXISTING_ROWS} rows: not recorded as made by the migrations. Introspect a freshly migrated database` });
       continue;
     }
-    const columns = existingRowColumns(draft.definitions.get(table.name)!);
-    rows.set(table.name, await readKeyRows(knex, schema, table.name, columns, MAX_EXISTING_ROWS));
-    findings.push({ level: 'inferred', table: table.name, message: `${table.rows} row(s) of ${table.name} recorded as made by the migrations ("x-existing-rows"): referenced, never generated` });
+    rows.set(table.name, keys);
+    findings.push({ level: 'inferred', table: table.name, message: `${keys.length} row(s) of ${table.name} recorded as made by the migrations ("x-existing-rows"): referenced, kept by reset, never generated` });
   }
   return rows;
 }
