@@ -9,6 +9,7 @@ import { TenantseedError, UsageError } from '../errors';
 import { buildPlan, guardRows, RowGuard } from '../generate';
 import { draftProject, existingRowColumns, Finding, MIGRATION_TOOL_TABLES, ProjectDraft } from '../introspect';
 import { trialLoadDraft } from './trial-load-draft';
+import { mergeWithPreviousDraft, saveDraftSnapshot } from './previous-draft';
 
 /** Options of {@link introspectDatabase}. */
 export interface IntrospectDatabaseOptions {
@@ -19,7 +20,10 @@ export interface IntrospectDatabaseOptions {
   outDir: string;
   /** The schema to read. Default: the project's first schema. */
   schema?: string;
-  /** Overwrite files that exist already (others in the folder are never touched). */
+  /**
+   * Overwrite files that exist already, starting over (others in the folder are never touched).
+   * Without it, files introspect drafted before are merged: hand edits kept, new columns added.
+   */
   force?: boolean;
   /**
    * The folder to write `tenantseed.config.json` into (its paths pointing into `outDir`), so
@@ -263,7 +267,10 @@ export async function introspectDatabase(options: IntrospectDatabaseOptions): Pr
   const configFile = path.join(configDir, CONFIG_FILE_NAME);
   files.set(path.relative(outDir, configFile), json(config));
 
-  const existing = [...files.keys()].filter((f) => fs.existsSync(path.join(outDir, f)));
+  // Run again on a changed schema: merge into the files drafted before, keeping their hand edits.
+  const drafted = new Map(files);
+  const merged = options.force ? new Set<string>() : mergeWithPreviousDraft(outDir, files, findings, json);
+  const existing = [...files.keys()].filter((f) => fs.existsSync(path.join(outDir, f)) && !merged.has(f));
   if (existing.length > 0 && !options.force) {
     throw new UsageError(`introspect would overwrite ${existing.length} file(s) in ${outDir}: ${existing.slice(0, 5).join(', ')}${existing.length > 5 ? ', ...' : ''}`, {
       hint: 'Nothing was written. Pass --force to overwrite them, or choose another --out folder.',
@@ -298,5 +305,6 @@ export async function introspectDatabase(options: IntrospectDatabaseOptions): Pr
     fs.mkdirSync(path.dirname(path.join(outDir, file)), { recursive: true });
     fs.writeFileSync(path.join(outDir, file), text);
   }
+  saveDraftSnapshot(outDir, drafted);
   return { outDir, schema, files: [...files.keys()], draft, findings, rows, configFile, failure };
 }
