@@ -119,6 +119,9 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
 
   const definitions = new Map<string, DraftNode>();
   const counts: Record<string, number> = {};
+  // Rows a reference can pick from: the generated count, or the rows the migrations made.
+  const made: Record<string, number> = {};
+  const have = (table: string) => made[table] ?? counts[table] ?? STARTER_COUNT;
   const usesPasswords = { value: false };
   let rootNaturalKey: string | undefined;
   let rootNameColumn: string | undefined;
@@ -132,6 +135,8 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
     const tenantVia = tenancy.tenantVia.get(table.name);
     guessPolymorphicReferences(table, findings);
     const tenantColumn = plan.tenantColumn;
+    // A table of reference rows the migrations made (no tenant): tenantseed makes none of its rows, nor ids.
+    const madeOnly = !tenantColumn && !isRoot && (options.existingRows?.get(table.name)?.length ?? 0) > 0;
     const facts = new Map<string, CheckFacts>();
     const orders: OrderRule[] = [];
     const sums: SumRule[] = [];
@@ -250,7 +255,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
         if (column.baseType === 'int4') {
           // int4 ids fit: integer ids are made in a block per tenant sized from the maximum.
           node = { ...node, minimum: 1, maximum: 2147483647 };
-        } else if (column.baseType === 'int2') {
+        } else if (column.baseType === 'int2' && !madeOnly) {
           findings.push({ level: 'hand-edit', table: table.name, message: `id column ${name} is ${column.type}: tenantseed's integer ids need bigint (ALTER TABLE ${quoteIdentifier(table.name)} ALTER COLUMN ${quoteIdentifier(name)} TYPE bigint)` });
         }
         if (column.maxLength !== undefined && column.maxLength < 25 && column.baseType === 'varchar') {
@@ -307,11 +312,11 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
       // the largest tenant needs count x scale distinct tuples, so a lone global reference's table is raised to that.
       const globalRefs = key.filter((c) => refs.has(c) && !plans.get(refs.get(c)!.split('.')[0])?.tenantColumn);
       const raise = tenantColumn !== undefined && globalRefs.length === 1 && key.every((c) => refs.has(c));
-      const capacity = key.reduce((n, c) => n * (raise && globalRefs.includes(c) ? Infinity : refs.has(c) ? counts[refs.get(c)!.split('.')[0]] ?? STARTER_COUNT : Infinity), 1);
+      const capacity = key.reduce((n, c) => n * (raise && globalRefs.includes(c) ? Infinity : refs.has(c) ? have(refs.get(c)!.split('.')[0]) : Infinity), 1);
       count = Math.min(count, capacity);
       if (raise) {
         const target = refs.get(globalRefs[0])!.split('.')[0];
-        const tenantCapacity = key.reduce((n, c) => n * (globalRefs.includes(c) ? 1 : (counts[refs.get(c)!.split('.')[0]] ?? STARTER_COUNT) * STARTER_MAX_SCALE), 1);
+        const tenantCapacity = key.reduce((n, c) => n * (globalRefs.includes(c) ? 1 : have(refs.get(c)!.split('.')[0]) * STARTER_MAX_SCALE), 1);
         globalDemands.set(target, Math.max(globalDemands.get(target) ?? 0, Math.ceil((count * STARTER_MAX_SCALE) / tenantCapacity)));
       }
     }
@@ -321,7 +326,15 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
       counts[table.name] = onePerTenant ? 1 : count;
     }
     const existing = options.existingRows?.get(table.name);
-    if (existing && existing.length > 0) definition['x-existing-rows'] = existing;
+    if (existing && existing.length > 0) {
+      definition['x-existing-rows'] = existing;
+      // Reference rows the migrations made (countries, priorities, a template): references pick them, none is made.
+      if (madeOnly) {
+        definition['x-count'] = { default: 0 };
+        counts[table.name] = 0;
+        made[table.name] = existing.length;
+      }
+    }
     definition.properties = properties;
     definition.required = required;
     definition.additionalProperties = false;
@@ -338,6 +351,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
   for (const [table, need] of globalDemands) {
     const definition = definitions.get(table);
     if (!definition || (counts[table] ?? 0) >= need || (definition['x-unique-keys'] as unknown[] | undefined)?.length) continue;
+    if (definition['x-existing-rows']) continue;
     counts[table] = need;
     definition['x-count'] = { ...(definition['x-count'] as DraftNode), default: need };
     findings.push({ level: 'inferred', table, message: `${table}: ${need} rows, so that each tenant's rows (at the profile's largest scale, ${STARTER_MAX_SCALE}) find distinct ones to reference` });

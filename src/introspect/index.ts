@@ -6,3 +6,5 @@ export { readCheck, toJavaScriptPattern } from './read-check';
 export type { CheckFacts, CheckReading } from './read-check';
 export { draftColumnSchema } from './column-schema';
 export type { DraftNode, ColumnContext } from './column-schema';
+export { mergeDrafts } from './merge-drafts';
+export type { MergedDraft } from './merge-drafts';

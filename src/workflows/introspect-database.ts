@@ -9,6 +9,7 @@ import { TenantseedError, UsageError } from '../errors';
 import { buildPlan, guardRows, RowGuard } from '../generate';
 import { draftProject, existingRowColumns, Finding, MIGRATION_TOOL_TABLES, ProjectDraft } from '../introspect';
 import { trialLoadDraft } from './trial-load-draft';
+import { mergeWithPreviousDraft, saveDraftSnapshot } from './previous-draft';
 
 /** Options of {@link introspectDatabase}. */
 export interface IntrospectDatabaseOptions {
@@ -19,7 +20,10 @@ export interface IntrospectDatabaseOptions {
   outDir: string;
   /** The schema to read. Default: the project's first schema. */
   schema?: string;
-  /** Overwrite files that exist already (others in the folder are never touched). */
+  /**
+   * Overwrite files that exist already, starting over (others in the folder are never touched).
+   * Without it, files introspect drafted before are merged: hand edits kept, new columns added.
+   */
   force?: boolean;
   /**
    * The folder to write `tenantseed.config.json` into (its paths pointing into `outDir`), so
@@ -54,7 +58,8 @@ export interface IntrospectOutcome {
   readonly failure?: DraftFailure;
 }
 
-const MAX_EXISTING_ROWS = 100;
+/** More rows than this in a table of an unseeded database are the application's data, not reference rows. */
+const MAX_EXISTING_ROWS = 5000;
 const PROFILE_FILE = path.join('environments', 'development.json');
 
 /**
@@ -71,26 +76,31 @@ async function migratedByProject(knex: Knex, project: ProjectConfig): Promise<bo
   return fs.readdirSync(project.migrations).some((f) => ran.has(f.replace(/\.[cm]?[jt]s$/, '')));
 }
 
-/** Rows the migrations made, in a freshly migrated database of a project that owns its schema. */
+/**
+ * Rows the migrations made, in a freshly migrated database that tenantseed never seeded (no
+ * manifest), whoever ran the migrations: tenantseed's Knex, Prisma, Alembic, psql. Reset keeps
+ * them: its own migrations make them again, or (a schema another tool migrates) it sets them
+ * aside and puts them back.
+ */
 async function rowsMadeByMigrations(knex: Knex, project: ProjectConfig, schema: string, draft: ProjectDraft, findings: Finding[]): Promise<Map<string, Record<string, unknown>[]>> {
   const rows = new Map<string, Record<string, unknown>[]>();
   const snapshot = await readSchemaSnapshot(knex, schema);
   const holding = snapshot.tables.filter((t) => (t.rows ?? 0) > 0 && draft.definitions.has(t.name) && !MIGRATION_TOOL_TABLES[t.name.toLowerCase()]);
   if (holding.length === 0) return rows;
   const manifests = (await readLatestManifest(knex)) !== undefined;
-  if (!project.migrations || manifests) {
-    const why = !project.migrations ? 'tenantseed does not own this schema, so reset empties these tables' : 'the database holds a seeded dataset, so its rows are not the migrations\' own';
-    findings.push({ level: 'inferred', message: `rows already in ${holding.map((t) => t.name).join(', ')} are not recorded (${why})` });
+  if (manifests) {
+    findings.push({ level: 'inferred', message: `rows already in ${holding.map((t) => t.name).join(', ')} are not recorded (the database holds a seeded dataset, so its rows are not the migrations' own)` });
     return rows;
   }
   for (const table of holding) {
-    if ((table.rows ?? 0) > MAX_EXISTING_ROWS) {
+    const columns = existingRowColumns(draft.definitions.get(table.name)!);
+    const keys = await readKeyRows(knex, schema, table.name, columns, MAX_EXISTING_ROWS + 1);
+    if (keys.length > MAX_EXISTING_ROWS) {
       findings.push({ level: 'warning', table: table.name, message: `${table.name} holds more than ${MAX_EXISTING_ROWS} rows: not recorded as made by the migrations. Introspect a freshly migrated database` });
       continue;
     }
-    const columns = existingRowColumns(draft.definitions.get(table.name)!);
-    rows.set(table.name, await readKeyRows(knex, schema, table.name, columns, MAX_EXISTING_ROWS));
-    findings.push({ level: 'inferred', table: table.name, message: `${table.rows} row(s) of ${table.name} recorded as made by the migrations ("x-existing-rows"): referenced, never generated` });
+    rows.set(table.name, keys);
+    findings.push({ level: 'inferred', table: table.name, message: `${keys.length} row(s) of ${table.name} recorded as made by the migrations ("x-existing-rows"): referenced, kept by reset, never generated` });
   }
   return rows;
 }
@@ -257,7 +267,10 @@ export async function introspectDatabase(options: IntrospectDatabaseOptions): Pr
   const configFile = path.join(configDir, CONFIG_FILE_NAME);
   files.set(path.relative(outDir, configFile), json(config));
 
-  const existing = [...files.keys()].filter((f) => fs.existsSync(path.join(outDir, f)));
+  // Run again on a changed schema: merge into the files drafted before, keeping their hand edits.
+  const drafted = new Map(files);
+  const merged = options.force ? new Set<string>() : mergeWithPreviousDraft(outDir, files, findings, json);
+  const existing = [...files.keys()].filter((f) => fs.existsSync(path.join(outDir, f)) && !merged.has(f));
   if (existing.length > 0 && !options.force) {
     throw new UsageError(`introspect would overwrite ${existing.length} file(s) in ${outDir}: ${existing.slice(0, 5).join(', ')}${existing.length > 5 ? ', ...' : ''}`, {
       hint: 'Nothing was written. Pass --force to overwrite them, or choose another --out folder.',
@@ -292,5 +305,6 @@ export async function introspectDatabase(options: IntrospectDatabaseOptions): Pr
     fs.mkdirSync(path.dirname(path.join(outDir, file)), { recursive: true });
     fs.writeFileSync(path.join(outDir, file), text);
   }
+  saveDraftSnapshot(outDir, drafted);
   return { outDir, schema, files: [...files.keys()], draft, findings, rows, configFile, failure };
 }

@@ -12,6 +12,7 @@ import { loadTables } from '../load';
 import { assertMayDestroy, knexLockQuery, lockSchemaTables, rowsMadeByMigrations } from './safety';
 import { distributeIfCitus, refuseRoleChangeOnCitus } from './distribute-tables';
 import { legacyBaselineReached } from './legacy-baseline';
+import { restoreRowsMadeByMigrations, setAsideRowsMadeByMigrations } from './keep-migration-rows';
 import { chooseResetPath, resetBySwap, ResetDatabaseOptions, ResetOutcome } from './reset-by-swap';
 import { boundLockWaits, loadDataset, lockingOf, SEED_LOCK, SeedOutcome, thenWhileLocked, transactionConnection, WriteDatasetOptions } from './seed-database';
 
@@ -141,12 +142,6 @@ async function resetTablesInPlace(options: WriteDatasetOptions, project: Project
       hint: 'Remove "legacy" from the profile (or "x-legacy" from the definitions) for a schema another tool migrates. Nothing was changed.',
     });
   }
-  const made = plan.definitions.tables.filter((t) => t.existingRows.length > 0).map((t) => t.table);
-  if (made.length > 0) {
-    throw new UsageError(`${where} names no "migrations", but ${made.join(', ')} declare rows the migrations make ("x-existing-rows"): reset empties those tables and nothing makes the rows again`, {
-      hint: 'Remove "x-existing-rows" from those definitions (and let the profile generate the rows), or name the migrations in the config. Nothing was changed.',
-    });
-  }
   const logger = options.logger ?? silentLogger;
   const startedAt = new Date();
   return withAdvisoryLock(knex, SEED_LOCK, { waitMs: options.lockWaitMs ?? 30_000, onWait: (holder) => logger.info(`Waiting for another tenantseed command to finish: ${holder}`) }, () => thenWhileLocked(options, () =>
@@ -155,6 +150,7 @@ async function resetTablesInPlace(options: WriteDatasetOptions, project: Project
       const citus = await useSequentialShardAccess(trx);
       const names = [...new Set(plan.definitions.tables.map((t) => t.table))];
       const tables: string[] = [];
+      const qualified = new Map<string, string>();
       for (const name of names) {
         const table = await readTable(trx, name);
         if (!table) {
@@ -163,6 +159,7 @@ async function resetTablesInPlace(options: WriteDatasetOptions, project: Project
           });
         }
         tables.push(table.qualified);
+        qualified.set(name, table.qualified);
       }
       const role = await checkLoaderRole(trx, names, project.tenancy.adminRole);
       refuseRoleChangeOnCitus(citus, role);
@@ -177,10 +174,13 @@ async function resetTablesInPlace(options: WriteDatasetOptions, project: Project
       const databaseName = (await trx.raw('SELECT current_database() AS name')).rows[0].name as string;
       const notices = await assertMayDestroy({
         command: 'reset', environment: plan.profile.name, stamp, protected: plan.profile.protected, yes: options.yes ?? false,
-        databaseName, confirm: options.confirm, contents: await tableContents(trx, project.schemas, new Map(), tables),
+        databaseName, confirm: options.confirm, contents: await tableContents(trx, project.schemas, rowsMadeByMigrations(plan.definitions), tables),
       });
       if (role.setRole) await trx.raw(`SET LOCAL ROLE ${role.setRole}`);
+      // The rows the team's migrations made (x-existing-rows) go aside and come back exactly as they were.
+      const kept = await setAsideRowsMadeByMigrations(trx, plan.definitions, qualified);
       await trx.raw(`TRUNCATE ${tables.map(requoteName).join(', ')}`);
+      await restoreRowsMadeByMigrations(trx, kept);
       if (role.setRole) await trx.raw('RESET ROLE');
       await ensureBookkeeping(trx);
       // The schema is another tool's: load into the tables as they are, keys and all.

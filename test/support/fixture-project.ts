@@ -40,6 +40,18 @@ export interface FixtureProjectSpec {
    * the steps left): given the CLI in the user's folder, the database and that folder.
    */
   readonly more?: (env: { cli: (args: string[]) => ReturnType<typeof runCli>; knex: () => Knex; folder: string }) => void;
+  /**
+   * Tables whose rows the migrations made (reference rows): after each of two resets they must
+   * be byte for byte what the migrations left (an md5 of every row's text, in order).
+   */
+  readonly madeRows?: readonly string[];
+}
+
+/** An md5 of every row of a table as PostgreSQL prints it, sorted: equal only if the rows are byte for byte equal. */
+export async function tableDigest(knex: Knex, table: string): Promise<{ rows: number; md5: string }> {
+  const q = quoteIdentifier(table);
+  const [row] = (await knex.raw(`SELECT count(*)::int AS rows, md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) AS md5 FROM ${q} t`)).rows;
+  return row as { rows: number; md5: string };
 }
 
 /**
@@ -140,9 +152,11 @@ export function describeFixtureProject(spec: FixtureProjectSpec): void {
     };
     const tableHas = async (table: string) => count(db.knex, table);
 
+    const made = new Map<string, { rows: number; md5: string }>();
     beforeAll(async () => {
       schemaDir = copyWithRoles(spec.name, roles);
       await spec.apply(db, schemaDir);
+      for (const table of spec.madeRows ?? []) made.set(table, await tableDigest(db.knex, table));
     }, 120_000);
 
     step('introspect', 'introspect drafts the project with 0 hand edits, its config where it runs', () => cli(['introspect', '--out', 'db']), (run) => {
@@ -165,6 +179,12 @@ export function describeFixtureProject(spec: FixtureProjectSpec): void {
       expect(reset.code).toBe(spec.holes?.length ? 1 : 0);
       expect(await tableHas(spec.root)).toBeGreaterThan(0);
       expect(await tableHas(spec.scoped.table)).toBeGreaterThan(0);
+      if (made.size === 0) return;
+      for (const [table, digest] of made) expect({ table, ...(await tableDigest(db.knex, table)) }).toEqual({ table, ...digest });
+      const again = await cli(['reset', '--env', 'development']);
+      expect(again.stderr).not.toMatch(/^error/m);
+      expect(again.code).toBe(spec.holes?.length ? 1 : 0);
+      for (const [table, digest] of made) expect({ table, ...(await tableDigest(db.knex, table)) }).toEqual({ table, ...digest });
     });
 
     step('validate', 'validate proves isolation as the application role, naming exactly the holes the schema has', () => cli(['validate', '--env', 'development', '--json']), (validate) => {

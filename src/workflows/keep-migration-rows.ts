@@ -1,0 +1,62 @@
+import type { Knex } from 'knex';
+import { quoteIdentifier, requoteName } from '../db';
+import type { DefinitionSet } from '../definitions';
+
+/** Rows the migrations made, set aside in a temporary table while their own table is emptied. */
+export interface KeptRows {
+  /** The table, schema-qualified and quoted. */
+  readonly table: string;
+  /** The temporary table holding the rows, dropped at commit. */
+  readonly aside: string;
+  readonly rows: number;
+}
+
+/**
+ * Copies aside, in the caller's transaction, the rows that the definitions' `x-existing-rows`
+ * name by their primary key (the rows a team's own migrations made: a template at a fixed
+ * UUID, countries, standard priorities), so that a reset of a schema tenantseed does not
+ * migrate can empty the tables and put exactly those rows back: every column as it was, the
+ * database's own values (no round trip through JSON or JavaScript numbers).
+ *
+ * @example
+ * const kept = await setAsideRowsMadeByMigrations(trx, plan.definitions, qualifiedByName);
+ * await trx.raw('TRUNCATE ...');
+ * await restoreRowsMadeByMigrations(trx, kept);
+ */
+export async function setAsideRowsMadeByMigrations(
+  trx: Knex.Transaction, definitions: DefinitionSet, qualified: ReadonlyMap<string, string>,
+): Promise<KeptRows[]> {
+  const kept: KeptRows[] = [];
+  for (const definition of definitions.tables) {
+    const table = qualified.get(definition.table);
+    if (definition.existingRows.length === 0 || !table) continue;
+    const key = definition.primaryKey.length > 0 ? definition.primaryKey : [definition.idColumn];
+    // Keys compared as text: a key recorded as 5 or "5", a UUID in either case, match alike.
+    const tuple = `jsonb_build_array(${key.map((c) => `lower(${quoteIdentifier(c)}::text)`).join(', ')})`;
+    const wanted = JSON.stringify(definition.existingRows.map((r) => key.map((c) => String(r[c]).toLowerCase())));
+    const aside = quoteIdentifier(`tenantseed_kept_${kept.length}`);
+    await trx.raw(`CREATE TEMPORARY TABLE ${aside} ON COMMIT DROP AS
+      SELECT * FROM ${requoteName(table)} WHERE ${tuple} IN (SELECT value FROM jsonb_array_elements(?::jsonb))`, [wanted]);
+    const rows = Number((await trx.raw(`SELECT count(*) AS n FROM ${aside}`)).rows[0].n);
+    kept.push({ table, aside, rows });
+  }
+  return kept;
+}
+
+/**
+ * Puts back the rows {@link setAsideRowsMadeByMigrations} kept, parents first (the definitions'
+ * foreign-key order), with the values they had: identity columns keep their values (OVERRIDING
+ * SYSTEM VALUE), generated columns are computed again from the same inputs.
+ */
+export async function restoreRowsMadeByMigrations(trx: Knex.Transaction, kept: readonly KeptRows[]): Promise<number> {
+  let restored = 0;
+  for (const { table, aside, rows } of kept) {
+    if (rows === 0) continue;
+    const columns = (await trx.raw(`SELECT attname AS name FROM pg_attribute
+      WHERE attrelid = ?::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '' ORDER BY attnum`, [requoteName(table)])).rows as Array<{ name: string }>;
+    const list = columns.map((c) => quoteIdentifier(c.name)).join(', ');
+    await trx.raw(`INSERT INTO ${requoteName(table)} (${list}) OVERRIDING SYSTEM VALUE SELECT ${list} FROM ${aside}`);
+    restored += rows;
+  }
+  return restored;
+}
