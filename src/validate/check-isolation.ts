@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { freshClient, readRole, readTable, requoteName, tenantContextStatements } from '../db';
+import { probeBypasses } from './bypass-discovery';
 import { tenantTables } from './check-schema';
 import type { CheckContext, CheckResult, Finding } from './types';
 import { ident } from './types';
@@ -100,6 +101,9 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
   }).catch((err) => {
     if (err !== ROLL_BACK) throw err;
   });
+  // Bypass discovery: the settings besides the tenant's that policies read, tried as the application role.
+  const bypass = await probeBypasses(ctx, tables, tenants[0]);
+  findings.push(...bypass.findings);
   // Without a tenant: on a connection of its own, where the setting was never set (not even
   // to ''), as the application's first query on a new connection sees it.
   const client = await freshClient(ctx.knex);
@@ -125,6 +129,7 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
         : `${findings.length} isolation failure(s) as ${appRole}`,
       findings,
       tenants,
+      bypassSettings: bypass.candidates.map((c) => `${c.policy} on ${c.table}: ${c.setting}`),
       hint: findings.length ? 'Tenants can reach each other\'s rows: check the RLS policies, FORCE ROW LEVEL SECURITY and the application role (docs/schema.md).' : undefined,
     },
   };
