@@ -191,6 +191,7 @@ function normaliseTable(file: string, raw: SchemaNode): TableDefinition {
     idColumn: idColumnOf(primaryKey, uniqueKeys, tenantColumn),
     uniqueKeys,
     tenantRoot,
+    global: raw['x-global'] === true,
     tenantColumn,
     naturalKey,
     count: { default: count?.default ?? 0, scale: count?.scale ?? true },

@@ -96,7 +96,7 @@ const generatorSpec = {
 export const COLUMN_KEYWORDS = ['x-generate', 'x-faker', 'x-ref', 'x-unique', 'x-weights', 'x-null-probability', 'x-collide'] as const;
 /** The x- keywords of a table definition's top level. */
 export const TABLE_KEYWORDS = [
-  'x-table', 'x-tenant-root', 'x-tenant-column', 'x-primary-key', 'x-unique-keys', 'x-natural-key', 'x-count', 'x-legacy', 'x-existing-rows', 'x-fixed-rows',
+  'x-table', 'x-tenant-root', 'x-global', 'x-tenant-column', 'x-primary-key', 'x-unique-keys', 'x-natural-key', 'x-count', 'x-legacy', 'x-existing-rows', 'x-fixed-rows',
 ] as const;
 
 export const DEFINITION_META_SCHEMA = {
@@ -109,6 +109,7 @@ export const DEFINITION_META_SCHEMA = {
     type: { const: 'object' },
     'x-table': identifier,
     'x-tenant-root': { type: 'boolean' },
+    'x-global': { type: 'boolean', description: 'Shared by every tenant on purpose (countries, plans, templates): validate lets the application role read it without isolation.' },
     'x-tenant-column': {
       ...identifier,
       description: 'The column that holds the tenant id, on every tenant table (not on the x-tenant-root table): any name, '

@@ -76,6 +76,41 @@ describe('validate: bypass discovery', () => {
     expect(isolationFindings(report)).toContainEqual(expect.stringMatching(/^documents: sees \d+ row\(s\) of other tenants$/));
   });
 
+  it('fails on a table the application role can read (through PUBLIC) that is neither a tenant table nor declared shared, with each tenant\'s count', async () => {
+    const report = await broken([
+      'CREATE TABLE countries (code text PRIMARY KEY, name text NOT NULL)',
+      `INSERT INTO countries VALUES ('NL', 'Netherlands'), ('FR', 'France')`,
+      'GRANT SELECT ON countries TO PUBLIC',
+    ]);
+    const tenants = report.checks.find((c) => c.name === 'isolation')!.details.tenants as string[];
+    expect(isolationFindings(report)).toEqual([
+      `countries: tenantseed_app can read it, but it is neither a tenant table nor declared shared ("x-global": true): ${tenants.map((t) => `${t} sees 2 row(s)`).join(', ')}`,
+    ]);
+  });
+
+  it('fails on a chain table with no policy: tied to a tenant only through a reference, granted to a role the application role belongs to', async () => {
+    const role = `ts_bypass_readers_${process.pid}_${Date.now()}`;
+    const report = await broken([
+      'CREATE TABLE document_comments (id bigserial PRIMARY KEY, document_id uuid NOT NULL, body text NOT NULL)',
+      'INSERT INTO document_comments (document_id, body) SELECT id, \'hello\' FROM documents',
+      `CREATE ROLE ${role}`,
+      `GRANT SELECT ON document_comments TO ${role}`,
+      `GRANT ${role} TO tenantseed_app`,
+    ]).finally(async () => {
+      await knex!.raw(`DROP OWNED BY ${role}`);
+      await knex!.raw(`DROP ROLE ${role}`);
+    });
+    expect(isolationFindings(report)).toEqual([expect.stringMatching(/^document_comments: tenantseed_app can read it, but it is neither a tenant table nor declared shared \("x-global": true\): \S+ sees [1-9]\d* row\(s\)/)]);
+  });
+
+  it('fails on the shipped global table when its definition no longer declares it shared', async () => {
+    await broken([]);
+    const undeclared = { ...definitions, tables: definitions.tables.map((t) => (t.table === 'templates' ? { ...t, global: false } : t)) };
+    const report = await validateDatabase({ knex: knex!, definitions: undeclared, checks: ['isolation'] });
+    expect(isolationFindings(report)).toEqual([expect.stringMatching(/^templates: tenantseed_app can read it, but it is neither a tenant table nor declared shared/)]);
+    expect((await validateDatabase({ knex: knex!, definitions, checks: ['isolation'] })).ok).toBe(true);
+  });
+
   it('passes when the bypass applies only to a role the application role does not belong to', async () => {
     await knex?.destroy();
     const report = await (async () => {
