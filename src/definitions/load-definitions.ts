@@ -194,6 +194,7 @@ function normaliseTable(file: string, raw: SchemaNode): TableDefinition {
     idColumn: idColumnOf(primaryKey, uniqueKeys, tenantColumn),
     uniqueKeys,
     tenantRoot,
+    global: raw['x-global'] === true,
     tenantColumn,
     tenantVia: raw['x-tenant-via'] as string | undefined,
     naturalKey,

@@ -101,7 +101,7 @@ const generatorSpec = {
 export const COLUMN_KEYWORDS = ['x-generate', 'x-faker', 'x-ref', 'x-unique', 'x-weights', 'x-null-probability', 'x-collide', 'x-ref-one-of'] as const;
 /** The x- keywords of a table definition's top level. */
 export const TABLE_KEYWORDS = [
-  'x-table', 'x-tenant-root', 'x-tenant-column', 'x-tenant-via', 'x-primary-key', 'x-unique-keys', 'x-natural-key', 'x-count', 'x-legacy', 'x-existing-rows', 'x-fixed-rows',
+  'x-table', 'x-tenant-root', 'x-global', 'x-tenant-column', 'x-tenant-via', 'x-primary-key', 'x-unique-keys', 'x-natural-key', 'x-count', 'x-legacy', 'x-existing-rows', 'x-fixed-rows',
   'x-foreign-keys',
 ] as const;
 
@@ -115,6 +115,7 @@ export const DEFINITION_META_SCHEMA = {
     type: { const: 'object' },
     'x-table': identifier,
     'x-tenant-root': { type: 'boolean' },
+    'x-global': { type: 'boolean', description: 'Shared by every tenant on purpose (countries, plans, templates): validate lets the application role read it without isolation.' },
     'x-tenant-column': {
       ...identifier,
       description: 'The column that holds the tenant id, on every tenant table (not on the x-tenant-root table): any name, '

@@ -67,6 +67,8 @@ export interface TableDefinition {
   readonly uniqueKeys: readonly (readonly string[])[];
   /** The table that lists the tenants (`x-tenant-root`). */
   readonly tenantRoot: boolean;
+  /** Shared by every tenant on purpose (`x-global`): validate lets the application role read it unisolated. */
+  readonly global: boolean;
   /** The column holding the tenant id (`x-tenant-column`), for tenant-scoped tables. */
   readonly tenantColumn?: string;
   /**

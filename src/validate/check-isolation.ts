@@ -1,7 +1,9 @@
 import type { Knex } from 'knex';
 import { freshClient, readRole, readTable, requoteName, tenantContextStatements } from '../db';
+import { probeBypasses } from './bypass-discovery';
 import { tenantTables } from './check-schema';
 import { chainScoped, rowTenantSql } from './chain-tenant';
+import { probeUndeclaredTables } from './check-shared-tables';
 import type { CheckContext, CheckResult, Finding } from './types';
 import { ident } from './types';
 
@@ -119,6 +121,12 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
   }).catch((err) => {
     if (err !== ROLL_BACK) throw err;
   });
+  // Bypass discovery: the settings besides the tenant's that policies read, tried as the application role.
+  const bypass = await probeBypasses(ctx, tables, tenants[0]);
+  findings.push(...bypass.findings);
+  // No table silently shared: any other table the application role reads is declared shared.
+  const shared = await probeUndeclaredTables(ctx, [...tables, ...chains].map((t) => t.table), tenants);
+  findings.push(...shared.findings);
   // Without a tenant: on a connection of its own, where the setting was never set (not even
   // to ''), as the application's first query on a new connection sees it.
   const client = await freshClient(ctx.knex);
@@ -144,6 +152,8 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
         : `${findings.length} isolation failure(s) as ${appRole}`,
       findings,
       tenants,
+      shared: shared.shared,
+      bypassSettings: bypass.candidates.map((c) => `${c.policy} on ${c.table}: ${c.setting}`),
       hint: findings.length ? 'Tenants can reach each other\'s rows: check the RLS policies, FORCE ROW LEVEL SECURITY and the application role (docs/schema.md).' : undefined,
     },
   };

@@ -10,6 +10,11 @@ import { applyPrismaMigrations, describeFixtureProject } from '../support/fixtur
  */
 describeFixtureProject({
   name: 'prisma-app',
+  // Real holes: the platform-admin bypass policies apply TO PUBLIC, so app_user itself sets
+  // app.bypass_rls = 'on' and reads every workspace (bypass discovery names each policy);
+  // workspaces (the root) has no row-level security, and users and _prisma_migrations are
+  // readable by app_user without being declared shared ("x-global": true).
+  holes: ['Business', '_prisma_migrations', 'custom_roles', 'token_usage', 'users', 'workspace_members', 'workspaces'],
   roles: ['app_user'],
   appRole: 'app_user',
   root: 'workspaces',

@@ -12,6 +12,10 @@ import { describeFixtureProject } from '../support/fixture-project';
  */
 describeFixtureProject({
   name: 'rawsql-app',
+  // The root organizations has no row-level security (every tenant reads every organization), and
+  // users and schema_migrations are readable by the application role without being declared
+  // shared ("x-global": true): no table silently shared.
+  holes: ['organizations', 'schema_migrations', 'users'],
   roles: ['vital_app'],
   appRole: 'vital_app',
   root: 'organizations',

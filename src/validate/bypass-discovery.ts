@@ -1,0 +1,138 @@
+import type { Knex } from 'knex';
+import { readFunctions, readSettings, tenantContextStatements } from '../db';
+import type { SnapshotFunction } from '../db';
+import type { CheckContext, Finding } from './types';
+import { ident } from './types';
+
+/** A policy as the catalog holds it, with the roles it applies to (`public` for PUBLIC). */
+export interface PolicyRow {
+  readonly table: string;
+  readonly policy: string;
+  readonly permissive: boolean;
+  readonly command: string;
+  readonly using?: string;
+}
+
+/**
+ * A branch of a policy that may admit rows without the tenant comparison: it reads another
+ * setting than the tenant's (itself or through the functions it calls), which any session may
+ * set. `values` are what to try: the literals the policy and those functions compare with, then
+ * `on`, `true` and `1`.
+ */
+export interface BypassCandidate {
+  readonly table: string;
+  readonly policy: string;
+  readonly setting: string;
+  readonly values: readonly string[];
+  /** Functions between the policy and the setting. */
+  readonly through: readonly string[];
+}
+
+const LITERAL = /'((?:[^']|'')*)'/g;
+/** At most this many literals of one policy are tried, besides on/true/1. */
+const MAX_LITERALS = 12;
+
+/**
+ * The bypass candidates of policies: every setting a policy's USING reads (through functions,
+ * bounded) other than the tenant setting, with the values to try. Pure.
+ *
+ * @example
+ * bypassCandidates([{ table: 'documents', policy: 'bypass', permissive: true, command: '*',
+ *   using: "(current_setting('app.bypass_rls', true) = 'on')" }], [], 'app.current_tenant_id')
+ * // [{ table: 'documents', policy: 'bypass', setting: 'app.bypass_rls', values: ['on', 'true', '1'], through: [] }]
+ */
+export function bypassCandidates(policies: readonly PolicyRow[], functions: readonly SnapshotFunction[], tenantSetting: string): BypassCandidate[] {
+  const out: BypassCandidate[] = [];
+  for (const p of policies) {
+    if (!p.using) continue;
+    const read = readSettings(p.using, functions);
+    const others = read.settings.filter((s) => s !== tenantSetting);
+    if (others.length === 0) continue;
+    const bodies = [p.using, ...functions.filter((f) => read.through.includes(`${f.schema}.${f.name}`)).map((f) => f.body)];
+    const literals: string[] = [];
+    for (const text of bodies) {
+      for (const m of text.matchAll(LITERAL)) {
+        const value = m[1].replace(/''/g, "'");
+        if (read.settings.includes(value) || value === '' || literals.includes(value)) continue;
+        literals.push(value);
+      }
+    }
+    const values = [...literals.slice(0, MAX_LITERALS), ...['on', 'true', '1'].filter((v) => !literals.includes(v))];
+    for (const setting of others) out.push({ table: p.table, policy: p.policy, setting, values, through: read.through });
+  }
+  return out;
+}
+
+/**
+ * The policies of the schemas' tables that apply to the application role for reading: to
+ * PUBLIC, to the role, or to a role it belongs to; FOR SELECT or FOR ALL; permissive and
+ * restrictive.
+ */
+export async function readApplicablePolicies(knex: Knex, schemas: readonly string[], appRole: string): Promise<PolicyRow[]> {
+  const rows = (await knex.raw(
+    `SELECT c.relname AS "table", p.polname AS policy, p.polpermissive AS permissive, p.polcmd AS command,
+            pg_get_expr(p.polqual, p.polrelid) AS using
+       FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = ANY(?) AND p.polcmd IN ('r', '*')
+        AND (0 = ANY(p.polroles) OR EXISTS (SELECT 1 FROM unnest(p.polroles) r WHERE r <> 0 AND pg_has_role(?, r, 'MEMBER')))
+      ORDER BY 1, 2`,
+    [schemas as string[], appRole],
+  )).rows as Array<{ table: string; policy: string; permissive: boolean; command: string; using: string | null }>;
+  return rows.map((r) => ({ table: r.table, policy: r.policy, permissive: r.permissive, command: r.command, using: r.using ?? undefined }));
+}
+
+/** Thrown to end the bypass probes' transaction: everything they did is rolled back. */
+const ROLL_BACK = new Error('tenantseed bypass probes: roll back');
+
+/**
+ * Bypass discovery: as the application role, with one tenant's context, tries each setting a
+ * policy reads besides the tenant's ({@link bypassCandidates}) with each value its branch
+ * compares with; a finding for each (policy, setting) under which rows of other tenants appear
+ * in the policy's table. Runs in a transaction that is rolled back.
+ */
+export async function probeBypasses(
+  ctx: CheckContext,
+  tables: ReadonlyArray<{ table: string; tenantColumn: string }>,
+  tenant: string,
+): Promise<{ findings: Finding[]; candidates: BypassCandidate[] }> {
+  const policies = await readApplicablePolicies(ctx.knex, ctx.schemas, ctx.tenancy.appRole);
+  const candidates = bypassCandidates(policies, await readFunctions(ctx.knex), ctx.tenancy.setting);
+  const findings: Finding[] = [];
+  const columns = new Map(tables.map((t) => [t.table, t.tenantColumn]));
+  const probed = candidates.filter((c) => columns.has(c.table));
+  if (probed.length === 0) return { findings, candidates };
+  await ctx.knex.transaction(async (trx) => {
+    for (const statement of tenantContextStatements(ctx.tenancy, tenant)) await trx.raw(statement);
+    for (const c of probed) {
+      for (const value of c.values) {
+        const seen = await foreignRows(trx, c.table, columns.get(c.table)!, tenant, c.setting, value);
+        if (seen > 0) {
+          findings.push({
+            table: c.table, tenant,
+            message: `policy ${c.policy} admits ${seen} row(s) of other tenants when the application role sets ${c.setting} to '${value}'${c.through.length ? ` (read through ${c.through.join(', ')})` : ''}`,
+          });
+          break;
+        }
+      }
+    }
+    throw ROLL_BACK;
+  }).catch((err) => {
+    if (err !== ROLL_BACK) throw err;
+  });
+  return { findings, candidates };
+}
+
+/** Rows of other tenants the role sees in `table` with `setting` set to `value` (0 when setting it fails). */
+async function foreignRows(trx: Knex.Transaction, table: string, tenantColumn: string, tenant: string, setting: string, value: string): Promise<number> {
+  await trx.raw('SAVEPOINT tenantseed_bypass');
+  try {
+    await trx.raw('SELECT set_config(?, ?, true)', [setting, value]);
+    const row = (await trx.raw(`SELECT count(*)::int AS n FROM ${ident(table)} WHERE ${ident(tenantColumn)}::text IS DISTINCT FROM ?`, [tenant])).rows[0];
+    return Number(row.n);
+  } catch {
+    // A value the policy cannot cast, or a setting the role may not set: no bypass by this value.
+    return 0;
+  } finally {
+    await trx.raw('ROLLBACK TO SAVEPOINT tenantseed_bypass');
+  }
+}

@@ -1,0 +1,131 @@
+import type { Knex } from 'knex';
+import { createKnex } from '../../src/db';
+import { loadDefinitions, loadProfile } from '../../src/definitions';
+import { buildPlan } from '../../src/generate';
+import { createScratchDatabase, ScratchDatabase } from '../../src/testing';
+import { validateDatabase, ValidationReport } from '../../src/validate';
+import { resetDatabase } from '../../src/workflows';
+import { testServer } from '../support/database';
+import { SHIPPED_DEFINITIONS, SHIPPED_ENVIRONMENTS } from '../support/datasets';
+
+const definitions = loadDefinitions(SHIPPED_DEFINITIONS);
+
+function isolationFindings(report: ValidationReport): string[] {
+  return report.checks.find((c) => c.name === 'isolation')!.details.findings.map((f) => `${f.table}: ${f.message}`);
+}
+
+/** Databases broken by a policy branch that admits rows without the tenant comparison. */
+describe('validate: bypass discovery', () => {
+  let seeded: ScratchDatabase;
+  let clone: ScratchDatabase | undefined;
+  let knex: Knex | undefined;
+  const adminRole = `ts_bypass_admin_${process.pid}_${Date.now()}`;
+
+  beforeAll(async () => {
+    seeded = await createScratchDatabase(testServer(), { prefix: 'tenantseed_bypass' });
+    const seeding = createKnex(seeded.target);
+    try {
+      await resetDatabase({ knex: seeding, plan: buildPlan({ definitions, profile: loadProfile(SHIPPED_ENVIRONMENTS, 'test') }) });
+    } finally {
+      await seeding.destroy();
+    }
+  });
+
+  afterAll(async () => {
+    await seeded.drop();
+  });
+
+  async function broken(sql: string[]): Promise<ValidationReport> {
+    clone = await createScratchDatabase(testServer(), { template: seeded.name });
+    knex = createKnex(clone.target);
+    for (const statement of sql) await knex.raw(statement);
+    return validateDatabase({ knex, definitions, checks: ['isolation'] });
+  }
+
+  afterEach(async () => {
+    await knex?.destroy();
+    await clone?.drop();
+    knex = undefined;
+    clone = undefined;
+  });
+
+  it('fails on a bypass policy on a setting any session may change (app.bypass_rls = on), naming the policy and the setting', async () => {
+    const report = await broken([`CREATE POLICY bypass_rls_policy ON documents USING (current_setting('app.bypass_rls', true) = 'on')`]);
+    expect(report.ok).toBe(false);
+    expect(isolationFindings(report)).toEqual([expect.stringMatching(/^documents: policy bypass_rls_policy admits \d+ row\(s\) of other tenants when the application role sets app.bypass_rls to 'on'$/)]);
+  });
+
+  it('fails on a boolean bypass (app.is_uber_admin), trying on/true/1 beside the literals', async () => {
+    const report = await broken([`CREATE POLICY uber_admin ON users FOR SELECT USING (coalesce(nullif(current_setting('app.is_uber_admin', true), '')::boolean, false))`]);
+    expect(isolationFindings(report)).toEqual([expect.stringMatching(/^users: policy uber_admin admits \d+ row\(s\) of other tenants when the application role sets app.is_uber_admin to 'on'$/)]);
+  });
+
+  it('fails on a bypass read through a function, with the value the function compares with', async () => {
+    const report = await broken([
+      `CREATE FUNCTION support_mode() RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT coalesce(current_setting('app.support_mode', true), '') = 'impersonate' $$`,
+      `CREATE FUNCTION is_support() RETURNS boolean LANGUAGE plpgsql STABLE AS $$ BEGIN RETURN support_mode(); END $$`,
+      `CREATE POLICY support_reads ON audit_logs FOR ALL USING (tenant_id = nullif(current_setting('app.current_tenant_id', true), '')::uuid OR is_support())`,
+    ]);
+    expect(isolationFindings(report)).toEqual([
+      expect.stringMatching(/^audit_logs: policy support_reads admits \d+ row\(s\) of other tenants when the application role sets app.support_mode to 'impersonate' \(read through public.is_support, public.support_mode\)$/),
+    ]);
+  });
+
+  it('fails on a permissive policy TO PUBLIC with USING (true)', async () => {
+    const report = await broken([`CREATE POLICY open_to_all ON documents FOR SELECT TO PUBLIC USING (true)`]);
+    expect(isolationFindings(report)).toContainEqual(expect.stringMatching(/^documents: sees \d+ row\(s\) of other tenants$/));
+  });
+
+  it('fails on a table the application role can read (through PUBLIC) that is neither a tenant table nor declared shared, with each tenant\'s count', async () => {
+    const report = await broken([
+      'CREATE TABLE countries (code text PRIMARY KEY, name text NOT NULL)',
+      `INSERT INTO countries VALUES ('NL', 'Netherlands'), ('FR', 'France')`,
+      'GRANT SELECT ON countries TO PUBLIC',
+    ]);
+    const tenants = report.checks.find((c) => c.name === 'isolation')!.details.tenants as string[];
+    expect(isolationFindings(report)).toEqual([
+      `countries: tenantseed_app can read it, but it is neither a tenant table nor declared shared ("x-global": true): ${tenants.map((t) => `${t} sees 2 row(s)`).join(', ')}`,
+    ]);
+  });
+
+  it('fails on a chain table with no policy: tied to a tenant only through a reference, granted to a role the application role belongs to', async () => {
+    const role = `ts_bypass_readers_${process.pid}_${Date.now()}`;
+    const report = await broken([
+      'CREATE TABLE document_comments (id bigserial PRIMARY KEY, document_id uuid NOT NULL, body text NOT NULL)',
+      'INSERT INTO document_comments (document_id, body) SELECT id, \'hello\' FROM documents',
+      `CREATE ROLE ${role}`,
+      `GRANT SELECT ON document_comments TO ${role}`,
+      `GRANT ${role} TO tenantseed_app`,
+    ]).finally(async () => {
+      await knex!.raw(`DROP OWNED BY ${role}`);
+      await knex!.raw(`DROP ROLE ${role}`);
+    });
+    expect(isolationFindings(report)).toEqual([expect.stringMatching(/^document_comments: tenantseed_app can read it, but it is neither a tenant table nor declared shared \("x-global": true\): \S+ sees [1-9]\d* row\(s\)/)]);
+  });
+
+  it('fails on the shipped global table when its definition no longer declares it shared', async () => {
+    await broken([]);
+    const undeclared = { ...definitions, tables: definitions.tables.map((t) => (t.table === 'templates' ? { ...t, global: false } : t)) };
+    const report = await validateDatabase({ knex: knex!, definitions: undeclared, checks: ['isolation'] });
+    expect(isolationFindings(report)).toEqual([expect.stringMatching(/^templates: tenantseed_app can read it, but it is neither a tenant table nor declared shared/)]);
+    expect((await validateDatabase({ knex: knex!, definitions, checks: ['isolation'] })).ok).toBe(true);
+  });
+
+  it('passes when the bypass applies only to a role the application role does not belong to', async () => {
+    await knex?.destroy();
+    const report = await (async () => {
+      clone = await createScratchDatabase(testServer(), { template: seeded.name });
+      knex = createKnex(clone.target);
+      await knex.raw(`CREATE ROLE ${adminRole}`);
+      try {
+        await knex.raw(`CREATE POLICY admin_bypass ON documents TO ${adminRole} USING (current_setting('app.bypass_rls', true) = 'on')`);
+        return await validateDatabase({ knex, definitions, checks: ['isolation'] });
+      } finally {
+        await knex.raw(`DROP POLICY admin_bypass ON documents`);
+        await knex.raw(`DROP ROLE ${adminRole}`);
+      }
+    })();
+    expect(isolationFindings(report)).toEqual([]);
+    expect(report.ok).toBe(true);
+  });
+});
