@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { freshClient, readRole, readTable, requoteName, tenantContextStatements } from '../db';
 import { probeBypasses } from './bypass-discovery';
+import { checkPooledContext } from './check-pooled-context';
 import { tenantTables } from './check-schema';
 import { chainScoped, rowTenantSql } from './chain-tenant';
 import { probeUndeclaredTables } from './check-shared-tables';
@@ -89,6 +90,20 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
         if ((update.rowCount ?? 0) > 0) findings.push({ table, tenant, message: `updated ${update.rowCount} row(s) of tenant ${other}` });
         const del = await probe(trx, `DELETE FROM ${t} WHERE ${col}::text = ?`, [other]);
         if ((del.rowCount ?? 0) > 0) findings.push({ table, tenant, message: `deleted ${del.rowCount} row(s) of tenant ${other}` });
+        // Without a WHERE: an UPDATE or DELETE policy of USING (true) is only seen by a statement
+        // that reads no column, since a WHERE applies the SELECT policies too (the CREATE POLICY
+        // page, "Policies Applied by Command Type"). `UPDATE t SET x = 1` or `DELETE FROM t`
+        // in the application would touch every tenant's rows.
+        // It sets the tenant column to the tenant's own id: `SET x = x` would read a column (and
+        // apply the SELECT policies). On its own rows that changes nothing, so a foreign key or
+        // unique violation means it reached another tenant's rows.
+        const tenantType = requoteName(columnTypes.get(table)![columns.get(table)!.indexOf(tenantColumn)]);
+        const updateAll = await probe(trx, `UPDATE ${t} SET ${col} = CAST(? AS ${tenantType})`, [tenant]);
+        if ((updateAll.rowCount ?? 0) > own) findings.push({ table, tenant, message: `an UPDATE without WHERE touched ${updateAll.rowCount} row(s), ${own} of them its own` });
+        if (updateAll.code === '23503' || updateAll.code === '23505') findings.push({ table, tenant, message: `an UPDATE without WHERE reached other tenants' rows (it failed with ${updateAll.code} setting its own id)` });
+        // A foreign key without cascade makes this fail (the own rows are referenced): it proves nothing then.
+        const deleteAll = await probe(trx, `DELETE FROM ${t}`, []);
+        if ((deleteAll.rowCount ?? 0) > own) findings.push({ table, tenant, message: `a DELETE without WHERE touched ${deleteAll.rowCount} row(s), ${own} of them its own` });
         const hasOwnRow = own > 0 && seen.n - seen.foreign > 0;
         if (hasOwnRow) {
           // A copy of one of its own rows, given the other tenant's id, written with VALUES: a
@@ -142,6 +157,8 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
     await client.query('ROLLBACK').catch(() => undefined);
     await client.end().catch(() => undefined);
   }
+  // The application's own path on a pooled connection: the context must end with its transaction.
+  findings.push(...await checkPooledContext(ctx, tables.map((t) => t.table), tenants[0]));
   return {
     name: 'isolation',
     ok: findings.length === 0,

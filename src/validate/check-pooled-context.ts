@@ -1,0 +1,51 @@
+import { freshClient, tenantContextStatements } from '../db';
+import type { CheckContext, Finding } from './types';
+import { ident } from './types';
+
+/** How a transaction that set the tenant ends before the next one on the same connection. */
+export const TRANSACTION_ENDS = ['COMMIT', 'ROLLBACK'] as const;
+
+/** What sets the tenant, as a finding names it: the project's context call, or the setting. */
+function contextName(ctx: CheckContext): string {
+  const { setContext, setting } = ctx.tenancy;
+  return setContext ? `tenancy.setContext (${setContext})` : `the setting ${setting}`;
+}
+
+/**
+ * The pooled-connection proof (part of `isolation`): on one connection, a transaction sets
+ * `tenant` the application's way ({@link tenantContextStatements}, so `tenancy.setContext`
+ * when the project has one) and ends with COMMIT, or with ROLLBACK; the next transaction on
+ * that same connection, with no tenant set, acts as the application role and must see no row
+ * of any tenant table. A context set with `set_config(..., false)` or a plain `SET` outlives
+ * its transaction, and a pooled connection hands the last tenant to the next request.
+ *
+ * Each connection is a new one and is closed after: nothing set here reaches another check.
+ *
+ * @example
+ * const findings = await checkPooledContext(ctx, ['documents', 'users'], acmeId);
+ * // [{ table: 'documents', message: 'after COMMIT, the next transaction on the same connection ...' }]
+ */
+export async function checkPooledContext(ctx: CheckContext, tables: readonly string[], tenant: string): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  for (const end of TRANSACTION_ENDS) {
+    const client = await freshClient(ctx.knex);
+    try {
+      await client.query('BEGIN');
+      for (const statement of tenantContextStatements(ctx.tenancy, tenant)) await client.query(statement);
+      await client.query(end);
+      await client.query('BEGIN');
+      await client.query(`SET LOCAL citus.propagate_set_commands TO 'local'`);
+      await client.query(`SET LOCAL ROLE ${ident(ctx.tenancy.appRole)}`);
+      for (const table of tables) {
+        const n = Number((await client.query(`SELECT count(*) AS n FROM ${ident(table)}`)).rows[0].n);
+        if (n > 0) {
+          findings.push({ table, tenant, message: `after ${end}, the next transaction on the same connection sees ${n} row(s) with no tenant set: ${contextName(ctx)} outlives its transaction (use SET LOCAL, or set_config(..., true))` });
+        }
+      }
+    } finally {
+      await client.query('ROLLBACK').catch(() => undefined);
+      await client.end().catch(() => undefined);
+    }
+  }
+  return findings;
+}

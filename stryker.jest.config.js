@@ -1,0 +1,23 @@
+/**
+ * The tests `npm run test:mutation` runs against each mutant: those that cover the isolation
+ * probes and the tenant context. STRYKER_SCOPE=unit keeps the unit tests only (no database).
+ */
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] };
+const unit = ['<rootDir>/test/unit/db/tenant-context.test.ts'];
+const integration = [
+  '<rootDir>/test/integration/isolation-probes.test.ts',
+  '<rootDir>/test/reliability/tenant-leaks.test.ts',
+  '<rootDir>/test/reliability/nested-tenant.test.ts',
+];
+const unitOnly = process.env.STRYKER_SCOPE === 'unit';
+
+module.exports = {
+  testEnvironment: 'node',
+  transform,
+  testMatch: unitOnly ? unit : [...unit, ...integration],
+  ...(unitOnly ? {} : {
+    globalSetup: '<rootDir>/src/testing/jest-global-setup.ts',
+    globalTeardown: '<rootDir>/src/testing/jest-global-teardown.ts',
+  }),
+  testTimeout: 180000,
+};

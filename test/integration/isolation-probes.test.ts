@@ -1,0 +1,106 @@
+import type { Knex } from 'knex';
+import { DEFAULT_TENANCY, TenancyNames } from '../../src/config';
+import { createKnex } from '../../src/db';
+import { loadDefinitions, loadProfile } from '../../src/definitions';
+import { buildPlan } from '../../src/generate';
+import { createScratchDatabase, ScratchDatabase } from '../../src/testing';
+import { validateDatabase, ValidationReport } from '../../src/validate';
+import { resetDatabase } from '../../src/workflows';
+import { testServer } from '../support/database';
+import { SHIPPED_DEFINITIONS, SHIPPED_ENVIRONMENTS } from '../support/datasets';
+
+const definitions = loadDefinitions(SHIPPED_DEFINITIONS);
+
+/**
+ * Each isolation probe, on a database broken exactly the way that probe is there to catch:
+ * each test fails when its probe is taken out of checkIsolation (each was, once).
+ */
+describe('every isolation probe fails the database broken its way', () => {
+  let seeded: ScratchDatabase;
+  let clone: ScratchDatabase | undefined;
+  let knex: Knex | undefined;
+
+  beforeAll(async () => {
+    seeded = await createScratchDatabase(testServer(), { prefix: 'tenantseed_probes' });
+    const seeding = createKnex(seeded.target);
+    try {
+      await resetDatabase({ knex: seeding, plan: buildPlan({ definitions, profile: loadProfile(SHIPPED_ENVIRONMENTS, 'test') }) });
+    } finally {
+      await seeding.destroy();
+    }
+  });
+
+  afterAll(async () => {
+    await seeded.drop();
+  });
+
+  afterEach(async () => {
+    await knex?.destroy();
+    await clone?.drop();
+    knex = undefined;
+    clone = undefined;
+  });
+
+  /** The isolation check's messages on a copy of the seeded database broken by `sql`. */
+  async function isolation(sql: string[], tenancy: TenancyNames = DEFAULT_TENANCY): Promise<string[]> {
+    clone = await createScratchDatabase(testServer(), { template: seeded.name });
+    knex = createKnex(clone.target);
+    for (const statement of sql) await knex.raw(statement);
+    const report: ValidationReport = await validateDatabase({ knex, definitions, tenancy, checks: ['isolation'] });
+    const check = report.checks.find((c) => c.name === 'isolation')!;
+    const messages = check.details.findings.map((f) => `${f.table}: ${f.message}`);
+    expect(check.ok).toBe(messages.length === 0);
+    return messages;
+  }
+
+  it('passes the database as seeded, with and without a context function that sets the tenant locally', async () => {
+    expect(await isolation([])).toEqual([]);
+    await knex!.destroy();
+    await clone!.drop();
+    expect(await isolation([
+      `CREATE FUNCTION set_tenant_locally(t text) RETURNS void LANGUAGE sql AS $$ SELECT set_config('app.current_tenant_id', t, true) $$`,
+    ], { ...DEFAULT_TENANCY, setContext: 'select set_tenant_locally($1)' })).toEqual([]);
+  });
+
+  it('foreign rows visible: a permissive SELECT policy that shows other tenants\' rows', async () => {
+    const messages = await isolation([`CREATE POLICY leak ON audit_logs FOR SELECT USING (action = 'login')`]);
+    expect(messages).toContainEqual(expect.stringMatching(/^audit_logs: sees \d+ row\(s\) of other tenants$/));
+  });
+
+  it('UPDATE across tenants: an UPDATE policy USING (true)', async () => {
+    const messages = await isolation([`CREATE POLICY leak ON audit_logs FOR UPDATE USING (true)`]);
+    // Moved to the tenant's own id, audit_logs rows still name another tenant's user: the foreign key says so.
+    expect(messages).toContainEqual(expect.stringMatching(/^audit_logs: an UPDATE without WHERE (touched \d+ row\(s\), \d+ of them its own|reached other tenants' rows \(it failed with 23503 setting its own id\))$/));
+  });
+
+  it('UPDATE and DELETE of a named tenant\'s rows: a policy for every command USING (true)', async () => {
+    const messages = await isolation([`CREATE POLICY leak ON audit_logs USING (true)`]);
+    expect(messages).toContainEqual(expect.stringMatching(/^audit_logs: updated \d+ row\(s\) of tenant /));
+    expect(messages).toContainEqual(expect.stringMatching(/^audit_logs: deleted \d+ row\(s\) of tenant /));
+  });
+
+  it('DELETE across tenants: a DELETE policy USING (true)', async () => {
+    const messages = await isolation([`CREATE POLICY leak ON audit_logs FOR DELETE USING (true)`]);
+    expect(messages).toContainEqual(expect.stringMatching(/^audit_logs: a DELETE without WHERE touched \d+ row\(s\), \d+ of them its own$/));
+  });
+
+  it('INSERT with another tenant\'s id: a policy whose WITH CHECK is true', async () => {
+    const messages = await isolation([`ALTER POLICY tenant_isolation ON audit_logs WITH CHECK (true)`]);
+    // The copied row still names its own tenant's user: the foreign key refuses it, not the policy.
+    expect(messages).toContainEqual(expect.stringMatching(/^audit_logs: inserting a row of tenant \S+ failed with 23503, not with a row-level security violation$/));
+  });
+
+  it('rows without a tenant: a policy that shows rows when no tenant is set', async () => {
+    const messages = await isolation([`CREATE POLICY untenanted ON audit_logs FOR SELECT USING (current_setting('app.current_tenant_id', true) IS NULL)`]);
+    expect(messages).toContainEqual(expect.stringMatching(/^audit_logs: without a tenant, \d+ row\(s\) are visible$/));
+  });
+
+  it('pooled connection: a context function that sets the tenant for the session (set_config(..., false))', async () => {
+    const messages = await isolation([
+      `CREATE FUNCTION set_tenant_for_session(t text) RETURNS void LANGUAGE sql AS $$ SELECT set_config('app.current_tenant_id', t, false) $$`,
+    ], { ...DEFAULT_TENANCY, setContext: 'select set_tenant_for_session($1)' });
+    expect(messages).toContainEqual(expect.stringMatching(/^audit_logs: after COMMIT, the next transaction on the same connection sees \d+ row\(s\) with no tenant set: tenancy.setContext \(select set_tenant_for_session\(\$1\)\) outlives its transaction/));
+    // A rolled-back transaction takes its session settings with it (PostgreSQL undoes SET on abort).
+    expect(messages.filter((m) => m.includes('after ROLLBACK'))).toEqual([]);
+  });
+});
