@@ -46,9 +46,11 @@ export interface ProjectConfig {
   readonly validate?: ValidateSettings;
 }
 
-/** The `validate` key of the config: advice items accepted, each with its reason. */
+/** The `validate` key of the config: advice items accepted, and tables shared on purpose, each with its reason. */
 export interface ValidateSettings {
   readonly accept: ReadonlyArray<{ readonly rule: string; readonly table?: string; readonly reason: string }>;
+  /** Tables the application role may read whole (no tenant's data): as `"x-global": true` does for a table with a definition. */
+  readonly shared: ReadonlyArray<{ readonly table: string; readonly reason: string }>;
 }
 
 /** The JSON config file's name (what `init` and `introspect` write). */
@@ -215,7 +217,7 @@ export function readProjectConfig(file: string): ProjectConfig {
       hint: `See docs/your-schema.md for the keys of ${CONFIG_FILE_NAME} (its JSON Schema: ${configSchemaPath()}).`,
     });
   }
-  const config = raw as { migrations?: string; definitions: string; environments: string; schemas?: string[]; tenancy?: Partial<TenancyNames>; validate?: { accept?: ValidateSettings['accept'] } };
+  const config = raw as { migrations?: string; definitions: string; environments: string; schemas?: string[]; tenancy?: Partial<TenancyNames>; validate?: { accept?: ValidateSettings['accept']; shared?: ValidateSettings['shared'] } };
   return Object.freeze({
     file,
     migrations: config.migrations === undefined ? undefined : folder(file, 'migrations', config.migrations),
@@ -223,7 +225,10 @@ export function readProjectConfig(file: string): ProjectConfig {
     environments: folder(file, 'environments', config.environments),
     schemas: Object.freeze([...(config.schemas ?? DEFAULT_SCHEMAS)]),
     tenancy: Object.freeze({ ...DEFAULT_TENANCY, ...config.tenancy }),
-    validate: Object.freeze({ accept: Object.freeze((config.validate?.accept ?? []).map((a) => Object.freeze({ ...a }))) }),
+    validate: Object.freeze({
+      accept: Object.freeze((config.validate?.accept ?? []).map((a) => Object.freeze({ ...a }))),
+      shared: Object.freeze((config.validate?.shared ?? []).map((a) => Object.freeze({ ...a }))),
+    }),
   });
 }
 

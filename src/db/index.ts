@@ -39,3 +39,4 @@ export type { ObjectSnapshot, ForeignObject, ForeignObjects } from './made-objec
 export { cloneDatabase, copyDatabaseSettings, withDatabaseName } from './clone-database';
 export { takeNameLock, namesInUse, NAME_LOCK_CLASS } from './name-lock';
 export type { CloneDatabaseOptions, ServerClient } from './clone-database';
+export { MIGRATION_TOOL_TABLES, migrationLedgerOf } from './migration-ledgers';

@@ -100,6 +100,8 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
   for (const t of skipped) findings.push({ level: 'inferred', table: t.name, message: `${t.name} skipped: ${MIGRATION_TOOL_TABLES[t.name.toLowerCase()]}'s migration bookkeeping` });
   const tables = snapshot.tables.filter((t) => !skipped.includes(t));
   const tenancy: Tenancy = inferTenancy({ ...snapshot, tables }, options.tenancy);
+  /** The tables the application role is granted (its own grants: what it reads, besides PUBLIC's). */
+  const appReads = new Set(snapshot.roles.find((r) => r.name === tenancy.appRole)?.tables ?? []);
   findings.push(...tenancy.findings);
   const byName = new Map(tables.map((t) => [t.name, t]));
 
@@ -301,6 +303,11 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
     if (isRoot) definition['x-tenant-root'] = true;
     if (tenantColumn) definition['x-tenant-column'] = tenantColumn;
     if (tenantVia) definition['x-tenant-via'] = tenantVia;
+    if (!isRoot && !tenantColumn && !tenantVia && tenancy.root && appReads.has(table.name)) {
+      // validate fails on a table the application role reads that is neither isolated nor declared shared.
+      definition['x-global'] = true;
+      findings.push({ level: 'warning', table: table.name, message: `${tenancy.appRole} can read ${table.name}, which has no tenant column and no reference to a tenant table: drafted as shared by every tenant ("x-global": true). If its rows belong to tenants, give it a tenant column (or a reference to a tenant table) and a row-level-security policy, and introspect again` });
+    }
     definition['x-primary-key'] = plan.primaryKey;
     if (naturalKey) definition['x-natural-key'] = naturalKey;
     if (tupleKeys.length > 0) definition['x-unique-keys'] = tupleKeys;

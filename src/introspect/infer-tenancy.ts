@@ -29,13 +29,7 @@ export interface Tenancy {
   readonly findings: readonly Finding[];
 }
 
-/** The tables migration tools keep for themselves: never data to seed. */
-export const MIGRATION_TOOL_TABLES: Readonly<Record<string, string>> = {
-  knex_migrations: 'Knex', knex_migrations_lock: 'Knex', _prisma_migrations: 'Prisma', alembic_version: 'Alembic',
-  schema_migrations: 'Rails or golang-migrate', ar_internal_metadata: 'Rails', flyway_schema_history: 'Flyway',
-  __drizzle_migrations: 'Drizzle', __efmigrationshistory: 'Entity Framework', databasechangelog: 'Liquibase', databasechangeloglock: 'Liquibase',
-  pgmigrations: 'node-pg-migrate', kysely_migration: 'Kysely', kysely_migration_lock: 'Kysely',
-};
+export { MIGRATION_TOOL_TABLES } from '../db';
 
 const TENANT_NAME = /tenant|compan|organi[sz]ation|org\b|account|workspace|team|customer|client/i;
 

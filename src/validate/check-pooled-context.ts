@@ -5,6 +5,26 @@ import { ident } from './types';
 /** How a transaction that set the tenant ends before the next one on the same connection. */
 export const TRANSACTION_ENDS = ['COMMIT', 'ROLLBACK'] as const;
 
+/**
+ * Errors a policy raises when no tenant is set, which refuse the read rather than leak: the
+ * setting's empty text cast to the tenant key's type (22P02, as `''::uuid`), an unset setting
+ * read without missing_ok (42704), an explicit RAISE (P0001).
+ */
+const REFUSED_WITHOUT_TENANT = new Set(['22P02', '42704', 'P0001']);
+
+/** Rows the application role sees in `table`; 0 when the read is refused without a tenant; the error's text for any other error. */
+async function countOrRefusal(client: Awaited<ReturnType<typeof freshClient>>, table: string): Promise<number | string> {
+  await client.query('SAVEPOINT tenantseed_pooled');
+  try {
+    return Number((await client.query(`SELECT count(*) AS n FROM ${ident(table)}`)).rows[0].n);
+  } catch (err) {
+    const { code, message } = err as { code?: string; message: string };
+    return code && REFUSED_WITHOUT_TENANT.has(code) ? 0 : `${code ?? 'error'}: ${message}`;
+  } finally {
+    await client.query('ROLLBACK TO SAVEPOINT tenantseed_pooled');
+  }
+}
+
 /** What sets the tenant, as a finding names it: the project's context call, or the setting. */
 function contextName(ctx: CheckContext): string {
   const { setContext, setting } = ctx.tenancy;
@@ -37,8 +57,10 @@ export async function checkPooledContext(ctx: CheckContext, tables: readonly str
       await client.query(`SET LOCAL citus.propagate_set_commands TO 'local'`);
       await client.query(`SET LOCAL ROLE ${ident(ctx.tenancy.appRole)}`);
       for (const table of tables) {
-        const n = Number((await client.query(`SELECT count(*) AS n FROM ${ident(table)}`)).rows[0].n);
-        if (n > 0) {
+        const n = await countOrRefusal(client, table);
+        if (typeof n === 'string') {
+          findings.push({ table, tenant, message: `after ${end}, the next transaction on the same connection could not read the table with no tenant set (${n}): nothing proven` });
+        } else if (n > 0) {
           findings.push({ table, tenant, message: `after ${end}, the next transaction on the same connection sees ${n} row(s) with no tenant set: ${contextName(ctx)} outlives its transaction (use SET LOCAL, or set_config(..., true))` });
         }
       }

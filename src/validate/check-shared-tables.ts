@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { tenantContextStatements } from '../db';
+import { migrationLedgerOf, tenantContextStatements } from '../db';
 import type { CheckContext, Finding } from './types';
 import { ident } from './types';
 
@@ -23,18 +23,20 @@ export async function readableTables(knex: Knex, schemas: readonly string[], app
 
 /**
  * No table silently shared: every table the application role can read is a tenant table (the
- * isolation probes prove it), the tenant root (each tenant sees its own row only), or declared
- * shared (`x-global: true` in its definition). Any other readable table is a finding naming it
- * and how many rows each probed tenant sees, as does a root table that shows a tenant others' rows.
+ * isolation probes prove it), the tenant root (each tenant sees its own row only), declared
+ * shared (`x-global: true` in its definition, or `validate.shared` of the config), or a migration
+ * tool's ledger (migration names, no tenant's data). Any other readable table is a finding naming
+ * it and how many rows each probed tenant sees, as does a root table that shows a tenant others' rows.
  */
 export async function probeUndeclaredTables(ctx: CheckContext, probed: readonly string[], tenants: readonly string[]): Promise<{ findings: Finding[]; shared: string[] }> {
-  const declared = ctx.definitions.tables.filter((t) => t.global).map((t) => t.table);
+  const declared = [...ctx.definitions.tables.filter((t) => t.global).map((t) => t.table), ...ctx.shared.map((s) => s.table)];
   const root = ctx.definitions.tenantRoot;
   const readable = await readableTables(ctx.knex, ctx.schemas, ctx.tenancy.appRole);
-  const undeclared = readable.filter((t) => !probed.includes(t) && !declared.includes(t) && t !== root?.table);
+  const undeclared = readable.filter((t) => !probed.includes(t) && !declared.includes(t) && t !== root?.table && !migrationLedgerOf(t));
   const findings: Finding[] = [];
   const rootReadable = root && readable.includes(root.table);
-  if (undeclared.length === 0 && !rootReadable) return { findings, shared: declared.filter((t) => readable.includes(t)) };
+  const shared = [...declared.filter((t) => readable.includes(t)), ...readable.filter((t) => migrationLedgerOf(t) && !declared.includes(t))];
+  if (undeclared.length === 0 && !rootReadable) return { findings, shared };
   const seen = new Map<string, string[]>(undeclared.map((t) => [t, []]));
   await ctx.knex.transaction(async (trx) => {
     for (const tenant of tenants) {
@@ -55,9 +57,9 @@ export async function probeUndeclaredTables(ctx: CheckContext, probed: readonly 
     if (err !== ROLL_BACK) throw err;
   });
   for (const [table, counts] of seen) {
-    findings.push({ table, message: `${ctx.tenancy.appRole} can read it, but it is neither a tenant table nor declared shared ("x-global": true): ${counts.join(', ')}` });
+    findings.push({ table, message: `${ctx.tenancy.appRole} can read it, but it is neither a tenant table nor declared shared ("x-global": true in its definition, or validate.shared in the config): ${counts.join(', ')}` });
   }
-  return { findings, shared: declared.filter((t) => readable.includes(t)) };
+  return { findings, shared };
 }
 
 async function countRows(trx: Knex.Transaction, sql: string, bindings: string[]): Promise<number | undefined> {

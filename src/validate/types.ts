@@ -116,6 +116,8 @@ export interface CheckContext {
   readonly schemas: readonly string[];
   /** The role and setting the isolation probes act with. */
   readonly tenancy: TenancyNames;
+  /** Tables the config declares shared (`validate.shared`): the application role may read them whole. */
+  readonly shared: ReadonlyArray<{ readonly table: string; readonly reason: string }>;
   /**
    * On a Citus coordinator: how each table of the schemas is held (by table name). Joins
    * between distributed tables that are not on their distribution columns cannot run there.

@@ -42,6 +42,8 @@ export interface ValidateDatabaseOptions {
   allowSkip?: boolean;
   /** Advice accepted with a reason (`validate.accept` of the project config): still shown, as accepted. */
   accept?: readonly AcceptedRule[];
+  /** Tables shared on purpose (`validate.shared` of the project config): the application role may read them whole. */
+  shared?: ReadonlyArray<{ readonly table: string; readonly reason: string }>;
   /** Called as each check finishes. */
   onCheck?: (result: CheckResult) => void;
 }
@@ -181,6 +183,7 @@ async function runChecks(options: ValidateDatabaseOptions, names: readonly Check
     jsonSample: options.jsonSample ?? 20_000,
     schemas: options.schemas ?? DEFAULT_SCHEMAS,
     tenancy: options.tenancy ?? DEFAULT_TENANCY,
+    shared: options.shared ?? [],
     distribution: (await citusStatus(options.knex)).coordinator
       ? new Map((await readDistribution(options.knex, options.schemas ?? DEFAULT_SCHEMAS)).map((t) => [t.name, t]))
       : undefined,

@@ -17,9 +17,9 @@ describeFixtureProject({
   scoped: { table: 'documents', column: 'tenant_id' },
   // As the seed's migrations leave it, `tenants` has no row-level security while rag_app may
   // SELECT, UPDATE and DELETE it: every tenant reads and changes every tenant's row. A real hole,
-  // which validation must name (and nothing else). templates is readable by rag_app and not
-  // declared shared ("x-global": true in its definition): no table silently shared.
-  holes: ['templates', 'tenants'],
+  // which validation must name (and nothing else). templates (global on purpose: no tenant
+  // column) is drafted shared ("x-global": true), with a warning to confirm.
+  holes: ['tenants'],
   async apply(db, dir) {
     await db.knex.raw(fs.readFileSync(path.join(dir, 'upgrade.sql'), 'utf8'));
   },

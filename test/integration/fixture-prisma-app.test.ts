@@ -12,9 +12,10 @@ describeFixtureProject({
   name: 'prisma-app',
   // Real holes: the platform-admin bypass policies apply TO PUBLIC, so app_user itself sets
   // app.bypass_rls = 'on' and reads every workspace (bypass discovery names each policy);
-  // workspaces (the root) has no row-level security, and users and _prisma_migrations are
-  // readable by app_user without being declared shared ("x-global": true).
-  holes: ['Business', '_prisma_migrations', 'custom_roles', 'token_usage', 'users', 'workspace_members', 'workspaces'],
+  // workspaces (the root) has no row-level security. users (no tenant column, readable by
+  // app_user) is drafted shared ("x-global": true, with a warning to confirm) and
+  // _prisma_migrations is Prisma's ledger: neither is a hole.
+  holes: ['Business', 'custom_roles', 'token_usage', 'workspace_members', 'workspaces'],
   roles: ['app_user'],
   appRole: 'app_user',
   root: 'workspaces',

@@ -12,10 +12,10 @@ import { describeFixtureProject } from '../support/fixture-project';
  */
 describeFixtureProject({
   name: 'rawsql-app',
-  // The root organizations has no row-level security (every tenant reads every organization), and
-  // users and schema_migrations are readable by the application role without being declared
-  // shared ("x-global": true): no table silently shared.
-  holes: ['organizations', 'schema_migrations', 'users'],
+  // The root organizations has no row-level security (every tenant reads every organization).
+  // users (no tenant column, readable by the application role) is drafted shared ("x-global":
+  // true, with a warning to confirm) and schema_migrations is the migration tool's ledger.
+  holes: ['organizations'],
   roles: ['vital_app'],
   appRole: 'vital_app',
   root: 'organizations',

@@ -84,8 +84,23 @@ describe('validate: bypass discovery', () => {
     ]);
     const tenants = report.checks.find((c) => c.name === 'isolation')!.details.tenants as string[];
     expect(isolationFindings(report)).toEqual([
-      `countries: tenantseed_app can read it, but it is neither a tenant table nor declared shared ("x-global": true): ${tenants.map((t) => `${t} sees 2 row(s)`).join(', ')}`,
+      `countries: tenantseed_app can read it, but it is neither a tenant table nor declared shared ("x-global": true in its definition, or validate.shared in the config): ${tenants.map((t) => `${t} sees 2 row(s)`).join(', ')}`,
     ]);
+  });
+
+  it('passes a readable table the config declares shared (validate.shared), and a migration tool\'s ledger, each listed as shared', async () => {
+    await broken([
+      'CREATE TABLE countries (code text PRIMARY KEY, name text NOT NULL)',
+      `INSERT INTO countries VALUES ('NL', 'Netherlands'), ('FR', 'France')`,
+      'CREATE TABLE "_prisma_migrations" (id text PRIMARY KEY, migration_name text NOT NULL)',
+      `INSERT INTO "_prisma_migrations" VALUES ('1', '20240101_init')`,
+      'GRANT SELECT ON countries, "_prisma_migrations" TO PUBLIC',
+    ]);
+    const report = await validateDatabase({ knex: knex!, definitions, checks: ['isolation'], shared: [{ table: 'countries', reason: 'the same list for every tenant' }] });
+    expect(isolationFindings(report)).toEqual([]);
+    expect(report.checks.find((c) => c.name === 'isolation')!.details.shared).toEqual(expect.arrayContaining(['countries', '_prisma_migrations']));
+    const undeclared = await validateDatabase({ knex: knex!, definitions, checks: ['isolation'] });
+    expect(isolationFindings(undeclared)).toEqual([expect.stringMatching(/^countries: tenantseed_app can read it/)]);
   });
 
   it('fails on a chain table with no policy: tied to a tenant only through a reference, granted to a role the application role belongs to', async () => {
@@ -100,7 +115,7 @@ describe('validate: bypass discovery', () => {
       await knex!.raw(`DROP OWNED BY ${role}`);
       await knex!.raw(`DROP ROLE ${role}`);
     });
-    expect(isolationFindings(report)).toEqual([expect.stringMatching(/^document_comments: tenantseed_app can read it, but it is neither a tenant table nor declared shared \("x-global": true\): \S+ sees [1-9]\d* row\(s\)/)]);
+    expect(isolationFindings(report)).toEqual([expect.stringMatching(/^document_comments: tenantseed_app can read it, but it is neither a tenant table nor declared shared \("x-global": true in its definition, or validate.shared in the config\): \S+ sees [1-9]\d* row\(s\)/)]);
   });
 
   it('fails on the shipped global table when its definition no longer declares it shared', async () => {

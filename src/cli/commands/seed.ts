@@ -97,7 +97,7 @@ function datasetCommand(io: CliIO, name: 'seed' | 'reset', setExitCode: (code: n
           const validate = (on: typeof knex) => {
             progress.update({ phase: 'validation', rowsDone: 0, totalRows: 0 });
             return validateDatabase({
-              knex: on, definitions: plan.definitions, schemas: project.schemas, tenancy: project.tenancy, allowSkip: args.allowSkip, accept: project.validate?.accept,
+              knex: on, definitions: plan.definitions, schemas: project.schemas, tenancy: project.tenancy, allowSkip: args.allowSkip, accept: project.validate?.accept, shared: project.validate?.shared,
               describe: { database: db.description, environment: plan.profile.name, now: new Date() },
             });
           };

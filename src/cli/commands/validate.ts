@@ -46,7 +46,7 @@ export function validateCommand(io: CliIO, setExitCode: (code: number) => void):
         const stamp = await readEnvironmentStamp(knex);
         if (stamp && stamp.environment !== env) logger.warn(`the database is stamped "${stamp.environment}", not "${env}"`);
         const report = await validateDatabase({
-          knex, definitions, checks: args.check ? [args.check] : undefined, schemas: project.schemas, tenancy: project.tenancy, allowSkip: args.allowSkip, accept: project.validate?.accept,
+          knex, definitions, checks: args.check ? [args.check] : undefined, schemas: project.schemas, tenancy: project.tenancy, allowSkip: args.allowSkip, accept: project.validate?.accept, shared: project.validate?.shared,
           describe: { database: db.description, environment: env, now: new Date() },
         });
         if (reporter === 'text') printReport(io, report);
