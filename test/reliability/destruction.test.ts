@@ -138,7 +138,7 @@ describe('reset\'s own validation', () => {
     const run = await runCli(['--database-url', db.target.url, 'reset', '--env', 'test', '--environments', directory], { env: { CI: 'true' } });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^skip {2}isolation +skipped: needs at least two tenants to probe/m);
-    expect(run.stdout).toMatch(/1 could not run \(pass --allow-skip to accept that\)/);
+    expect(run.stdout).toMatch(/1 could not run \(isolation; pass --allow-skip to accept that\)/);
     const allowed = await runCli(['--database-url', db.target.url, 'reset', '--env', 'test', '--environments', directory, '--allow-skip'], { env: { CI: 'true' } });
     expect(allowed.code).toBe(0);
     expect(allowed.stdout).toMatch(/Validation passed: 6 checks passed, 1 skipped \(--allow-skip\)\./);
