@@ -52,6 +52,9 @@ export function makeWideSchema(options: WideSchemaOptions): WideSchema {
   const sql: string[] = [
     `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role} NOLOGIN; END IF; END $$;`,
     `CREATE TABLE accounts (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), slug text NOT NULL UNIQUE, name text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());`,
+    // The application role is granted every table: the root too shows a tenant its own row only.
+    `ALTER TABLE accounts ENABLE ROW LEVEL SECURITY; ALTER TABLE accounts FORCE ROW LEVEL SECURITY;`,
+    `CREATE POLICY accounts_tenant ON accounts USING (id = nullif(current_setting('app.current_tenant', true), '')::uuid);`,
   ];
   const tenantTables: string[] = [];
   const globalTables: string[] = [];
