@@ -19,6 +19,9 @@ describeFixtureProject({
   appRole: 'tracker_app',
   root: 'tenants',
   scoped: { table: 'tasks', column: 'tenant' },
+  // The migrations GRANT SELECT ON tenants TO tracker_app and put no row-level security on it:
+  // every tenant reads every tenant's row (names, slugs). A real hole, which validation names.
+  holes: ['tenants'],
   async apply(db, dir) {
     // The team's project has knex and pg installed: its node_modules are ours.
     fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
