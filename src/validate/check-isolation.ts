@@ -54,6 +54,9 @@ async function tableAccess(ctx: CheckContext, table: string, role: string): Prom
  */
 export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
   const tables = await tenantTables(ctx);
+  if (!ctx.definitions.tenantRoot) {
+    return { name: 'isolation', ok: true, skipped: 'no tenant table (tenant root) in the definitions: no tenant to probe as', details: { summary: 'skipped: no tenant table', findings: [] } };
+  }
   const tenants = await sampleTenants(ctx, Math.max(2, ctx.isolationSample));
   if (tenants.length < 2) {
     return { name: 'isolation', ok: true, skipped: 'needs at least two tenants to probe', details: { summary: 'skipped: fewer than two tenants', findings: [] } };
@@ -61,6 +64,24 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
   const { appRole } = ctx.tenancy;
   if (!(await readRole(ctx.knex, appRole))) {
     return { name: 'isolation', ok: false, details: { summary: `the application role ${appRole} does not exist`, findings: [{ message: `no role ${appRole} to probe as` }], hint: 'Run the migrations (they create the roles), or name the role in tenancy.appRole of tenantseed.config.json.' } };
+  }
+  // The probes act as the application role: a tenant table it may not read proves nothing, and
+  // is named with the role that lacks the grant (not the URL's user, which only reads the data).
+  const ungranted: string[] = [];
+  for (const table of [...tables.map((t) => t.table), ...chainScoped(ctx.definitions).map((d) => d.table)]) {
+    const access = await tableAccess(ctx, table, appRole);
+    if (access && !access.select) ungranted.push(table);
+  }
+  if (ungranted.length > 0) {
+    return {
+      name: 'isolation',
+      ok: false,
+      details: {
+        summary: `the application role ${appRole} may not read ${ungranted.length} tenant table(s): the probes act as it`,
+        findings: ungranted.map((table) => ({ table, message: `${appRole} has no SELECT privilege on it` })),
+        hint: `Grant the application role its tables (GRANT SELECT, INSERT, UPDATE, DELETE ON ${ungranted.join(', ')} TO ${ident(appRole)}), or name the role your application connects as in tenancy.appRole of tenantseed.config.json (introspect writes it when it finds one).`,
+      },
+    };
   }
   const findings: Finding[] = [];
   /** Tables whose probes failed with 22P02: a policy casts the tenant id to a type the ids are not. */

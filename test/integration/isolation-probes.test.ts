@@ -141,6 +141,17 @@ describe('every isolation probe fails the database broken its way', () => {
     expect(check.details.hint).toMatch(/casts the tenant id to a type the tenant ids are not.*"format": "uuid"/);
   });
 
+  it('an application role without grants: the finding and the hint name the role, not the URL\'s user', async () => {
+    clone = await createScratchDatabase(testServer(), { template: seeded.name });
+    knex = createKnex(clone.target);
+    await knex.raw('REVOKE ALL ON audit_logs FROM tenantseed_app');
+    const report = await validateDatabase({ knex, definitions, tenancy: DEFAULT_TENANCY, checks: ['isolation'] });
+    const check = report.checks.find((c) => c.name === 'isolation')!;
+    expect(check.ok).toBe(false);
+    expect(check.details.findings.map((f) => `${f.table}: ${f.message}`)).toEqual(['audit_logs: tenantseed_app has no SELECT privilege on it']);
+    expect(check.details.hint).toMatch(/GRANT SELECT, INSERT, UPDATE, DELETE ON audit_logs TO "?tenantseed_app"?\), or name the role your application connects as in tenancy.appRole/);
+  });
+
   it('pooled connection: a context function that sets the tenant for the session (set_config(..., false))', async () => {
     const messages = await isolation([
       `CREATE FUNCTION set_tenant_for_session(t text) RETURNS void LANGUAGE sql AS $$ SELECT set_config('app.current_tenant_id', t, false) $$`,
