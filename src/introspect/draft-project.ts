@@ -63,6 +63,15 @@ function referenceSchema(target: SnapshotColumn | undefined): DraftNode {
   return { type: 'string' };
 }
 
+/**
+ * Whether a row-level-security policy of a tenant table casts to uuid (`"tenantId"::uuid = ...`,
+ * `current_setting(...)::uuid`): then a text tenant id must read as a uuid, or every read as a
+ * tenant fails with "invalid input syntax for type uuid".
+ */
+function policiesCastToUuid(tables: readonly SnapshotTable[], tenantColumns: ReadonlyMap<string, string>): boolean {
+  return tables.some((t) => tenantColumns.has(t.name) && t.policies.some((p) => /::\s*uuid\b/i.test(`${p.using ?? ''} ${p.withCheck ?? ''}`)));
+}
+
 function withNull(node: DraftNode): DraftNode {
   if (typeof node.type !== 'string') return node;
   return { ...node, type: [node.type, 'null'], 'x-null-probability': 0.2 };
@@ -254,6 +263,12 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
         node = copiedColumnSchema(target ?? column);
       } else if (name === plan.idColumn && !notAnId(plan.primaryKey, tenantColumn, column) && !tupleKeys.some((k) => k.includes(name)) && (column.baseType === 'uuid' || ['int2', 'int4', 'int8'].includes(column.baseType) || ['text', 'varchar'].includes(column.baseType))) {
         node = referenceSchema(column);
+        if (isRoot && node.format === undefined && ['text', 'varchar'].includes(column.baseType) && policiesCastToUuid(tables, tenancy.tenantColumns)) {
+          // Text tenant ids that the policies cast to uuid ("tenantId"::uuid = current_setting(...)::uuid):
+          // cuid-like ids would make every read as a tenant fail, so the ids are drafted as uuids.
+          node = { type: 'string', format: 'uuid' };
+          findings.push({ level: 'inferred', table: table.name, message: `tenant ids ${name} drafted as uuids ("format": "uuid"): the tenant policies cast the tenant id to uuid` });
+        }
         if (column.baseType === 'int4') {
           // int4 ids fit: integer ids are made in a block per tenant sized from the maximum.
           node = { ...node, minimum: 1, maximum: 2147483647 };

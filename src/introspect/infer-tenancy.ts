@@ -292,7 +292,9 @@ function chooseRoles(
   findings.push(appRole
     ? { level: 'inferred', message: `application role ${appRole} (granted DML on ${count(subject.find((r) => r.name === appRole)!)} tenant table(s), subject to row-level security${tenantNamed.has(appRole) ? ', named by the tenant policies' : ''})${passed.length > 0 ? `; not ${passed.sort().join(', ')}` : ''}` }
     : {
-      level: 'warning',
+      // A hand edit: validate and withTenant act as tenancy.appRole (tenantseed_app when none is
+      // written), and a role with no grants fails them for want of a role, not of isolation.
+      level: 'hand-edit',
       message: `no application role: no role subject to row-level security has DML grants on the tenant tables${passed.length > 0 ? ` (not ${passed.sort().join(', ')})` : ''}; none is written. `
         + 'Create one (CREATE ROLE app_user LOGIN PASSWORD ...; GRANT SELECT, INSERT, UPDATE, DELETE ON the tenant tables TO app_user) and name it in tenancy.appRole: validate and withTenant act as it',
     });

@@ -30,13 +30,17 @@ export function failuresFirst(checks: readonly CheckResult[]): CheckResult[] {
 
 /**
  * The report's verdict in one line, naming the checks that failed:
- * "Validation failed: 2 of 7 checks failed (schema, isolation)".
+ * "Validation failed: 2 of 7 checks failed (schema, isolation)". A pass whose isolation check
+ * was skipped (--allow-skip) says that isolation was not proven.
  */
 export function verdictLine(report: ValidationReport): string {
   const failed = report.checks.filter((c) => !c.ok && !c.skipped).map((c) => c.name);
   const unran = report.checks.filter((c) => c.skipped && !c.ok).map((c) => c.name);
   const skipped = report.checks.filter((c) => c.skipped).length;
-  if (report.ok) return `Validation passed: ${report.checks.length - skipped} checks passed${skipped ? `, ${skipped} skipped (--allow-skip)` : ''}.`;
+  // A pass with isolation skipped proves no isolation: the verdict says so in its own words.
+  const isolation = report.checks.find((c) => c.name === 'isolation');
+  const unproven = isolation?.skipped ? `, isolation NOT proven (${isolation.skipped})` : '';
+  if (report.ok) return `Validation passed${unproven}: ${report.checks.length - skipped} checks passed${skipped ? `, ${skipped} skipped (--allow-skip)` : ''}.`;
   return `Validation failed: ${failed.length} of ${report.checks.length} checks failed${failed.length ? ` (${failed.join(', ')})` : ''}`
     + `${unran.length ? `, ${unran.length} could not run (${unran.join(', ')}; pass --allow-skip to accept that)` : ''}.`;
 }

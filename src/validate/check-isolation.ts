@@ -5,6 +5,7 @@ import { checkPooledContext } from './check-pooled-context';
 import { tenantTables } from './check-schema';
 import { chainScoped, rowTenantSql } from './chain-tenant';
 import { probeUndeclaredTables } from './check-shared-tables';
+import { countWithoutTenant, writeWithoutTenant } from './no-tenant-read';
 import type { CheckContext, CheckResult, Finding } from './types';
 import { ident } from './types';
 
@@ -35,6 +36,16 @@ async function probe(trx: Knex.Transaction, sql: string, bindings: unknown[]): P
   }
 }
 
+/** Which of SELECT, UPDATE and DELETE `role` holds on `table` (granted, to PUBLIC, or through a role). */
+async function tableAccess(ctx: CheckContext, table: string, role: string): Promise<{ select: boolean; update: boolean; delete: boolean } | undefined> {
+  const row = (await ctx.knex.raw(
+    `SELECT has_table_privilege(?, c.oid, 'SELECT') AS select, has_table_privilege(?, c.oid, 'UPDATE') AS update, has_table_privilege(?, c.oid, 'DELETE') AS delete
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = ? AND n.nspname = ANY(?) LIMIT 1`,
+    [role, role, role, table, ctx.schemas as string[]],
+  )).rows[0] as { select: boolean; update: boolean; delete: boolean } | undefined;
+  return row;
+}
+
 /**
  * `isolation`: as the application role, for every tenant table and a sample of tenants: the
  * tenant sees exactly its rows; updates and deletes of another tenant's rows touch nothing;
@@ -43,6 +54,9 @@ async function probe(trx: Knex.Transaction, sql: string, bindings: unknown[]): P
  */
 export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
   const tables = await tenantTables(ctx);
+  if (!ctx.definitions.tenantRoot) {
+    return { name: 'isolation', ok: true, skipped: 'no tenant table (tenant root) in the definitions: no tenant to probe as', details: { summary: 'skipped: no tenant table', findings: [] } };
+  }
   const tenants = await sampleTenants(ctx, Math.max(2, ctx.isolationSample));
   if (tenants.length < 2) {
     return { name: 'isolation', ok: true, skipped: 'needs at least two tenants to probe', details: { summary: 'skipped: fewer than two tenants', findings: [] } };
@@ -51,7 +65,27 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
   if (!(await readRole(ctx.knex, appRole))) {
     return { name: 'isolation', ok: false, details: { summary: `the application role ${appRole} does not exist`, findings: [{ message: `no role ${appRole} to probe as` }], hint: 'Run the migrations (they create the roles), or name the role in tenancy.appRole of tenantseed.config.json.' } };
   }
+  // The probes act as the application role: a tenant table it may not read proves nothing, and
+  // is named with the role that lacks the grant (not the URL's user, which only reads the data).
+  const ungranted: string[] = [];
+  for (const table of [...tables.map((t) => t.table), ...chainScoped(ctx.definitions).map((d) => d.table)]) {
+    const access = await tableAccess(ctx, table, appRole);
+    if (access && !access.select) ungranted.push(table);
+  }
+  if (ungranted.length > 0) {
+    return {
+      name: 'isolation',
+      ok: false,
+      details: {
+        summary: `the application role ${appRole} may not read ${ungranted.length} tenant table(s): the probes act as it`,
+        findings: ungranted.map((table) => ({ table, message: `${appRole} has no SELECT privilege on it` })),
+        hint: `Grant the application role its tables (GRANT SELECT, INSERT, UPDATE, DELETE ON ${ungranted.join(', ')} TO ${ident(appRole)}), or name the role your application connects as in tenancy.appRole of tenantseed.config.json (introspect writes it when it finds one).`,
+      },
+    };
+  }
   const findings: Finding[] = [];
+  /** Tables whose probes failed with 22P02: a policy casts the tenant id to a type the ids are not. */
+  const castFailures = new Set<string>();
   let probes = 0;
   const columns = new Map<string, string[]>();
   const columnTypes = new Map<string, string[]>();
@@ -79,46 +113,58 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
       // As the application must (on Citus only SET LOCAL reaches the workers): withTenant's statements.
       for (const statement of tenantContextStatements(ctx.tenancy, tenant, { role: i === 0 })) await trx.raw(statement);
       for (const { table, tenantColumn } of tables) {
-        const col = ident(tenantColumn);
-        const t = ident(table);
-        probes++;
-        const seen = (await trx.raw(`SELECT count(*) AS n, count(*) FILTER (WHERE ${col}::text IS DISTINCT FROM ?) AS foreign FROM ${t}`, [tenant])).rows[0];
-        const own = expected.get(table)!.get(tenant) ?? 0;
-        if (seen.foreign > 0) findings.push({ table, tenant, message: `sees ${seen.foreign} row(s) of other tenants` });
-        if (seen.n - seen.foreign !== own) findings.push({ table, tenant, message: `sees ${seen.n - seen.foreign} of its ${own} rows` });
-        const update = await probe(trx, `UPDATE ${t} SET ${col} = ${col} WHERE ${col}::text = ?`, [other]);
-        if ((update.rowCount ?? 0) > 0) findings.push({ table, tenant, message: `updated ${update.rowCount} row(s) of tenant ${other}` });
-        const del = await probe(trx, `DELETE FROM ${t} WHERE ${col}::text = ?`, [other]);
-        if ((del.rowCount ?? 0) > 0) findings.push({ table, tenant, message: `deleted ${del.rowCount} row(s) of tenant ${other}` });
-        // Without a WHERE: an UPDATE or DELETE policy of USING (true) is only seen by a statement
-        // that reads no column, since a WHERE applies the SELECT policies too (the CREATE POLICY
-        // page, "Policies Applied by Command Type"). `UPDATE t SET x = 1` or `DELETE FROM t`
-        // in the application would touch every tenant's rows.
-        // It sets the tenant column to the tenant's own id: `SET x = x` would read a column (and
-        // apply the SELECT policies). On its own rows that changes nothing, so a foreign key or
-        // unique violation means it reached another tenant's rows.
-        const tenantType = requoteName(columnTypes.get(table)![columns.get(table)!.indexOf(tenantColumn)]);
-        const updateAll = await probe(trx, `UPDATE ${t} SET ${col} = CAST(? AS ${tenantType})`, [tenant]);
-        if ((updateAll.rowCount ?? 0) > own) findings.push({ table, tenant, message: `an UPDATE without WHERE touched ${updateAll.rowCount} row(s), ${own} of them its own` });
-        if (updateAll.code === '23503' || updateAll.code === '23505') findings.push({ table, tenant, message: `an UPDATE without WHERE reached other tenants' rows (it failed with ${updateAll.code} setting its own id)` });
-        // A foreign key without cascade makes this fail (the own rows are referenced): it proves nothing then.
-        const deleteAll = await probe(trx, `DELETE FROM ${t}`, []);
-        if ((deleteAll.rowCount ?? 0) > own) findings.push({ table, tenant, message: `a DELETE without WHERE touched ${deleteAll.rowCount} row(s), ${own} of them its own` });
-        const hasOwnRow = own > 0 && seen.n - seen.foreign > 0;
-        if (hasOwnRow) {
-          // A copy of one of its own rows, given the other tenant's id, written with VALUES: a
-          // plain insert, which Citus routes to the other tenant's shard like any application
-          // insert (an INSERT ... SELECT that moves a row between shards is another path).
-          const cols = columns.get(table)!;
-          const types = columnTypes.get(table)!;
-          const row = (await trx.raw(`SELECT ${cols.map((c) => `${ident(c)}::text`).join(', ')} FROM ${t} WHERE ${col}::text = ? LIMIT 1`, [tenant])).rows[0] as Record<string, string | null>;
-          // format_type quotes a type's name ("AgentRole"[]); requoted, a ? in it is no placeholder.
-          const values = cols.map((c, k) => `CAST(? AS ${requoteName(types[k])})`).join(', ');
-          // OVERRIDING SYSTEM VALUE: a GENERATED ALWAYS identity column takes the copied id too.
-          const insert = await probe(trx, `INSERT INTO ${t} (${cols.map(ident).join(', ')}) OVERRIDING SYSTEM VALUE VALUES (${values})`, cols.map((c) => (c === tenantColumn ? other : row[c])));
-          if (insert.code !== '42501') {
-            findings.push({ table, tenant, message: insert.code ? `inserting a row of tenant ${other} failed with ${insert.code}, not with a row-level security violation` : `inserted a row of tenant ${other}` });
+        // Each table in a savepoint of its own: an error reading it (a policy casting the tenant id
+        // to a type the ids are not) is a finding on that table, not the end of validation.
+        await trx.raw('SAVEPOINT tenantseed_table');
+        try {
+          const col = ident(tenantColumn);
+          const t = ident(table);
+          probes++;
+          const seen = (await trx.raw(`SELECT count(*) AS n, count(*) FILTER (WHERE ${col}::text IS DISTINCT FROM ?) AS foreign FROM ${t}`, [tenant])).rows[0];
+          const own = expected.get(table)!.get(tenant) ?? 0;
+          if (seen.foreign > 0) findings.push({ table, tenant, message: `sees ${seen.foreign} row(s) of other tenants` });
+          if (seen.n - seen.foreign !== own) findings.push({ table, tenant, message: `sees ${seen.n - seen.foreign} of its ${own} rows` });
+          const update = await probe(trx, `UPDATE ${t} SET ${col} = ${col} WHERE ${col}::text = ?`, [other]);
+          if ((update.rowCount ?? 0) > 0) findings.push({ table, tenant, message: `updated ${update.rowCount} row(s) of tenant ${other}` });
+          const del = await probe(trx, `DELETE FROM ${t} WHERE ${col}::text = ?`, [other]);
+          if ((del.rowCount ?? 0) > 0) findings.push({ table, tenant, message: `deleted ${del.rowCount} row(s) of tenant ${other}` });
+          // Without a WHERE: an UPDATE or DELETE policy of USING (true) is only seen by a statement
+          // that reads no column, since a WHERE applies the SELECT policies too (the CREATE POLICY
+          // page, "Policies Applied by Command Type"). `UPDATE t SET x = 1` or `DELETE FROM t`
+          // in the application would touch every tenant's rows.
+          // It sets the tenant column to the tenant's own id: `SET x = x` would read a column (and
+          // apply the SELECT policies). On its own rows that changes nothing, so a foreign key or
+          // unique violation means it reached another tenant's rows.
+          const tenantType = requoteName(columnTypes.get(table)![columns.get(table)!.indexOf(tenantColumn)]);
+          const updateAll = await probe(trx, `UPDATE ${t} SET ${col} = CAST(? AS ${tenantType})`, [tenant]);
+          if ((updateAll.rowCount ?? 0) > own) findings.push({ table, tenant, message: `an UPDATE without WHERE touched ${updateAll.rowCount} row(s), ${own} of them its own` });
+          if (updateAll.code === '23503' || updateAll.code === '23505') findings.push({ table, tenant, message: `an UPDATE without WHERE reached other tenants' rows (it failed with ${updateAll.code} setting its own id)` });
+          // A foreign key without cascade makes this fail (the own rows are referenced): it proves nothing then.
+          const deleteAll = await probe(trx, `DELETE FROM ${t}`, []);
+          if ((deleteAll.rowCount ?? 0) > own) findings.push({ table, tenant, message: `a DELETE without WHERE touched ${deleteAll.rowCount} row(s), ${own} of them its own` });
+          const hasOwnRow = own > 0 && seen.n - seen.foreign > 0;
+          if (hasOwnRow) {
+            // A copy of one of its own rows, given the other tenant's id, written with VALUES: a
+            // plain insert, which Citus routes to the other tenant's shard like any application
+            // insert (an INSERT ... SELECT that moves a row between shards is another path).
+            const cols = columns.get(table)!;
+            const types = columnTypes.get(table)!;
+            const row = (await trx.raw(`SELECT ${cols.map((c) => `${ident(c)}::text`).join(', ')} FROM ${t} WHERE ${col}::text = ? LIMIT 1`, [tenant])).rows[0] as Record<string, string | null>;
+            // format_type quotes a type's name ("AgentRole"[]); requoted, a ? in it is no placeholder.
+            const values = cols.map((c, k) => `CAST(? AS ${requoteName(types[k])})`).join(', ');
+            // OVERRIDING SYSTEM VALUE: a GENERATED ALWAYS identity column takes the copied id too.
+            const insert = await probe(trx, `INSERT INTO ${t} (${cols.map(ident).join(', ')}) OVERRIDING SYSTEM VALUE VALUES (${values})`, cols.map((c) => (c === tenantColumn ? other : row[c])));
+            if (insert.code !== '42501') {
+              findings.push({ table, tenant, message: insert.code ? `inserting a row of tenant ${other} failed with ${insert.code}, not with a row-level security violation` : `inserted a row of tenant ${other}` });
+            }
           }
+        } catch (err) {
+          await trx.raw('ROLLBACK TO SAVEPOINT tenantseed_table');
+          const { code, message } = err as { code?: string; message?: string };
+          if (code === '22P02') castFailures.add(table);
+          // Knex prefixes the statement ("SELECT ... - invalid input syntax ..."): the finding names the error.
+          const reason = (message ?? String(err)).replace(/^(SELECT|UPDATE|DELETE|INSERT) [\s\S]*? - /, '');
+          findings.push({ table, tenant, message: `probing as tenant ${tenant} failed with ${code ?? 'an error'}: ${reason}` });
         }
       }
       for (const { table, tenantOf } of chains) {
@@ -143,15 +189,37 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
   const shared = await probeUndeclaredTables(ctx, [...tables, ...chains].map((t) => t.table), tenants);
   findings.push(...shared.findings);
   // Without a tenant: on a connection of its own, where the setting was never set (not even
-  // to ''), as the application's first query on a new connection sees it.
+  // to ''), as the application's first query on a new connection sees it. The tenant root too,
+  // when the application role may read it: a policy that falls back to every row when no tenant
+  // is set (`id = COALESCE(current_setting(...)::int, id)`) shows and updates every tenant.
+  const root = ctx.definitions.tenantRoot;
+  const rootAccess = root ? await tableAccess(ctx, root.table, appRole) : undefined;
   const client = await freshClient(ctx.knex);
   try {
     await client.query('BEGIN');
     await client.query(`SET LOCAL citus.propagate_set_commands TO 'local'`);
     await client.query(`SET LOCAL ROLE ${ident(appRole)}`);
-    for (const { table } of [...tables, ...chains]) {
-      const n = Number((await client.query(`SELECT count(*) AS n FROM ${ident(table)}`)).rows[0].n);
-      if (n > 0) findings.push({ table, message: `without a tenant, ${n} row(s) are visible` });
+    const noTenant = [...tables, ...chains].map((t) => t.table);
+    if (root && rootAccess?.select && !noTenant.includes(root.table)) noTenant.push(root.table);
+    for (const table of noTenant) {
+      probes++;
+      const n = await countWithoutTenant(client, table, ctx.tenancy.setting);
+      if (typeof n !== 'number') {
+        findings.push(n);
+        if (n.message.includes(' 22P02: ')) castFailures.add(table);
+      } else if (n > 0) findings.push({ table, message: `without a tenant, ${n} row(s) are visible` });
+    }
+    if (root && rootAccess) {
+      const id = ident(root.idColumn);
+      const writes = [
+        ...(rootAccess.update ? [`UPDATE ${ident(root.table)} SET ${id} = ${id}`] : []),
+        ...(rootAccess.delete ? [`DELETE FROM ${ident(root.table)}`] : []),
+      ];
+      for (const sql of writes) {
+        const n = await writeWithoutTenant(client, root.table, sql, ctx.tenancy.setting);
+        if (typeof n !== 'number') findings.push(n);
+        else if (n > 0) findings.push({ table: root.table, message: `without a tenant, ${sql.split(' ')[0]} touched ${n} row(s) of the tenant root` });
+      }
     }
   } finally {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -171,7 +239,9 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
       tenants,
       shared: shared.shared,
       bypassSettings: bypass.candidates.map((c) => `${c.policy} on ${c.table}: ${c.setting}`),
-      hint: findings.length ? 'Tenants can reach each other\'s rows: check the RLS policies, FORCE ROW LEVEL SECURITY and the application role (docs/schema.md).' : undefined,
+      hint: castFailures.size
+        ? `A policy on ${[...castFailures].join(', ')} casts the tenant id to a type the tenant ids are not (the error names it): give the tenant root's id column that format in its definition (e.g. "format": "uuid"; introspect drafts it when a policy casts to uuid), then regenerate and reset.`
+        : findings.length ? 'Tenants can reach each other\'s rows: check the RLS policies, FORCE ROW LEVEL SECURITY and the application role (docs/schema.md).' : undefined,
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { migrationLedgerOf, tenantContextStatements } from '../db';
+import { migrationLedgerOf, requoteName, tenantContextStatements } from '../db';
 import type { CheckContext, Finding } from './types';
 import { ident } from './types';
 
@@ -38,6 +38,11 @@ export async function probeUndeclaredTables(ctx: CheckContext, probed: readonly 
   const shared = [...declared.filter((t) => readable.includes(t)), ...readable.filter((t) => migrationLedgerOf(t) && !declared.includes(t))];
   if (undeclared.length === 0 && !rootReadable) return { findings, shared };
   const seen = new Map<string, string[]>(undeclared.map((t) => [t, []]));
+  const rootIdType = root ? requoteName((await ctx.knex.raw(
+    `SELECT format_type(a.atttypid, a.atttypmod) AS type FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relname = ? AND n.nspname = ANY(?) AND a.attname = ? LIMIT 1`,
+    [root.table, ctx.schemas as string[], root.idColumn],
+  )).rows[0]?.type ?? 'text') : 'text';
   await ctx.knex.transaction(async (trx) => {
     for (const tenant of tenants) {
       await trx.raw('SAVEPOINT tenantseed_shared');
@@ -49,6 +54,19 @@ export async function probeUndeclaredTables(ctx: CheckContext, probed: readonly 
       if (rootReadable) {
         const n = await countRows(trx, `SELECT count(*)::int AS n FROM ${ident(root.table)} WHERE ${ident(root.idColumn)}::text IS DISTINCT FROM ?`, [tenant]);
         if (n) findings.push({ table: root.table, tenant, message: `the tenant root shows tenant ${tenant} ${n} row(s) of other tenants` });
+        // Another tenant's root row: an UPDATE or DELETE of it touches nothing (refused or hidden:
+        // both fine); 23503 means the DELETE reached it (its tenant's rows reference it). And an
+        // UPDATE without WHERE that sets the tenant's own id (reading no column, so an UPDATE
+        // policy of USING (true) shows) touches its own row only: 23505 means it reached another.
+        const other = tenants[(tenants.indexOf(tenant) + 1) % tenants.length];
+        const id = ident(root.idColumn);
+        const t = ident(root.table);
+        for (const sql of [`UPDATE ${t} SET ${id} = ${id} WHERE ${id}::text = ?`, `DELETE FROM ${t} WHERE ${id}::text = ?`]) {
+          const touched = await writeCount(trx, sql, [other]);
+          if (touched.rowCount || touched.code === '23503') findings.push({ table: root.table, tenant, message: `${sql.split(' ')[0]} of tenant ${other}'s root row ${touched.rowCount ? `touched ${touched.rowCount} row(s)` : 'reached it (it failed with 23503: its rows reference it)'}` });
+        }
+        const all = await writeCount(trx, `UPDATE ${t} SET ${id} = CAST(? AS ${rootIdType})`, [tenant]);
+        if ((all.rowCount ?? 0) > 1 || all.code === '23505') findings.push({ table: root.table, tenant, message: `an UPDATE of the tenant root without WHERE ${all.code ? 'reached other tenants\' rows (it failed with 23505 setting its own id)' : `touched ${all.rowCount} row(s)`}` });
       }
       await trx.raw('ROLLBACK TO SAVEPOINT tenantseed_shared');
     }
@@ -68,6 +86,18 @@ async function countRows(trx: Knex.Transaction, sql: string, bindings: string[])
     return Number((await trx.raw(sql, bindings)).rows[0].n);
   } catch {
     return undefined;
+  } finally {
+    await trx.raw('ROLLBACK TO SAVEPOINT tenantseed_shared_count');
+  }
+}
+
+/** What a write did (rolled back): the rows it touched, or the code it failed with. */
+async function writeCount(trx: Knex.Transaction, sql: string, bindings: string[]): Promise<{ rowCount?: number; code?: string }> {
+  await trx.raw('SAVEPOINT tenantseed_shared_count');
+  try {
+    return { rowCount: (await trx.raw(sql, bindings)).rowCount ?? 0 };
+  } catch (err) {
+    return { code: (err as { code?: string }).code ?? 'error' };
   } finally {
     await trx.raw('ROLLBACK TO SAVEPOINT tenantseed_shared_count');
   }

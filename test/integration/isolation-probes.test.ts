@@ -95,6 +95,63 @@ describe('every isolation probe fails the database broken its way', () => {
     expect(messages).toContainEqual(expect.stringMatching(/^audit_logs: without a tenant, \d+ row\(s\) are visible$/));
   });
 
+  it('the tenant root without a tenant: a root policy that falls back to every row (COALESCE(setting, id))', async () => {
+    const messages = await isolation([
+      `ALTER POLICY tenant_isolation ON tenants USING (id = COALESCE(nullif(current_setting('app.current_tenant_id', true), '')::uuid, id))`,
+      'GRANT UPDATE, DELETE ON tenants TO tenantseed_app',
+    ]);
+    expect(messages).toContainEqual(expect.stringMatching(/^tenants: without a tenant, \d+ row\(s\) are visible$/));
+    expect(messages).toContainEqual(expect.stringMatching(/^tenants: without a tenant, UPDATE touched \d+ row\(s\) of the tenant root$/));
+    // With a tenant set the policy holds: each tenant sees and touches its own root row only.
+    expect(messages.filter((m) => !m.includes('without a tenant'))).toEqual([]);
+  });
+
+  it('the tenant root with a tenant set: UPDATE and DELETE policies USING (true) on the root', async () => {
+    const messages = await isolation([
+      'CREATE POLICY leak_update ON tenants FOR UPDATE USING (true)',
+      'CREATE POLICY leak_delete ON tenants FOR DELETE USING (true)',
+      'GRANT UPDATE, DELETE ON tenants TO tenantseed_app',
+    ]);
+    expect(messages).toContainEqual(expect.stringMatching(/^tenants: an UPDATE of the tenant root without WHERE (reached other tenants' rows \(it failed with 23505 setting its own id\)|touched \d+ row\(s\))$/));
+    // Without a tenant the DELETE policy reaches every root row (the foreign keys cascade, or refuse: 23503).
+    expect(messages).toContainEqual(expect.stringMatching(/^tenants: without a tenant, DELETE (touched \d+ row\(s\) of the tenant root|reached rows \(it failed with 23503)/));
+  });
+
+  it('a policy that reads the setting without missing_ok: the error with no tenant set is nothing visible', async () => {
+    expect(await isolation([
+      `ALTER POLICY tenant_isolation ON audit_logs USING (tenant_id = current_setting('app.current_tenant_id')::uuid) WITH CHECK (tenant_id = current_setting('app.current_tenant_id')::uuid)`,
+    ])).toEqual([]);
+  });
+
+  it('any other error with no tenant set stays a failure naming the table and the error', async () => {
+    const messages = await isolation([
+      `CREATE POLICY broken ON audit_logs FOR SELECT USING (1 / length(coalesce(current_setting('app.current_tenant_id', true), '')) > 0)`,
+    ]);
+    expect(messages).toContainEqual(expect.stringMatching(/^audit_logs: without a tenant, reading it failed with 22012: division by zero$/));
+  });
+
+  it('a policy that casts the tenant id to a type the ids are not: a finding with a hint, not a crash', async () => {
+    clone = await createScratchDatabase(testServer(), { template: seeded.name });
+    knex = createKnex(clone.target);
+    await knex.raw(`ALTER POLICY tenant_isolation ON audit_logs USING (tenant_id::text = current_setting('app.current_tenant_id', true)::int::text)`);
+    const report = await validateDatabase({ knex, definitions, tenancy: DEFAULT_TENANCY, checks: ['isolation'] });
+    const check = report.checks.find((c) => c.name === 'isolation')!;
+    expect(check.ok).toBe(false);
+    expect(check.details.findings.map((f) => `${f.table}: ${f.message}`)).toContainEqual(expect.stringMatching(/^audit_logs: probing as tenant \S+ failed with 22P02: invalid input syntax for type integer/));
+    expect(check.details.hint).toMatch(/casts the tenant id to a type the tenant ids are not.*"format": "uuid"/);
+  });
+
+  it('an application role without grants: the finding and the hint name the role, not the URL\'s user', async () => {
+    clone = await createScratchDatabase(testServer(), { template: seeded.name });
+    knex = createKnex(clone.target);
+    await knex.raw('REVOKE ALL ON audit_logs FROM tenantseed_app');
+    const report = await validateDatabase({ knex, definitions, tenancy: DEFAULT_TENANCY, checks: ['isolation'] });
+    const check = report.checks.find((c) => c.name === 'isolation')!;
+    expect(check.ok).toBe(false);
+    expect(check.details.findings.map((f) => `${f.table}: ${f.message}`)).toEqual(['audit_logs: tenantseed_app has no SELECT privilege on it']);
+    expect(check.details.hint).toMatch(/GRANT SELECT, INSERT, UPDATE, DELETE ON audit_logs TO "?tenantseed_app"?\), or name the role your application connects as in tenancy.appRole/);
+  });
+
   it('pooled connection: a context function that sets the tenant for the session (set_config(..., false))', async () => {
     const messages = await isolation([
       `CREATE FUNCTION set_tenant_for_session(t text) RETURNS void LANGUAGE sql AS $$ SELECT set_config('app.current_tenant_id', t, false) $$`,

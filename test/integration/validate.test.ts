@@ -216,6 +216,10 @@ describe('validate on a database tenantseed did not seed', () => {
     const passed = JSON.parse(allowed.stdout) as ValidationReport;
     expect(passed.ok).toBe(true);
     expect(passed.checks.filter((c) => c.skipped).map((c) => [c.name, c.ok])).toEqual([['row-counts', true], ['isolation', true]]);
+    // A pass that skipped isolation proves no isolation, and its verdict line says so.
+    const allowedText = await runCli(['--database-url', scratch.target.url, 'validate', '--env', 'test', '--allow-skip']);
+    expect(allowedText.code).toBe(0);
+    expect(allowedText.stdout).toMatch(/^Validation passed, isolation NOT proven \(needs at least two tenants to probe\): 5 checks passed, 2 skipped \(--allow-skip\)\.$/m);
   });
 
   it('runs one check with --check, refuses an unknown one with exit 2', async () => {

@@ -90,7 +90,7 @@ describe('the application role', () => {
   it('is none, said as a warning, when only roles that escape row-level security are granted the tables', () => {
     const t = inferTenancy(alembicLike([role('postgres', all, { superuser: true }), role('ops', all), role('app_admin', all, { bypassRls: true })]));
     expect(t.appRole).toBeUndefined();
-    expect(messages(t.findings, 'warning')).toContainEqual(expect.stringMatching(/^no application role: no role subject to row-level security has DML grants on the tenant tables \(not app_admin \(BYPASSRLS\), ops .*postgres \(a superuser\)\); none is written/));
+    expect(messages(t.findings, 'hand-edit')).toContainEqual(expect.stringMatching(/^no application role: no role subject to row-level security has DML grants on the tenant tables \(not app_admin \(BYPASSRLS\), ops .*postgres \(a superuser\)\); none is written/));
   });
 
   it('prefers a role the tenant policies name over one granted more tables', () => {

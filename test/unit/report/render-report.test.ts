@@ -42,6 +42,17 @@ describe('the verdict and the HTML report', () => {
     expect(verdictLine(passingReport())).toBe('Validation passed: 7 checks passed.');
   });
 
+  it('never calls a pass whose isolation check was skipped (--allow-skip) a proof: the verdict says isolation was not proven', () => {
+    const report = passingReport();
+    const skipped: ValidationReport = {
+      ...report,
+      checks: report.checks.map((c) => (c.name === 'isolation' ? { ...c, skipped: 'no tenant table (tenant root) in the definitions: no tenant to probe as' } : c)),
+    };
+    expect(verdictLine(skipped)).toBe('Validation passed, isolation NOT proven (no tenant table (tenant root) in the definitions: no tenant to probe as): 6 checks passed, 1 skipped (--allow-skip).');
+    const rowCountsOnly: ValidationReport = { ...report, checks: report.checks.map((c) => (c.name === 'row-counts' ? { ...c, skipped: 'no manifest' } : c)) };
+    expect(verdictLine(rowCountsOnly)).toBe('Validation passed: 6 checks passed, 1 skipped (--allow-skip).');
+  });
+
   it('marks no tick in the isolation grid for a table another check failed, and shows expected against actual', () => {
     const report: ValidationReport = failingReport();
     const html = renderHtml(report);
