@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,11 +12,20 @@ import { runCli } from '../support/run-cli';
  * the draft (it says so), and its rows pass their JSON Schema: only the load finds them wrong.
  */
 describe('introspect checks that its draft loads', () => {
+  // The application role the draft names: without one, introspect counts a hand edit.
+  const appRole = `draft_app_${randomBytes(4).toString('hex')}`;
+  // Declared before the database's own hooks, so it runs while the connection is open.
+  afterAll(async () => {
+    await db.knex.raw(`DROP OWNED BY ${appRole}`).catch(() => undefined);
+    await db.knex.raw(`DROP ROLE IF EXISTS ${appRole}`);
+  });
   const db = useFileDatabase();
   const folder = () => fs.mkdtempSync(path.join(os.tmpdir(), 'tenantseed-draft-check-'));
   const introspect = (cwd: string, out: string) => runCli(['introspect', '--out', out], { cwd, env: { DATABASE_URL: db.target.url }, timeoutMs: 120_000 });
 
+
   beforeAll(async () => {
+    await db.knex.raw(`CREATE ROLE ${appRole} NOLOGIN`);
     await db.knex.raw(`
       CREATE TABLE orgs (id uuid PRIMARY KEY, slug text NOT NULL UNIQUE, name text NOT NULL);
       CREATE TABLE members (org_id uuid NOT NULL REFERENCES orgs (id), id uuid NOT NULL, email text NOT NULL,
@@ -25,6 +35,7 @@ describe('introspect checks that its draft loads', () => {
       ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
       CREATE POLICY members_org ON members USING (org_id = nullif(current_setting('app.org', true), '')::uuid);
       CREATE POLICY notes_org ON notes USING (org_id = nullif(current_setting('app.org', true), '')::uuid);
+      GRANT SELECT, INSERT, UPDATE, DELETE ON members, notes TO ${appRole};
     `);
   });
 
