@@ -8,13 +8,16 @@ const ROLL_BACK = new Error('tenantseed shared-table probes: roll back');
 
 /**
  * The tables of the project's schemas the application role may SELECT (granted to it, to PUBLIC
- * or to a role it belongs to: `has_table_privilege`), partitions left out (their parent is read).
+ * or to a role it belongs to: `has_table_privilege`), partitions left out (their parent is read),
+ * and so are an extension's own tables and views (Citus's `citus_tables`, PostGIS's
+ * `spatial_ref_sys`): the extension's metadata, not the application's data.
  */
 export async function readableTables(knex: Knex, schemas: readonly string[], appRole: string): Promise<string[]> {
   const rows = (await knex.raw(
     `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = ANY(?) AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition
         AND has_table_privilege(?, c.oid, 'SELECT')
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
       ORDER BY 1`,
     [schemas as string[], appRole],
   )).rows as Array<{ name: string }>;
