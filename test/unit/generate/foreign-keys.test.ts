@@ -61,7 +61,7 @@ describe('x-foreign-keys', () => {
     const email = (draft.definitions.get('user_emails')!.properties as Record<string, Record<string, unknown>>).email;
     expect(email['x-generate']).not.toBe('cuid');
     expect(email.format ?? email['x-faker'] ?? email['x-generate']).toBeDefined();
-    expect(draft.findings.filter((f) => f.level === 'hand-edit')).toEqual([]);
+    expect(draft.findings.filter((f) => f.level === 'hand-edit' && !/^no application role/.test(f.message))).toEqual([]); // the snapshot has no roles: that hand edit is introspect's, not the keys'
   });
 
   it('copies an existing parent tuple of the same tenant into every row, for any seed', () => {
