@@ -71,5 +71,27 @@ describeFixtureProject({
         await test.destroy();
       }
     }, 240_000);
+
+    it('fails validate when a policy shows the admins to tenants, or when a row without a tenant is not declared', async () => {
+      const policy = quoteIdentifier('tenant_isolation_users');
+      await knex().raw(`ALTER POLICY ${policy} ON users USING ("tenantId" = current_setting('app.current_org', true) OR "tenantId" IS NULL)`);
+      try {
+        const shown = JSON.parse((await cli(['validate', '--env', 'development', '--json'])).stdout) as { checks: Array<{ name: string; ok: boolean; details: { findings: Array<{ table?: string; message: string }> } }> };
+        const isolation = shown.checks.find((c) => c.name === 'isolation')!;
+        expect(isolation.ok).toBe(false);
+        expect(isolation.details.findings).toContainEqual(expect.objectContaining({ table: 'users', message: expect.stringMatching(/sees 2 row\(s\) without a tenant/) }));
+      } finally {
+        await knex().raw(`ALTER POLICY ${policy} ON users USING ("tenantId" = current_setting('app.current_org', true))`);
+      }
+      await knex().raw(`INSERT INTO users (id, "tenantId", email, name, role) VALUES ('undeclared-admin', NULL, 'x@example.test', 'X', 'PLATFORM_ADMIN')`);
+      try {
+        const extra = JSON.parse((await cli(['validate', '--env', 'development', '--json'])).stdout) as { checks: Array<{ name: string; ok: boolean; details: { findings: Array<{ tenant?: string; expected?: number; actual?: number }> } }> };
+        const counts = extra.checks.find((c) => c.name === 'row-counts')!;
+        expect(counts.ok).toBe(false);
+        expect(counts.details.findings).toContainEqual(expect.objectContaining({ tenant: '(no tenant)', expected: 2, actual: 3 }));
+      } finally {
+        await knex().raw(`DELETE FROM users WHERE id = 'undeclared-admin'`);
+      }
+    }, 240_000);
   },
 });
