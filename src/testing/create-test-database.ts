@@ -97,8 +97,16 @@ export interface Fixtures<T extends object = TableRows> {
   tenant(name: string): FixtureRow<T, 'tenant', TenantFixture, { readonly id: string | number }>;
   /** A named user by email; throws, listing the known ones, when unknown. */
   user(email: string): FixtureRow<T, 'user', UserFixture, { readonly id: string | number; readonly tenantId: string | number }>;
-  /** Any named row: the table and its natural key's value. */
+  /** Any named row: the table and its natural key's value (`tenantId` is null for a row without a tenant). */
   row<K extends TableName<T>>(table: K, name: string): TypedNamedRow<T[K]>;
+  /**
+   * A named row with no tenant on purpose (the profile's `withoutTenant`, such as a platform
+   * admin in users), by its natural key; throws, listing the known ones, when unknown.
+   *
+   * @example
+   * const root = db.fixtures.withoutTenant('users', 'root@platform.test'); // root.id, root.tenantId === null
+   */
+  withoutTenant<K extends TableName<T>>(table: K, name: string): TypedNamedRow<T[K]>;
 }
 
 /** What {@link createTestDatabase} hands a test. */
@@ -317,7 +325,10 @@ function makeFixtures(plan: Plan): Fixtures {
       return { ...clean(row.values), id: row.id };
     },
     user(email) {
-      const rows = named.filter((r) => emailTables.has(r.table) && r.name === email);
+      const rows = named.filter((r) => emailTables.has(r.table) && r.name === email && !r.withoutTenant);
+      if (rows.length === 0 && named.some((r) => emailTables.has(r.table) && r.name === email)) {
+        throw new Error(`"${email}" names a user without a tenant: use fixtures.withoutTenant('${named.find((r) => r.name === email)!.table}', '${email}')`);
+      }
       if (rows.length !== 1) {
         if (rows.length > 1) throw new Error(`"${email}" names a user in several tenants (${rows.map((r) => r.tenant).join(', ')}): use fixtures.row with the tenant in mind`);
         throw unknown('user', email, named.filter((r) => emailTables.has(r.table)).map((r) => r.name));
@@ -327,6 +338,11 @@ function makeFixtures(plan: Plan): Fixtures {
     row(table, name) {
       const row = named.find((r) => r.table === table && r.name === name);
       if (!row) throw unknown(`${table} row`, name, named.filter((r) => r.table === table).map((r) => r.name));
+      return { ...row, values: clean(row.values) };
+    },
+    withoutTenant(table, name) {
+      const row = named.find((r) => r.table === table && r.name === name && r.withoutTenant);
+      if (!row) throw unknown(`${table} row without a tenant`, name, named.filter((r) => r.table === table && r.withoutTenant).map((r) => r.name));
       return { ...row, values: clean(row.values) };
     },
   };

@@ -120,9 +120,12 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
           const col = ident(tenantColumn);
           const t = ident(table);
           probes++;
-          const seen = (await trx.raw(`SELECT count(*) AS n, count(*) FILTER (WHERE ${col}::text IS DISTINCT FROM ?) AS foreign FROM ${t}`, [tenant])).rows[0];
+          const seen = (await trx.raw(`SELECT count(*) AS n, count(*) FILTER (WHERE ${col}::text IS DISTINCT FROM ?) AS foreign, count(*) FILTER (WHERE ${col} IS NULL) AS none FROM ${t}`, [tenant])).rows[0];
           const own = expected.get(table)!.get(tenant) ?? 0;
-          if (seen.foreign > 0) findings.push({ table, tenant, message: `sees ${seen.foreign} row(s) of other tenants` });
+          // Rows with no tenant (platform admins, the profile's withoutTenant) are no tenant's: a
+          // tenant that sees them sees rows that are not its own, whatever the policy meant.
+          if (seen.none > 0) findings.push({ table, tenant, message: `sees ${seen.none} row(s) without a tenant (${tenantColumn} is NULL)` });
+          if (seen.foreign - seen.none > 0) findings.push({ table, tenant, message: `sees ${seen.foreign - seen.none} row(s) of other tenants` });
           if (seen.n - seen.foreign !== own) findings.push({ table, tenant, message: `sees ${seen.n - seen.foreign} of its ${own} rows` });
           const update = await probe(trx, `UPDATE ${t} SET ${col} = ${col} WHERE ${col}::text = ?`, [other]);
           if ((update.rowCount ?? 0) > 0) findings.push({ table, tenant, message: `updated ${update.rowCount} row(s) of tenant ${other}` });
