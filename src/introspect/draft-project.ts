@@ -81,7 +81,7 @@ function withNull(node: DraftNode): DraftNode {
 function worthGenerating(column: SnapshotColumn, facts: CheckFacts, siblings: readonly string[]): boolean {
   return column.isArray || Boolean(column.enumLabels) || Boolean(facts.enum)
     || ['timestamptz', 'timestamp', 'date', 'json', 'jsonb'].includes(column.baseType)
-    || Boolean(readColumnMeaning({ name: column.name, baseType: column.baseType, maxLength: column.maxLength, root: false, siblings })?.evenWithDefault);
+    || Boolean(readColumnMeaning({ name: column.name, baseType: column.baseType, maxLength: column.maxLength, comment: column.comment, root: false, siblings })?.evenWithDefault);
 }
 
 interface TablePlan {
@@ -240,12 +240,11 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
 
     const properties: Record<string, DraftNode> = {};
     const required: string[] = [];
-    const earlier: string[] = [];
     const siblings = table.columns.map((c) => c.name);
+    // Timestamps a timestamp may follow (`updated_at` after `created_at`), wherever they stand: generated ones only.
+    const timestamps = table.columns.filter((c) => TIMESTAMP_TYPES.includes(c.baseType) && !c.generated).map((c) => c.name);
     for (const column of table.columns) {
       const name = column.name;
-      // Timestamps a later one may follow (`updated_at` after `created_at`): generated ones only.
-      if (TIMESTAMP_TYPES.includes(column.baseType) && !column.generated) earlier.push(name);
       const columnFacts = facts.get(name) ?? {};
       const copied = compositeRefs.find((r) => r.columns.includes(name));
       const keyed = copied !== undefined || plan.primaryKey.includes(name) || refs.has(name) || unique.has(name) || tupleKeys.some((k) => k.includes(name)) || name === tenantColumn;
@@ -279,7 +278,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
           findings.push({ level: 'hand-edit', table: table.name, message: `id column ${name} is ${column.type}: tenantseed's text ids (cuid-like) have 25 characters` });
         }
       } else {
-        node = draftColumnSchema(column, { table: table.name, root: isRoot, facts: columnFacts, unique: unique.get(name), tenantScoped: Boolean(tenantColumn || tenantVia), siblings, earlier: earlier.filter((e) => e !== name) });
+        node = draftColumnSchema(column, { table: table.name, root: isRoot, facts: columnFacts, unique: unique.get(name), tenantScoped: Boolean(tenantColumn || tenantVia), siblings, timestamps: timestamps.filter((e) => e !== name) });
       }
       if (!node) {
         if (column.notNull && column.default === undefined) {

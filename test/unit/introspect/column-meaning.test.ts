@@ -6,7 +6,7 @@ import type { SchemaSnapshot, SnapshotColumn, SnapshotConstraint, SnapshotTable 
 import { loadDefinitions, loadProfile } from '../../../src/definitions';
 import { buildPlan, guardRows, RowGuard } from '../../../src/generate';
 import { draftProject } from '../../../src/introspect';
-import { enumWeights, nameWords, orderedAfter, readColumnMeaning } from '../../../src/introspect/column-meaning';
+import { enumWeights, nameWords, orderedAfter, readColumnMeaning, TIMESTAMP_ORDER } from '../../../src/introspect/column-meaning';
 
 function col(name: string, baseType: string, extra: Partial<SnapshotColumn> = {}): SnapshotColumn {
   return { name, type: baseType, baseType, isArray: false, notNull: true, generated: false, ...extra } as SnapshotColumn;
@@ -37,7 +37,9 @@ describe('column meaning', () => {
     ['key_prefix', 'keyPrefix', 'varchar', 'key-prefix'],
     ['ip_address', 'ipAddress', 'text', 'ip-address'],
     ['user_agent', 'userAgent', 'text', 'user-agent'],
-    ['avatar_url', 'avatarUrl', 'text', 'url'],
+    ['website_url', 'websiteUrl', 'text', 'url'],
+    ['avatar_url', 'avatarUrl', 'text', 'avatar-url'],
+    ['logo_url', 'logoUrl', 'text', 'image-url'],
     ['mime_type', 'mimeType', 'text', 'mime-type'],
     ['file_name', 'fileName', 'text', 'file-name'],
     ['currency_code', 'currencyCode', 'text', 'currency'],
@@ -58,6 +60,15 @@ describe('column meaning', () => {
     expect(readColumnMeaning({ name: 'provider', baseType: 'text', root: false, siblings: ['provider', 'model', 'prompt_tokens'] })?.id).toBe('ai-provider');
     expect(readColumnMeaning({ name: 'provider', baseType: 'text', root: false, siblings: ['provider', 'invoice_id'] })?.id).toBe('vendor');
     expect(readColumnMeaning({ name: 'model', baseType: 'text', root: false, siblings: ['model', 'totalTokens'] })?.id).toBe('ai-model');
+  });
+
+  it('names sign-in providers in tables about sign-ins, AI providers by id too, and AI costs in cents', () => {
+    expect(readColumnMeaning({ name: 'provider', baseType: 'text', root: false, siblings: ['provider', 'providerAccountId', 'refresh_token'] })?.node.enum).toContain('github');
+    expect(readColumnMeaning({ name: 'providerId', baseType: 'text', root: false, siblings: ['providerId', 'model', 'inputTokens'] })?.id).toBe('ai-provider');
+    const cost = readColumnMeaning({ name: 'estimatedCost', baseType: 'numeric', root: false, siblings: ['estimatedCost', 'inputTokens'] });
+    expect(cost?.id).toBe('ai-cost');
+    expect(cost?.range?.max).toBeLessThanOrEqual(2);
+    expect(readColumnMeaning({ name: 'estimatedCost', baseType: 'numeric', root: false, siblings: ['estimatedCost', 'invoice_id'] })?.id).toBe('money');
   });
 
   it('lets a comment settle the meaning over the name', () => {
@@ -91,6 +102,32 @@ describe('column meaning', () => {
     expect(orderedAfter('expires_at', ['created_at', 'issued_at'])?.column).toBe('issued_at');
     expect(orderedAfter('created_at', ['updated_at'])).toBeUndefined();
     expect(orderedAfter('ended_at', [])).toBeUndefined();
+  });
+
+  it('orders timestamps wherever the catalog put them, and by the other rules names imply', () => {
+    // Prisma and Alembic often put expires_at or invitedAt before the column it follows.
+    expect(orderedAfter('expires_at', ['expires_at', 'created_at'])?.column).toBe('created_at');
+    expect(orderedAfter('acceptedAt', ['acceptedAt', 'invitedAt', 'createdAt'])?.column).toBe('invitedAt');
+    expect(orderedAfter('started_at', ['created_at'])?.column).toBe('created_at');
+    expect(orderedAfter('read_at', ['sent_at', 'delivered_at'])?.column).toBe('delivered_at');
+    expect(orderedAfter('paid_at', ['issued_at', 'created_at'])?.column).toBe('issued_at');
+    expect(orderedAfter('deleted_at', ['created_at', 'updated_at'])?.column).toBe('updated_at');
+  });
+
+  it('never orders timestamps in a circle: a rule follows only stems that no later rule orders', () => {
+    TIMESTAMP_ORDER.forEach((rule, i) => {
+      const laterStems = TIMESTAMP_ORDER.slice(i).flatMap((r) => r.later);
+      for (const stem of rule.after) expect({ rule: rule.later[0], follows: stem, ordered: laterStems.includes(stem) }).toEqual({ rule: rule.later[0], follows: stem, ordered: false });
+    });
+    // Every stem of the dictionary, each ordered after whatever it can be: following the chain always ends.
+    const all = [...new Set(TIMESTAMP_ORDER.flatMap((r) => [...r.later, ...r.after]))].map((stem) => `${stem.replace(/ /g, '_')}_at`);
+    for (const start of all) {
+      const seen = new Set<string>();
+      for (let at: string | undefined = start; at; at = orderedAfter(at, all)?.column) {
+        expect(seen.has(at)).toBe(false);
+        seen.add(at);
+      }
+    }
   });
 });
 

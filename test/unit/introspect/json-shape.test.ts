@@ -5,7 +5,7 @@ import type { SchemaSnapshot, SnapshotColumn } from '../../../src/db';
 import { loadDefinitions, loadProfile } from '../../../src/definitions';
 import { buildPlan } from '../../../src/generate';
 import { draftProject } from '../../../src/introspect';
-import { jsonShape } from '../../../src/introspect/json-shape';
+import { jsonInComment, jsonShape } from '../../../src/introspect/json-shape';
 import { readCheck } from '../../../src/introspect/read-check';
 
 describe('JSON columns get a shape from their default and CHECKs', () => {
@@ -27,6 +27,19 @@ describe('JSON columns get a shape from their default and CHECKs', () => {
     expect(jsonShape(undefined, {})).toEqual({ type: 'object' });
     expect(jsonShape(`'{}'::jsonb`, { jsonType: 'array' })).toMatchObject({ type: 'array' });
     expect(jsonShape(`'[1, 2]'::jsonb`, {})).toMatchObject({ type: 'array', items: { type: 'integer' } });
+  });
+
+  it('reads the JSON a column comment shows: its keys and types, merged with the default\'s; strings by what their key means', () => {
+    expect(jsonInComment('UI preferences, e.g. {"theme": "dark", "pageSize": 50} (see docs)')).toEqual({ theme: 'dark', pageSize: 50 });
+    expect(jsonInComment('list of [{"url": "https://x.test", "weight": 1.5}]')).toEqual([{ url: 'https://x.test', weight: 1.5 }]);
+    expect(jsonInComment('free-form settings {not json}')).toBeUndefined();
+    const shape = jsonShape(`'{}'::jsonb`, {}, 'Shape: {"theme": "dark", "notify": {"email": "a@b.test", "daily": true}}');
+    expect(shape).toMatchObject({ type: 'object', properties: { theme: { type: 'string' }, notify: { type: 'object', properties: { email: { format: 'email' }, daily: { type: 'boolean' } } } } });
+    expect(JSON.stringify(shape)).not.toContain('dark');
+    const merged = jsonShape(`'{"beta": false}'::jsonb`, {}, 'e.g. {"theme": "dark"}');
+    expect(Object.keys(merged.properties as object).sort()).toEqual(['beta', 'theme']);
+    // A CHECK's type wins over a comment's.
+    expect(jsonShape(undefined, { jsonType: 'array' }, '{"a": 1}')).toMatchObject({ type: 'array' });
   });
 
   it('a drafted definition makes rows of that shape in every row', () => {
