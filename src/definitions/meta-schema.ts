@@ -55,7 +55,10 @@ const generatorSpec = {
           type: 'object', additionalProperties: false,
           properties: {
             daysBefore: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2 },
-            after: identifier,
+            after: {
+              description: 'A date column of the row this one follows (up to maxDays later), or several: the first of them with a value (ended_at after last_activity_at, else started_at).',
+              anyOf: [identifier, { type: 'array', items: identifier, minItems: 1 }],
+            },
             maxDays: { type: 'number', minimum: 0 },
             strict: { type: 'boolean', description: 'With "after": always later, never equal (a CHECK (b > a)).' },
           },

@@ -45,9 +45,10 @@ function evaluationOrder(columns: readonly ColumnDefinition[]): number[] {
   const dependsOn = (column: ColumnDefinition): string[] => {
     // A polymorphic reference is made after the discriminator that chooses its table.
     const discriminator = column.refOneOf ? [column.refOneOf.discriminator] : [];
-    const spec = column.schema['x-generate'] as { date?: { after?: string }; sum?: string[] } | undefined;
+    const spec = column.schema['x-generate'] as { date?: { after?: string | string[] }; sum?: string[] } | undefined;
     if (!spec || typeof spec !== 'object') return discriminator;
-    return [...discriminator, ...(spec.date?.after ? [spec.date.after] : []), ...(Array.isArray(spec.sum) ? spec.sum : [])];
+    const after = spec.date?.after;
+    return [...discriminator, ...(typeof after === 'string' ? [after] : after ?? []), ...(Array.isArray(spec.sum) ? spec.sum : [])];
   };
   const order: number[] = [];
   const placed = new Set<number>();

@@ -332,6 +332,7 @@ function timestampStem(name: string): string {
  */
 export const TIMESTAMP_ORDER: readonly { readonly later: readonly string[]; readonly after: readonly string[]; readonly maxDays: number }[] = [
   { later: ['updated', 'modified', 'changed', 'edited'], after: ['created', 'inserted'], maxDays: 30 },
+  { later: ['issued', 'sent', 'invited', 'requested', 'submitted', 'received', 'scheduled', 'queued'], after: ['created', 'inserted'], maxDays: 3 },
   { later: ['started', 'start', 'began', 'starts'], after: ['scheduled', 'queued', 'created', 'inserted'], maxDays: 3 },
   { later: ['last activity', 'last seen', 'last used', 'last active', 'last login', 'last message'], after: ['started', 'start', 'opened', 'began', 'created', 'inserted'], maxDays: 7 },
   {
@@ -340,7 +341,7 @@ export const TIMESTAMP_ORDER: readonly { readonly later: readonly string[]; read
   },
   { later: ['expires', 'expiry', 'expiration', 'expired', 'valid until', 'valid to'], after: ['issued', 'valid from', 'starts', 'started', 'created'], maxDays: 365 },
   { later: ['accepted', 'joined', 'confirmed', 'verified', 'activated', 'declined'], after: ['invited', 'sent', 'requested', 'created'], maxDays: 14 },
-  { later: ['published', 'approved', 'submitted'], after: ['created'], maxDays: 30 },
+  { later: ['published', 'approved'], after: ['submitted', 'created'], maxDays: 30 },
   { later: ['delivered'], after: ['sent', 'created'], maxDays: 1 },
   { later: ['read'], after: ['delivered', 'sent', 'created'], maxDays: 3 },
   { later: ['processed', 'handled', 'answered', 'replied', 'responded'], after: ['received', 'requested', 'submitted', 'created'], maxDays: 3 },
@@ -349,19 +350,17 @@ export const TIMESTAMP_ORDER: readonly { readonly later: readonly string[]; read
 ];
 
 /**
- * The timestamp of a row that a timestamp follows, as their names imply (TIMESTAMP_ORDER):
- * among `others` (the table's other timestamps, wherever they stand), the column it follows
- * and how many days later it may fall at most; undefined when its name implies no order.
+ * The timestamps of a row that a timestamp follows, as their names imply (TIMESTAMP_ORDER):
+ * among `others` (the table's other timestamps, wherever they stand), the nearest it follows,
+ * the ones it follows when that one is null (`then`, nearest first), and how many days later it
+ * may fall at most; undefined when its name implies no order.
  *
  * @example
- * orderedAfter('endedAt', ['id', 'startedAt', 'lastActivityAt']) // { column: 'lastActivityAt', maxDays: 7 }
+ * orderedAfter('endedAt', ['id', 'startedAt', 'lastActivityAt']) // { column: 'lastActivityAt', then: ['startedAt'], maxDays: 7 }
  */
-export function orderedAfter(column: string, others: readonly string[]): { column: string; maxDays: number } | undefined {
+export function orderedAfter(column: string, others: readonly string[]): { column: string; then: string[]; maxDays: number } | undefined {
   const rule = TIMESTAMP_ORDER.find((r) => r.later.includes(timestampStem(column)));
   if (!rule) return undefined;
-  for (const wanted of rule.after) {
-    const hit = others.find((o) => o !== column && timestampStem(o) === wanted);
-    if (hit) return { column: hit, maxDays: rule.maxDays };
-  }
-  return undefined;
+  const found = rule.after.flatMap((wanted) => others.filter((o) => o !== column && timestampStem(o) === wanted).slice(0, 1));
+  return found.length === 0 ? undefined : { column: found[0], then: found.slice(1), maxDays: rule.maxDays };
 }

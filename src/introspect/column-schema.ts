@@ -179,7 +179,8 @@ function baseSchema(column: SnapshotColumn, context: ColumnContext): DraftNode |
   if (base === 'date') return { type: 'string', format: 'date' };
   if (TIMESTAMP_TYPES.has(base)) {
     const after = orderedAfter(column.name, context.timestamps);
-    if (after) return { type: 'string', format: 'date-time', 'x-generate': { date: { after: after.column, maxDays: after.maxDays } } };
+    // The nearest timestamp it follows, and the next ones for rows where that one is null.
+    if (after) return { type: 'string', format: 'date-time', 'x-generate': { date: { after: after.then.length > 0 ? [after.column, ...after.then] : after.column, maxDays: after.maxDays } } };
     return { type: 'string', format: 'date-time', 'x-generate': { date: { daysBefore: [0, 365] } } };
   }
   if (base === 'json' || base === 'jsonb') {

@@ -95,8 +95,10 @@ describe('column meaning', () => {
   });
 
   it('orders timestamps as their names imply, in any case', () => {
-    expect(orderedAfter('updated_at', ['created_at'])).toEqual({ column: 'created_at', maxDays: 30 });
-    expect(orderedAfter('updatedAt', ['createdAt'])).toEqual({ column: 'createdAt', maxDays: 30 });
+    expect(orderedAfter('updated_at', ['created_at'])).toEqual({ column: 'created_at', then: [], maxDays: 30 });
+    expect(orderedAfter('updatedAt', ['createdAt'])).toEqual({ column: 'createdAt', then: [], maxDays: 30 });
+    // Where the nearest is null in a row, the next one it follows.
+    expect(orderedAfter('ended_at', ['created_at', 'started_at', 'last_activity_at'])).toEqual({ column: 'last_activity_at', then: ['started_at', 'created_at'], maxDays: 7 });
     expect(orderedAfter('endedAt', ['startedAt', 'lastActivityAt'])?.column).toBe('lastActivityAt');
     expect(orderedAfter('lastActivityAt', ['startedAt'])?.column).toBe('startedAt');
     expect(orderedAfter('expires_at', ['created_at', 'issued_at'])?.column).toBe('issued_at');
