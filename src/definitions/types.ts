@@ -42,6 +42,11 @@ export interface ColumnDefinition {
    * discriminator column of the same row (`module_type` -> `chat_sessions`, ...).
    */
   readonly refOneOf?: { readonly discriminator: string; readonly targets: Readonly<Record<string, string>> };
+  /** `x-distinct-from`: reference columns of the row to the same table whose rows this one avoids. */
+  readonly distinctFrom?: readonly string[];
+  /** `x-first-row`: the value of each tenant's first row (and `hasFirstRow` says there is one: it may be null). */
+  readonly firstRow?: unknown;
+  readonly hasFirstRow?: boolean;
 }
 
 /** `x-count`: how many rows per tenant (or in all, for a table without tenants). */

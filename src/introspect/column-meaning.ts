@@ -309,6 +309,18 @@ export function enumWeights(column: string, labels: readonly unknown[]): number[
   return known === 0 ? undefined : weights;
 }
 
+/**
+ * The label of a role column that one row per tenant holds (`owner`: a workspace has one), if
+ * the column is a role and names one.
+ *
+ * @example
+ * oncePerTenant('role', ['OWNER', 'ADMIN', 'MEMBER']) // 'OWNER'
+ */
+export function oncePerTenant(column: string, labels: readonly unknown[]): string | undefined {
+  if (!has(nameWords(column), 'role')) return undefined;
+  return labels.find((l): l is string => typeof l === 'string' && /^(owner|account_?owner|workspace_?owner|primary_?owner)$/i.test(l));
+}
+
 /** Boolean flags that are rarely true (`is_admin`) or rarely false (`is_active`). */
 export function booleanWeights(column: string): { enum: [boolean, boolean]; 'x-weights': [number, number] } | undefined {
   const words = nameWords(column);

@@ -1,7 +1,7 @@
 import type { SnapshotColumn } from '../db';
 import type { CheckFacts } from './read-check';
 import { jsonDefault, jsonShape } from './json-shape';
-import { booleanWeights, enumWeights, orderedAfter, readColumnMeaning, ReadMeaning } from './column-meaning';
+import { booleanWeights, enumWeights, oncePerTenant, orderedAfter, readColumnMeaning, ReadMeaning } from './column-meaning';
 
 /** A JSON-Schema node of a drafted definition. */
 export type DraftNode = Record<string, unknown>;
@@ -162,6 +162,9 @@ function baseSchema(column: SnapshotColumn, context: ColumnContext): DraftNode |
   const { facts } = context;
   const weighted = (labels: (string | number)[]): DraftNode => {
     const weights = enumWeights(column.name, labels);
+    const owner = context.tenantScoped && !context.unique ? oncePerTenant(column.name, labels) : undefined;
+    // One owner per tenant: its first row, and no other (weight 0).
+    if (owner !== undefined) return { enum: labels, 'x-weights': labels.map((l, i) => (l === owner ? 0 : weights?.[i] ?? 10)), 'x-first-row': owner };
     return weights ? { enum: labels, 'x-weights': weights } : { enum: labels };
   };
   if (column.enumLabels) return weighted(facts.enum ? column.enumLabels.filter((l) => facts.enum!.includes(l)) : [...column.enumLabels]);
@@ -202,7 +205,8 @@ function baseSchema(column: SnapshotColumn, context: ColumnContext): DraftNode |
  */
 export function draftColumnSchema(column: SnapshotColumn, context: ColumnContext): DraftNode | undefined {
   if (column.isArray) {
-    const items = baseSchema({ ...column, isArray: false, maxLength: undefined }, { ...context, unique: undefined, facts: {} });
+    // Items are no row's one value: no first-row label among them (tenantScoped: false).
+    const items = baseSchema({ ...column, isArray: false, maxLength: undefined }, { ...context, unique: undefined, facts: {}, tenantScoped: false });
     if (!items) return undefined;
     return { type: 'array', maxItems: 3, ...(column.enumLabels ? { uniqueItems: true } : {}), items };
   }

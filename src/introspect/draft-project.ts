@@ -307,6 +307,17 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
       properties[name] = node;
     }
 
+    // Several references of a row to one table (a ticket's created_by, assigned_to, resolved_by):
+    // distinct rows, not one uuid in every column. Keys and the tenant column draw their own way.
+    const byTarget = new Map<string, string[]>();
+    for (const name of Object.keys(properties)) {
+      const target = properties[name]['x-ref'];
+      if (typeof target !== 'string' || name === tenantColumn || plan.primaryKey.includes(name) || tupleKeys.some((k) => k.includes(name))) continue;
+      const table = target.split('.')[0];
+      const before = byTarget.get(table) ?? [];
+      if (before.length > 0) properties[name]['x-distinct-from'] = [...before];
+      byTarget.set(table, [...before, name]);
+    }
     const naturalKey = NATURAL_KEY_NAMES.find((n) => unique.has(n) && properties[n] && !refs.has(n) && (isRoot ? true : unique.get(n) === 'tenant' || !tenantColumn));
     const definition: DraftNode = {
       $schema: 'https://json-schema.org/draft/2020-12/schema',

@@ -151,8 +151,16 @@ describe('drafted values look like the columns they fill', () => {
         col('ended_at', 'timestamptz', { notNull: false }), col('created_at', 'timestamptz'), col('updated_at', 'timestamptz'),
         col('body', 'text'), col('description', 'text'),
       ], [pk('org_id', 'id'), fk(['org_id'], 'orgs', ['id'])]),
+      table('people', [col('org_id', 'uuid'), col('id', 'uuid'), col('email', 'text'), col('role', 'org_role', { enumLabels: ['owner', 'admin', 'member'] })],
+        [pk('org_id', 'id'), uq('org_id', 'email'), fk(['org_id'], 'orgs', ['id'])]),
+      table('tickets', [
+        col('org_id', 'uuid'), col('id', 'uuid'), col('created_by', 'uuid'), col('assigned_to', 'uuid'), col('resolved_by', 'uuid', { notNull: false }),
+        col('expires_at', 'timestamptz'), col('created_at', 'timestamptz'),
+      ], [pk('org_id', 'id'), fk(['org_id'], 'orgs', ['id']), fk(['org_id', 'created_by'], 'people', ['org_id', 'id']),
+        fk(['org_id', 'assigned_to'], 'people', ['org_id', 'id']), fk(['org_id', 'resolved_by'], 'people', ['org_id', 'id'])]),
     ],
   };
+  const tables: Record<string, Record<string, unknown>[]> = {};
 
   let rows: Record<string, unknown>[] = [];
   beforeAll(() => {
@@ -162,13 +170,13 @@ describe('drafted values look like the columns they fill', () => {
       fs.mkdirSync(path.join(dir, 'definitions'));
       fs.mkdirSync(path.join(dir, 'environments'));
       for (const [name, definition] of draft.definitions) fs.writeFileSync(path.join(dir, 'definitions', `${name}.json`), JSON.stringify(definition));
-      const profile = { ...draft.profile, counts: { ...(draft.profile.counts as object), ai_calls: 150 } };
+      const profile = { ...draft.profile, counts: { ...(draft.profile.counts as object), ai_calls: 150, people: 12, tickets: 40 } };
       fs.writeFileSync(path.join(dir, 'environments', 'development.json'), JSON.stringify(profile));
       const plan = buildPlan({ definitions: loadDefinitions(path.join(dir, 'definitions')), profile: loadProfile(path.join(dir, 'environments'), 'development') });
-      const calls = plan.tables.find((t) => t.name === 'ai_calls')!;
-      for (const row of guardRows(calls.rows(), new RowGuard(calls, { strict: true }))) {
-        rows.push(Object.fromEntries(calls.columns.map((c, i) => [c, (row as unknown[])[i]])));
+      for (const t of plan.tables) {
+        tables[t.name] = [...guardRows(t.rows(), new RowGuard(t, { strict: true }))].map((row) => Object.fromEntries(t.columns.map((c, i) => [c, (row as unknown[])[i]])));
       }
+      rows = tables.ai_calls;
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -221,6 +229,29 @@ describe('drafted values look like the columns they fill', () => {
       if (r.ended_at !== null && r.last_activity_at !== null) expect(String(r.ended_at) >= String(r.last_activity_at)).toBe(true);
     }
   });
+  it('gives each tenant one owner (its first row), and no other row that role', () => {
+    const owners = new Map<unknown, number>();
+    for (const p of tables.people) if (p.role === 'owner') owners.set(p.org_id, (owners.get(p.org_id) ?? 0) + 1);
+    expect(owners.size).toBe(new Set(tables.people.map((p) => p.org_id)).size);
+    expect([...owners.values()].every((n) => n === 1)).toBe(true);
+    expect(tables.people.filter((p) => p.role === 'member').length).toBeGreaterThan(tables.people.length / 2);
+  });
+  it('points several references of a row to one table at distinct rows', () => {
+    expect(tables.tickets.length).toBeGreaterThan(100);
+    for (const t of tables.tickets) {
+      const people = [t.created_by, t.assigned_to, t.resolved_by].filter((v) => v !== null);
+      expect(new Set(people).size).toBe(people.length);
+    }
+  });
+  it('orders timestamps wherever the catalog put them (expires_at before created_at in the table)', () => {
+    for (const t of tables.tickets) expect(String(t.expires_at) >= String(t.created_at)).toBe(true);
+  });
+  it('writes emails as first.last@domain, unique in their tenant without a row number', () => {
+    for (const p of tables.people) expect(p.email).toMatch(/^[a-z0-9-]+\.[a-z0-9-']+@[a-z0-9-]+(\.[a-z0-9-]+)+$/);
+    const keys = tables.people.map((p) => `${p.org_id} ${p.email}`);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
   it('writes free text as English sentences, not Latin', () => {
     const latin = /\b(lorem|ipsum|dolor|amet|consectetur|adipisci|tempora|voluptas)\b/i;
     for (const column of ['body', 'description']) {
