@@ -94,6 +94,9 @@ const oauthTable = (clue: ColumnClue) => clue.siblings.some((s) => s !== clue.na
 const OAUTH_PROVIDERS = ['google', 'github', 'microsoft', 'apple', 'gitlab', 'okta'];
 const OAUTH_PROVIDER_WEIGHTS = [45, 25, 15, 8, 4, 3];
 
+const AUDIT_ACTIONS = ['user.login', 'user.logout', 'record.create', 'record.update', 'record.delete', 'member.invite', 'settings.update', 'api_key.create', 'export.download'];
+const AUDIT_ACTION_WEIGHTS = [30, 8, 15, 25, 4, 3, 6, 2, 7];
+
 /** The hex length of a digest named in the column: md5 32, sha1 40, sha512 128, else sha256's 64. */
 function digestLength(words: readonly string[], maxLength?: number): number {
   const named = has(words, 'md5', 'etag') ? 32 : has(words, 'sha1') ? 40 : has(words, 'sha512') ? 128 : has(words, 'sha384') ? 96 : 64;
@@ -183,6 +186,16 @@ export const COLUMN_MEANINGS: readonly Meaning[] = [
   {
     id: 'region', kinds: ['text'], test: (w, clue) => ['state', 'province', 'region'].includes(last(w)) && clue.siblings.some((s) => /city|country|address|zip|postal/i.test(s)),
     draft: () => faker('location.state'),
+  },
+  { id: 'time-zone', kinds: ['text'], test: (w) => has(w, 'timezone', 'tz') || endsWith(w, 'time', 'zone'), draft: () => faker('location.timeZone') },
+  {
+    id: 'cron', kinds: ['text'], test: (w) => has(w, 'cron', 'crontab'),
+    draft: () => ({ 'x-generate': { template: '{minute} {hour} * * {weekday}', parts: { minute: { integer: [0, 59] }, hour: { integer: [0, 23] }, weekday: { integer: [0, 6] } } } }),
+  },
+  {
+    // An audit log's action: what happened to what, skewed to the everyday (sign-ins, edits).
+    id: 'action', kinds: ['text'], test: (w) => ['action', 'event', 'activity'].includes(last(w)) || endsWith(w, 'event', 'type') || endsWith(w, 'event', 'name'),
+    draft: () => ({ enum: AUDIT_ACTIONS, 'x-weights': AUDIT_ACTION_WEIGHTS }),
   },
   { id: 'colour', kinds: ['text'], test: (w) => has(w, 'color', 'colour'), draft: () => faker('color.human') },
   {

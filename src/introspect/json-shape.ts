@@ -13,11 +13,20 @@ function stringFor(key: string | undefined, siblings: readonly string[]): Node {
   return meaning?.node && Object.keys(meaning.node).length > 0 ? { type: 'string', ...meaning.node } : { ...WORD };
 }
 
+/** A number under a key: in the range its meaning gives (`retries` a small count, `timeout_ms` a duration), else 0 to 1000. */
+function numberFor(key: string | undefined, integer: boolean, siblings: readonly string[]): Node {
+  const type = integer ? 'integer' : 'number';
+  const range = key === undefined ? undefined : readColumnMeaning({ name: key, baseType: integer ? 'int4' : 'numeric', root: false, siblings })?.range;
+  if (!range) return { type, minimum: 0, maximum: 1000 };
+  const skew = range.skew !== 1 ? { skew: range.skew } : {};
+  return { type, minimum: range.min, maximum: range.max, 'x-generate': integer ? { integer: [range.min, range.max], ...skew } : { number: [range.min, range.max], decimals: 2, ...skew } };
+}
+
 /** The schema of a JSON value from the default: its shape (types and keys), never its values. */
 function shapeOf(value: unknown, depth: number, key?: string, siblings: readonly string[] = []): Node {
   if (typeof value === 'string') return stringFor(key, siblings);
   if (typeof value === 'boolean') return { type: 'boolean' };
-  if (typeof value === 'number') return Number.isInteger(value) ? { type: 'integer', minimum: 0, maximum: 1000 } : { type: 'number', minimum: 0, maximum: 1000 };
+  if (typeof value === 'number') return numberFor(key, Number.isInteger(value), siblings);
   if (Array.isArray(value)) {
     // An empty array says nothing about its items: rows already there (made by the migrations, or
     // by the application) may hold any, and the json-schema check reads them against this.

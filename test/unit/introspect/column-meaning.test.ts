@@ -50,6 +50,9 @@ describe('column meaning', () => {
     ['size_bytes', 'sizeBytes', 'int8', 'byte-size'],
     ['duration_ms', 'durationMs', 'int4', 'duration'],
     ['message', 'message', 'text', 'free-text'],
+    ['time_zone', 'timeZone', 'text', 'time-zone'],
+    ['cron_expression', 'cronExpression', 'text', 'cron'],
+    ['event_type', 'eventType', 'text', 'action'],
   ])('reads %s and %s (%s) as %s', (snake, camel, baseType, id) => {
     for (const name of [snake, camel]) {
       expect(readColumnMeaning({ name, baseType, root: false, siblings: [] })?.id).toBe(id);
