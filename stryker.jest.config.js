@@ -1,11 +1,16 @@
 /**
  * The tests `npm run test:mutation` runs against each mutant: those that cover the isolation
- * probes and the tenant context. STRYKER_SCOPE=unit keeps the unit tests only (no database).
+ * probes, bypass discovery, the shared-table rule and the tenant context. STRYKER_SCOPE=unit keeps the unit tests only (no database).
  */
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] };
-const unit = ['<rootDir>/test/unit/db/tenant-context.test.ts'];
+const unit = [
+  '<rootDir>/test/unit/db/tenant-context.test.ts',
+  '<rootDir>/test/unit/db/read-policy.test.ts',
+  '<rootDir>/test/unit/validate/bypass-candidates.test.ts',
+];
 const integration = [
   '<rootDir>/test/integration/isolation-probes.test.ts',
+  '<rootDir>/test/integration/validate-bypass.test.ts',
   '<rootDir>/test/reliability/tenant-leaks.test.ts',
   '<rootDir>/test/reliability/nested-tenant.test.ts',
 ];

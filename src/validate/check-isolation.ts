@@ -1,9 +1,11 @@
 import type { Knex } from 'knex';
-import { freshClient, readRole, readTable, requoteName, tenantContextStatements } from '../db';
+import { freshClient, readRole, readTable, requoteName } from '../db';
 import { probeBypasses } from './bypass-discovery';
 import { checkPooledContext } from './check-pooled-context';
 import { tenantTables } from './check-schema';
 import { chainScoped, rowTenantSql } from './chain-tenant';
+import { probeMembershipRefusal } from './check-membership';
+import { probeContextStatements, readContextIdentity } from './context-identity';
 import { probeUndeclaredTables } from './check-shared-tables';
 import { countWithoutTenant, writeWithoutTenant } from './no-tenant-read';
 import type { CheckContext, CheckResult, Finding } from './types';
@@ -83,6 +85,10 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
       },
     };
   }
+  // A context function that checks membership needs the signed-in user first, as the application
+  // sets it: the probes name a member of each tenant they act as (context-identity.ts).
+  const identity = await readContextIdentity(ctx);
+  if (identity.identity) ctx = { ...ctx, identity: identity.identity };
   const findings: Finding[] = [];
   /** Tables whose probes failed with 22P02: a policy casts the tenant id to a type the ids are not. */
   const castFailures = new Set<string>();
@@ -111,7 +117,7 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
     for (const [i, tenant] of tenants.entries()) {
       const other = tenants[(i + 1) % tenants.length];
       // As the application must (on Citus only SET LOCAL reaches the workers): withTenant's statements.
-      for (const statement of tenantContextStatements(ctx.tenancy, tenant, { role: i === 0 })) await trx.raw(statement);
+      for (const statement of probeContextStatements(ctx, tenant, { role: i === 0 })) await trx.raw(statement);
       for (const { table, tenantColumn } of tables) {
         // Each table in a savepoint of its own: an error reading it (a policy casting the tenant id
         // to a type the ids are not) is a finding on that table, not the end of validation.
@@ -227,6 +233,9 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
   }
   // The application's own path on a pooled connection: the context must end with its transaction.
   findings.push(...await checkPooledContext(ctx, tables.map((t) => t.table), tenants[0]));
+  // The context function must refuse a tenant the signed-in user is no member of.
+  const membership = await probeMembershipRefusal(ctx, identity, tables, tenants);
+  findings.push(...membership.findings);
   return {
     name: 'isolation',
     ok: findings.length === 0,
@@ -238,7 +247,9 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
       findings,
       tenants,
       shared: shared.shared,
+      membership: membership.membership,
       bypassSettings: bypass.candidates.map((c) => `${c.policy} on ${c.table}: ${c.setting}`),
+      roleBranches: bypass.branches.map((b) => `${b.policy} on ${b.table}: ${b.branch}${b.through ? ` (in ${b.through})` : ''}`),
       hint: castFailures.size
         ? `A policy on ${[...castFailures].join(', ')} casts the tenant id to a type the tenant ids are not (the error names it): give the tenant root's id column that format in its definition (e.g. "format": "uuid"; introspect drafts it when a policy casts to uuid), then regenerate and reset.`
         : findings.length ? 'Tenants can reach each other\'s rows: check the RLS policies, FORCE ROW LEVEL SECURITY and the application role (docs/schema.md).' : undefined,

@@ -1,0 +1,101 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { settleTestDatabases } from '../../src/testing';
+import { useFileDatabase } from '../support/database';
+import { REPO_ROOT, runCli } from '../support/run-cli';
+
+interface Report { ok: boolean; checks: Array<{ name: string; ok: boolean; details: { findings: Array<{ table?: string; message: string }>; membership?: string } }> }
+
+/**
+ * The membership refusal probe on test/fixtures/membership-app: raw SQL where the API signs a
+ * user in (`app.current_user_id`) and enters an organization with set_organization_context($1),
+ * which raises for an organization the user is no member of (through is_organization_member).
+ * Introspected and seeded as a user would, then validated as is, and with the context function
+ * broken: each break fails the new probe naming the function; without any membership check the
+ * probe says it is not applicable.
+ */
+describe('validate: a context function must refuse a tenant the signed-in user is no member of', () => {
+  const role = `probes_acme_api_${randomBytes(4).toString('hex')}`;
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'tenantseed-membership-app-'));
+  afterAll(async () => {
+    await settleTestDatabases();
+    await db.knex.raw(`DROP OWNED BY ${role}`).catch(() => undefined);
+    await db.knex.raw(`DROP ROLE IF EXISTS ${role}`);
+    fs.rmSync(folder, { recursive: true, force: true });
+  });
+  const db = useFileDatabase();
+  const cli = (args: string[]) => runCli(args, { cwd: folder, env: { DATABASE_URL: db.target.url }, timeoutMs: 180_000 });
+  const validate = async (): Promise<{ code: number | null; report: Report }> => {
+    const run = await cli(['validate', '--env', 'development', '--check', 'isolation', '--json']);
+    expect(run.stderr).not.toMatch(/^error/m);
+    return { code: run.code, report: JSON.parse(run.stdout) as Report };
+  };
+  const isolation = (report: Report) => report.checks.find((c) => c.name === 'isolation')!;
+  const original = `CREATE OR REPLACE FUNCTION set_organization_context(p_organization_id UUID) RETURNS VOID LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NOT is_organization_member(p_organization_id) THEN
+        RAISE EXCEPTION 'user % is not a member of organization %', current_setting('app.current_user_id', true), p_organization_id USING ERRCODE = 'insufficient_privilege';
+      END IF;
+      PERFORM set_config('app.current_organization_id', p_organization_id::text, true);
+    END $$`;
+  const skipping = `CREATE OR REPLACE FUNCTION set_organization_context(p_organization_id UUID) RETURNS VOID LANGUAGE plpgsql AS $$
+    BEGIN
+      PERFORM set_config('app.current_organization_id', p_organization_id::text, true);
+    END $$`;
+
+  beforeAll(async () => {
+    const dir = path.join(REPO_ROOT, 'test', 'fixtures', 'membership-app', 'migrations');
+    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
+      await db.knex.raw(fs.readFileSync(path.join(dir, file), 'utf8').replace(/\bacme_api\b/g, role));
+    }
+    const introspect = await cli(['introspect', '--out', 'db']);
+    expect(introspect.stderr).not.toMatch(/^error/m);
+    expect(JSON.parse(fs.readFileSync(path.join(folder, 'tenantseed.config.json'), 'utf8')).tenancy)
+      .toMatchObject({ appRole: role, setting: 'app.current_organization_id', setContext: 'select set_organization_context($1)' });
+    const reset = await cli(['reset', '--env', 'development']);
+    expect(reset.stderr).not.toMatch(/^error/m);
+    expect(reset.code).toBe(0);
+  }, 600_000);
+
+  it('passes the schema as written: a non-member is refused (the function raises), a member accepted', async () => {
+    const { code, report } = await validate();
+    expect(isolation(report).details.findings).toEqual([]);
+    expect(isolation(report).details.membership).toMatch(/^refused: public\.set_organization_context raised 42501: user \S+ is not a member of organization \S+ for tenant \S+ with app\.current_user_id \(compared with user_id by public\.is_organization_member\) = '\S+', not a member of it \(a member of \S+: accepted\)$/);
+    expect(code).toBe(0);
+  });
+
+  it('fails a context function that skips the membership check, naming it and the check it skips', async () => {
+    await db.knex.raw(skipping);
+    try {
+      const { code, report } = await validate();
+      expect(isolation(report).details.findings.map((f) => `${f.table}: ${f.message}`)).toEqual([
+        expect.stringMatching(/^\w+: the context function public\.set_organization_context accepted tenant \S+ for app\.current_user_id \(compared with user_id by public\.is_organization_member\) = '\S+', who is not a member of it \(memberships has no row for them\): its rows became visible \((\w+: \d+(, )?)+\); the schema's membership check public\.is_organization_member is not applied by public\.set_organization_context$/),
+      ]);
+      expect(isolation(report).details.membership).toBe('failed: public.set_organization_context accepted a non-member');
+      expect(code).toBe(1);
+    } finally {
+      await db.knex.raw(original);
+    }
+  });
+
+  it('fails a check that never raises (its result ignored: PERFORM)', async () => {
+    await db.knex.raw(original.replace(/IF NOT is_organization_member\(p_organization_id\) THEN[\s\S]*?END IF;/, 'PERFORM is_organization_member(p_organization_id);'));
+    try {
+      const { code, report } = await validate();
+      expect(isolation(report).details.findings.map((f) => f.message)).toEqual([expect.stringMatching(/^the context function public\.set_organization_context accepted tenant \S+ for app\.current_user_id .* its rows became visible \(.*\)$/)]);
+      expect(code).toBe(1);
+    } finally {
+      await db.knex.raw(original);
+    }
+  });
+
+  it('says "not applicable" (not a pass of the probe) where the schema has no membership check at all', async () => {
+    await db.knex.raw(skipping);
+    await db.knex.raw('DROP FUNCTION is_organization_member(uuid)');
+    const { report } = await validate();
+    expect(isolation(report).details.membership).toMatch(/^not applicable: no membership check: neither public\.set_organization_context \(what tenancy\.setContext calls\) nor any other function/);
+    expect(isolation(report).details.findings).toEqual([]);
+  });
+});
