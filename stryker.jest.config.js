@@ -11,6 +11,7 @@ const unit = [
 const integration = [
   '<rootDir>/test/integration/isolation-probes.test.ts',
   '<rootDir>/test/integration/validate-bypass.test.ts',
+  '<rootDir>/test/integration/membership-probe.test.ts',
   '<rootDir>/test/reliability/tenant-leaks.test.ts',
   '<rootDir>/test/reliability/nested-tenant.test.ts',
 ];

@@ -2,7 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { resolveProjectConfig } from '../../src/config';
+import { loadDefinitions } from '../../src/definitions';
 import { settleTestDatabases } from '../../src/testing';
+import { validateDatabase } from '../../src/validate';
 import { useFileDatabase } from '../support/database';
 import { REPO_ROOT, runCli } from '../support/run-cli';
 
@@ -27,10 +30,19 @@ describe('validate: a context function must refuse a tenant the signed-in user i
   });
   const db = useFileDatabase();
   const cli = (args: string[]) => runCli(args, { cwd: folder, env: { DATABASE_URL: db.target.url }, timeoutMs: 180_000 });
-  const validate = async (): Promise<{ code: number | null; report: Report }> => {
+  /** The isolation check, through the library (the probes' source, as the mutation run needs), as the project's config says. */
+  const validate = async (): Promise<{ code: number; report: Report }> => {
+    const project = resolveProjectConfig({ cwd: folder });
+    const report = await validateDatabase({
+      knex: db.knex, definitions: loadDefinitions(project.definitions), schemas: project.schemas, tenancy: project.tenancy, shared: project.validate?.shared, checks: ['isolation'],
+    }) as unknown as Report;
+    return { code: report.ok ? 0 : 1, report };
+  };
+  /** The same through the CLI: its exit code. */
+  const validateCli = async () => {
     const run = await cli(['validate', '--env', 'development', '--check', 'isolation', '--json']);
     expect(run.stderr).not.toMatch(/^error/m);
-    return { code: run.code, report: JSON.parse(run.stdout) as Report };
+    return run.code;
   };
   const isolation = (report: Report) => report.checks.find((c) => c.name === 'isolation')!;
   const original = `CREATE OR REPLACE FUNCTION set_organization_context(p_organization_id UUID) RETURNS VOID LANGUAGE plpgsql AS $$
@@ -64,6 +76,7 @@ describe('validate: a context function must refuse a tenant the signed-in user i
     expect(isolation(report).details.findings).toEqual([]);
     expect(isolation(report).details.membership).toMatch(/^refused: public\.set_organization_context raised 42501: user \S+ is not a member of organization \S+ for tenant \S+ with app\.current_user_id \(compared with user_id by public\.is_organization_member\) = '\S+', not a member of it \(a member of \S+: accepted\)$/);
     expect(code).toBe(0);
+    expect(await validateCli()).toBe(0);
   });
 
   it('fails a context function that skips the membership check, naming it and the check it skips', async () => {
@@ -75,6 +88,7 @@ describe('validate: a context function must refuse a tenant the signed-in user i
       ]);
       expect(isolation(report).details.membership).toBe('failed: public.set_organization_context accepted a non-member');
       expect(code).toBe(1);
+      expect(await validateCli()).toBe(1);
     } finally {
       await db.knex.raw(original);
     }
