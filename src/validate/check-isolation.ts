@@ -38,6 +38,28 @@ async function probe(trx: Knex.Transaction, sql: string, bindings: unknown[]): P
   }
 }
 
+/** A finding for each tenant whose context statements raise (in a savepoint, rolled back). */
+async function refusedContexts(ctx: CheckContext, tenants: readonly string[]): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  await ctx.knex.transaction(async (trx) => {
+    for (const tenant of tenants) {
+      await trx.raw('SAVEPOINT tenantseed_context');
+      try {
+        for (const statement of probeContextStatements(ctx, tenant)) await trx.raw(statement);
+      } catch (err) {
+        const { code, message } = err as { code?: string; message?: string };
+        findings.push({ tenant, message: `setting tenant ${tenant} (${ctx.tenancy.setContext ?? ctx.tenancy.setting}) failed with ${code ?? 'an error'}: ${(message ?? String(err)).replace(/^[\s\S]*? - /, '')}` });
+      } finally {
+        await trx.raw('ROLLBACK TO SAVEPOINT tenantseed_context');
+      }
+    }
+    throw ROLL_BACK;
+  }).catch((err) => {
+    if (err !== ROLL_BACK) throw err;
+  });
+  return findings;
+}
+
 /** Which of SELECT, UPDATE and DELETE `role` holds on `table` (granted, to PUBLIC, or through a role). */
 async function tableAccess(ctx: CheckContext, table: string, role: string): Promise<{ select: boolean; update: boolean; delete: boolean } | undefined> {
   const row = (await ctx.knex.raw(
@@ -89,6 +111,23 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
   // sets it: the probes name a member of each tenant they act as (context-identity.ts).
   const identity = await readContextIdentity(ctx);
   if (identity.identity) ctx = { ...ctx, identity: identity.identity };
+  // A context call that raises for a sampled tenant (as a member, where there is a check) leaves
+  // nothing to probe: a finding per tenant, and the membership probe says what it can.
+  const refused = await refusedContexts(ctx, tenants);
+  if (refused.length > 0) {
+    const membership = await probeMembershipRefusal(ctx, identity, tables, tenants);
+    return {
+      name: 'isolation',
+      ok: false,
+      details: {
+        summary: `setting the tenant failed for ${refused.length} of ${tenants.length} tenant(s) as ${appRole}: nothing proven`,
+        findings: [...refused, ...membership.findings],
+        tenants,
+        membership: membership.membership,
+        hint: 'Make tenancy.setContext set the tenant as your application does (docs/validate.md); where the context function checks membership, the probes name a member through the setting it compares with.',
+      },
+    };
+  }
   const findings: Finding[] = [];
   /** Tables whose probes failed with 22P02: a policy casts the tenant id to a type the ids are not. */
   const castFailures = new Set<string>();

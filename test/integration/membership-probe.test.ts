@@ -105,6 +105,21 @@ describe('validate: a context function must refuse a tenant the signed-in user i
     }
   });
 
+  it('fails as "nothing proven" where even a member is refused: the function wants more than the user the probe names', async () => {
+    await db.knex.raw(original.replace('IF NOT is_organization_member(p_organization_id) THEN', "IF NOT is_organization_member(p_organization_id) OR current_setting('app.session_token', true) IS NULL THEN"));
+    try {
+      const { code, report } = await validate();
+      expect(isolation(report).details.findings.map((f) => `${f.table}: ${f.message}`)).toContainEqual(
+        "memberships: the membership refusal of public.set_organization_context proves nothing: with app.current_user_id (compared with user_id by public.is_organization_member) naming a member, tenancy.setContext (select set_organization_context($1)) refused the member's own tenant too (or left app.current_organization_id unset)",
+      );
+      expect(isolation(report).details.findings).toContainEqual(expect.objectContaining({ message: expect.stringMatching(/^setting tenant \S+ \(select set_organization_context\(\$1\)\) failed with 42501: user \S+ is not a member of organization \S+$/) }));
+      expect(isolation(report).details.membership).toBe('not proven: even a member was refused');
+      expect(code).toBe(1);
+    } finally {
+      await db.knex.raw(original);
+    }
+  });
+
   it('says "not applicable" (not a pass of the probe) where the schema has no membership check at all', async () => {
     await db.knex.raw(skipping);
     await db.knex.raw('DROP FUNCTION is_organization_member(uuid)');
