@@ -281,7 +281,7 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
     details: {
       tables: [...tables, ...chains].map((t) => t.table),
       summary: findings.length === 0
-        ? `${tenants.length} tenants x ${tables.length + chains.length} tables as ${appRole}: own rows only, no writes across tenants, nothing without a tenant`
+        ? `${tenants.length} tenants x ${tables.length + chains.length} tables as ${appRole}: own rows only, no writes across tenants, nothing without a tenant${ctx.tenancy.setContext ? `; non-member ${membership.membership.replace(/:[\s\S]*$/, '')}` : ''}`
         : `${findings.length} isolation failure(s) as ${appRole}`,
       findings,
       tenants,

@@ -9,7 +9,7 @@ import { validateDatabase } from '../../src/validate';
 import { useFileDatabase } from '../support/database';
 import { REPO_ROOT, runCli } from '../support/run-cli';
 
-interface Report { ok: boolean; checks: Array<{ name: string; ok: boolean; details: { findings: Array<{ table?: string; message: string }>; membership?: string } }> }
+interface Report { ok: boolean; checks: Array<{ name: string; ok: boolean; details: { summary: string; findings: Array<{ table?: string; message: string }>; membership?: string } }> }
 
 /**
  * The membership refusal probe on test/fixtures/membership-app: raw SQL where the API signs a
@@ -76,6 +76,7 @@ describe('validate: a context function must refuse a tenant the signed-in user i
     expect(isolation(report).details.findings).toEqual([]);
     expect(isolation(report).details.membership).toMatch(/^refused: public\.set_organization_context raised 42501: user \S+ is not a member of organization \S+ for tenant \S+ with app\.current_user_id \(compared with user_id by public\.is_organization_member\) = '\S+', not a member of it \(a member of \S+: accepted\)$/);
     expect(code).toBe(0);
+    expect(isolation(report).details).toMatchObject({ summary: expect.stringMatching(/; non-member refused$/) });
     expect(await validateCli()).toBe(0);
   });
 
@@ -126,5 +127,6 @@ describe('validate: a context function must refuse a tenant the signed-in user i
     const { report } = await validate();
     expect(isolation(report).details.membership).toMatch(/^not applicable: no membership check: neither public\.set_organization_context \(what tenancy\.setContext calls\) nor any other function/);
     expect(isolation(report).details.findings).toEqual([]);
+    expect(isolation(report).details).toMatchObject({ summary: expect.stringMatching(/; non-member not applicable$/) });
   });
 });
