@@ -15,8 +15,10 @@ export { ensureBookkeeping, readEnvironmentStamp, writeEnvironmentStamp, readLat
 export type { EnvironmentStamp, SeedManifest } from './bookkeeping';
 export { toDatabaseError } from './to-database-error';
 export { withTenant, isTenantId, tenantContextStatements, assertSubjectToRls } from './with-tenant';
-export { readSettings, readPolicyComparisons, findContextSetters, DEFAULT_FUNCTION_DEPTH } from './read-policy';
+export { readSettings, readPolicyComparisons, findContextSetters, groupEnd, DEFAULT_FUNCTION_DEPTH } from './read-policy';
 export type { SnapshotFunction, SettingsRead, PolicyComparison, ContextSetter } from './read-policy';
+export { readMembershipChecks, reachableFunctions } from './read-membership';
+export type { MembershipCheck, SessionIdentity } from './read-membership';
 export { checkLoaderRole } from './loader-role';
 export type { LoaderRole } from './loader-role';
 export { quoteIdentifier, quotedNameText, quoteQualifiedName, requoteName, queryRows, quoteLiteral, quoteSettingName } from './sql';

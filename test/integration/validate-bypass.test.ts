@@ -126,6 +126,39 @@ describe('validate: bypass discovery', () => {
     expect((await validateDatabase({ knex: knex!, definitions, checks: ['isolation'] })).ok).toBe(true);
   });
 
+  it('fails on a role-test branch the application role satisfies by name (session_user: the role the application logs in as)', async () => {
+    // The probes SET ROLE, which leaves session_user the validator's own: only the role-branch probe sees this one.
+    const report = await broken([`CREATE POLICY ops_sessions ON documents FOR SELECT USING (session_user = 'tenantseed_app')`]);
+    expect(isolationFindings(report)).toEqual([
+      "documents: policy ops_sessions admits every row to tenantseed_app: its branch SESSION_USER = 'tenantseed_app'::name is true for the application role",
+    ]);
+    expect(report.checks.find((c) => c.name === 'isolation')!.details.roleBranches).toEqual(["ops_sessions on documents: SESSION_USER = 'tenantseed_app'::name"]);
+  });
+
+  it('fails on a pg_has_role branch (in a function the policy calls) for a role granted to the application role, and passes current_user = another role', async () => {
+    const staff = `probes_staff_${process.pid}_${Date.now()}`;
+    const report = await broken([
+      `CREATE ROLE ${staff}`,
+      `CREATE ROLE ${staff}_other`,
+      `GRANT ${staff} TO tenantseed_app`,
+      `CREATE FUNCTION is_staff() RETURNS boolean LANGUAGE plpgsql STABLE AS $$ BEGIN RETURN pg_has_role(current_user, '${staff}', 'member'); END $$`,
+      `CREATE POLICY staff_reads ON audit_logs FOR SELECT USING (is_staff())`,
+      `CREATE POLICY admin_only ON users FOR SELECT USING (current_user = 'admin' OR pg_has_role('${staff}_other', 'member'))`,
+      `CREATE POLICY auditors ON users FOR SELECT USING (current_user = ANY (ARRAY['auditor', 'root']::name[]))`,
+    ]).finally(async () => {
+      await knex!.raw(`DROP OWNED BY ${staff}`);
+      await knex!.raw(`DROP ROLE ${staff}, ${staff}_other`);
+    });
+    const findings = isolationFindings(report);
+    expect(findings).toContainEqual(`audit_logs: policy staff_reads admits every row to tenantseed_app: its branch pg_has_role(current_user, '${staff}', 'member') (in public.is_staff) is true for the application role`);
+    expect(findings.filter((f) => f.startsWith('users:'))).toEqual([]);
+    expect(report.checks.find((c) => c.name === 'isolation')!.details.roleBranches).toEqual(expect.arrayContaining([
+      "admin_only on users: CURRENT_USER = 'admin'::name",
+      `admin_only on users: pg_has_role('${staff}_other'::name, 'member'::text)`,
+      "auditors on users: CURRENT_USER = ANY (ARRAY['auditor'::name, 'root'::name])",
+    ]));
+  });
+
   it('passes when the bypass applies only to a role the application role does not belong to', async () => {
     await knex?.destroy();
     const report = await (async () => {
