@@ -5,6 +5,7 @@ import { checkPooledContext } from './check-pooled-context';
 import { tenantTables } from './check-schema';
 import { chainScoped, rowTenantSql } from './chain-tenant';
 import { probeUndeclaredTables } from './check-shared-tables';
+import { contextIgnored, leakCause } from './leak-cause';
 import { countWithoutTenant, writeWithoutTenant } from './no-tenant-read';
 import type { CheckContext, CheckResult, Finding } from './types';
 import { ident } from './types';
@@ -122,8 +123,14 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
           probes++;
           const seen = (await trx.raw(`SELECT count(*) AS n, count(*) FILTER (WHERE ${col}::text IS DISTINCT FROM ?) AS foreign FROM ${t}`, [tenant])).rows[0];
           const own = expected.get(table)!.get(tenant) ?? 0;
-          if (seen.foreign > 0) findings.push({ table, tenant, message: `sees ${seen.foreign} row(s) of other tenants` });
-          if (seen.n - seen.foreign !== own) findings.push({ table, tenant, message: `sees ${seen.n - seen.foreign} of its ${own} rows` });
+          if (seen.foreign > 0) {
+            const cause = await leakCause(trx, ctx, { table, tenant, foreign: `c.${col}::text IS DISTINCT FROM ?`, bindings: [tenant] });
+            findings.push({ table, tenant, message: `sees ${seen.foreign} row(s) of other tenants${cause ? `: ${cause}` : ''}` });
+          }
+          if (seen.n - seen.foreign !== own) {
+            const cause = await contextIgnored(trx, ctx, tenant);
+            findings.push({ table, tenant, message: `sees ${seen.n - seen.foreign} of its ${own} rows${cause ? `: ${cause}` : ''}` });
+          }
           const update = await probe(trx, `UPDATE ${t} SET ${col} = ${col} WHERE ${col}::text = ?`, [other]);
           if ((update.rowCount ?? 0) > 0) findings.push({ table, tenant, message: `updated ${update.rowCount} row(s) of tenant ${other}` });
           const del = await probe(trx, `DELETE FROM ${t} WHERE ${col}::text = ?`, [other]);
@@ -172,7 +179,10 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
         // As the application role a parent of another tenant is hidden: its children read NULL here.
         const seen = (await trx.raw(`SELECT count(*) AS n, count(*) FILTER (WHERE ${tenantOf} IS DISTINCT FROM ?) AS foreign FROM ${ident(table)} c`, [tenant])).rows[0];
         const own = expected.get(table)!.get(tenant) ?? 0;
-        if (seen.foreign > 0) findings.push({ table, tenant, message: `sees ${seen.foreign} row(s) of other tenants (or with no parent it may see)` });
+        if (seen.foreign > 0) {
+          const cause = await leakCause(trx, ctx, { table, tenant, foreign: `${tenantOf} IS DISTINCT FROM ?`, bindings: [tenant] });
+          findings.push({ table, tenant, message: `sees ${seen.foreign} row(s) of other tenants (or with no parent it may see)${cause ? `: ${cause}` : ''}` });
+        }
         if (seen.n - seen.foreign !== own) findings.push({ table, tenant, message: `sees ${seen.n - seen.foreign} of its ${own} rows` });
         const del = await probe(trx, `DELETE FROM ${ident(table)} c WHERE ${tenantOf} IS DISTINCT FROM ?`, [tenant]);
         if ((del.rowCount ?? 0) > 0) findings.push({ table, tenant, message: `deleted ${del.rowCount} row(s) of other tenants` });

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { describeFixtureProject } from '../support/fixture-project';
+import { CHAINS_APP } from '../support/fixture-specs';
 
 /** Rows whose tenant, followed up the chain, differs from the tenant they should sit in (0 when every row sits in its parent's). */
 const MISPLACED = {
@@ -23,25 +24,13 @@ async function misplaced(knex: Knex, table: keyof typeof MISPLACED): Promise<num
 }
 
 /**
- * A raw-SQL project (test/fixtures/chains-app) whose chat messages and their attachments carry
- * no workspace column (a two-level chain: attachments -> messages -> agent sessions), and whose
- * module events point at one of three session tables by `module_type`, with no foreign key.
- * Introspect drafts the chains (`x-tenant-via`) from the foreign keys, and prints the
- * polymorphic reference as a guess to confirm; once confirmed (the `x-ref-one-of` it prints,
- * written into module_events.json), reset seeds every event in its session's workspace.
+ * test/fixtures/chains-app (../support/fixture-specs.ts): introspect drafts the chains
+ * (`x-tenant-via`) from the foreign keys, and prints the polymorphic reference as a guess to
+ * confirm; once confirmed (the `x-ref-one-of` it prints, written into module_events.json), reset
+ * seeds every event in its session's workspace.
  */
 describeFixtureProject({
-  name: 'chains-app',
-  roles: ['chains_app'],
-  appRole: 'chains_app',
-  root: 'workspaces',
-  scoped: { table: 'agent_sessions', column: 'workspace_id' },
-  async apply(db, dir) {
-    const migrations = path.join(dir, 'migrations');
-    for (const file of fs.readdirSync(migrations).filter((f) => f.endsWith('.sql')).sort()) {
-      await db.knex.raw(fs.readFileSync(path.join(migrations, file), 'utf8'));
-    }
-  },
+  ...CHAINS_APP,
   more({ cli, knex, folder }) {
     const definition = (table: string) => JSON.parse(fs.readFileSync(path.join(folder, 'db', 'definitions', `${table}.json`), 'utf8'));
 
