@@ -87,6 +87,9 @@ describeFixtureProject({
         const isolation = report.checks.find((c) => c.name === 'isolation')!;
         expect(isolation.ok).toBe(false);
         expect([...new Set(isolation.details.findings.map((f) => f.table))]).toEqual(['message_attachments']);
+        // The catalog proves it too: a chain table holds tenants' rows as a tenant table does.
+        const schema = report.checks.find((c) => c.name === 'schema')!;
+        expect(schema.details.findings).toEqual([{ table: 'message_attachments', message: 'row-level security is not enabled' }]);
         const consistency = report.checks.find((c) => c.name === 'tenant-consistency')!;
         expect(consistency.ok).toBe(false);
         expect(consistency.details.findings.map((f) => f.table)).toEqual(['module_events']);

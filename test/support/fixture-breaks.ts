@@ -100,7 +100,7 @@ export const BREAKS: readonly IsolationBreak[] = [
     sql: (t) => `DO $$ DECLARE p record; BEGIN
         FOR p IN SELECT policyname FROM pg_policies WHERE tablename = ${lit(t.chain!)} LOOP EXECUTE format('DROP POLICY %I ON %I', p.policyname, ${lit(t.chain!)}); END LOOP;
       END $$; ALTER TABLE ${q(t.chain!)} DISABLE ROW LEVEL SECURITY`,
-    fails: { checks: ['isolation'], table: (t) => t.chain!, cause: () => /row-level security is disabled/ },
+    fails: { checks: ['schema', 'isolation'], table: (t) => t.chain!, cause: () => /row-level security is disabled/ },
   },
   {
     name: 'row-level security disabled on a tenant table',
