@@ -7,6 +7,7 @@ import { Finding, inferTenancy, InferTenancyOptions, MIGRATION_TOOL_TABLES, Tena
 import { CheckFacts, mergeFacts, OrderRule, readCheck, SumRule } from './read-check';
 import { draftNewTenant } from './new-tenant-template';
 import { guessPolymorphicReferences } from './guess-polymorphic';
+import { draftWithoutTenant, nullableTenantFinding, readWithoutTenantCheck, WithoutTenantRule } from './infer-without-tenant';
 
 const TIMESTAMP_TYPES = ['timestamptz', 'timestamp'];
 const NUMERIC_TYPES = ['int2', 'int4', 'int8', 'numeric', 'float4', 'float8'];
@@ -81,7 +82,7 @@ function withNull(node: DraftNode): DraftNode {
 function worthGenerating(column: SnapshotColumn, facts: CheckFacts, siblings: readonly string[]): boolean {
   return column.isArray || Boolean(column.enumLabels) || Boolean(facts.enum)
     || ['timestamptz', 'timestamp', 'date', 'json', 'jsonb'].includes(column.baseType)
-    || Boolean(readColumnMeaning({ name: column.name, baseType: column.baseType, maxLength: column.maxLength, root: false, siblings })?.evenWithDefault);
+    || Boolean(readColumnMeaning({ name: column.name, baseType: column.baseType, maxLength: column.maxLength, comment: column.comment, root: false, siblings })?.evenWithDefault);
 }
 
 interface TablePlan {
@@ -138,6 +139,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
   let rootNameColumn: string | undefined;
   let rootPatterns: { key?: RegExp; keyMax?: number } = {};
   const globalDemands = new Map<string, number>();
+  const withoutTenant: Record<string, DraftNode> = {};
 
   for (const table of tables) {
     const plan = plans.get(table.name)!;
@@ -151,7 +153,14 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
     const facts = new Map<string, CheckFacts>();
     const orders: OrderRule[] = [];
     const sums: SumRule[] = [];
+    let noTenantRule: WithoutTenantRule | undefined;
+    const tenantNullable = tenantColumn !== undefined && !table.columns.find((c) => c.name === tenantColumn)?.notNull;
     for (const check of table.constraints.filter((c) => c.kind === 'check')) {
+      const rule = tenantNullable ? readWithoutTenantCheck(check.definition) : undefined;
+      if (rule && rule.tenantColumn === tenantColumn && table.columns.some((c) => c.name === rule.column)) {
+        noTenantRule = rule;
+        continue;
+      }
       const reading = readCheck(check.definition);
       if (!reading.read) {
         findings.push({ level: 'hand-edit', table: table.name, message: `CHECK ${check.name} not read (${reading.reason}): ${check.definition}. Add its rule to the definition by hand` });
@@ -240,12 +249,11 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
 
     const properties: Record<string, DraftNode> = {};
     const required: string[] = [];
-    const earlier: string[] = [];
     const siblings = table.columns.map((c) => c.name);
+    // Timestamps a timestamp may follow (`updated_at` after `created_at`), wherever they stand: generated ones only.
+    const timestamps = table.columns.filter((c) => TIMESTAMP_TYPES.includes(c.baseType) && !c.generated).map((c) => c.name);
     for (const column of table.columns) {
       const name = column.name;
-      // Timestamps a later one may follow (`updated_at` after `created_at`): generated ones only.
-      if (TIMESTAMP_TYPES.includes(column.baseType) && !column.generated) earlier.push(name);
       const columnFacts = facts.get(name) ?? {};
       const copied = compositeRefs.find((r) => r.columns.includes(name));
       const keyed = copied !== undefined || plan.primaryKey.includes(name) || refs.has(name) || unique.has(name) || tupleKeys.some((k) => k.includes(name)) || name === tenantColumn;
@@ -279,7 +287,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
           findings.push({ level: 'hand-edit', table: table.name, message: `id column ${name} is ${column.type}: tenantseed's text ids (cuid-like) have 25 characters` });
         }
       } else {
-        node = draftColumnSchema(column, { table: table.name, root: isRoot, facts: columnFacts, unique: unique.get(name), tenantScoped: Boolean(tenantColumn || tenantVia), siblings, earlier: earlier.filter((e) => e !== name) });
+        node = draftColumnSchema(column, { table: table.name, root: isRoot, facts: columnFacts, unique: unique.get(name), tenantScoped: Boolean(tenantColumn || tenantVia), siblings, timestamps: timestamps.filter((e) => e !== name) });
       }
       if (!node) {
         if (column.notNull && column.default === undefined) {
@@ -303,11 +311,23 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
       }
       if ((node['x-generate'] as DraftNode | undefined)?.password) usesPasswords.value = true;
       if (unique.has(name)) node['x-unique'] = unique.get(name);
-      if (!column.notNull) node = withNull(node);
+      // A nullable tenant column: tenantseed fills it, except in the profile's rows without a tenant.
+      if (!column.notNull) node = name === tenantColumn ? { ...node, type: [node.type as string, 'null'] } : withNull(node);
       else required.push(name);
       properties[name] = node;
     }
 
+    // Several references of a row to one table (a ticket's created_by, assigned_to, resolved_by):
+    // distinct rows, not one uuid in every column. Keys and the tenant column draw their own way.
+    const byTarget = new Map<string, string[]>();
+    for (const name of Object.keys(properties)) {
+      const target = properties[name]['x-ref'];
+      if (typeof target !== 'string' || name === tenantColumn || plan.primaryKey.includes(name) || tupleKeys.some((k) => k.includes(name))) continue;
+      const table = target.split('.')[0];
+      const before = byTarget.get(table) ?? [];
+      if (before.length > 0) properties[name]['x-distinct-from'] = [...before];
+      byTarget.set(table, [...before, name]);
+    }
     const naturalKey = NATURAL_KEY_NAMES.find((n) => unique.has(n) && properties[n] && !refs.has(n) && (isRoot ? true : unique.get(n) === 'tenant' || !tenantColumn));
     const definition: DraftNode = {
       $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -357,6 +377,12 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
         made[table.name] = existing.length;
       }
     }
+    if (tenantNullable) {
+      const finding = nullableTenantFinding(table, tenantColumn!, noTenantRule);
+      findings.push(finding);
+      const drafted = finding.level === 'inferred' && noTenantRule ? draftWithoutTenant(noTenantRule, properties, naturalKey) : undefined;
+      if (drafted) withoutTenant[table.name] = drafted;
+    }
     definition.properties = properties;
     definition.required = required;
     definition.additionalProperties = false;
@@ -399,6 +425,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
     tenants: tenancy.root ? { named, generated: 5, sizes: STARTER_SIZES } : { named: [], generated: 0, sizes: [{ share: 1, scale: 1 }] },
     counts,
     ...(tenancy.root && rootNaturalKey ? { newTenant: draftNewTenant(definitions) } : {}),
+    ...(Object.keys(withoutTenant).length > 0 ? { withoutTenant } : {}),
   };
   return {
     definitions,

@@ -121,11 +121,17 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
           const col = ident(tenantColumn);
           const t = ident(table);
           probes++;
-          const seen = (await trx.raw(`SELECT count(*) AS n, count(*) FILTER (WHERE ${col}::text IS DISTINCT FROM ?) AS foreign FROM ${t}`, [tenant])).rows[0];
+          const seen = (await trx.raw(`SELECT count(*) AS n, count(*) FILTER (WHERE ${col}::text IS DISTINCT FROM ?) AS foreign, count(*) FILTER (WHERE ${col} IS NULL) AS none FROM ${t}`, [tenant])).rows[0];
           const own = expected.get(table)!.get(tenant) ?? 0;
-          if (seen.foreign > 0) {
-            const cause = await leakCause(trx, ctx, { table, tenant, foreign: `c.${col}::text IS DISTINCT FROM ?`, bindings: [tenant] });
-            findings.push({ table, tenant, message: `sees ${seen.foreign} row(s) of other tenants${cause ? `: ${cause}` : ''}` });
+          // Rows with no tenant (platform admins, the profile's withoutTenant) are no tenant's: a
+          // tenant that sees them sees rows that are not its own, whatever the policy meant.
+          if (seen.none > 0) {
+            const cause = await leakCause(trx, ctx, { table, tenant, foreign: `c.${col} IS NULL`, bindings: [] });
+            findings.push({ table, tenant, message: `sees ${seen.none} row(s) without a tenant (${tenantColumn} is NULL)${cause ? `: ${cause}` : ''}` });
+          }
+          if (seen.foreign - seen.none > 0) {
+            const cause = await leakCause(trx, ctx, { table, tenant, foreign: `c.${col}::text <> ?`, bindings: [tenant] });
+            findings.push({ table, tenant, message: `sees ${seen.foreign - seen.none} row(s) of other tenants${cause ? `: ${cause}` : ''}` });
           }
           if (seen.n - seen.foreign !== own) {
             const cause = await contextIgnored(trx, ctx, tenant);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import { describeFixtureProject } from '../support/fixture-project';
 import { CHAINS_APP } from '../support/fixture-specs';
+import { describeColumnMeanings } from '../support/column-meaning-checks';
 
 /** Rows whose tenant, followed up the chain, differs from the tenant they should sit in (0 when every row sits in its parent's). */
 const MISPLACED = {
@@ -99,5 +100,7 @@ describeFixtureProject({
         await knex().raw('ALTER TABLE message_attachments ENABLE ROW LEVEL SECURITY');
       }
     });
+
+    describeColumnMeanings(knex, []);
   },
 });
