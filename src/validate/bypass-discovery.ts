@@ -12,6 +12,8 @@ export interface PolicyRow {
   readonly permissive: boolean;
   readonly command: string;
   readonly using?: string;
+  /** The roles it applies to, `PUBLIC` for PUBLIC (as the catalog names them). */
+  readonly roles?: readonly string[];
 }
 
 /**
@@ -160,14 +162,15 @@ export function asApplicationRole(branch: string, appRole: string): string {
 export async function readApplicablePolicies(knex: Knex, schemas: readonly string[], appRole: string): Promise<PolicyRow[]> {
   const rows = (await knex.raw(
     `SELECT c.relname AS "table", p.polname AS policy, p.polpermissive AS permissive, p.polcmd AS command,
-            pg_get_expr(p.polqual, p.polrelid) AS using
+            pg_get_expr(p.polqual, p.polrelid) AS using,
+            ARRAY(SELECT CASE WHEN r = 0 THEN 'PUBLIC' ELSE r::regrole::text END FROM unnest(p.polroles) r)::text[] AS roles
        FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = ANY(?) AND p.polcmd IN ('r', '*')
         AND (0 = ANY(p.polroles) OR EXISTS (SELECT 1 FROM unnest(p.polroles) r WHERE r <> 0 AND pg_has_role(?, r, 'MEMBER')))
       ORDER BY 1, 2`,
     [schemas as string[], appRole],
-  )).rows as Array<{ table: string; policy: string; permissive: boolean; command: string; using: string | null }>;
-  return rows.map((r) => ({ table: r.table, policy: r.policy, permissive: r.permissive, command: r.command, using: r.using ?? undefined }));
+  )).rows as Array<{ table: string; policy: string; permissive: boolean; command: string; using: string | null; roles: string[] }>;
+  return rows.map((r) => ({ table: r.table, policy: r.policy, permissive: r.permissive, command: r.command, using: r.using ?? undefined, roles: r.roles }));
 }
 
 /** Thrown to end the bypass probes' transaction: everything they did is rolled back. */

@@ -7,6 +7,7 @@ import { chainScoped, rowTenantSql } from './chain-tenant';
 import { probeMembershipRefusal } from './check-membership';
 import { probeContextStatements, readContextIdentity } from './context-identity';
 import { probeUndeclaredTables } from './check-shared-tables';
+import { contextIgnored, leakCause } from './leak-cause';
 import { countWithoutTenant, writeWithoutTenant } from './no-tenant-read';
 import type { CheckContext, CheckResult, Finding } from './types';
 import { ident } from './types';
@@ -169,9 +170,18 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
           const own = expected.get(table)!.get(tenant) ?? 0;
           // Rows with no tenant (platform admins, the profile's withoutTenant) are no tenant's: a
           // tenant that sees them sees rows that are not its own, whatever the policy meant.
-          if (seen.none > 0) findings.push({ table, tenant, message: `sees ${seen.none} row(s) without a tenant (${tenantColumn} is NULL)` });
-          if (seen.foreign - seen.none > 0) findings.push({ table, tenant, message: `sees ${seen.foreign - seen.none} row(s) of other tenants` });
-          if (seen.n - seen.foreign !== own) findings.push({ table, tenant, message: `sees ${seen.n - seen.foreign} of its ${own} rows` });
+          if (seen.none > 0) {
+            const cause = await leakCause(trx, ctx, { table, tenant, foreign: `c.${col} IS NULL`, bindings: [] });
+            findings.push({ table, tenant, message: `sees ${seen.none} row(s) without a tenant (${tenantColumn} is NULL)${cause ? `: ${cause}` : ''}` });
+          }
+          if (seen.foreign - seen.none > 0) {
+            const cause = await leakCause(trx, ctx, { table, tenant, foreign: `c.${col}::text <> ?`, bindings: [tenant] });
+            findings.push({ table, tenant, message: `sees ${seen.foreign - seen.none} row(s) of other tenants${cause ? `: ${cause}` : ''}` });
+          }
+          if (seen.n - seen.foreign !== own) {
+            const cause = await contextIgnored(trx, ctx, tenant);
+            findings.push({ table, tenant, message: `sees ${seen.n - seen.foreign} of its ${own} rows${cause ? `: ${cause}` : ''}` });
+          }
           const update = await probe(trx, `UPDATE ${t} SET ${col} = ${col} WHERE ${col}::text = ?`, [other]);
           if ((update.rowCount ?? 0) > 0) findings.push({ table, tenant, message: `updated ${update.rowCount} row(s) of tenant ${other}` });
           const del = await probe(trx, `DELETE FROM ${t} WHERE ${col}::text = ?`, [other]);
@@ -220,7 +230,10 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
         // As the application role a parent of another tenant is hidden: its children read NULL here.
         const seen = (await trx.raw(`SELECT count(*) AS n, count(*) FILTER (WHERE ${tenantOf} IS DISTINCT FROM ?) AS foreign FROM ${ident(table)} c`, [tenant])).rows[0];
         const own = expected.get(table)!.get(tenant) ?? 0;
-        if (seen.foreign > 0) findings.push({ table, tenant, message: `sees ${seen.foreign} row(s) of other tenants (or with no parent it may see)` });
+        if (seen.foreign > 0) {
+          const cause = await leakCause(trx, ctx, { table, tenant, foreign: `${tenantOf} IS DISTINCT FROM ?`, bindings: [tenant] });
+          findings.push({ table, tenant, message: `sees ${seen.foreign} row(s) of other tenants (or with no parent it may see)${cause ? `: ${cause}` : ''}` });
+        }
         if (seen.n - seen.foreign !== own) findings.push({ table, tenant, message: `sees ${seen.n - seen.foreign} of its ${own} rows` });
         const del = await probe(trx, `DELETE FROM ${ident(table)} c WHERE ${tenantOf} IS DISTINCT FROM ?`, [tenant]);
         if ((del.rowCount ?? 0) > 0) findings.push({ table, tenant, message: `deleted ${del.rowCount} row(s) of other tenants` });

@@ -73,7 +73,8 @@ describe('validate: bypass discovery', () => {
 
   it('fails on a permissive policy TO PUBLIC with USING (true)', async () => {
     const report = await broken([`CREATE POLICY open_to_all ON documents FOR SELECT TO PUBLIC USING (true)`]);
-    expect(isolationFindings(report)).toContainEqual(expect.stringMatching(/^documents: sees \d+ row\(s\) of other tenants$/));
+    // The finding names the cause: the policy, whom it applies to, and its expression.
+    expect(isolationFindings(report)).toContainEqual(expect.stringMatching(/^documents: sees \d+ row\(s\) of other tenants: policy open_to_all \(to PUBLIC\) admits \d+ of them: USING \(true\)$/));
   });
 
   it('fails on a table the application role can read (through PUBLIC) that is neither a tenant table nor declared shared, with each tenant\'s count', async () => {
