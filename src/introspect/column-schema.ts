@@ -32,6 +32,18 @@ function meaningOf(column: SnapshotColumn, context: ColumnContext): ReadMeaning 
   return readColumnMeaning({ name: column.name, baseType: column.baseType, maxLength: column.maxLength, comment: column.comment, root: context.root, siblings: context.siblings });
 }
 
+/**
+ * A meaning's labels that fit the column's length (`varchar(10)` holds no `claude-sonnet-4`),
+ * with their weights; no meaning when none fits.
+ */
+function fitLabels(node: DraftNode | undefined, maxLength: number): DraftNode | undefined {
+  if (!node || !Array.isArray(node.enum)) return node;
+  const weights = node['x-weights'] as number[] | undefined;
+  const keep = (node.enum as string[]).map((label, i) => ({ label, weight: weights?.[i] })).filter((l) => l.label.length <= maxLength);
+  if (keep.length === 0) return undefined;
+  return { ...node, enum: keep.map((l) => l.label), ...(weights ? { 'x-weights': keep.map((l) => l.weight) } : {}) };
+}
+
 /** A text column's schema: pattern, enum, lowercase, name heuristics, uniqueness, length. */
 function textSchema(column: SnapshotColumn, context: ColumnContext): DraftNode {
   const { facts } = context;
@@ -54,7 +66,7 @@ function textSchema(column: SnapshotColumn, context: ColumnContext): DraftNode {
     }
     return node;
   }
-  const byName = meaningOf(column, context)?.node;
+  const byName = fitLabels(meaningOf(column, context)?.node, maxLength);
   const uniqueTemplate = (word: DraftNode): DraftNode => {
     const tenantPart = context.unique === 'global' && context.tenantScoped ? '{tenant}-' : '';
     if (maxLength < 24) return { template: `${tenantPart}{row}` };
