@@ -179,7 +179,9 @@ function dateValue(ctx: CompileContext, path: string, spec: { daysBefore?: [numb
     const gap = spec.strict ? 1000 : 0;
     return {
       make: (c, rng) => {
-        const base = after.map((column) => c.values[column]).find((v) => v !== null) ?? null;
+        const earlier = after.map((column) => c.values[column]);
+        const first = earlier.findIndex((v) => v !== null);
+        const base = first < 0 ? null : earlier[first];
         // A nullable column it follows (`ended_at` after a `last_activity_at` not yet set): any date.
         if (base === null) return isoString(ctx.referenceDateMs - Math.floor(rng.next() * 365 * DAY_MS / 1000) * 1000);
         if (typeof base !== 'string') {

@@ -6,6 +6,9 @@
  * nothing else decides a column's meaning.
  */
 
+/** The Faker method of a text that no meaning names: an English word, never Latin. */
+export const PLAIN_WORD = 'word.noun';
+
 /** A draft JSON-Schema node (the keywords a meaning adds to the column's schema). */
 export type MeaningNode = Record<string, unknown>;
 
@@ -207,7 +210,7 @@ export const COLUMN_MEANINGS: readonly Meaning[] = [
     test: (w) => ['body', 'content', 'notes', 'note', 'comment', 'comments', 'message', 'text', 'reason', 'feedback', 'prompt', 'response', 'answer', 'question', 'reply', 'details'].includes(last(w)),
     draft: () => ({ 'x-generate': { faker: 'hacker.phrase', repeat: [1, 3], separator: ' ' } }),
   },
-  { id: 'slug', kinds: ['text'], test: (w) => ['slug', 'code', 'key', 'handle', 'subdomain'].includes(last(w)), draft: () => ({ 'x-generate': { template: '{word}-{row}', parts: { word: { faker: 'lorem.word', case: 'slug' } } } }) },
+  { id: 'slug', kinds: ['text'], test: (w) => ['slug', 'code', 'key', 'handle', 'subdomain'].includes(last(w)), draft: () => ({ 'x-generate': { template: '{word}-{row}', parts: { word: { faker: PLAIN_WORD, case: 'slug' } } } }) },
   // Numbers: the range is the meaning's; the column's CHECKs and type narrow it (see column-schema).
   {
     id: 'percentage', kinds: ['integer', 'number'], test: (w) => has(w, 'percent', 'percentage', 'pct'),

@@ -1,7 +1,7 @@
 import type { SnapshotColumn } from '../db';
 import type { CheckFacts } from './read-check';
 import { jsonDefault, jsonShape } from './json-shape';
-import { booleanWeights, enumWeights, oncePerTenant, orderedAfter, readColumnMeaning, ReadMeaning } from './column-meaning';
+import { booleanWeights, enumWeights, oncePerTenant, orderedAfter, PLAIN_WORD, readColumnMeaning, ReadMeaning } from './column-meaning';
 
 /** A JSON-Schema node of a drafted definition. */
 export type DraftNode = Record<string, unknown>;
@@ -32,6 +32,18 @@ function meaningOf(column: SnapshotColumn, context: ColumnContext): ReadMeaning 
   return readColumnMeaning({ name: column.name, baseType: column.baseType, maxLength: column.maxLength, comment: column.comment, root: context.root, siblings: context.siblings });
 }
 
+/**
+ * A meaning's labels that fit the column's length (`varchar(10)` holds no `claude-sonnet-4`),
+ * with their weights; no meaning when none fits.
+ */
+function fitLabels(node: DraftNode | undefined, maxLength: number): DraftNode | undefined {
+  if (!node || !Array.isArray(node.enum)) return node;
+  const weights = node['x-weights'] as number[] | undefined;
+  const keep = (node.enum as string[]).map((label, i) => ({ label, weight: weights?.[i] })).filter((l) => l.label.length <= maxLength);
+  if (keep.length === 0) return undefined;
+  return { ...node, enum: keep.map((l) => l.label), ...(weights ? { 'x-weights': keep.map((l) => l.weight) } : {}) };
+}
+
 /** A text column's schema: pattern, enum, lowercase, name heuristics, uniqueness, length. */
 function textSchema(column: SnapshotColumn, context: ColumnContext): DraftNode {
   const { facts } = context;
@@ -49,12 +61,12 @@ function textSchema(column: SnapshotColumn, context: ColumnContext): DraftNode {
       const fits = (samples: string[]) => samples.every((s) => new RegExp(facts.pattern!, 'u').test(s));
       const tenantPart = context.unique === 'global' && context.tenantScoped ? '{tenant}-' : '';
       // {tenant} is a named tenant's slug, or #N for a generated one.
-      if (fits(tenantPart ? ['acme-lorem-1', '#12-ipsum-123456'] : ['lorem-1', 'ipsum-123456'])) node['x-generate'] = { template: `${tenantPart}{word}-{row}`, parts: { word: { faker: 'lorem.word', case: 'slug' } } };
+      if (fits(tenantPart ? ['acme-lorem-1', '#12-ipsum-123456'] : ['lorem-1', 'ipsum-123456'])) node['x-generate'] = { template: `${tenantPart}{word}-{row}`, parts: { word: { faker: PLAIN_WORD, case: 'slug' } } };
       else if (!tenantPart && fits(['1', '123456'])) node['x-generate'] = { template: '{row}' };
     }
     return node;
   }
-  const byName = meaningOf(column, context)?.node;
+  const byName = fitLabels(meaningOf(column, context)?.node, maxLength);
   const uniqueTemplate = (word: DraftNode): DraftNode => {
     const tenantPart = context.unique === 'global' && context.tenantScoped ? '{tenant}-' : '';
     if (maxLength < 24) return { template: `${tenantPart}{row}` };
@@ -80,18 +92,18 @@ function textSchema(column: SnapshotColumn, context: ColumnContext): DraftNode {
       delete node.pattern;
       delete node.minLength;
       delete node['x-faker'];
-      node['x-generate'] = uniqueTemplate({ faker: 'lorem.word', case: 'slug' });
+      node['x-generate'] = uniqueTemplate({ faker: PLAIN_WORD, case: 'slug' });
     } else if (context.unique && (!template || !template.includes('{row}'))) {
       const faker = node['x-faker'] as string | undefined;
       delete node['x-faker'];
-      node['x-generate'] = uniqueTemplate({ faker: faker ?? 'lorem.word', case: 'slug' });
+      node['x-generate'] = uniqueTemplate({ faker: faker ?? PLAIN_WORD, case: 'slug' });
     } else if (context.unique === 'global' && context.tenantScoped && template && !template.includes('{tenant}')) {
       node['x-generate'] = { ...generate, template: template.replace('{row}', '{tenant}-{row}') };
     }
   } else if (context.unique) {
-    node['x-generate'] = uniqueTemplate({ faker: 'lorem.word', case: 'slug' });
+    node['x-generate'] = uniqueTemplate({ faker: PLAIN_WORD, case: 'slug' });
   } else {
-    node['x-faker'] = 'lorem.word';
+    node['x-faker'] = PLAIN_WORD;
   }
   if (facts.minLength && ((node.minLength as number | undefined) ?? 0) < facts.minLength) node.minLength = facts.minLength;
   if (facts.lowercase) {
@@ -190,7 +202,7 @@ function baseSchema(column: SnapshotColumn, context: ColumnContext): DraftNode |
     // Open shapes: rows already there (made by migrations, or by the application) hold any JSON,
     // and the json-schema check reads them against this; generated items are words.
     // A default, `jsonb_typeof` and `?` keys in CHECKs give it a shape (json-shape.ts).
-    if (/^'\[/.test(column.default ?? '') && jsonDefault(column.default) === undefined) return { type: 'array', items: { 'x-faker': 'lorem.word' } };
+    if (/^'\[/.test(column.default ?? '') && jsonDefault(column.default) === undefined) return { type: 'array', items: { 'x-faker': PLAIN_WORD } };
     return jsonShape(column.default, context.facts, column.comment);
   }
   return OTHER_TYPES[base] ? { ...OTHER_TYPES[base] } : undefined;

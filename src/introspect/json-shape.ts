@@ -1,10 +1,10 @@
 import type { CheckFacts } from './read-check';
-import { readColumnMeaning } from './column-meaning';
+import { PLAIN_WORD, readColumnMeaning } from './column-meaning';
 
 /** A JSON-Schema node. */
 type Node = Record<string, unknown>;
 
-const WORD: Node = { type: 'string', 'x-faker': 'word.noun' };
+const WORD: Node = { type: 'string', 'x-faker': PLAIN_WORD };
 const MAX_DEPTH = 4;
 
 /** A string under a key: what the key means (`email`, `url`, `model`, ...), else an English word. */
@@ -30,7 +30,7 @@ function shapeOf(value: unknown, depth: number, key?: string, siblings: readonly
   if (Array.isArray(value)) {
     // An empty array says nothing about its items: rows already there (made by the migrations, or
     // by the application) may hold any, and the json-schema check reads them against this.
-    if (value.length === 0 || depth >= MAX_DEPTH) return { type: 'array', items: { 'x-faker': 'lorem.word' } };
+    if (value.length === 0 || depth >= MAX_DEPTH) return { type: 'array', items: { 'x-faker': PLAIN_WORD } };
     return { type: 'array', items: shapeOf(value[0], depth + 1) };
   }
   if (value && typeof value === 'object') {

@@ -6,6 +6,7 @@ import type { SchemaSnapshot, SnapshotColumn, SnapshotConstraint, SnapshotTable 
 import { loadDefinitions, loadProfile } from '../../../src/definitions';
 import { buildPlan, guardRows, RowGuard } from '../../../src/generate';
 import { draftProject } from '../../../src/introspect';
+import { draftColumnSchema } from '../../../src/introspect/column-schema';
 import { enumWeights, nameWords, orderedAfter, readColumnMeaning, TIMESTAMP_ORDER } from '../../../src/introspect/column-meaning';
 
 function col(name: string, baseType: string, extra: Partial<SnapshotColumn> = {}): SnapshotColumn {
@@ -72,6 +73,17 @@ describe('column meaning', () => {
     expect(cost?.id).toBe('ai-cost');
     expect(cost?.range?.max).toBeLessThanOrEqual(2);
     expect(readColumnMeaning({ name: 'estimatedCost', baseType: 'numeric', root: false, siblings: ['estimatedCost', 'invoice_id'] })?.id).toBe('money');
+  });
+
+  it('keeps only the labels that fit the column: a varchar(12) gets no claude-sonnet-4, a varchar(3) no provider at all', () => {
+    const ai = ['provider', 'model', 'prompt_tokens'];
+    const draft = (name: string, maxLength: number) => draftColumnSchema(col(name, 'varchar', { maxLength }), {
+      table: 't', root: false, facts: {}, tenantScoped: true, siblings: ai, timestamps: [],
+    });
+    const model = draft('model', 12)!;
+    expect((model.enum as string[]).every((m) => m.length <= 12)).toBe(true);
+    expect((model['x-weights'] as number[]).length).toBe((model.enum as string[]).length);
+    expect(draft('provider', 3)).toEqual({ type: 'string', maxLength: 3, 'x-faker': 'word.noun' });
   });
 
   it('lets a comment settle the meaning over the name', () => {
