@@ -38,26 +38,36 @@ export interface CatalogTable {
  * (await readTable(knex, 'users'))?.columns.map((c) => c.type) // ['uuid', 'text', 'text[]', ...]
  */
 export async function readTable(q: Queryable, table: string): Promise<CatalogTable | undefined> {
-  const rows = await queryRows<{ schema: string; qualified: string; name: string; type: string; is_array: boolean; not_null: boolean; has_default: boolean; sequence: string | null }>(
+  return (await readTables(q, [table])).get(table);
+}
+
+/**
+ * {@link readTable} for many tables in one query (a project of 420 tables: one round trip, not
+ * 420). The map holds the tables found on the search_path, under the names asked for.
+ */
+export async function readTables(q: Queryable, tables: readonly string[]): Promise<Map<string, CatalogTable>> {
+  // Lists go in as JSON: Knex would spread a JavaScript array into a list of parameters.
+  const rows = await queryRows<{ asked: string; schema: string; qualified: string; name: string; type: string; is_array: boolean; not_null: boolean; has_default: boolean; sequence: string | null }>(
     q,
-    `SELECT n.nspname AS schema, format('%I.%I', n.nspname, c.relname) AS qualified, a.attname AS name,
+    `SELECT w.asked, n.nspname AS schema, format('%I.%I', n.nspname, c.relname) AS qualified, a.attname AS name,
             format_type(a.atttypid, a.atttypmod) AS type, t.typcategory = 'A' AS is_array, a.attnotnull AS not_null,
             a.atthasdef OR a.attidentity <> '' AS has_default,
             pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname) AS sequence
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       FROM jsonb_array_elements_text(?::jsonb) WITH ORDINALITY AS w(asked, k)
+       JOIN pg_class c ON c.oid = to_regclass(quote_ident(w.asked))
+       JOIN pg_namespace n ON n.oid = c.relnamespace
        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
        JOIN pg_type t ON t.oid = a.atttypid
-      WHERE c.oid = to_regclass(quote_ident(?))
-      ORDER BY a.attnum`,
-    [table],
+      ORDER BY w.k, a.attnum`,
+    [JSON.stringify([...new Set(tables)])],
   );
-  if (rows.length === 0) return undefined;
-  return {
-    schema: rows[0].schema,
-    name: table,
-    qualified: rows[0].qualified,
-    columns: rows.map((r) => ({ name: r.name, type: r.type, isArray: r.is_array, notNull: r.not_null, hasDefault: r.has_default, sequence: r.sequence ?? undefined })),
-  };
+  const found = new Map<string, CatalogTable & { columns: CatalogColumn[] }>();
+  for (const r of rows) {
+    let table = found.get(r.asked);
+    if (!table) found.set(r.asked, table = { schema: r.schema, name: r.asked, qualified: r.qualified, columns: [] });
+    table.columns.push({ name: r.name, type: r.type, isArray: r.is_array, notNull: r.not_null, hasDefault: r.has_default, sequence: r.sequence ?? undefined });
+  }
+  return found;
 }
 
 /** Whether a table of that name is on the search_path. */
@@ -142,10 +152,16 @@ export async function tableContents(q: Queryable, schemas: readonly string[], ma
       ORDER BY 1, 2`,
     [JSON.stringify(schemas)],
   );
+  const counted = tables.filter((t) => !only || only.includes(t.qualified));
+  // A hundred tables a statement: a project of 420 tables is counted in 5 round trips, not 420.
+  const counts: number[] = [];
+  for (let from = 0; from < counted.length; from += 100) {
+    const union = counted.slice(from, from + 100).map((t, k) => `SELECT ${from + k} AS k, (SELECT count(*)::int FROM (SELECT 1 FROM ${requoteName(t.qualified)} LIMIT ${COUNT_LIMIT + 1}) x) AS n`).join(' UNION ALL ');
+    for (const row of await queryRows<{ k: number; n: number }>(q, union)) counts[row.k] = row.n;
+  }
   const out: TableContents[] = [];
-  for (const t of tables) {
-    if (only && !only.includes(t.qualified)) continue;
-    const [{ n }] = await queryRows<{ n: number }>(q, `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${requoteName(t.qualified)} LIMIT ${COUNT_LIMIT + 1}) x`);
+  for (const [k, t] of counted.entries()) {
+    const n = counts[k];
     const rows = n > COUNT_LIMIT ? Math.max(Math.round(t.reltuples), n) : n;
     if (rows > (made.get(t.name) ?? 0)) out.push({ table: `${t.schema}.${t.name}`, rows, estimated: n > COUNT_LIMIT });
   }

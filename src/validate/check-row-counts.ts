@@ -1,4 +1,5 @@
-import { tableExists } from '../db';
+import { readTables } from '../db';
+import { rowsPerTenant } from './rows-per-tenant';
 import type { CheckContext, CheckResult, Finding } from './types';
 import { ident } from './types';
 
@@ -10,21 +11,28 @@ export async function checkRowCounts(ctx: CheckContext): Promise<CheckResult> {
   }
   const findings: Finding[] = [];
   let compared = 0;
-  for (const [table, expected] of Object.entries(manifest.counts)) {
+  const entries = Object.entries(manifest.counts);
+  const present = await readTables(knex, entries.map(([table]) => table));
+  // Per tenant where the manifest counts per tenant, else whole: one count per table, batched.
+  const perTenant = (table: string, expected: Record<string, number>) => {
+    const tenantColumn = ctx.definitions.byName.get(table)?.tenantColumn;
+    return tenantColumn && !('*' in expected) ? tenantColumn : undefined;
+  };
+  const actual = await rowsPerTenant(knex, entries.filter(([table]) => present.has(table)).map(([table, expected]) => {
+    const column = perTenant(table, expected);
+    return { table, tenantOf: column ? `c.${ident(column)}::text` : undefined };
+  }));
+  for (const [table, expected] of entries) {
     const definition = ctx.definitions.byName.get(table);
-    const exists = await tableExists(knex, table);
-    if (!exists) {
+    if (!present.has(table)) {
       findings.push({ table, message: 'the table is missing' });
       continue;
     }
-    const tenantColumn = definition?.tenantColumn;
-    if (tenantColumn && !('*' in expected)) {
-      const actual = new Map<string, number>(
-        (await knex.raw(`SELECT ${ident(tenantColumn)}::text AS tenant, count(*) AS n FROM ${ident(table)} GROUP BY 1`)).rows.map((r: { tenant: string; n: number }) => [r.tenant, r.n]),
-      );
+    const counted = actual.get(table)!;
+    if (perTenant(table, expected)) {
       for (const [tenant, n] of Object.entries(expected)) {
         compared++;
-        const got = actual.get(tenant) ?? 0;
+        const got = counted.get(tenant) ?? 0;
         if (got !== n) findings.push({ table, tenant, message: 'rows differ from the manifest', expected: n, actual: got });
       }
     } else {
@@ -33,7 +41,7 @@ export async function checkRowCounts(ctx: CheckContext): Promise<CheckResult> {
       // (tenant-consistency checks that each row sits in its parent's tenant).
       const seeded = '*' in expected ? expected['*'] : Object.values(expected).reduce((a, b) => a + b, 0);
       const n = seeded + (definition?.existingRows.length ?? 0);
-      const got = (await knex.raw(`SELECT count(*) AS n FROM ${ident(table)}`)).rows[0].n as number;
+      const got = counted.get(null) ?? 0;
       if (got !== n) findings.push({ table, message: `rows differ from the manifest (${seeded} seeded plus ${definition?.existingRows.length ?? 0} made by the migrations)`, expected: n, actual: got });
     }
   }
