@@ -554,20 +554,42 @@ export async function readForeignKeys(q: Queryable, schemas: readonly string[]):
 
 /** Unique constraints and unique indexes of a table, with their columns (empty for an expression index). */
 export async function readUniqueKeys(q: Queryable, qualified: string): Promise<Array<{ name: string; primary: boolean; columns: string[]; expression: boolean }>> {
-  return queryRows(
+  return (await readUniqueKeysOf(q, [qualified])).get(qualified) ?? [];
+}
+
+/** {@link readUniqueKeys} of many tables (schema-qualified) in one query, under the names asked for. */
+export async function readUniqueKeysOf(q: Queryable, qualified: readonly string[]): Promise<Map<string, Array<{ name: string; primary: boolean; columns: string[]; expression: boolean }>>> {
+  const rows = await queryRows<{ asked: string; name: string; primary: boolean; columns: string[]; expression: boolean }>(
     q,
-    `SELECT ic.relname AS name, i.indisprimary AS primary,
+    `SELECT w.asked, ic.relname AS name, i.indisprimary AS primary,
             ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(num, pos) JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.num ORDER BY k.pos) AS columns,
             i.indexprs IS NOT NULL OR 0 = ANY (i.indkey::int2[]) AS expression
-       FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
-      WHERE i.indrelid = ?::regclass AND i.indisunique ORDER BY 1`,
-    [qualified],
+       FROM jsonb_array_elements_text(?::jsonb) AS w(asked)
+       JOIN pg_index i ON i.indrelid = w.asked::regclass JOIN pg_class ic ON ic.oid = i.indexrelid
+      WHERE i.indisunique ORDER BY 1, 2`,
+    [JSON.stringify([...new Set(qualified)])],
   );
+  const keys = new Map(qualified.map((t) => [t, [] as Array<{ name: string; primary: boolean; columns: string[]; expression: boolean }>]));
+  for (const { asked, ...key } of rows) keys.get(asked)!.push(key);
+  return keys;
 }
 
 /** Whether a table (schema-qualified) has a column of that name. */
 export async function columnExists(q: Queryable, qualified: string, column: string): Promise<boolean> {
-  return (await queryRows(q, 'SELECT 1 FROM pg_attribute WHERE attrelid = ?::regclass AND attname = ? AND attnum > 0 AND NOT attisdropped', [qualified, column])).length > 0;
+  return (await readColumnNamesOf(q, [qualified])).get(qualified)!.has(column);
+}
+
+/** The column names of many tables (schema-qualified) in one query, under the names asked for. */
+export async function readColumnNamesOf(q: Queryable, qualified: readonly string[]): Promise<Map<string, Set<string>>> {
+  const rows = await queryRows<{ asked: string; name: string }>(
+    q,
+    `SELECT w.asked, a.attname AS name FROM jsonb_array_elements_text(?::jsonb) AS w(asked)
+       JOIN pg_attribute a ON a.attrelid = w.asked::regclass AND a.attnum > 0 AND NOT a.attisdropped`,
+    [JSON.stringify([...new Set(qualified)])],
+  );
+  const columns = new Map(qualified.map((t) => [t, new Set<string>()]));
+  for (const row of rows) columns.get(row.asked)!.add(row.name);
+  return columns;
 }
 
 /**
