@@ -38,26 +38,36 @@ export interface CatalogTable {
  * (await readTable(knex, 'users'))?.columns.map((c) => c.type) // ['uuid', 'text', 'text[]', ...]
  */
 export async function readTable(q: Queryable, table: string): Promise<CatalogTable | undefined> {
-  const rows = await queryRows<{ schema: string; qualified: string; name: string; type: string; is_array: boolean; not_null: boolean; has_default: boolean; sequence: string | null }>(
+  return (await readTables(q, [table])).get(table);
+}
+
+/**
+ * {@link readTable} for many tables in one query (a project of 420 tables: one round trip, not
+ * 420). The map holds the tables found on the search_path, under the names asked for.
+ */
+export async function readTables(q: Queryable, tables: readonly string[]): Promise<Map<string, CatalogTable>> {
+  // Lists go in as JSON: Knex would spread a JavaScript array into a list of parameters.
+  const rows = await queryRows<{ asked: string; schema: string; qualified: string; name: string; type: string; is_array: boolean; not_null: boolean; has_default: boolean; sequence: string | null }>(
     q,
-    `SELECT n.nspname AS schema, format('%I.%I', n.nspname, c.relname) AS qualified, a.attname AS name,
+    `SELECT w.asked, n.nspname AS schema, format('%I.%I', n.nspname, c.relname) AS qualified, a.attname AS name,
             format_type(a.atttypid, a.atttypmod) AS type, t.typcategory = 'A' AS is_array, a.attnotnull AS not_null,
             a.atthasdef OR a.attidentity <> '' AS has_default,
             pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname) AS sequence
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       FROM jsonb_array_elements_text(?::jsonb) WITH ORDINALITY AS w(asked, k)
+       JOIN pg_class c ON c.oid = to_regclass(quote_ident(w.asked))
+       JOIN pg_namespace n ON n.oid = c.relnamespace
        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
        JOIN pg_type t ON t.oid = a.atttypid
-      WHERE c.oid = to_regclass(quote_ident(?))
-      ORDER BY a.attnum`,
-    [table],
+      ORDER BY w.k, a.attnum`,
+    [JSON.stringify([...new Set(tables)])],
   );
-  if (rows.length === 0) return undefined;
-  return {
-    schema: rows[0].schema,
-    name: table,
-    qualified: rows[0].qualified,
-    columns: rows.map((r) => ({ name: r.name, type: r.type, isArray: r.is_array, notNull: r.not_null, hasDefault: r.has_default, sequence: r.sequence ?? undefined })),
-  };
+  const found = new Map<string, CatalogTable & { columns: CatalogColumn[] }>();
+  for (const r of rows) {
+    let table = found.get(r.asked);
+    if (!table) found.set(r.asked, table = { schema: r.schema, name: r.asked, qualified: r.qualified, columns: [] });
+    table.columns.push({ name: r.name, type: r.type, isArray: r.is_array, notNull: r.not_null, hasDefault: r.has_default, sequence: r.sequence ?? undefined });
+  }
+  return found;
 }
 
 /** Whether a table of that name is on the search_path. */
@@ -142,10 +152,16 @@ export async function tableContents(q: Queryable, schemas: readonly string[], ma
       ORDER BY 1, 2`,
     [JSON.stringify(schemas)],
   );
+  const counted = tables.filter((t) => !only || only.includes(t.qualified));
+  // A hundred tables a statement: a project of 420 tables is counted in 5 round trips, not 420.
+  const counts: number[] = [];
+  for (let from = 0; from < counted.length; from += 100) {
+    const union = counted.slice(from, from + 100).map((t, k) => `SELECT ${from + k} AS k, (SELECT count(*)::int FROM (SELECT 1 FROM ${requoteName(t.qualified)} LIMIT ${COUNT_LIMIT + 1}) x) AS n`).join(' UNION ALL ');
+    for (const row of await queryRows<{ k: number; n: number }>(q, union)) counts[row.k] = row.n;
+  }
   const out: TableContents[] = [];
-  for (const t of tables) {
-    if (only && !only.includes(t.qualified)) continue;
-    const [{ n }] = await queryRows<{ n: number }>(q, `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${requoteName(t.qualified)} LIMIT ${COUNT_LIMIT + 1}) x`);
+  for (const [k, t] of counted.entries()) {
+    const n = counts[k];
     const rows = n > COUNT_LIMIT ? Math.max(Math.round(t.reltuples), n) : n;
     if (rows > (made.get(t.name) ?? 0)) out.push({ table: `${t.schema}.${t.name}`, rows, estimated: n > COUNT_LIMIT });
   }
@@ -541,20 +557,42 @@ export async function readForeignKeys(q: Queryable, schemas: readonly string[]):
 
 /** Unique constraints and unique indexes of a table, with their columns (empty for an expression index). */
 export async function readUniqueKeys(q: Queryable, qualified: string): Promise<Array<{ name: string; primary: boolean; columns: string[]; expression: boolean }>> {
-  return queryRows(
+  return (await readUniqueKeysOf(q, [qualified])).get(qualified) ?? [];
+}
+
+/** {@link readUniqueKeys} of many tables (schema-qualified) in one query, under the names asked for. */
+export async function readUniqueKeysOf(q: Queryable, qualified: readonly string[]): Promise<Map<string, Array<{ name: string; primary: boolean; columns: string[]; expression: boolean }>>> {
+  const rows = await queryRows<{ asked: string; name: string; primary: boolean; columns: string[]; expression: boolean }>(
     q,
-    `SELECT ic.relname AS name, i.indisprimary AS primary,
+    `SELECT w.asked, ic.relname AS name, i.indisprimary AS primary,
             ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(num, pos) JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.num ORDER BY k.pos) AS columns,
             i.indexprs IS NOT NULL OR 0 = ANY (i.indkey::int2[]) AS expression
-       FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
-      WHERE i.indrelid = ?::regclass AND i.indisunique ORDER BY 1`,
-    [qualified],
+       FROM jsonb_array_elements_text(?::jsonb) AS w(asked)
+       JOIN pg_index i ON i.indrelid = w.asked::regclass JOIN pg_class ic ON ic.oid = i.indexrelid
+      WHERE i.indisunique ORDER BY 1, 2`,
+    [JSON.stringify([...new Set(qualified)])],
   );
+  const keys = new Map(qualified.map((t) => [t, [] as Array<{ name: string; primary: boolean; columns: string[]; expression: boolean }>]));
+  for (const { asked, ...key } of rows) keys.get(asked)!.push(key);
+  return keys;
 }
 
 /** Whether a table (schema-qualified) has a column of that name. */
 export async function columnExists(q: Queryable, qualified: string, column: string): Promise<boolean> {
-  return (await queryRows(q, 'SELECT 1 FROM pg_attribute WHERE attrelid = ?::regclass AND attname = ? AND attnum > 0 AND NOT attisdropped', [qualified, column])).length > 0;
+  return (await readColumnNamesOf(q, [qualified])).get(qualified)!.has(column);
+}
+
+/** The column names of many tables (schema-qualified) in one query, under the names asked for. */
+export async function readColumnNamesOf(q: Queryable, qualified: readonly string[]): Promise<Map<string, Set<string>>> {
+  const rows = await queryRows<{ asked: string; name: string }>(
+    q,
+    `SELECT w.asked, a.attname AS name FROM jsonb_array_elements_text(?::jsonb) AS w(asked)
+       JOIN pg_attribute a ON a.attrelid = w.asked::regclass AND a.attnum > 0 AND NOT a.attisdropped`,
+    [JSON.stringify([...new Set(qualified)])],
+  );
+  const columns = new Map(qualified.map((t) => [t, new Set<string>()]));
+  for (const row of rows) columns.get(row.asked)!.add(row.name);
+  return columns;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { columnExists, ForeignKeyInfo, readDistribution, readForeignKeys, readUniqueKeys, TableDistribution } from './catalog';
+import { ForeignKeyInfo, readColumnNamesOf, readDistribution, readForeignKeys, readUniqueKeysOf, TableDistribution } from './catalog';
 import { Queryable } from './sql';
 
 /** What Citus should make of one table, and what stops it. */
@@ -44,15 +44,19 @@ export async function planDistribution(q: Queryable, schemas: readonly string[],
     const t = byQualified.get(qualified);
     return t ? tenantColumns.get(t.name) : undefined;
   };
+  // Columns and unique keys of every table in two queries (a project of 420 tables: not 840).
+  const withColumn = tables.filter((t) => tenantColumns.has(t.name)).map((t) => t.qualified);
+  const columnNames = await readColumnNamesOf(q, withColumn);
+  const uniqueKeys = await readUniqueKeysOf(q, withColumn);
   const targets: DistributionTarget[] = [];
   for (const table of tables) {
     const column = tenantColumns.get(table.name);
     const blockers: string[] = [];
     const own = foreignKeys.filter((fk) => fk.table === table.qualified);
-    if (column && !(await columnExists(q, table.qualified, column))) {
+    if (column && !columnNames.get(table.qualified)!.has(column)) {
       blockers.push(`has no column ${column} yet (the definitions' tenant column): migrate to the latest schema first`);
     } else if (column) {
-      for (const key of await readUniqueKeys(q, table.qualified)) {
+      for (const key of uniqueKeys.get(table.qualified)!) {
         if (!key.columns.includes(column)) {
           blockers.push(key.primary
             ? `primary key ${key.name} (${key.columns.join(', ')}) lacks ${column}: make it (${column}, ${key.columns.join(', ')})`

@@ -23,8 +23,8 @@ export { checkLoaderRole } from './loader-role';
 export type { LoaderRole } from './loader-role';
 export { quoteIdentifier, quotedNameText, quoteQualifiedName, requoteName, queryRows, quoteLiteral, quoteSettingName } from './sql';
 export type { Queryable } from './sql';
-export { readTable, tableExists, listSchemaObjects, tableContents, COUNT_LIMIT, schemaAccess, readSchemaSnapshot, readKeyRows, referencesFromOutside,
-  citusStatus, readDistribution, readForeignKeys, readUniqueKeys, columnExists, useSequentialShardAccess,
+export { readTable, readTables, tableExists, listSchemaObjects, tableContents, COUNT_LIMIT, schemaAccess, readSchemaSnapshot, readKeyRows, referencesFromOutside,
+  citusStatus, readDistribution, readForeignKeys, readUniqueKeys, readUniqueKeysOf, columnExists, readColumnNamesOf, useSequentialShardAccess,
   tablesWithColumns, readPolicies, readRole, tablesOwnedBy,
   readRebuildableConstraints, readFunctions, readTenantTablesCatalog,
 } from './catalog';

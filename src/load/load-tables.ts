@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { CatalogTable, LockTablesOptions, lockTablesAtOnce, quoteIdentifier, readTable, WITHOUT_TENANT_COUNT } from '../db';
+import { CatalogTable, LockTablesOptions, lockTablesAtOnce, quoteIdentifier, quoteLiteral, readTables, WITHOUT_TENANT_COUNT } from '../db';
 import { DatabaseError, DefinitionError } from '../errors';
 import { Fingerprint, guardRows, Row, RowGuard, TablePlan } from '../generate';
 import { pgArrayLiteral } from './array-literal';
@@ -17,7 +17,8 @@ export interface LoadTablesOptions {
   fingerprint: Fingerprint;
   /**
    * Drop keys, indexes and foreign keys, load, and rebuild them (the role must own the
-   * tables). Otherwise rows are copied into the fully constrained tables, which is slower.
+   * tables), for the tables that get at least {@link DEFER_FROM_ROWS} rows. Otherwise rows are
+   * copied into the fully constrained tables, which is slower for many rows.
    */
   deferConstraints: boolean;
   /** Check every generated row against its definition, not a keyed sample (`--strict`). */
@@ -28,6 +29,8 @@ export interface LoadTablesOptions {
   phase?: 'load' | 'legacy rows';
   /** The bound of every lock wait and who is told about it (see lockTablesAtOnce). */
   locking?: LockTablesOptions;
+  /** With `deferConstraints`: from how many rows a table's constraints are deferred ({@link DEFER_FROM_ROWS}; 0: every table). */
+  deferFromRows?: number;
 }
 
 /** What {@link loadTables} loaded. */
@@ -50,13 +53,21 @@ interface TableLoad {
 }
 
 /**
+ * From this many rows on, a table's keys, indexes and foreign keys are dropped for the load and
+ * rebuilt after it. Below, rows go into the constrained table: each rebuilt key or index costs a
+ * statement and a new file whatever the rows (a project of 420 tables of a few rows each: 1,376 of
+ * them, 6 s of drops, truncations and rebuilds on the shared machine, against under a second of
+ * COPY), while checking a few hundred rows as they arrive costs less. Both check every row.
+ */
+export const DEFER_FROM_ROWS = 1_000;
+
+/**
  * Matches a plan to its table in the catalog. A tenant-dataset column the table lacks is a
  * DefinitionError; legacy rows are sent with the columns the table has at the legacy baseline
  * (a migration that gives the table its tenant may add others). Array-typed columns get
  * array literals instead of JSON.
  */
-async function prepareTable(client: pg.PoolClient | pg.Client, plan: TablePlan): Promise<TableLoad> {
-  const catalog = await readTable(client, plan.name);
+function prepareTable(plan: TablePlan, catalog: CatalogTable | undefined): TableLoad {
   const file = plan.definition.file;
   if (!catalog) {
     throw new DefinitionError(`${file}: the table ${plan.name} does not exist in the database's schemas`, {
@@ -115,7 +126,7 @@ function copyFailure(load: TableLoad, err: unknown): unknown {
   const what = column
     ? `change the generator of ${column} (${plan.definition.file} at /properties/${column}) so that its values fit the column${type ? ` (${type})` : ''}`
     : e.constraint
-      ? `make the definition (${plan.definition.file}) satisfy the constraint ${e.constraint}${e.detail ? ` (${e.detail})` : ''}`
+      ? `${constraintFix(e.code, plan.definition.file)}${e.detail ? `; ${e.detail.replace(/\.$/, '')}` : ''}`
       : `correct the definition ${plan.definition.file}`;
   return new DatabaseError(`Loading ${plan.legacy ? 'legacy rows of ' : ''}${plan.name} failed at the row (${key})${column ? `, column ${column}` : ''}: ${e.message}`, {
     hint: `To fix it, ${what}. Nothing was committed.`,
@@ -123,42 +134,46 @@ function copyFailure(load: TableLoad, err: unknown): unknown {
   });
 }
 
+/** What to change in a definition whose rows break a constraint, whether COPY or the rebuild found it. */
+function constraintFix(code: string | undefined, file: string): string {
+  return code === '23505'
+    ? `make those columns unique in ${file} (x-unique on a column, or x-primary-key for the tuple)`
+    : code === '23503'
+      ? `make the reference in ${file} point at rows that exist (x-ref, and x-tenant-column for same-tenant keys)`
+      : `make ${file} satisfy it`;
+}
+
 /** Names the definition behind a key, index or foreign key that the loaded rows break. */
 function rebuildFailure(tables: readonly TableLoad[], err: unknown): unknown {
   const e = err as { message?: string; code?: string; table?: string; constraint?: string; detail?: string };
   if (!e.code?.startsWith('23')) return err;
   const load = tables.find((t) => t.plan.name === e.table || t.catalog.name === e.table);
-  const file = load?.plan.definition.file ?? 'the definitions';
-  const fix = e.code === '23505'
-    ? `make those columns unique in ${file} (x-unique on a column, or x-primary-key for the tuple)`
-    : e.code === '23503'
-      ? `make the reference in ${file} point at rows that exist (x-ref, and x-tenant-column for same-tenant keys)`
-      : `make ${file} satisfy it`;
   return new DatabaseError(`The loaded rows of ${e.table ?? 'a table'} break ${e.constraint ?? 'a constraint'}: ${e.detail ?? e.message}`, {
-    hint: `To fix it, ${fix}. Nothing was committed.`,
+    hint: `To fix it, ${constraintFix(e.code, load?.plan.definition.file ?? 'the definitions')}. Nothing was committed.`,
     table: e.table, constraint: e.constraint, sqlState: e.code, cause: err,
   });
 }
 
-/** Moves serial and identity sequences past the loaded ids, so the application's next insert gets a free one. */
-async function advanceSequences(client: pg.PoolClient | pg.Client, load: TableLoad): Promise<void> {
-  for (const name of load.columns) {
+/**
+ * Moves serial and identity sequences past the loaded ids, so the application's next insert
+ * gets a free one: every sequence of every loaded table in one statement.
+ */
+async function advanceSequences(client: pg.PoolClient | pg.Client, loads: readonly TableLoad[]): Promise<void> {
+  const moves = loads.flatMap((load) => load.columns.flatMap((name) => {
     const sequence = load.catalog.columns.find((c) => c.name === name)?.sequence;
-    if (!sequence) continue;
-    const column = quoteIdentifier(name);
-    await client.query(
-      `SELECT setval($1::regclass, m, true) FROM (SELECT max(${column})::bigint AS m FROM ${load.catalog.qualified}) x WHERE m IS NOT NULL`,
-      [sequence],
-    );
-  }
+    return sequence
+      ? [`SELECT setval(${quoteLiteral(sequence)}::regclass, m, true) FROM (SELECT max(${quoteIdentifier(name)})::bigint AS m FROM ${load.catalog.qualified}) x WHERE m IS NOT NULL`]
+      : [];
+  }));
+  if (moves.length > 0) await client.query(`SELECT count(*) FROM (${moves.join('\n UNION ALL ')}) moved`);
 }
 
 /**
  * Loads the rows of `tables` with COPY inside the caller's transaction. With
- * `deferConstraints`, it saves and drops the tables' keys, indexes and foreign keys, empties
- * the tables that are empty anyway with TRUNCATE (so COPY may FREEZE them: no later vacuum
- * needed), copies, and rebuilds everything from the saved definitions, which checks every
- * row. (No ANALYZE: it took a fifth of the seed's time, and autovacuum analyzes the tables
+ * `deferConstraints`, for the tables of {@link DEFER_FROM_ROWS} rows or more, it saves and drops
+ * their keys, indexes and foreign keys, empties those that are empty anyway with TRUNCATE (so
+ * COPY may FREEZE them: no later vacuum needed), copies, and rebuilds everything from the saved
+ * definitions, which checks every row; smaller tables are copied into their constraints. (No ANALYZE: it took a fifth of the seed's time, and autovacuum analyzes the tables
  * shortly after the commit.) Serial and identity sequences are moved past the loaded ids.
  * Nothing is visible to others until the caller commits, and a failure anywhere rolls all of
  * it back; a failure names the table, the row's key, the column and the definition to change.
@@ -169,19 +184,21 @@ async function advanceSequences(client: pg.PoolClient | pg.Client, load: TableLo
 export async function loadTables(options: LoadTablesOptions): Promise<LoadTablesResult> {
   const { client, fingerprint } = options;
   const tables = options.tables.filter((t) => t.rowCount() > 0);
-  const loads: TableLoad[] = [];
-  for (const table of tables) loads.push(await prepareTable(client, table));
+  const catalog = await readTables(client, tables.map((t) => t.name));
+  const loads = tables.map((table) => prepareTable(table, catalog.get(table.name)));
   // Lock before deciding which tables are empty (and may be truncated): a row another session
   // commits in between would otherwise be truncated unseen. The key rebuild needs this lock anyway.
   // All at once or none, each wait bounded: never holding some of the tables while waiting for the rest.
   const query = (sql: string, params?: unknown[]) => client.query(sql, params);
   await lockTablesAtOnce(query, options.deferConstraints ? loads.map((l) => l.catalog.qualified) : [], options.locking);
+  const deferFrom = options.deferFromRows ?? DEFER_FROM_ROWS;
+  const deferred = options.deferConstraints ? loads.filter((l) => l.plan.rowCount() >= deferFrom) : [];
   const empty = new Set<string>();
-  for (const load of loads) {
-    const result = await client.query(`SELECT NOT EXISTS (SELECT 1 FROM ${load.catalog.qualified}) AS empty`);
-    if (result.rows[0].empty) empty.add(load.plan.name);
+  if (deferred.length > 0) {
+    const result = await client.query(deferred.map((l, k) => `SELECT ${k} AS k WHERE NOT EXISTS (SELECT 1 FROM ${l.catalog.qualified})`).join(' UNION ALL '));
+    for (const row of result.rows as Array<{ k: number }>) empty.add(deferred[row.k].plan.name);
   }
-  const saved = options.deferConstraints ? await dropConstraints(client, tables.map((t) => t.name)) : undefined;
+  const saved = deferred.length > 0 ? await dropConstraints(client, deferred.map((l) => l.plan.name)) : undefined;
   if (saved && empty.size > 0) {
     await client.query(`TRUNCATE ${loads.filter((l) => empty.has(l.plan.name)).map((l) => l.catalog.qualified).join(', ')}`);
   }
@@ -220,7 +237,7 @@ export async function loadTables(options: LoadTablesOptions): Promise<LoadTables
       throw rebuildFailure(loads, err);
     }
   }
-  for (const load of loads) await advanceSequences(client, load);
+  await advanceSequences(client, loads);
   return { rows: done, counts };
 }
 

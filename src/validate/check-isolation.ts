@@ -1,5 +1,8 @@
 import type { Knex } from 'knex';
-import { freshClient, readRole, readTable, requoteName } from '../db';
+import type pg from 'pg';
+import { freshClient, readRole, readTables, requoteName } from '../db';
+import { param, ProbeOutcome, probeRunner, ProbeRunner, ProbeStep } from './probe-batch';
+import { rowsPerTenant } from './rows-per-tenant';
 import { probeBypasses } from './bypass-discovery';
 import { checkPooledContext } from './check-pooled-context';
 import { tenantTables } from './check-schema';
@@ -27,18 +30,6 @@ async function sampleTenants(ctx: CheckContext, size: number): Promise<string[]>
   return Array.from({ length: size }, (_, i) => ids[Math.round((i * (ids.length - 1)) / (size - 1))]);
 }
 
-async function probe(trx: Knex.Transaction, sql: string, bindings: unknown[]): Promise<{ rowCount?: number; code?: string }> {
-  await trx.raw('SAVEPOINT tenantseed_probe');
-  try {
-    const result = await trx.raw(sql, bindings as Knex.RawBinding[]);
-    return { rowCount: result.rowCount };
-  } catch (err) {
-    return { code: (err as { code?: string }).code ?? 'error' };
-  } finally {
-    await trx.raw('ROLLBACK TO SAVEPOINT tenantseed_probe');
-  }
-}
-
 /** A finding for each tenant whose context statements raise (in a savepoint, rolled back). */
 async function refusedContexts(ctx: CheckContext, tenants: readonly string[]): Promise<Finding[]> {
   const findings: Finding[] = [];
@@ -61,14 +52,15 @@ async function refusedContexts(ctx: CheckContext, tenants: readonly string[]): P
   return findings;
 }
 
-/** Which of SELECT, UPDATE and DELETE `role` holds on `table` (granted, to PUBLIC, or through a role). */
-async function tableAccess(ctx: CheckContext, table: string, role: string): Promise<{ select: boolean; update: boolean; delete: boolean } | undefined> {
-  const row = (await ctx.knex.raw(
-    `SELECT has_table_privilege(?, c.oid, 'SELECT') AS select, has_table_privilege(?, c.oid, 'UPDATE') AS update, has_table_privilege(?, c.oid, 'DELETE') AS delete
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = ? AND n.nspname = ANY(?) LIMIT 1`,
-    [role, role, role, table, ctx.schemas as string[]],
-  )).rows[0] as { select: boolean; update: boolean; delete: boolean } | undefined;
-  return row;
+/** Which of SELECT, UPDATE and DELETE `role` holds on each table found (granted, to PUBLIC, or through a role): one query. */
+async function tableAccess(ctx: CheckContext, tables: readonly string[], role: string): Promise<Map<string, { select: boolean; update: boolean; delete: boolean }>> {
+  const rows = (await ctx.knex.raw(
+    `SELECT DISTINCT ON (w.t) w.t AS table, has_table_privilege(?, c.oid, 'SELECT') AS select, has_table_privilege(?, c.oid, 'UPDATE') AS update, has_table_privilege(?, c.oid, 'DELETE') AS delete
+       FROM jsonb_array_elements_text(?::jsonb) AS w(t) JOIN pg_class c ON c.relname = w.t JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = ANY(?) ORDER BY w.t`,
+    [role, role, role, JSON.stringify(tables), ctx.schemas as string[]],
+  )).rows as Array<{ table: string; select: boolean; update: boolean; delete: boolean }>;
+  return new Map(rows.map(({ table, ...access }) => [table, access]));
 }
 
 /**
@@ -92,11 +84,9 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
   }
   // The probes act as the application role: a tenant table it may not read proves nothing, and
   // is named with the role that lacks the grant (not the URL's user, which only reads the data).
-  const ungranted: string[] = [];
-  for (const table of [...tables.map((t) => t.table), ...chainScoped(ctx.definitions).map((d) => d.table)]) {
-    const access = await tableAccess(ctx, table, appRole);
-    if (access && !access.select) ungranted.push(table);
-  }
+  const probed = [...tables.map((t) => t.table), ...chainScoped(ctx.definitions).map((d) => d.table)];
+  const access = await tableAccess(ctx, probed, appRole);
+  const ungranted = probed.filter((table) => access.has(table) && !access.get(table)!.select);
   if (ungranted.length > 0) {
     return {
       name: 'isolation',
@@ -132,60 +122,33 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
   const findings: Finding[] = [];
   /** Tables whose probes failed with 22P02: a policy casts the tenant id to a type the ids are not. */
   const castFailures = new Set<string>();
-  let probes = 0;
-  const columns = new Map<string, string[]>();
-  const columnTypes = new Map<string, string[]>();
-  const expected = new Map<string, Map<string, number>>();
   // Counted as the reader, before the probes' transaction: Citus keeps one set of worker
   // connections per role and a transaction that changes role midway can read wrong results
   // (citusdata/citus#3867), so the probes' transaction acts as the app role from its start.
-  for (const { table, tenantColumn } of tables) {
-    const catalog = (await readTable(ctx.knex, table))!;
-    columns.set(table, catalog.columns.map((c) => c.name));
-    columnTypes.set(table, catalog.columns.map((c) => c.type));
-    expected.set(table, new Map((await ctx.knex.raw(`SELECT ${ident(tenantColumn)}::text AS t, count(*) AS n FROM ${ident(table)} GROUP BY 1`)).rows.map((r: { t: string; n: number }) => [r.t, r.n])));
-  }
+  const catalog = await readTables(ctx.knex, [...tables.map((t) => t.table), ...chainScoped(ctx.definitions).map((d) => d.table)]);
   // Chain tables (x-tenant-via): a row's tenant is its parent's, read through the chain.
-  const chains: Array<{ table: string; tenantOf: string }> = [];
-  for (const definition of chainScoped(ctx.definitions)) {
-    if (!(await readTable(ctx.knex, definition.table))) continue;
-    const tenantOf = rowTenantSql(ctx.definitions, definition, 'c');
-    chains.push({ table: definition.table, tenantOf });
-    expected.set(definition.table, new Map((await ctx.knex.raw(`SELECT ${tenantOf} AS t, count(*) AS n FROM ${ident(definition.table)} c GROUP BY 1`)).rows.map((r: { t: string; n: number }) => [r.t, r.n])));
-  }
+  const chains = chainScoped(ctx.definitions).filter((d) => catalog.has(d.table)).map((d) => ({ table: d.table, tenantOf: rowTenantSql(ctx.definitions, d, 'c') }));
+  const expected = await rowsPerTenant(ctx.knex, [...tables.map((t) => ({ table: t.table, tenantOf: `c.${ident(t.tenantColumn)}::text` })), ...chains]);
   await ctx.knex.transaction(async (trx) => {
+    const client = (await trx.client.acquireConnection()) as pg.ClientBase;
+    let run: ProbeRunner | undefined;
     for (const [i, tenant] of tenants.entries()) {
       const other = tenants[(i + 1) % tenants.length];
       // As the application must (on Citus only SET LOCAL reaches the workers): withTenant's statements.
       for (const statement of probeContextStatements(ctx, tenant, { role: i === 0 })) await trx.raw(statement);
-      for (const { table, tenantColumn } of tables) {
-        // Each table in a savepoint of its own: an error reading it (a policy casting the tenant id
-        // to a type the ids are not) is a finding on that table, not the end of validation.
-        await trx.raw('SAVEPOINT tenantseed_table');
-        try {
-          const col = ident(tenantColumn);
-          const t = ident(table);
-          probes++;
-          const seen = (await trx.raw(`SELECT count(*) AS n, count(*) FILTER (WHERE ${col}::text IS DISTINCT FROM ?) AS foreign, count(*) FILTER (WHERE ${col} IS NULL) AS none FROM ${t}`, [tenant])).rows[0];
-          const own = expected.get(table)!.get(tenant) ?? 0;
-          // Rows with no tenant (platform admins, the profile's withoutTenant) are no tenant's: a
-          // tenant that sees them sees rows that are not its own, whatever the policy meant.
-          if (seen.none > 0) {
-            const cause = await leakCause(trx, ctx, { table, tenant, foreign: `c.${col} IS NULL`, bindings: [] });
-            findings.push({ table, tenant, message: `sees ${seen.none} row(s) without a tenant (${tenantColumn} is NULL)${cause ? `: ${cause}` : ''}` });
-          }
-          if (seen.foreign - seen.none > 0) {
-            const cause = await leakCause(trx, ctx, { table, tenant, foreign: `c.${col}::text <> ?`, bindings: [tenant] });
-            findings.push({ table, tenant, message: `sees ${seen.foreign - seen.none} row(s) of other tenants${cause ? `: ${cause}` : ''}` });
-          }
-          if (seen.n - seen.foreign !== own) {
-            const cause = await contextIgnored(trx, ctx, tenant);
-            findings.push({ table, tenant, message: `sees ${seen.n - seen.foreign} of its ${own} rows${cause ? `: ${cause}` : ''}` });
-          }
-          const update = await probe(trx, `UPDATE ${t} SET ${col} = ${col} WHERE ${col}::text = ?`, [other]);
-          if ((update.rowCount ?? 0) > 0) findings.push({ table, tenant, message: `updated ${update.rowCount} row(s) of tenant ${other}` });
-          const del = await probe(trx, `DELETE FROM ${t} WHERE ${col}::text = ?`, [other]);
-          if ((del.rowCount ?? 0) > 0) findings.push({ table, tenant, message: `deleted ${del.rowCount} row(s) of tenant ${other}` });
+      run ??= await probeRunner(client, { citus: Boolean(ctx.distribution) });
+      // Every probe of every table in one batch (each statement rolled back), then the inserts,
+      // which copy a row the first batch read. A failed read of a table (a policy casting the
+      // tenant id to a type the ids are not) is a finding on that table, not the end of validation.
+      const steps: ProbeStep[] = [];
+      tables.forEach(({ table, tenantColumn }, group) => {
+        const col = ident(tenantColumn);
+        const t = ident(table);
+        const tenantType = requoteName(catalog.get(table)!.columns.find((c) => c.name === tenantColumn)!.type);
+        steps.push(
+          { kind: 'read', group, sql: `SELECT count(*) AS n, count(*) FILTER (WHERE ${col}::text IS DISTINCT FROM ${param(1)}) AS foreign, count(*) FILTER (WHERE ${col} IS NULL) AS none FROM ${t}`, params: [tenant] },
+          { kind: 'write', group, sql: `UPDATE ${t} SET ${col} = ${col} WHERE ${col}::text = ${param(1)}`, params: [other] },
+          { kind: 'write', group, sql: `DELETE FROM ${t} WHERE ${col}::text = ${param(1)}`, params: [other] },
           // Without a WHERE: an UPDATE or DELETE policy of USING (true) is only seen by a statement
           // that reads no column, since a WHERE applies the SELECT policies too (the CREATE POLICY
           // page, "Policies Applied by Command Type"). `UPDATE t SET x = 1` or `DELETE FROM t`
@@ -193,51 +156,89 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
           // It sets the tenant column to the tenant's own id: `SET x = x` would read a column (and
           // apply the SELECT policies). On its own rows that changes nothing, so a foreign key or
           // unique violation means it reached another tenant's rows.
-          const tenantType = requoteName(columnTypes.get(table)![columns.get(table)!.indexOf(tenantColumn)]);
-          const updateAll = await probe(trx, `UPDATE ${t} SET ${col} = CAST(? AS ${tenantType})`, [tenant]);
-          if ((updateAll.rowCount ?? 0) > own) findings.push({ table, tenant, message: `an UPDATE without WHERE touched ${updateAll.rowCount} row(s), ${own} of them its own` });
-          if (updateAll.code === '23503' || updateAll.code === '23505') findings.push({ table, tenant, message: `an UPDATE without WHERE reached other tenants' rows (it failed with ${updateAll.code} setting its own id)` });
+          { kind: 'write', group, sql: `UPDATE ${t} SET ${col} = CAST(${param(1)} AS ${tenantType})`, params: [tenant] },
           // A foreign key without cascade makes this fail (the own rows are referenced): it proves nothing then.
-          const deleteAll = await probe(trx, `DELETE FROM ${t}`, []);
-          if ((deleteAll.rowCount ?? 0) > own) findings.push({ table, tenant, message: `a DELETE without WHERE touched ${deleteAll.rowCount} row(s), ${own} of them its own` });
-          const hasOwnRow = own > 0 && seen.n - seen.foreign > 0;
-          if (hasOwnRow) {
-            // A copy of one of its own rows, given the other tenant's id, written with VALUES: a
-            // plain insert, which Citus routes to the other tenant's shard like any application
-            // insert (an INSERT ... SELECT that moves a row between shards is another path).
-            const cols = columns.get(table)!;
-            const types = columnTypes.get(table)!;
-            const row = (await trx.raw(`SELECT ${cols.map((c) => `${ident(c)}::text`).join(', ')} FROM ${t} WHERE ${col}::text = ? LIMIT 1`, [tenant])).rows[0] as Record<string, string | null>;
-            // format_type quotes a type's name ("AgentRole"[]); requoted, a ? in it is no placeholder.
-            const values = cols.map((c, k) => `CAST(? AS ${requoteName(types[k])})`).join(', ');
-            // OVERRIDING SYSTEM VALUE: a GENERATED ALWAYS identity column takes the copied id too.
-            const insert = await probe(trx, `INSERT INTO ${t} (${cols.map(ident).join(', ')}) OVERRIDING SYSTEM VALUE VALUES (${values})`, cols.map((c) => (c === tenantColumn ? other : row[c])));
-            if (insert.code !== '42501') {
-              findings.push({ table, tenant, message: insert.code ? `inserting a row of tenant ${other} failed with ${insert.code}, not with a row-level security violation` : `inserted a row of tenant ${other}` });
-            }
-          }
-        } catch (err) {
-          await trx.raw('ROLLBACK TO SAVEPOINT tenantseed_table');
-          const { code, message } = err as { code?: string; message?: string };
-          if (code === '22P02') castFailures.add(table);
-          // Knex prefixes the statement ("SELECT ... - invalid input syntax ..."): the finding names the error.
-          const reason = (message ?? String(err)).replace(/^(SELECT|UPDATE|DELETE|INSERT) [\s\S]*? - /, '');
-          findings.push({ table, tenant, message: `probing as tenant ${tenant} failed with ${code ?? 'an error'}: ${reason}` });
-        }
-      }
-      for (const { table, tenantOf } of chains) {
-        probes++;
+          { kind: 'write', group, sql: `DELETE FROM ${t}` },
+          // One of its own rows, as text, for the insert below.
+          { kind: 'read', group, sql: `SELECT ARRAY[${catalog.get(table)!.columns.map((c) => `${ident(c.name)}::text`).join(', ')}] AS v FROM ${t} WHERE ${col}::text = ${param(1)} LIMIT 1`, params: [tenant] },
+        );
+      });
+      const chainStart = tables.length;
+      chains.forEach(({ table, tenantOf }, k) => {
         // As the application role a parent of another tenant is hidden: its children read NULL here.
-        const seen = (await trx.raw(`SELECT count(*) AS n, count(*) FILTER (WHERE ${tenantOf} IS DISTINCT FROM ?) AS foreign FROM ${ident(table)} c`, [tenant])).rows[0];
+        steps.push(
+          { kind: 'read', group: chainStart + k, sql: `SELECT count(*) AS n, count(*) FILTER (WHERE ${tenantOf} IS DISTINCT FROM ${param(1)}) AS foreign FROM ${ident(table)} c`, params: [tenant] },
+          { kind: 'write', group: chainStart + k, sql: `DELETE FROM ${ident(table)} c WHERE ${tenantOf} IS DISTINCT FROM ${param(1)}`, params: [tenant] },
+        );
+      });
+      const outcomes = await run(client, steps);
+      const inserts: Array<{ table: string; step: ProbeStep }> = [];
+      for (const [k, { table, tenantColumn }] of tables.entries()) {
+        const [seenRead, update, del, updateAll, deleteAll, rowRead] = outcomes.slice(6 * k, 6 * k + 6);
+        const own = expected.get(table)!.get(tenant) ?? 0;
+        const failed = (read: ProbeOutcome) => {
+          if (read.code === '22P02') castFailures.add(table);
+          findings.push({ table, tenant, message: `probing as tenant ${tenant} failed with ${read.code}: ${read.message}` });
+        };
+        if (seenRead.code) {
+          failed(seenRead);
+          continue;
+        }
+        const seen = seenRead.row as { n: number; foreign: number; none: number };
+        const col = ident(tenantColumn);
+        // Rows with no tenant (platform admins, the profile's withoutTenant) are no tenant's: a
+        // tenant that sees them sees rows that are not its own, whatever the policy meant.
+        // The causes are read after the batch, on the same connection, the tenant still set.
+        if (seen.none > 0) {
+          const cause = await leakCause(trx, ctx, { table, tenant, foreign: `c.${col} IS NULL`, bindings: [] });
+          findings.push({ table, tenant, message: `sees ${seen.none} row(s) without a tenant (${tenantColumn} is NULL)${cause ? `: ${cause}` : ''}` });
+        }
+        if (seen.foreign - seen.none > 0) {
+          const cause = await leakCause(trx, ctx, { table, tenant, foreign: `c.${col}::text <> ?`, bindings: [tenant] });
+          findings.push({ table, tenant, message: `sees ${seen.foreign - seen.none} row(s) of other tenants${cause ? `: ${cause}` : ''}` });
+        }
+        if (seen.n - seen.foreign !== own) {
+          const cause = await contextIgnored(trx, ctx, tenant);
+          findings.push({ table, tenant, message: `sees ${seen.n - seen.foreign} of its ${own} rows${cause ? `: ${cause}` : ''}` });
+        }
+        if ((update.rowCount ?? 0) > 0) findings.push({ table, tenant, message: `updated ${update.rowCount} row(s) of tenant ${other}` });
+        if ((del.rowCount ?? 0) > 0) findings.push({ table, tenant, message: `deleted ${del.rowCount} row(s) of tenant ${other}` });
+        if ((updateAll.rowCount ?? 0) > own) findings.push({ table, tenant, message: `an UPDATE without WHERE touched ${updateAll.rowCount} row(s), ${own} of them its own` });
+        if (updateAll.code === '23503' || updateAll.code === '23505') findings.push({ table, tenant, message: `an UPDATE without WHERE reached other tenants' rows (it failed with ${updateAll.code} setting its own id)` });
+        if ((deleteAll.rowCount ?? 0) > own) findings.push({ table, tenant, message: `a DELETE without WHERE touched ${deleteAll.rowCount} row(s), ${own} of them its own` });
+        if (!(own > 0 && seen.n - seen.foreign > 0)) continue;
+        if (rowRead.code) {
+          failed(rowRead);
+          continue;
+        }
+        const row = (rowRead.row as { v: Array<string | null> }).v;
+        // A copy of one of its own rows, given the other tenant's id, written with VALUES: a
+        // plain insert, which Citus routes to the other tenant's shard like any application
+        // insert (an INSERT ... SELECT that moves a row between shards is another path).
+        // format_type quotes a type's name ("AgentRole"[]): requoted. OVERRIDING SYSTEM VALUE: a
+        // GENERATED ALWAYS identity column takes the copied id too.
+        const columns = catalog.get(table)!.columns;
+        const values = columns.map((c, n) => `CAST(${param(n + 1)} AS ${requoteName(c.type)})`).join(', ');
+        inserts.push({ table, step: { kind: 'write', sql: `INSERT INTO ${ident(table)} (${columns.map((c) => ident(c.name)).join(', ')}) OVERRIDING SYSTEM VALUE VALUES (${values})`, params: columns.map((c, n) => (c.name === tenantColumn ? other : row[n])) } });
+      }
+      for (const [k, { table, tenantOf }] of chains.entries()) {
+        const [seenRead, del] = outcomes.slice(6 * chainStart + 2 * k, 6 * chainStart + 2 * k + 2);
+        // A chain table that cannot be read ends validation, as a query that fails does.
+        if (seenRead.code) throw Object.assign(new Error(seenRead.message), { code: seenRead.code });
+        const seen = seenRead.row as { n: number; foreign: number };
         const own = expected.get(table)!.get(tenant) ?? 0;
         if (seen.foreign > 0) {
           const cause = await leakCause(trx, ctx, { table, tenant, foreign: `${tenantOf} IS DISTINCT FROM ?`, bindings: [tenant] });
           findings.push({ table, tenant, message: `sees ${seen.foreign} row(s) of other tenants (or with no parent it may see)${cause ? `: ${cause}` : ''}` });
         }
         if (seen.n - seen.foreign !== own) findings.push({ table, tenant, message: `sees ${seen.n - seen.foreign} of its ${own} rows` });
-        const del = await probe(trx, `DELETE FROM ${ident(table)} c WHERE ${tenantOf} IS DISTINCT FROM ?`, [tenant]);
         if ((del.rowCount ?? 0) > 0) findings.push({ table, tenant, message: `deleted ${del.rowCount} row(s) of other tenants` });
       }
+      const inserted = await run(client, inserts.map((i) => i.step));
+      inserts.forEach(({ table }, k) => {
+        const { code } = inserted[k];
+        if (code !== '42501') findings.push({ table, tenant, message: code ? `inserting a row of tenant ${other} failed with ${code}, not with a row-level security violation` : `inserted a row of tenant ${other}` });
+      });
     }
     throw ROLL_BACK;
   }).catch((err) => {
@@ -254,7 +255,7 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
   // when the application role may read it: a policy that falls back to every row when no tenant
   // is set (`id = COALESCE(current_setting(...)::int, id)`) shows and updates every tenant.
   const root = ctx.definitions.tenantRoot;
-  const rootAccess = root ? await tableAccess(ctx, root.table, appRole) : undefined;
+  const rootAccess = root ? (await tableAccess(ctx, [root.table], appRole)).get(root.table) : undefined;
   const client = await freshClient(ctx.knex);
   try {
     await client.query('BEGIN');
@@ -262,14 +263,14 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
     await client.query(`SET LOCAL ROLE ${ident(appRole)}`);
     const noTenant = [...tables, ...chains].map((t) => t.table);
     if (root && rootAccess?.select && !noTenant.includes(root.table)) noTenant.push(root.table);
-    for (const table of noTenant) {
-      probes++;
-      const n = await countWithoutTenant(client, table, ctx.tenancy.setting);
+    const counts = await countWithoutTenant(client, noTenant, ctx.tenancy.setting, await probeRunner(client, { citus: Boolean(ctx.distribution) }));
+    noTenant.forEach((table, k) => {
+      const n = counts[k];
       if (typeof n !== 'number') {
         findings.push(n);
         if (n.message.includes(' 22P02: ')) castFailures.add(table);
       } else if (n > 0) findings.push({ table, message: `without a tenant, ${n} row(s) are visible` });
-    }
+    });
     if (root && rootAccess) {
       const id = ident(root.idColumn);
       const writes = [

@@ -1,5 +1,7 @@
+import type pg from 'pg';
 import { freshClient } from '../db';
 import { probeContextStatements } from './context-identity';
+import { probeRunner, ProbeRunner } from './probe-batch';
 import type { CheckContext, Finding } from './types';
 import { ident } from './types';
 
@@ -13,17 +15,13 @@ export const TRANSACTION_ENDS = ['COMMIT', 'ROLLBACK'] as const;
  */
 const REFUSED_WITHOUT_TENANT = new Set(['22P02', '42704', 'P0001']);
 
-/** Rows the application role sees in `table`; 0 when the read is refused without a tenant; the error's text for any other error. */
-async function countOrRefusal(client: Awaited<ReturnType<typeof freshClient>>, table: string): Promise<number | string> {
-  await client.query('SAVEPOINT tenantseed_pooled');
-  try {
-    return Number((await client.query(`SELECT count(*) AS n FROM ${ident(table)}`)).rows[0].n);
-  } catch (err) {
-    const { code, message } = err as { code?: string; message: string };
-    return code && REFUSED_WITHOUT_TENANT.has(code) ? 0 : `${code ?? 'error'}: ${message}`;
-  } finally {
-    await client.query('ROLLBACK TO SAVEPOINT tenantseed_pooled');
-  }
+/** Rows the application role sees in each table; 0 when the read is refused without a tenant; the error's text for any other error. */
+async function countsOrRefusals(client: pg.ClientBase, tables: readonly string[], run: ProbeRunner): Promise<Array<number | string>> {
+  const outcomes = await run(client, tables.map((table) => ({ kind: 'read' as const, sql: `SELECT count(*) AS n FROM ${ident(table)}` })));
+  return outcomes.map(({ code, message, row }) => {
+    if (!code) return Number((row as { n: number }).n);
+    return REFUSED_WITHOUT_TENANT.has(code) ? 0 : `${code}: ${message}`;
+  });
 }
 
 /** What sets the tenant, as a finding names it: the project's context call, or the setting. */
@@ -57,8 +55,9 @@ export async function checkPooledContext(ctx: CheckContext, tables: readonly str
       await client.query('BEGIN');
       await client.query(`SET LOCAL citus.propagate_set_commands TO 'local'`);
       await client.query(`SET LOCAL ROLE ${ident(ctx.tenancy.appRole)}`);
-      for (const table of tables) {
-        const n = await countOrRefusal(client, table);
+      const counts = await countsOrRefusals(client, tables, await probeRunner(client, { citus: Boolean(ctx.distribution) }));
+      for (const [k, table] of tables.entries()) {
+        const n = counts[k];
         if (typeof n === 'string') {
           findings.push({ table, tenant, message: `after ${end}, the next transaction on the same connection could not read the table with no tenant set (${n}): nothing proven` });
         } else if (n > 0) {

@@ -1,4 +1,5 @@
-import { tableExists, WITHOUT_TENANT_COUNT } from '../db';
+import { quoteLiteral, readTables, WITHOUT_TENANT_COUNT } from '../db';
+import { rowsPerTenant } from './rows-per-tenant';
 import type { CheckContext, CheckResult, Finding } from './types';
 import { ident } from './types';
 
@@ -14,26 +15,35 @@ export async function checkRowCounts(ctx: CheckContext): Promise<CheckResult> {
   }
   const findings: Finding[] = [];
   let compared = 0;
-  for (const [table, expected] of Object.entries(manifest.counts)) {
+  const entries = Object.entries(manifest.counts);
+  const present = await readTables(knex, entries.map(([table]) => table));
+  // Per tenant where the manifest counts per tenant, else whole: one count per table, batched.
+  const perTenant = (table: string, expected: Record<string, number>) => {
+    const tenantColumn = ctx.definitions.byName.get(table)?.tenantColumn;
+    return tenantColumn && !('*' in expected) ? tenantColumn : undefined;
+  };
+  const actual = await rowsPerTenant(knex, entries.filter(([table]) => present.has(table)).map(([table, expected]) => {
+    const column = perTenant(table, expected);
+    // A NULL tenant (a row without a tenant on purpose) is counted under WITHOUT_TENANT_COUNT.
+    return { table, tenantOf: column ? `coalesce(c.${ident(column)}::text, ${quoteLiteral(WITHOUT_TENANT_COUNT)})` : undefined };
+  }));
+  for (const [table, expected] of entries) {
     const definition = ctx.definitions.byName.get(table);
-    const exists = await tableExists(knex, table);
-    if (!exists) {
+    if (!present.has(table)) {
       findings.push({ table, message: 'the table is missing' });
       continue;
     }
-    const tenantColumn = definition?.tenantColumn;
-    if (tenantColumn && !('*' in expected)) {
-      const actual = new Map<string, number>(
-        (await knex.raw(`SELECT coalesce(${ident(tenantColumn)}::text, ?) AS tenant, count(*) AS n FROM ${ident(table)} GROUP BY 1`, [WITHOUT_TENANT_COUNT])).rows.map((r: { tenant: string; n: number }) => [r.tenant, Number(r.n)]),
-      );
-      const withoutTenant = actual.get(WITHOUT_TENANT_COUNT) ?? 0;
+    const counted = actual.get(table)!;
+    const tenantColumn = perTenant(table, expected);
+    if (tenantColumn) {
+      const withoutTenant = counted.get(WITHOUT_TENANT_COUNT) ?? 0;
       if (!(WITHOUT_TENANT_COUNT in expected) && withoutTenant > 0) {
         compared++;
         findings.push({ table, tenant: WITHOUT_TENANT_COUNT, message: `${withoutTenant} row(s) have no tenant (${tenantColumn} is NULL), and the manifest records none: the profile declares no "withoutTenant" rows of ${table}`, expected: 0, actual: withoutTenant });
       }
       for (const [tenant, n] of Object.entries(expected)) {
         compared++;
-        const got = actual.get(tenant) ?? 0;
+        const got = counted.get(tenant) ?? 0;
         if (got !== n) findings.push({ table, tenant, message: 'rows differ from the manifest', expected: n, actual: got });
       }
     } else {
@@ -42,7 +52,7 @@ export async function checkRowCounts(ctx: CheckContext): Promise<CheckResult> {
       // (tenant-consistency checks that each row sits in its parent's tenant).
       const seeded = '*' in expected ? expected['*'] : Object.values(expected).reduce((a, b) => a + b, 0);
       const n = seeded + (definition?.existingRows.length ?? 0);
-      const got = (await knex.raw(`SELECT count(*) AS n FROM ${ident(table)}`)).rows[0].n as number;
+      const got = counted.get(null) ?? 0;
       if (got !== n) findings.push({ table, message: `rows differ from the manifest (${seeded} seeded plus ${definition?.existingRows.length ?? 0} made by the migrations)`, expected: n, actual: got });
     }
   }

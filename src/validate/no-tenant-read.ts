@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { ProbeRunner } from './probe-batch';
 import type { Finding } from './types';
 import { ident } from './types';
 
@@ -23,21 +24,18 @@ export function isNoTenantRefusal(err: unknown, setting: string): boolean {
 }
 
 /**
- * Counts the rows `table` shows on `client` (in a transaction, as the application role, with no
- * tenant set), in a savepoint of its own: the count, 0 when the tenant setting refuses the read
- * ({@link isNoTenantRefusal}), or a finding naming the table and the error.
+ * Counts the rows each table shows on `client` (in a transaction, as the application role, with
+ * no tenant set), each read in a subtransaction of its own, batched by `run`: the count, 0 when
+ * the tenant setting refuses the read ({@link isNoTenantRefusal}), or a finding naming the table
+ * and the error.
  */
-export async function countWithoutTenant(client: pg.ClientBase, table: string, setting: string): Promise<number | Finding> {
-  await client.query('SAVEPOINT tenantseed_no_tenant');
-  try {
-    return Number((await client.query(`SELECT count(*) AS n FROM ${ident(table)}`)).rows[0].n);
-  } catch (err) {
-    if (isNoTenantRefusal(err, setting)) return 0;
-    const { code, message } = err as PgError;
-    return { table, message: `without a tenant, reading it failed with ${code ?? 'an error'}: ${message ?? String(err)}` };
-  } finally {
-    await client.query('ROLLBACK TO SAVEPOINT tenantseed_no_tenant');
-  }
+export async function countWithoutTenant(client: pg.ClientBase, tables: readonly string[], setting: string, run: ProbeRunner): Promise<Array<number | Finding>> {
+  const outcomes = await run(client, tables.map((table) => ({ kind: 'read' as const, sql: `SELECT count(*) AS n FROM ${ident(table)}` })));
+  return outcomes.map((outcome, k) => {
+    if (!outcome.code) return Number((outcome.row as { n: number }).n);
+    if (isNoTenantRefusal(outcome, setting)) return 0;
+    return { table: tables[k], message: `without a tenant, reading it failed with ${outcome.code}: ${outcome.message}` };
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { readEnvironmentStamp, readLatestManifest, tableExists } from '../db';
+import { readEnvironmentStamp, readLatestManifest, readTables, tableExists } from '../db';
+import { rowsPerTenant } from './rows-per-tenant';
 import type { DefinitionSet } from '../definitions';
 import type { ReportContext } from './types';
 import { ident } from './types';
@@ -24,17 +25,14 @@ export async function collectReportContext(knex: Knex, definitions: DefinitionSe
   const manifest = await readLatestManifest(knex);
   const tables: Array<{ table: string; rows: number }> = [];
   const perTenant = new Map<string, number>();
-  for (const definition of definitions.tables) {
-    if (!(await tableExists(knex, definition.table))) continue;
-    const t = ident(definition.table);
-    if (definition.tenantColumn) {
-      const groups = (await knex.raw(`SELECT ${ident(definition.tenantColumn)}::text AS tenant, count(*)::int AS n FROM ${t} GROUP BY 1`)).rows as Array<{ tenant: string; n: number }>;
-      tables.push({ table: definition.table, rows: groups.reduce((sum, g) => sum + g.n, 0) });
-      // Rows with no tenant on purpose (a NULL tenant: platform admins) count in no tenant's rows.
-      for (const g of groups) if (g.tenant !== null) perTenant.set(g.tenant, (perTenant.get(g.tenant) ?? 0) + g.n);
-    } else {
-      tables.push({ table: definition.table, rows: (await knex.raw(`SELECT count(*)::int AS n FROM ${t}`)).rows[0].n as number });
-    }
+  const present = await readTables(knex, definitions.tables.map((d) => d.table));
+  const counted = definitions.tables.filter((d) => present.has(d.table));
+  const counts = await rowsPerTenant(knex, counted.map((d) => ({ table: d.table, tenantOf: d.tenantColumn ? `c.${ident(d.tenantColumn)}::text` : undefined })));
+  for (const definition of counted) {
+    const groups = [...counts.get(definition.table)!.entries()];
+    tables.push({ table: definition.table, rows: groups.reduce((sum, [, n]) => sum + n, 0) });
+    // Rows with no tenant on purpose (a NULL tenant: platform admins) count in no tenant's rows.
+    if (definition.tenantColumn) for (const [tenant, n] of groups) if (tenant !== null) perTenant.set(tenant, (perTenant.get(tenant) ?? 0) + n);
   }
   const root = definitions.tenantRoot;
   const names = new Map<string, string>();

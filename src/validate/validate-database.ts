@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Knex } from 'knex';
 import { DEFAULT_SCHEMAS, DEFAULT_TENANCY, TenancyNames } from '../config';
-import { citusStatus, readDistribution, readLatestManifest, readRole, tableExists } from '../db';
+import { citusStatus, readDistribution, readLatestManifest, readRole, readTables } from '../db';
 import type { DefinitionSet } from '../definitions';
 import { SafetyError, TenantseedError, UsageError } from '../errors';
 import { ADVICE_RULES } from './advice';
@@ -106,8 +106,8 @@ function applyAccepted(advice: readonly Advice[], accept: readonly AcceptedRule[
  * exist". Names what is missing and what to run instead.
  */
 async function assertTablesExist(knex: Knex, definitions: DefinitionSet, schemas: readonly string[]): Promise<void> {
-  const missing: string[] = [];
-  for (const table of definitions.tables) if (!(await tableExists(knex, table.table))) missing.push(table.table);
+  const found = await readTables(knex, definitions.tables.map((t) => t.table));
+  const missing = definitions.tables.map((t) => t.table).filter((table) => !found.has(table));
   if (missing.length === 0) return;
   const all = missing.length === definitions.tables.length;
   const listed = missing.length > 8 ? `${missing.slice(0, 8).join(', ')} and ${missing.length - 8} more` : missing.join(', ');

@@ -90,6 +90,27 @@ describe('every isolation probe fails the database broken its way', () => {
     expect(messages).toContainEqual(expect.stringMatching(/^audit_logs: inserting a row of tenant \S+ failed with 23503, not with a row-level security violation$/));
   });
 
+  it('one statement at a time, for an application role that may not run PL/pgSQL: the same findings as the batch', async () => {
+    // The probes run in server-side batches (DO blocks, each statement in a subtransaction rolled
+    // back); without USAGE on plpgsql the application role cannot run one, and each probe is sent alone.
+    const broken = [
+      `CREATE POLICY leak ON audit_logs FOR SELECT USING (action = 'login')`,
+      'CREATE POLICY leak ON documents USING (true)',
+      `ALTER POLICY tenant_isolation ON content_blocks USING (tenant_id::text = current_setting('app.current_tenant_id', true)::int::text)`,
+      `ALTER POLICY tenant_isolation ON users WITH CHECK (true)`,
+      `CREATE POLICY untenanted ON projects FOR SELECT USING (current_setting('app.current_tenant_id', true) IS NULL)`,
+    ];
+    const batched = await isolation(broken);
+    await knex!.destroy();
+    await clone!.drop();
+    const oneByOne = await isolation([...broken, 'REVOKE USAGE ON LANGUAGE plpgsql FROM PUBLIC']);
+    for (const found of [/^audit_logs: sees \d+ row\(s\) of other tenants$/, /^documents: deleted \d+ row\(s\) of tenant /, /^content_blocks: probing as tenant \S+ failed with 22P02: /,
+      /^users: inserted a row of tenant \S+$/, /^projects: without a tenant, \d+ row\(s\) are visible$/]) {
+      expect(batched).toContainEqual(expect.stringMatching(found));
+    }
+    expect(oneByOne).toEqual(batched);
+  });
+
   it('rows without a tenant: a policy that shows rows when no tenant is set', async () => {
     const messages = await isolation([`CREATE POLICY untenanted ON audit_logs FOR SELECT USING (current_setting('app.current_tenant_id', true) IS NULL)`]);
     expect(messages).toContainEqual(expect.stringMatching(/^audit_logs: without a tenant, \d+ row\(s\) are visible$/));

@@ -217,7 +217,7 @@ describe('the project config', () => {
       expect(run.stderr).toMatch(/^hint: To fix it, change the generator of file_name \(.*db\/definitions\/files\.json at \/properties\/file_name\) so that its values fit the column \(character varying\(255\)\)/m);
     });
 
-    it('names the constraint, the key and the definition when the loaded rows break a rebuilt key', async () => {
+    it('names the constraint, the key and the definition when the loaded rows break a key: rebuilt (many rows) or checked by COPY (few)', async () => {
       const dir = copyProject();
       const file = path.join(dir, 'db', 'definitions', 'users.json');
       const definition = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -227,11 +227,19 @@ describe('the project config', () => {
       const profile = path.join(dir, 'db', 'environments', 'test.json');
       const test = JSON.parse(fs.readFileSync(profile, 'utf8'));
       for (const tenant of test.tenants.named) delete tenant.rows.users;
+      // 3 tenants x 400 users: past DEFER_FROM_ROWS, so the key is dropped for the load and rebuilt.
+      fs.writeFileSync(profile, JSON.stringify({ ...test, counts: { ...test.counts, users: 400 } }));
+      const reset = () => runCli(['reset', '--env', 'test', '--yes'], { cwd: dir, env: { DATABASE_URL: db.target.url }, timeoutMs: 120_000 });
+      const rebuilt = await reset();
+      expect(rebuilt.code).toBe(1);
+      expect(rebuilt.stderr).toMatch(/^error: The loaded rows of users break users_company_id_email_key: Key \(company_id, email\)=\([0-9a-f-]{36}, same@example\.com\) is duplicated/m);
+      expect(rebuilt.stderr).toMatch(/^hint: To fix it, make those columns unique in .*db\/definitions\/users\.json/m);
+      // A few users: COPY goes into the constrained table, which names the row, and gives the same fix.
       fs.writeFileSync(profile, JSON.stringify(test));
-      const run = await runCli(['reset', '--env', 'test', '--yes'], { cwd: dir, env: { DATABASE_URL: db.target.url } });
-      expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(/^error: The loaded rows of users break users_company_id_email_key: Key \(company_id, email\)=\([0-9a-f-]{36}, same@example\.com\) is duplicated/m);
-      expect(run.stderr).toMatch(/^hint: To fix it, make those columns unique in .*db\/definitions\/users\.json/m);
+      const copied = await reset();
+      expect(copied.code).toBe(1);
+      expect(copied.stderr).toMatch(/^error: Loading users failed at the row \(company_id=[0-9a-f-]{36}, id=[^)]+\): duplicate key value violates unique constraint "users_company_id_email_key"/m);
+      expect(copied.stderr).toMatch(/^hint: To fix it, make those columns unique in .*db\/definitions\/users\.json \(x-unique on a column, or x-primary-key for the tuple\); Key \(company_id, email\)=\([0-9a-f-]{36}, same@example\.com\) already exists\. Nothing was committed\./m);
     });
 
     it('says that a project without migrations is not migrated by tenantseed, nor given legacy rows to absorb (exit 2)', async () => {
