@@ -60,6 +60,10 @@ describeFixtureProject({
         const row = (await test.knex.raw('SELECT "tenantId", "role"::text AS role FROM users WHERE id = ?', [admin.id])).rows[0];
         expect(row).toEqual({ tenantId: null, role: 'PLATFORM_ADMIN' });
         expect(() => test.fixtures.user('platform-admin@example.test')).toThrow(/withoutTenant/);
+        // db.make with the tenant column null: a row drawn like the declared ones (the CHECK holds).
+        const made = await test.make('users', { tenantId: null }) as Record<string, unknown>;
+        expect(made).toMatchObject({ tenantId: null, role: 'PLATFORM_ADMIN' });
+        await expect(test.make('users', { tenantId: null }, { asApp: true })).rejects.toThrow(/needs a tenant/);
         const tenants = ((await test.knex.raw('SELECT id FROM organizations ORDER BY id')).rows as Array<{ id: string }>).map((r) => r.id);
         expect(tenants.length).toBeGreaterThan(1);
         for (const tenant of tenants) {
