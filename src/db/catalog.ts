@@ -174,6 +174,8 @@ export interface SnapshotColumn {
   /** `numeric(p, s)`: p and s. */
   readonly precision?: number;
   readonly scale?: number;
+  /** `COMMENT ON COLUMN`, if any: what the team says the column holds. */
+  readonly comment?: string;
 }
 
 /** A primary key, unique or foreign key, or CHECK constraint. */
@@ -295,14 +297,14 @@ export async function readSchemaSnapshot(q: Queryable, schema: string): Promise<
   const oids = JSON.stringify(tables.map((t) => String(t.oid)));
   const columns = await queryRows<{
     table: number; name: string; type: string; base: string; is_array: boolean; not_null: boolean; default: string | null;
-    identity: string; generated: string; labels: string[] | null; typmod: number;
+    identity: string; generated: string; labels: string[] | null; typmod: number; comment: string | null;
   }>(
     q,
     `SELECT a.attrelid::int8 AS table, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
             coalesce(e.typname, t.typname) AS base, t.typcategory = 'A' AS is_array, a.attnotnull AS not_null,
             pg_get_expr(d.adbin, d.adrelid) AS default, a.attidentity AS identity, a.attgenerated AS generated,
             (SELECT array_agg(l.enumlabel::text ORDER BY l.enumsortorder) FROM pg_enum l WHERE l.enumtypid = coalesce(e.oid, t.oid)) AS labels,
-            a.atttypmod AS typmod
+            a.atttypmod AS typmod, col_description(a.attrelid, a.attnum) AS comment
        FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
        LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -372,6 +374,7 @@ export async function readSchemaSnapshot(q: Queryable, schema: string): Promise<
           generated: c.generated !== '', enumLabels: c.labels ?? undefined,
           maxLength: length ? Number(length[1]) : undefined,
           precision: numeric ? Number(numeric[1]) : undefined, scale: numeric ? Number(numeric[2]) : undefined,
+          ...(c.comment ? { comment: c.comment } : {}),
         };
       }),
       constraints: constraints.filter((c) => Number(c.table) === oid).map((c) => ({

@@ -50,6 +50,9 @@ function normaliseColumn(file: string, name: string, schema: SchemaNode): Column
     nullProbability,
     json: isJson(schema),
     refOneOf: parseRefOneOf(schema),
+    ...(Array.isArray(schema['x-distinct-from']) ? { distinctFrom: schema['x-distinct-from'] as string[] } : {}),
+    ...('x-first-row' in schema ? { firstRow: schema['x-first-row'] } : {}),
+    hasFirstRow: 'x-first-row' in schema,
     plaintextField: generator && typeof generator === 'object' && generator.password ? generator.password.plaintextField ?? 'password' : undefined,
   };
 }

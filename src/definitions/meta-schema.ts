@@ -55,7 +55,10 @@ const generatorSpec = {
           type: 'object', additionalProperties: false,
           properties: {
             daysBefore: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2 },
-            after: identifier,
+            after: {
+              description: 'A date column of the row this one follows (up to maxDays later), or several: the first of them with a value (ended_at after last_activity_at, else started_at).',
+              anyOf: [identifier, { type: 'array', items: identifier, minItems: 1 }],
+            },
             maxDays: { type: 'number', minimum: 0 },
             strict: { type: 'boolean', description: 'With "after": always later, never equal (a CHECK (b > a)).' },
           },
@@ -98,7 +101,7 @@ const generatorSpec = {
 };
 
 /** The x- keywords a column (or a nested JSONB schema) may carry. */
-export const COLUMN_KEYWORDS = ['x-generate', 'x-faker', 'x-ref', 'x-unique', 'x-weights', 'x-null-probability', 'x-collide', 'x-ref-one-of'] as const;
+export const COLUMN_KEYWORDS = ['x-generate', 'x-faker', 'x-ref', 'x-unique', 'x-weights', 'x-null-probability', 'x-collide', 'x-ref-one-of', 'x-distinct-from', 'x-first-row'] as const;
 /** The x- keywords of a table definition's top level. */
 export const TABLE_KEYWORDS = [
   'x-table', 'x-tenant-root', 'x-global', 'x-tenant-column', 'x-tenant-via', 'x-primary-key', 'x-unique-keys', 'x-natural-key', 'x-count', 'x-legacy', 'x-existing-rows', 'x-fixed-rows',
@@ -182,6 +185,13 @@ export const DEFINITION_META_SCHEMA = {
         'x-weights': { type: 'array', items: { type: 'number', minimum: 0 }, minItems: 1 },
         'x-null-probability': { type: 'number', minimum: 0, maximum: 1 },
         'x-collide': { type: 'boolean' },
+        'x-distinct-from': {
+          type: 'array', items: identifier, minItems: 1, uniqueItems: true,
+          description: 'With x-ref: other reference columns of the row to the same table; this one picks a different row than theirs when the tenant has enough rows (a ticket\'s created_by, assigned_to and resolved_by: three people, not one uuid three times).',
+        },
+        'x-first-row': {
+          description: 'The value of the first row of each tenant (the one owner of a workspace); give it weight 0 in x-weights so that no other row takes it.',
+        },
         'x-ref-one-of': {
           type: 'object', required: ['discriminator', 'targets'], additionalProperties: false,
           description: 'A polymorphic reference: the table is chosen by the value of the discriminator column of the same row; the id column of that table is referenced.',

@@ -7,7 +7,7 @@ export type GeneratorSpec =
   | 'cuid'
   | { faker: string; repeat?: [number, number]; separator?: string; case?: 'lower' | 'upper' | 'slug' }
   | { template: string; parts?: Record<string, GeneratorSpec> }
-  | { date: { daysBefore?: [number, number]; after?: string; maxDays?: number; strict?: boolean } }
+  | { date: { daysBefore?: [number, number]; after?: string | string[]; maxDays?: number; strict?: boolean } }
   | { integer: [number, number]; skew?: number }
   | { number: [number, number]; decimals?: number; skew?: number }
   | { password: { plaintextField?: string } }
@@ -42,6 +42,11 @@ export interface ColumnDefinition {
    * discriminator column of the same row (`module_type` -> `chat_sessions`, ...).
    */
   readonly refOneOf?: { readonly discriminator: string; readonly targets: Readonly<Record<string, string>> };
+  /** `x-distinct-from`: reference columns of the row to the same table whose rows this one avoids. */
+  readonly distinctFrom?: readonly string[];
+  /** `x-first-row`: the value of each tenant's first row (and `hasFirstRow` says there is one: it may be null). */
+  readonly firstRow?: unknown;
+  readonly hasFirstRow?: boolean;
 }
 
 /** `x-count`: how many rows per tenant (or in all, for a table without tenants). */

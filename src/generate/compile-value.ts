@@ -170,20 +170,21 @@ function templateValue(ctx: CompileContext, path: string, spec: { template: stri
   return { make, space: { kind: 'random' } };
 }
 
-function dateValue(ctx: CompileContext, path: string, spec: { daysBefore?: [number, number]; after?: string; maxDays?: number; strict?: boolean }): CompiledValue {
+function dateValue(ctx: CompileContext, path: string, spec: { daysBefore?: [number, number]; after?: string | string[]; maxDays?: number; strict?: boolean }): CompiledValue {
   if (spec.after) {
-    const after = spec.after;
+    // Several columns: the first that has a value (`ended_at` after `last_activity_at`, else `started_at`).
+    const after = typeof spec.after === 'string' ? [spec.after] : spec.after;
     const maxMs = (spec.maxDays ?? 30) * DAY_MS;
     // `strict`: at least a second later (values are whole seconds), so `CHECK (b > a)` holds.
     const gap = spec.strict ? 1000 : 0;
     return {
       make: (c, rng) => {
-        const base = c.values[after];
+        const base = after.map((column) => c.values[column]).find((v) => v !== null) ?? null;
         // A nullable column it follows (`ended_at` after a `last_activity_at` not yet set): any date.
         if (base === null) return isoString(ctx.referenceDateMs - Math.floor(rng.next() * 365 * DAY_MS / 1000) * 1000);
         if (typeof base !== 'string') {
-          throw new DefinitionError(`${ctx.where}${path}: "after": "${after}" must name a date column of the same table (with a value in every row)`, {
-            hint: `Name a non-null date column of this table in "after", or use "daysBefore".`,
+          throw new DefinitionError(`${ctx.where}${path}: "after": "${after.join('", "')}" must name date columns of the same table (with a value in every row)`, {
+            hint: `Name non-null date columns of this table in "after", or use "daysBefore".`,
           });
         }
         return isoString(parseIso(base) + gap + Math.floor(rng.next() * maxMs / 1000) * 1000);

@@ -45,10 +45,11 @@ function evaluationOrder(columns: readonly ColumnDefinition[]): number[] {
   const names = columns.map((c) => c.name);
   const dependsOn = (column: ColumnDefinition): string[] => {
     // A polymorphic reference is made after the discriminator that chooses its table.
-    const discriminator = column.refOneOf ? [column.refOneOf.discriminator] : [];
-    const spec = column.schema['x-generate'] as { date?: { after?: string }; sum?: string[] } | undefined;
+    const discriminator = [...(column.refOneOf ? [column.refOneOf.discriminator] : []), ...(column.distinctFrom ?? [])];
+    const spec = column.schema['x-generate'] as { date?: { after?: string | string[] }; sum?: string[] } | undefined;
     if (!spec || typeof spec !== 'object') return discriminator;
-    return [...discriminator, ...(spec.date?.after ? [spec.date.after] : []), ...(Array.isArray(spec.sum) ? spec.sum : [])];
+    const after = spec.date?.after;
+    return [...discriminator, ...(typeof after === 'string' ? [after] : after ?? []), ...(Array.isArray(spec.sum) ? spec.sum : [])];
   };
   const order: number[] = [];
   const placed = new Set<number>();
@@ -504,6 +505,14 @@ export class TablePlan {
 
   private checkReference(column: ColumnDefinition): void {
     const parent = this.parentOf(column);
+    for (const other of column.distinctFrom ?? []) {
+      const ref = this.definition.columns.find((c) => c.name === other)?.ref;
+      if (!ref || ref.table !== column.ref!.table) {
+        throw new DefinitionError(`${this.definition.file} at /properties/${pointerToken(column.name)}/x-distinct-from: ${other} is not a reference to ${column.ref!.table} in ${this.name}`, {
+          hint: `Name other columns of ${this.name} whose x-ref points at ${column.ref!.table}.`,
+        });
+      }
+    }
     for (const tenant of this.tenantList()) {
       if (this.countFor(tenant) > 0 && parent.candidates(tenant) === 0 && !column.nullable) {
         throw new ProfileError(
@@ -635,6 +644,18 @@ export class TablePlan {
 
   private readonly drawsByTenant = new Map<string, TenantDraws>();
 
+  /**
+   * The candidate a reference picks: the drawn one, or the next ones after it, until its row is
+   * none of the rows that its `x-distinct-from` columns picked (when the tenant has enough rows).
+   */
+  private distinctPick(column: ColumnDefinition, values: Record<string, unknown>, parent: TablePlan, tenant: TenantPlan | undefined, drawn: number, choices: number): number {
+    const taken = (column.distinctFrom ?? []).map((name) => values[name]).filter((v) => v !== null && v !== undefined);
+    if (taken.length === 0 || taken.length >= choices) return drawn;
+    let index = drawn;
+    while (taken.includes(parent.candidateId(tenant, index))) index = (index + 1) % choices;
+    return index;
+  }
+
   private makeRow(draws: TenantDraws, row: number): { out: Row; values: Record<string, unknown> } {
     const { tenant, tenantSeed, tupleDraws, rng, permutations, ctx } = draws;
     const digit = (c: CompiledColumn): number => {
@@ -684,6 +705,7 @@ export class TablePlan {
       let value: unknown;
       if (c.kind === 'tenant') value = tenant!.withoutTenant ? null : tenant!.id;
       else if (fixed && fixed[name] !== undefined) value = fixed[name];
+      else if (c.definition.hasFirstRow && row === 0 && tenant && c.kind === 'value' && !c.tuple) value = c.definition.firstRow;
       else if (c.kind === 'id') value = this.idAt(tenant, row);
       else if (c.kind === 'null') value = null;
       else if (c.kind === 'fk') value = parentRow(c)[c.fk!.parentColumn] ?? null;
@@ -702,7 +724,7 @@ export class TablePlan {
         } else if (c.kind === 'ref') {
           const parent = this.parentOf(c.definition);
           const choices = parent.candidates(tenant);
-          value = choices === 0 ? null : parent.candidateId(tenant, rng.jump(choices));
+          value = choices === 0 ? null : parent.candidateId(tenant, this.distinctPick(c.definition, values, parent, tenant, rng.jump(choices), choices));
         } else if (c.definition.unique && c.value!.space.kind === 'finite') {
           const space = c.value!.space.indexable;
           const key = `${c.shared ? '' : tenant?.key ?? ''}`;

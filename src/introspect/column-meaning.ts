@@ -88,6 +88,15 @@ const AI_PROVIDER_WEIGHTS = [40, 30, 12, 8, 4, 6];
 const AI_MODELS = ['gpt-4o', 'gpt-4o-mini', 'claude-sonnet-4', 'claude-haiku-4', 'gemini-2.5-pro', 'gemini-2.5-flash', 'mistral-large', 'o3-mini'];
 const AI_MODEL_WEIGHTS = [22, 20, 20, 10, 8, 8, 6, 6];
 
+/** Siblings that make a table about sign-ins through another service (so `provider` names one). */
+const OAUTH_SIBLINGS = /provider_?account|oauth|refresh_?token|id_?token|access_?token|openid|sso/i;
+const oauthTable = (clue: ColumnClue) => clue.siblings.some((s) => s !== clue.name && OAUTH_SIBLINGS.test(s));
+const OAUTH_PROVIDERS = ['google', 'github', 'microsoft', 'apple', 'gitlab', 'okta'];
+const OAUTH_PROVIDER_WEIGHTS = [45, 25, 15, 8, 4, 3];
+
+const AUDIT_ACTIONS = ['user.login', 'user.logout', 'record.create', 'record.update', 'record.delete', 'member.invite', 'settings.update', 'api_key.create', 'export.download'];
+const AUDIT_ACTION_WEIGHTS = [30, 8, 15, 25, 4, 3, 6, 2, 7];
+
 /** The hex length of a digest named in the column: md5 32, sha1 40, sha512 128, else sha256's 64. */
 function digestLength(words: readonly string[], maxLength?: number): number {
   const named = has(words, 'md5', 'etag') ? 32 : has(words, 'sha1') ? 40 : has(words, 'sha512') ? 128 : has(words, 'sha384') ? 96 : 64;
@@ -101,10 +110,12 @@ const skewed = (min: number, max: number, skew = 3): NumberRange => ({ min, max,
 export const COLUMN_MEANINGS: readonly Meaning[] = [
   { id: 'password', kinds: ['text'], test: (w) => has(w, 'password', 'passwd'), draft: () => ({ 'x-generate': { password: {} } }) },
   {
+    // No row number: first and last names and a domain are enumerable, so a unique column draws
+    // them without repetition (across tenants too): `gerald.tillman@colorful-crocodile.biz`.
     id: 'email', kinds: ['text'], test: (w) => has(w, 'email', 'mail'),
     draft: () => ({
       format: 'email',
-      'x-generate': { template: '{first}.{last}{row}@{domain}', parts: { first: { faker: 'person.firstName', case: 'slug' }, last: { faker: 'person.lastName', case: 'slug' }, domain: { faker: 'internet.domainName', case: 'lower' } } },
+      'x-generate': { template: '{first}.{last}@{domain}', parts: { first: { faker: 'person.firstName', case: 'slug' }, last: { faker: 'person.lastName', case: 'slug' }, domain: { faker: 'internet.domainName', case: 'lower' } } },
     }),
   },
   {
@@ -127,6 +138,8 @@ export const COLUMN_MEANINGS: readonly Meaning[] = [
     test: (w) => has(w, 'ip', 'ipv4', 'ipaddr') || endsWith(w, 'remote', 'addr') || endsWith(w, 'remote', 'address'),
     draft: (_c, w) => faker(has(w, 'ipv6') ? 'internet.ipv6' : 'internet.ipv4'),
   },
+  { id: 'avatar-url', kinds: ['text'], test: (w) => ['avatar', 'photo', 'picture'].includes(last(w)) || endsWith(w, 'avatar', 'url') || endsWith(w, 'profile', 'image'), draft: () => faker('image.avatar') },
+  { id: 'image-url', kinds: ['text'], test: (w) => ['image', 'logo', 'icon', 'thumbnail', 'banner', 'cover'].includes(last(w)) || (has(w, 'image', 'logo', 'icon', 'thumbnail') && has(w, 'url')), draft: () => faker('image.url') },
   { id: 'url', kinds: ['text'], test: (w) => has(w, 'url', 'uri', 'href', 'website', 'homepage') || last(w) === 'link', draft: () => faker('internet.url') },
   { id: 'domain', kinds: ['text'], test: (w) => has(w, 'domain', 'hostname') || last(w) === 'host', draft: () => faker('internet.domainName') },
   { id: 'mime-type', kinds: ['text'], test: (w) => has(w, 'mime', 'mimetype') || endsWith(w, 'content', 'type') || endsWith(w, 'media', 'type'), draft: () => faker('system.mimeType') },
@@ -134,7 +147,11 @@ export const COLUMN_MEANINGS: readonly Meaning[] = [
   { id: 'file-path', kinds: ['text'], test: (w) => has(w, 'filepath', 'path') || endsWith(w, 'storage', 'key'), draft: () => faker('system.filePath') },
   { id: 'currency', kinds: ['text'], test: (w) => has(w, 'currency'), draft: () => faker('finance.currencyCode') },
   {
-    id: 'ai-provider', kinds: ['text'], test: (w, clue) => last(w) === 'provider' && aiTable(clue),
+    id: 'oauth-provider', kinds: ['text'], test: (w, clue) => (last(w) === 'provider' || endsWith(w, 'provider', 'id') || endsWith(w, 'provider', 'name')) && oauthTable(clue),
+    draft: () => ({ enum: OAUTH_PROVIDERS, 'x-weights': OAUTH_PROVIDER_WEIGHTS }),
+  },
+  {
+    id: 'ai-provider', kinds: ['text'], test: (w, clue) => (last(w) === 'provider' || endsWith(w, 'provider', 'id') || endsWith(w, 'provider', 'name')) && aiTable(clue),
     draft: () => ({ enum: AI_PROVIDERS, 'x-weights': AI_PROVIDER_WEIGHTS }),
   },
   {
@@ -170,6 +187,16 @@ export const COLUMN_MEANINGS: readonly Meaning[] = [
     id: 'region', kinds: ['text'], test: (w, clue) => ['state', 'province', 'region'].includes(last(w)) && clue.siblings.some((s) => /city|country|address|zip|postal/i.test(s)),
     draft: () => faker('location.state'),
   },
+  { id: 'time-zone', kinds: ['text'], test: (w) => has(w, 'timezone', 'tz') || endsWith(w, 'time', 'zone'), draft: () => faker('location.timeZone') },
+  {
+    id: 'cron', kinds: ['text'], test: (w) => has(w, 'cron', 'crontab'),
+    draft: () => ({ 'x-generate': { template: '{minute} {hour} * * {weekday}', parts: { minute: { integer: [0, 59] }, hour: { integer: [0, 23] }, weekday: { integer: [0, 6] } } } }),
+  },
+  {
+    // An audit log's action: what happened to what, skewed to the everyday (sign-ins, edits).
+    id: 'action', kinds: ['text'], test: (w) => ['action', 'event', 'activity'].includes(last(w)) || endsWith(w, 'event', 'type') || endsWith(w, 'event', 'name'),
+    draft: () => ({ enum: AUDIT_ACTIONS, 'x-weights': AUDIT_ACTION_WEIGHTS }),
+  },
   { id: 'colour', kinds: ['text'], test: (w) => has(w, 'color', 'colour'), draft: () => faker('color.human') },
   {
     id: 'description', kinds: ['text'], test: (w) => ['description', 'summary', 'bio', 'about', 'excerpt', 'abstract'].includes(last(w)),
@@ -200,6 +227,11 @@ export const COLUMN_MEANINGS: readonly Meaning[] = [
   {
     id: 'duration', kinds: ['integer', 'number'], test: (w) => has(w, 'ms', 'millis', 'milliseconds', 'latency', 'duration', 'elapsed'),
     range: skewed(5, 60_000, 3), evenWithDefault: true,
+  },
+  {
+    // What one AI call costs, in dollars: cents, rarely a few dollars (not $662 for 890 tokens).
+    id: 'ai-cost', kinds: ['number'], test: (w, clue) => has(w, 'cost', 'price', 'spend', 'usd', 'amount') && aiTable(clue),
+    range: skewed(0, 2, 4), evenWithDefault: true,
   },
   {
     id: 'money-cents', kinds: ['integer'], test: (w) => has(w, 'cents', 'pence') || (has(w, 'amount', 'price', 'cost', 'total', 'fee') && has(w, 'minor')),
@@ -290,6 +322,18 @@ export function enumWeights(column: string, labels: readonly unknown[]): number[
   return known === 0 ? undefined : weights;
 }
 
+/**
+ * The label of a role column that one row per tenant holds (`owner`: a workspace has one), if
+ * the column is a role and names one.
+ *
+ * @example
+ * oncePerTenant('role', ['OWNER', 'ADMIN', 'MEMBER']) // 'OWNER'
+ */
+export function oncePerTenant(column: string, labels: readonly unknown[]): string | undefined {
+  if (!has(nameWords(column), 'role')) return undefined;
+  return labels.find((l): l is string => typeof l === 'string' && /^(owner|account_?owner|workspace_?owner|primary_?owner)$/i.test(l));
+}
+
 /** Boolean flags that are rarely true (`is_admin`) or rarely false (`is_active`). */
 export function booleanWeights(column: string): { enum: [boolean, boolean]; 'x-weights': [number, number] } | undefined {
   const words = nameWords(column);
@@ -300,35 +344,48 @@ export function booleanWeights(column: string): { enum: [boolean, boolean]; 'x-w
   return undefined;
 }
 
+/** The words of a timestamp's name without its suffix: `updated_at` -> `updated`, `lastActivityAt` -> `last activity`. */
+function timestampStem(name: string): string {
+  return nameWords(name).filter((w) => !['at', 'on', 'date', 'time', 'ts', 'timestamp'].includes(w)).join(' ');
+}
+
 /**
- * Timestamps whose names put them after another of the table: `updated_at` after `created_at`,
- * `ended_at` after `last_activity_at` (else `started_at`), `expires_at` after `issued_at`.
- * Returns the column it follows, among `earlier` (columns drafted before it), and how many days
- * later it may fall at most; undefined when its name implies no order.
+ * The order of a row's timestamps, as their names imply it: each rule names the timestamps it
+ * follows, nearest first (an `ended_at` follows `last_activity_at` where the table has one, else
+ * `started_at`, else `created_at`), and how many days after it may fall at most. A rule only
+ * names stems of rules listed before it, so no order is circular (a unit test checks).
+ */
+export const TIMESTAMP_ORDER: readonly { readonly later: readonly string[]; readonly after: readonly string[]; readonly maxDays: number }[] = [
+  { later: ['updated', 'modified', 'changed', 'edited'], after: ['created', 'inserted'], maxDays: 30 },
+  { later: ['issued', 'sent', 'invited', 'requested', 'submitted', 'received', 'scheduled', 'queued'], after: ['created', 'inserted'], maxDays: 3 },
+  { later: ['started', 'start', 'began', 'starts'], after: ['scheduled', 'queued', 'created', 'inserted'], maxDays: 3 },
+  { later: ['last activity', 'last seen', 'last used', 'last active', 'last login', 'last message'], after: ['started', 'start', 'opened', 'began', 'created', 'inserted'], maxDays: 7 },
+  {
+    later: ['ended', 'end', 'ends', 'finished', 'completed', 'closed', 'resolved', 'stopped'],
+    after: ['last activity', 'last seen', 'last active', 'started', 'start', 'opened', 'began', 'created', 'inserted'], maxDays: 7,
+  },
+  { later: ['expires', 'expiry', 'expiration', 'expired', 'valid until', 'valid to'], after: ['issued', 'valid from', 'starts', 'started', 'created'], maxDays: 365 },
+  { later: ['accepted', 'joined', 'confirmed', 'verified', 'activated', 'declined'], after: ['invited', 'sent', 'requested', 'created'], maxDays: 14 },
+  { later: ['published', 'approved'], after: ['submitted', 'created'], maxDays: 30 },
+  { later: ['delivered'], after: ['sent', 'created'], maxDays: 1 },
+  { later: ['read'], after: ['delivered', 'sent', 'created'], maxDays: 3 },
+  { later: ['processed', 'handled', 'answered', 'replied', 'responded'], after: ['received', 'requested', 'submitted', 'created'], maxDays: 3 },
+  { later: ['paid', 'settled', 'refunded'], after: ['issued', 'billed', 'created'], maxDays: 30 },
+  { later: ['deleted', 'archived', 'revoked', 'cancelled', 'canceled', 'disabled'], after: ['updated', 'created'], maxDays: 30 },
+];
+
+/**
+ * The timestamps of a row that a timestamp follows, as their names imply (TIMESTAMP_ORDER):
+ * among `others` (the table's other timestamps, wherever they stand), the nearest it follows,
+ * the ones it follows when that one is null (`then`, nearest first), and how many days later it
+ * may fall at most; undefined when its name implies no order.
  *
  * @example
- * orderedAfter('endedAt', ['id', 'startedAt', 'lastActivityAt']) // { column: 'lastActivityAt', maxDays: 7 }
+ * orderedAfter('endedAt', ['id', 'startedAt', 'lastActivityAt']) // { column: 'lastActivityAt', then: ['startedAt'], maxDays: 7 }
  */
-export function orderedAfter(column: string, earlier: readonly string[]): { column: string; maxDays: number } | undefined {
-  const stem = (name: string) => nameWords(name).filter((w) => !['at', 'on', 'date', 'time', 'ts', 'timestamp'].includes(w));
-  const find = (maxDays: number, ...candidates: string[][]) => {
-    for (const wanted of candidates) {
-      const hit = earlier.find((e) => {
-        const w = stem(e);
-        return w.length === wanted.length && w.every((x, i) => x === wanted[i]);
-      });
-      if (hit) return { column: hit, maxDays };
-    }
-    return undefined;
-  };
-  const key = stem(column).join(' ');
-  const START = [['started'], ['start'], ['opened'], ['began'], ['created'], ['inserted']];
-  if (['updated', 'modified', 'changed', 'edited'].includes(key)) return find(30, ['created'], ['inserted']);
-  if (['last activity', 'last seen', 'last used', 'last active', 'last login', 'last message'].includes(key)) return find(7, ...START);
-  if (['ended', 'end', 'finished', 'completed', 'closed', 'resolved', 'stopped'].includes(key)) {
-    return find(7, ['last', 'activity'], ['last', 'seen'], ['last', 'active'], ...START);
-  }
-  if (['expires', 'expiry', 'expiration', 'valid until'].includes(key)) return find(365, ['issued'], ['valid', 'from'], ['created']);
-  if (['deleted', 'archived', 'revoked', 'cancelled', 'canceled'].includes(key)) return find(30, ['updated'], ['created']);
-  return undefined;
+export function orderedAfter(column: string, others: readonly string[]): { column: string; then: string[]; maxDays: number } | undefined {
+  const rule = TIMESTAMP_ORDER.find((r) => r.later.includes(timestampStem(column)));
+  if (!rule) return undefined;
+  const found = rule.after.flatMap((wanted) => others.filter((o) => o !== column && timestampStem(o) === wanted).slice(0, 1));
+  return found.length === 0 ? undefined : { column: found[0], then: found.slice(1), maxDays: rule.maxDays };
 }

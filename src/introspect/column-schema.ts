@@ -1,7 +1,7 @@
 import type { SnapshotColumn } from '../db';
 import type { CheckFacts } from './read-check';
 import { jsonDefault, jsonShape } from './json-shape';
-import { booleanWeights, enumWeights, orderedAfter, readColumnMeaning, ReadMeaning } from './column-meaning';
+import { booleanWeights, enumWeights, oncePerTenant, orderedAfter, readColumnMeaning, ReadMeaning } from './column-meaning';
 
 /** A JSON-Schema node of a drafted definition. */
 export type DraftNode = Record<string, unknown>;
@@ -19,8 +19,8 @@ export interface ColumnContext {
   readonly tenantScoped: boolean;
   /** Other columns of the table (for name heuristics: an email column makes `name` a person's). */
   readonly siblings: readonly string[];
-  /** Earlier columns of the table (for `updated_at` after `created_at`). */
-  readonly earlier: readonly string[];
+  /** The table's other timestamps (for `updated_at` after `created_at`, wherever each stands). */
+  readonly timestamps: readonly string[];
 }
 
 const INTEGER_RANGES: Record<string, [number, number]> = { int2: [-32768, 32767], int4: [-2147483648, 2147483647], int8: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER] };
@@ -29,7 +29,7 @@ const TIMESTAMP_TYPES = new Set(['timestamptz', 'timestamp']);
 
 /** What a column's meaning (column-meaning.ts) drafts for it, if any. */
 function meaningOf(column: SnapshotColumn, context: ColumnContext): ReadMeaning | undefined {
-  return readColumnMeaning({ name: column.name, baseType: column.baseType, maxLength: column.maxLength, root: context.root, siblings: context.siblings });
+  return readColumnMeaning({ name: column.name, baseType: column.baseType, maxLength: column.maxLength, comment: column.comment, root: context.root, siblings: context.siblings });
 }
 
 /** A text column's schema: pattern, enum, lowercase, name heuristics, uniqueness, length. */
@@ -68,8 +68,14 @@ function textSchema(column: SnapshotColumn, context: ColumnContext): DraftNode {
     // pattern, and the token generator makes distinct digests of that shape.
     // Another name-made pattern (a token's alphabet and length) cannot promise distinct values,
     // and a {row} template does not fit it: the column's uniqueness wins over its look.
+    // A template of Faker pools alone (an email's first.last@domain) is enumerable: a unique
+    // column draws it without repetition, across tenants too, so it needs no row number.
+    const parts = Object.values((generate?.parts ?? {}) as Record<string, DraftNode>);
+    const enumerable = template !== undefined && !/\{(row|tenant)\}/.test(template) && parts.every((p) => typeof p.faker === 'string' && p.repeat === undefined);
     if (context.unique && node.pattern === '^[0-9a-f]{64}$') {
       node['x-generate'] = { token: { group: column.name, part: 'sha256' } };
+    } else if (context.unique && enumerable) {
+      // Drawn without repetition (see above).
     } else if (context.unique && typeof node.pattern === 'string' && !(template && template.includes('{row}'))) {
       delete node.pattern;
       delete node.minLength;
@@ -156,6 +162,9 @@ function baseSchema(column: SnapshotColumn, context: ColumnContext): DraftNode |
   const { facts } = context;
   const weighted = (labels: (string | number)[]): DraftNode => {
     const weights = enumWeights(column.name, labels);
+    const owner = context.tenantScoped && !context.unique ? oncePerTenant(column.name, labels) : undefined;
+    // One owner per tenant: its first row, and no other (weight 0).
+    if (owner !== undefined) return { enum: labels, 'x-weights': labels.map((l, i) => (l === owner ? 0 : weights?.[i] ?? 10)), 'x-first-row': owner };
     return weights ? { enum: labels, 'x-weights': weights } : { enum: labels };
   };
   if (column.enumLabels) return weighted(facts.enum ? column.enumLabels.filter((l) => facts.enum!.includes(l)) : [...column.enumLabels]);
@@ -172,8 +181,9 @@ function baseSchema(column: SnapshotColumn, context: ColumnContext): DraftNode |
   if (base === 'bool') return { type: 'boolean', ...booleanWeights(column.name) };
   if (base === 'date') return { type: 'string', format: 'date' };
   if (TIMESTAMP_TYPES.has(base)) {
-    const after = orderedAfter(column.name, context.earlier);
-    if (after) return { type: 'string', format: 'date-time', 'x-generate': { date: { after: after.column, maxDays: after.maxDays } } };
+    const after = orderedAfter(column.name, context.timestamps);
+    // The nearest timestamp it follows, and the next ones for rows where that one is null.
+    if (after) return { type: 'string', format: 'date-time', 'x-generate': { date: { after: after.then.length > 0 ? [after.column, ...after.then] : after.column, maxDays: after.maxDays } } };
     return { type: 'string', format: 'date-time', 'x-generate': { date: { daysBefore: [0, 365] } } };
   }
   if (base === 'json' || base === 'jsonb') {
@@ -181,7 +191,7 @@ function baseSchema(column: SnapshotColumn, context: ColumnContext): DraftNode |
     // and the json-schema check reads them against this; generated items are words.
     // A default, `jsonb_typeof` and `?` keys in CHECKs give it a shape (json-shape.ts).
     if (/^'\[/.test(column.default ?? '') && jsonDefault(column.default) === undefined) return { type: 'array', items: { 'x-faker': 'lorem.word' } };
-    return jsonShape(column.default, context.facts);
+    return jsonShape(column.default, context.facts, column.comment);
   }
   return OTHER_TYPES[base] ? { ...OTHER_TYPES[base] } : undefined;
 }
@@ -195,7 +205,8 @@ function baseSchema(column: SnapshotColumn, context: ColumnContext): DraftNode |
  */
 export function draftColumnSchema(column: SnapshotColumn, context: ColumnContext): DraftNode | undefined {
   if (column.isArray) {
-    const items = baseSchema({ ...column, isArray: false, maxLength: undefined }, { ...context, unique: undefined, facts: {} });
+    // Items are no row's one value: no first-row label among them (tenantScoped: false).
+    const items = baseSchema({ ...column, isArray: false, maxLength: undefined }, { ...context, unique: undefined, facts: {}, tenantScoped: false });
     if (!items) return undefined;
     return { type: 'array', maxItems: 3, ...(column.enumLabels ? { uniqueItems: true } : {}), items };
   }

@@ -82,7 +82,7 @@ function withNull(node: DraftNode): DraftNode {
 function worthGenerating(column: SnapshotColumn, facts: CheckFacts, siblings: readonly string[]): boolean {
   return column.isArray || Boolean(column.enumLabels) || Boolean(facts.enum)
     || ['timestamptz', 'timestamp', 'date', 'json', 'jsonb'].includes(column.baseType)
-    || Boolean(readColumnMeaning({ name: column.name, baseType: column.baseType, maxLength: column.maxLength, root: false, siblings })?.evenWithDefault);
+    || Boolean(readColumnMeaning({ name: column.name, baseType: column.baseType, maxLength: column.maxLength, comment: column.comment, root: false, siblings })?.evenWithDefault);
 }
 
 interface TablePlan {
@@ -249,12 +249,11 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
 
     const properties: Record<string, DraftNode> = {};
     const required: string[] = [];
-    const earlier: string[] = [];
     const siblings = table.columns.map((c) => c.name);
+    // Timestamps a timestamp may follow (`updated_at` after `created_at`), wherever they stand: generated ones only.
+    const timestamps = table.columns.filter((c) => TIMESTAMP_TYPES.includes(c.baseType) && !c.generated).map((c) => c.name);
     for (const column of table.columns) {
       const name = column.name;
-      // Timestamps a later one may follow (`updated_at` after `created_at`): generated ones only.
-      if (TIMESTAMP_TYPES.includes(column.baseType) && !column.generated) earlier.push(name);
       const columnFacts = facts.get(name) ?? {};
       const copied = compositeRefs.find((r) => r.columns.includes(name));
       const keyed = copied !== undefined || plan.primaryKey.includes(name) || refs.has(name) || unique.has(name) || tupleKeys.some((k) => k.includes(name)) || name === tenantColumn;
@@ -288,7 +287,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
           findings.push({ level: 'hand-edit', table: table.name, message: `id column ${name} is ${column.type}: tenantseed's text ids (cuid-like) have 25 characters` });
         }
       } else {
-        node = draftColumnSchema(column, { table: table.name, root: isRoot, facts: columnFacts, unique: unique.get(name), tenantScoped: Boolean(tenantColumn || tenantVia), siblings, earlier: earlier.filter((e) => e !== name) });
+        node = draftColumnSchema(column, { table: table.name, root: isRoot, facts: columnFacts, unique: unique.get(name), tenantScoped: Boolean(tenantColumn || tenantVia), siblings, timestamps: timestamps.filter((e) => e !== name) });
       }
       if (!node) {
         if (column.notNull && column.default === undefined) {
@@ -318,6 +317,17 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
       properties[name] = node;
     }
 
+    // Several references of a row to one table (a ticket's created_by, assigned_to, resolved_by):
+    // distinct rows, not one uuid in every column. Keys and the tenant column draw their own way.
+    const byTarget = new Map<string, string[]>();
+    for (const name of Object.keys(properties)) {
+      const target = properties[name]['x-ref'];
+      if (typeof target !== 'string' || name === tenantColumn || plan.primaryKey.includes(name) || tupleKeys.some((k) => k.includes(name))) continue;
+      const table = target.split('.')[0];
+      const before = byTarget.get(table) ?? [];
+      if (before.length > 0) properties[name]['x-distinct-from'] = [...before];
+      byTarget.set(table, [...before, name]);
+    }
     const naturalKey = NATURAL_KEY_NAMES.find((n) => unique.has(n) && properties[n] && !refs.has(n) && (isRoot ? true : unique.get(n) === 'tenant' || !tenantColumn));
     const definition: DraftNode = {
       $schema: 'https://json-schema.org/draft/2020-12/schema',

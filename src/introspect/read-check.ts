@@ -257,8 +257,10 @@ function readAtom(text: string): Atom {
     const column = parseColumn(jsonType[1]);
     return column ? { column, facts: { jsonType: jsonType[2] } } : undefined;
   }
-  const hasKey = /^(.+?) \? ('(?:[^']|'')*')(?:::text)?$/.exec(s);
-  const hasKeys = /^(.+?) \?& ARRAY\[(.*)\]$/.exec(s);
+  // `jsonb_exists(col, 'key')` / `jsonb_exists_all(col, ARRAY[...])`: the operators' functions,
+  // which teams write where `?` is a query placeholder (Knex, JDBC, psycopg).
+  const hasKey = /^(.+?) \? ('(?:[^']|'')*')(?:::text)?$/.exec(s) ?? /^jsonb_exists\((.+?), ('(?:[^']|'')*')(?:::text)?\)$/.exec(s);
+  const hasKeys = /^(.+?) \?& ARRAY\[(.*)\]$/.exec(s) ?? /^jsonb_exists_all\((.+?), ARRAY\[(.*)\]\)$/.exec(s);
   if (hasKey || hasKeys) {
     const column = parseColumn((hasKey ?? hasKeys)![1]);
     const keys = hasKey ? [parseLiteral(hasKey[2])] : hasKeys![2].match(/'(?:[^']|'')*'(?:::text)?/g)?.map(parseLiteral);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describeFixtureProject } from '../support/fixture-project';
+import { describeColumnMeanings } from '../support/column-meaning-checks';
 
 /**
  * An Alembic project (test/fixtures/alembic-app, from shared/seeds/003) applied from the SQL that
@@ -23,4 +24,6 @@ describeFixtureProject({
   async apply(db, dir) {
     await db.knex.raw(fs.readFileSync(path.join(dir, 'upgrade.sql'), 'utf8'));
   },
+  // Issue 34: the rows look like their columns (meanings this schema has columns of, which must then be found).
+  more: ({ knex }) => describeColumnMeanings(knex, ['order', 'hash', 'email']),
 });

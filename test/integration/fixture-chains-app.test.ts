@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { describeFixtureProject } from '../support/fixture-project';
+import { describeColumnMeanings } from '../support/column-meaning-checks';
 
 /** Rows whose tenant, followed up the chain, differs from the tenant they should sit in (0 when every row sits in its parent's). */
 const MISPLACED = {
@@ -107,5 +108,7 @@ describeFixtureProject({
         await knex().raw('ALTER TABLE message_attachments ENABLE ROW LEVEL SECURITY');
       }
     });
+
+    describeColumnMeanings(knex, []);
   },
 });

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describeFixtureProject } from '../support/fixture-project';
+import { describeColumnMeanings } from '../support/column-meaning-checks';
 import { REPO_ROOT } from '../support/run-cli';
 
 /**
@@ -31,4 +32,6 @@ describeFixtureProject({
     });
     if (run.status !== 0) throw new Error(`knex migrate:latest failed: ${run.stderr}${run.stdout}`);
   },
+  // Issue 34: the rows look like their columns (meanings this schema has columns of, which must then be found).
+  more: ({ knex }) => describeColumnMeanings(knex, ['order', 'email']),
 });

@@ -1,4 +1,5 @@
 import { applyPrismaMigrations, describeFixtureProject } from '../support/fixture-project';
+import { describeColumnMeanings } from '../support/column-meaning-checks';
 
 /**
  * A Prisma project (test/fixtures/prisma-app, from shared/seeds/000) as `prisma migrate deploy`
@@ -22,4 +23,6 @@ describeFixtureProject({
   scoped: { table: 'Business', column: 'workspaceId' },
   // Every isolation proof passes; the schema check's advice (keys without "workspaceId") still sets the exit code.
   apply: (db, dir) => applyPrismaMigrations(db.knex, dir),
+  // Issue 34: the rows look like their columns (meanings this schema has columns of, which must then be found).
+  more: ({ knex }) => describeColumnMeanings(knex, ['order', 'email', 'owner']),
 });

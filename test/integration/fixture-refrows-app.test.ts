@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describeFixtureProject } from '../support/fixture-project';
+import { describeColumnMeanings } from '../support/column-meaning-checks';
 
 /**
  * A raw-SQL project (test/fixtures/refrows-app) whose migrations, applied with psql, make the
@@ -23,4 +24,6 @@ describeFixtureProject({
       await db.knex.raw(fs.readFileSync(path.join(migrations, file), 'utf8'));
     }
   },
+  // Issue 34: the rows look like their columns (meanings this schema has columns of, which must then be found).
+  more: ({ knex }) => describeColumnMeanings(knex, []),
 });

@@ -224,7 +224,7 @@ export function describeFixtureProject(spec: FixtureProjectSpec): void {
     });
 
     step('withTenant', "the testing API's withTenant acts as the application role and sees one tenant's rows", async () => {
-      const test = await createTestDatabase({ config: path.join(folder, 'tenantseed.config.json'), env: 'development', poolSize: 0, schemaFrom: db.target.database });
+      const test = await createTestDatabase({ config: path.join(folder, 'tenantseed.config.json'), poolSize: 0, schemaFrom: db.target.database });
       try {
         const tenants = (await test.knex.raw(`SELECT ${quoteIdentifier(spec.scoped.column)} AS id FROM ${quoteIdentifier(spec.scoped.table)} GROUP BY 1 ORDER BY 1`)).rows as Array<{ id: string }>;
         const seen = tenants.length === 0 ? undefined : await test.withTenant(tenants[0].id, async (trx) => ({

@@ -25,6 +25,8 @@ interface Case {
   readonly shuffle: number;
   readonly seed: number;
   readonly count: number;
+  /** Each timestamp follows the first with a value of all before it (`"after": [t2, t1, t0]`), not the one before only. */
+  readonly fallback: boolean;
 }
 
 const caseArbitrary: fc.Arbitrary<Case> = fc.record({
@@ -33,6 +35,7 @@ const caseArbitrary: fc.Arbitrary<Case> = fc.record({
   shuffle: fc.nat(),
   seed: fc.integer({ min: 1, max: 1_000_000 }),
   count: fc.integer({ min: 1, max: 40 }),
+  fallback: fc.boolean(),
 });
 
 function writeCase(c: Case): { definitions: string; environments: string; dir: string } {
@@ -50,7 +53,7 @@ function writeCase(c: Case): { definitions: string; environments: string; dir: s
   c.chain.forEach((link, i) => {
     // The earlier column (t{i}) may be null; the later one then takes any date (a CHECK passes on null).
     if (link.nullable) columns[i][1] = { ...columns[i][1], type: ['string', 'null'], 'x-null-probability': 0.3 };
-    columns.push([`t${i + 1}`, { type: 'string', format: 'date-time', 'x-generate': { date: { after: `t${i}`, maxDays: link.maxDays, ...(link.strict ? { strict: true } : {}) } } }]);
+    columns.push([`t${i + 1}`, { type: 'string', format: 'date-time', 'x-generate': { date: { after: c.fallback ? Array.from({ length: i + 1 }, (_x, k) => `t${i - k}`) : `t${i}`, maxDays: link.maxDays, ...(link.strict ? { strict: true } : {}) } } }]);
   });
   c.parts.forEach((part, i) => {
     const type = part.step === 1 ? 'integer' : 'number';
@@ -96,6 +99,14 @@ describe('rules between the columns of a row (fast-check)', () => {
           expect(link.strict ? gap > 0 : gap >= 0).toBe(true);
           expect(gap).toBeLessThanOrEqual(link.maxDays * 86_400_000 + (link.strict ? 1000 : 0));
         });
+        if (c.fallback) {
+          // Following the first with a value of all before it: every later timestamp is after every earlier one.
+          const times = c.chain.map((_l, i) => row[`t${i + 1}`] as string | null);
+          times.unshift(row.t0 as string | null);
+          times.forEach((later, j) => times.slice(0, j).forEach((earlier) => {
+            if (later !== null && earlier !== null) expect(Date.parse(later)).toBeGreaterThanOrEqual(Date.parse(earlier));
+          }));
+        }
         const parts = c.parts.map((_p, i) => row[`p${i}`] as number | null).filter((v): v is number => v !== null);
         // Exactly the sum in decimal: compared in hundredths, where every part is a whole number.
         expect(Math.round((row.total as number) * 100)).toBe(parts.reduce((sum, v) => sum + Math.round(v * 100), 0));
@@ -104,7 +115,7 @@ describe('rules between the columns of a row (fast-check)', () => {
   });
 
   it('gives the same rows for the same definition', () => {
-    const c: Case = { chain: [{ strict: true, nullable: false, maxDays: 1 }, { strict: false, nullable: true, maxDays: 30 }], parts: [{ step: 0.01, nullable: false, max: 99 }, { step: 1, nullable: true, max: 5 }], shuffle: 12345, seed: 7, count: 20 };
+    const c: Case = { chain: [{ strict: true, nullable: false, maxDays: 1 }, { strict: false, nullable: true, maxDays: 30 }], parts: [{ step: 0.01, nullable: false, max: 99 }, { step: 1, nullable: true, max: 5 }], shuffle: 12345, seed: 7, count: 20, fallback: true };
     expect(JSON.stringify(rowsOf(c))).toBe(JSON.stringify(rowsOf(c)));
   });
 });

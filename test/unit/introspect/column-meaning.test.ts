@@ -6,7 +6,7 @@ import type { SchemaSnapshot, SnapshotColumn, SnapshotConstraint, SnapshotTable 
 import { loadDefinitions, loadProfile } from '../../../src/definitions';
 import { buildPlan, guardRows, RowGuard } from '../../../src/generate';
 import { draftProject } from '../../../src/introspect';
-import { enumWeights, nameWords, orderedAfter, readColumnMeaning } from '../../../src/introspect/column-meaning';
+import { enumWeights, nameWords, orderedAfter, readColumnMeaning, TIMESTAMP_ORDER } from '../../../src/introspect/column-meaning';
 
 function col(name: string, baseType: string, extra: Partial<SnapshotColumn> = {}): SnapshotColumn {
   return { name, type: baseType, baseType, isArray: false, notNull: true, generated: false, ...extra } as SnapshotColumn;
@@ -37,7 +37,9 @@ describe('column meaning', () => {
     ['key_prefix', 'keyPrefix', 'varchar', 'key-prefix'],
     ['ip_address', 'ipAddress', 'text', 'ip-address'],
     ['user_agent', 'userAgent', 'text', 'user-agent'],
-    ['avatar_url', 'avatarUrl', 'text', 'url'],
+    ['website_url', 'websiteUrl', 'text', 'url'],
+    ['avatar_url', 'avatarUrl', 'text', 'avatar-url'],
+    ['logo_url', 'logoUrl', 'text', 'image-url'],
     ['mime_type', 'mimeType', 'text', 'mime-type'],
     ['file_name', 'fileName', 'text', 'file-name'],
     ['currency_code', 'currencyCode', 'text', 'currency'],
@@ -48,6 +50,9 @@ describe('column meaning', () => {
     ['size_bytes', 'sizeBytes', 'int8', 'byte-size'],
     ['duration_ms', 'durationMs', 'int4', 'duration'],
     ['message', 'message', 'text', 'free-text'],
+    ['time_zone', 'timeZone', 'text', 'time-zone'],
+    ['cron_expression', 'cronExpression', 'text', 'cron'],
+    ['event_type', 'eventType', 'text', 'action'],
   ])('reads %s and %s (%s) as %s', (snake, camel, baseType, id) => {
     for (const name of [snake, camel]) {
       expect(readColumnMeaning({ name, baseType, root: false, siblings: [] })?.id).toBe(id);
@@ -58,6 +63,15 @@ describe('column meaning', () => {
     expect(readColumnMeaning({ name: 'provider', baseType: 'text', root: false, siblings: ['provider', 'model', 'prompt_tokens'] })?.id).toBe('ai-provider');
     expect(readColumnMeaning({ name: 'provider', baseType: 'text', root: false, siblings: ['provider', 'invoice_id'] })?.id).toBe('vendor');
     expect(readColumnMeaning({ name: 'model', baseType: 'text', root: false, siblings: ['model', 'totalTokens'] })?.id).toBe('ai-model');
+  });
+
+  it('names sign-in providers in tables about sign-ins, AI providers by id too, and AI costs in cents', () => {
+    expect(readColumnMeaning({ name: 'provider', baseType: 'text', root: false, siblings: ['provider', 'providerAccountId', 'refresh_token'] })?.node.enum).toContain('github');
+    expect(readColumnMeaning({ name: 'providerId', baseType: 'text', root: false, siblings: ['providerId', 'model', 'inputTokens'] })?.id).toBe('ai-provider');
+    const cost = readColumnMeaning({ name: 'estimatedCost', baseType: 'numeric', root: false, siblings: ['estimatedCost', 'inputTokens'] });
+    expect(cost?.id).toBe('ai-cost');
+    expect(cost?.range?.max).toBeLessThanOrEqual(2);
+    expect(readColumnMeaning({ name: 'estimatedCost', baseType: 'numeric', root: false, siblings: ['estimatedCost', 'invoice_id'] })?.id).toBe('money');
   });
 
   it('lets a comment settle the meaning over the name', () => {
@@ -84,13 +98,41 @@ describe('column meaning', () => {
   });
 
   it('orders timestamps as their names imply, in any case', () => {
-    expect(orderedAfter('updated_at', ['created_at'])).toEqual({ column: 'created_at', maxDays: 30 });
-    expect(orderedAfter('updatedAt', ['createdAt'])).toEqual({ column: 'createdAt', maxDays: 30 });
+    expect(orderedAfter('updated_at', ['created_at'])).toEqual({ column: 'created_at', then: [], maxDays: 30 });
+    expect(orderedAfter('updatedAt', ['createdAt'])).toEqual({ column: 'createdAt', then: [], maxDays: 30 });
+    // Where the nearest is null in a row, the next one it follows.
+    expect(orderedAfter('ended_at', ['created_at', 'started_at', 'last_activity_at'])).toEqual({ column: 'last_activity_at', then: ['started_at', 'created_at'], maxDays: 7 });
     expect(orderedAfter('endedAt', ['startedAt', 'lastActivityAt'])?.column).toBe('lastActivityAt');
     expect(orderedAfter('lastActivityAt', ['startedAt'])?.column).toBe('startedAt');
     expect(orderedAfter('expires_at', ['created_at', 'issued_at'])?.column).toBe('issued_at');
     expect(orderedAfter('created_at', ['updated_at'])).toBeUndefined();
     expect(orderedAfter('ended_at', [])).toBeUndefined();
+  });
+
+  it('orders timestamps wherever the catalog put them, and by the other rules names imply', () => {
+    // Prisma and Alembic often put expires_at or invitedAt before the column it follows.
+    expect(orderedAfter('expires_at', ['expires_at', 'created_at'])?.column).toBe('created_at');
+    expect(orderedAfter('acceptedAt', ['acceptedAt', 'invitedAt', 'createdAt'])?.column).toBe('invitedAt');
+    expect(orderedAfter('started_at', ['created_at'])?.column).toBe('created_at');
+    expect(orderedAfter('read_at', ['sent_at', 'delivered_at'])?.column).toBe('delivered_at');
+    expect(orderedAfter('paid_at', ['issued_at', 'created_at'])?.column).toBe('issued_at');
+    expect(orderedAfter('deleted_at', ['created_at', 'updated_at'])?.column).toBe('updated_at');
+  });
+
+  it('never orders timestamps in a circle: a rule follows only stems that no later rule orders', () => {
+    TIMESTAMP_ORDER.forEach((rule, i) => {
+      const laterStems = TIMESTAMP_ORDER.slice(i).flatMap((r) => r.later);
+      for (const stem of rule.after) expect({ rule: rule.later[0], follows: stem, ordered: laterStems.includes(stem) }).toEqual({ rule: rule.later[0], follows: stem, ordered: false });
+    });
+    // Every stem of the dictionary, each ordered after whatever it can be: following the chain always ends.
+    const all = [...new Set(TIMESTAMP_ORDER.flatMap((r) => [...r.later, ...r.after]))].map((stem) => `${stem.replace(/ /g, '_')}_at`);
+    for (const start of all) {
+      const seen = new Set<string>();
+      for (let at: string | undefined = start; at; at = orderedAfter(at, all)?.column) {
+        expect(seen.has(at)).toBe(false);
+        seen.add(at);
+      }
+    }
   });
 });
 
@@ -112,8 +154,16 @@ describe('drafted values look like the columns they fill', () => {
         col('ended_at', 'timestamptz', { notNull: false }), col('created_at', 'timestamptz'), col('updated_at', 'timestamptz'),
         col('body', 'text'), col('description', 'text'),
       ], [pk('org_id', 'id'), fk(['org_id'], 'orgs', ['id'])]),
+      table('people', [col('org_id', 'uuid'), col('id', 'uuid'), col('email', 'text'), col('role', 'org_role', { enumLabels: ['owner', 'admin', 'member'] })],
+        [pk('org_id', 'id'), uq('org_id', 'email'), fk(['org_id'], 'orgs', ['id'])]),
+      table('tickets', [
+        col('org_id', 'uuid'), col('id', 'uuid'), col('created_by', 'uuid'), col('assigned_to', 'uuid'), col('resolved_by', 'uuid', { notNull: false }),
+        col('expires_at', 'timestamptz'), col('created_at', 'timestamptz'),
+      ], [pk('org_id', 'id'), fk(['org_id'], 'orgs', ['id']), fk(['org_id', 'created_by'], 'people', ['org_id', 'id']),
+        fk(['org_id', 'assigned_to'], 'people', ['org_id', 'id']), fk(['org_id', 'resolved_by'], 'people', ['org_id', 'id'])]),
     ],
   };
+  const tables: Record<string, Record<string, unknown>[]> = {};
 
   let rows: Record<string, unknown>[] = [];
   beforeAll(() => {
@@ -123,13 +173,13 @@ describe('drafted values look like the columns they fill', () => {
       fs.mkdirSync(path.join(dir, 'definitions'));
       fs.mkdirSync(path.join(dir, 'environments'));
       for (const [name, definition] of draft.definitions) fs.writeFileSync(path.join(dir, 'definitions', `${name}.json`), JSON.stringify(definition));
-      const profile = { ...draft.profile, counts: { ...(draft.profile.counts as object), ai_calls: 150 } };
+      const profile = { ...draft.profile, counts: { ...(draft.profile.counts as object), ai_calls: 150, people: 12, tickets: 40 } };
       fs.writeFileSync(path.join(dir, 'environments', 'development.json'), JSON.stringify(profile));
       const plan = buildPlan({ definitions: loadDefinitions(path.join(dir, 'definitions')), profile: loadProfile(path.join(dir, 'environments'), 'development') });
-      const calls = plan.tables.find((t) => t.name === 'ai_calls')!;
-      for (const row of guardRows(calls.rows(), new RowGuard(calls, { strict: true }))) {
-        rows.push(Object.fromEntries(calls.columns.map((c, i) => [c, (row as unknown[])[i]])));
+      for (const t of plan.tables) {
+        tables[t.name] = [...guardRows(t.rows(), new RowGuard(t, { strict: true }))].map((row) => Object.fromEntries(t.columns.map((c, i) => [c, (row as unknown[])[i]])));
       }
+      rows = tables.ai_calls;
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -182,6 +232,29 @@ describe('drafted values look like the columns they fill', () => {
       if (r.ended_at !== null && r.last_activity_at !== null) expect(String(r.ended_at) >= String(r.last_activity_at)).toBe(true);
     }
   });
+  it('gives each tenant one owner (its first row), and no other row that role', () => {
+    const owners = new Map<unknown, number>();
+    for (const p of tables.people) if (p.role === 'owner') owners.set(p.org_id, (owners.get(p.org_id) ?? 0) + 1);
+    expect(owners.size).toBe(new Set(tables.people.map((p) => p.org_id)).size);
+    expect([...owners.values()].every((n) => n === 1)).toBe(true);
+    expect(tables.people.filter((p) => p.role === 'member').length).toBeGreaterThan(tables.people.length / 2);
+  });
+  it('points several references of a row to one table at distinct rows', () => {
+    expect(tables.tickets.length).toBeGreaterThan(100);
+    for (const t of tables.tickets) {
+      const people = [t.created_by, t.assigned_to, t.resolved_by].filter((v) => v !== null);
+      expect(new Set(people).size).toBe(people.length);
+    }
+  });
+  it('orders timestamps wherever the catalog put them (expires_at before created_at in the table)', () => {
+    for (const t of tables.tickets) expect(String(t.expires_at) >= String(t.created_at)).toBe(true);
+  });
+  it('writes emails as first.last@domain, unique in their tenant without a row number', () => {
+    for (const p of tables.people) expect(p.email).toMatch(/^[a-z0-9-]+\.[a-z0-9-']+@[a-z0-9-]+(\.[a-z0-9-]+)+$/);
+    const keys = tables.people.map((p) => `${p.org_id} ${p.email}`);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
   it('writes free text as English sentences, not Latin', () => {
     const latin = /\b(lorem|ipsum|dolor|amet|consectetur|adipisci|tempora|voluptas)\b/i;
     for (const column of ['body', 'description']) {

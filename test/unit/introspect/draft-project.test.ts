@@ -120,10 +120,10 @@ describe('drafting definitions from a catalog', () => {
 
   it('reads types and CHECKs: enum types, ranges, numeric(p,s), patterns, lowercase, arrays, JSON, dates in order', () => {
     const members = props(draft, 'members');
-    // Few owners, more editors, most viewers: real role columns are skewed (column-meaning.ts).
-    expect(members.role).toEqual({ enum: ['owner', 'editor', 'viewer'], 'x-weights': [6, 14, 20] });
+    // One owner per tenant (its first row, weight 0 elsewhere), more editors, most viewers: real role columns are skewed (column-meaning.ts).
+    expect(members.role).toEqual({ enum: ['owner', 'editor', 'viewer'], 'x-weights': [0, 14, 20], 'x-first-row': 'owner' });
     expect(members.age).toMatchObject({ type: 'integer', minimum: 18, maximum: 99 });
-    expect(members.email['x-generate']).toMatchObject({ template: '{first}.{last}{row}@{domain}' });
+    expect(members.email['x-generate']).toMatchObject({ template: '{first}.{last}@{domain}' });
     expect(members.first_name).toEqual({ type: 'string', 'x-faker': 'person.firstName' });
     expect(members.city).toEqual({ type: ['string', 'null'], 'x-faker': 'location.city', 'x-null-probability': 0.2 });
     expect(members.updated_at['x-generate']).toEqual({ date: { after: 'created_at', maxDays: 30 } });

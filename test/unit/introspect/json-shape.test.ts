@@ -5,7 +5,7 @@ import type { SchemaSnapshot, SnapshotColumn } from '../../../src/db';
 import { loadDefinitions, loadProfile } from '../../../src/definitions';
 import { buildPlan } from '../../../src/generate';
 import { draftProject } from '../../../src/introspect';
-import { jsonShape } from '../../../src/introspect/json-shape';
+import { jsonInComment, jsonShape } from '../../../src/introspect/json-shape';
 import { readCheck } from '../../../src/introspect/read-check';
 
 describe('JSON columns get a shape from their default and CHECKs', () => {
@@ -14,6 +14,9 @@ describe('JSON columns get a shape from their default and CHECKs', () => {
     expect(readCheck("CHECK (((jsonb_typeof(settings) = 'object'::text) AND (settings ? 'theme'::text)))"))
       .toEqual({ read: true, column: 'settings', facts: { jsonType: 'object', jsonKeys: ['theme'] } });
     expect(readCheck("CHECK ((\"metaData\" ?& ARRAY['source'::text, 'version'::text]))")).toEqual({ read: true, column: 'metaData', facts: { jsonKeys: ['source', 'version'] } });
+    // The operators' functions, as written where `?` is a placeholder (Knex, JDBC), printed by pg_get_constraintdef.
+    expect(readCheck("CHECK (((jsonb_typeof(schedule) = 'object'::text) AND jsonb_exists(schedule, 'cron'::text) AND jsonb_exists_all(schedule, ARRAY['timezone'::text, 'zone'::text])))"))
+      .toEqual({ read: true, column: 'schedule', facts: { jsonType: 'object', jsonKeys: ['cron', 'timezone', 'zone'] } });
   });
 
   it('takes the default\'s keys and types, never its values; CHECK keys are required; the CHECK type wins', () => {
@@ -27,6 +30,24 @@ describe('JSON columns get a shape from their default and CHECKs', () => {
     expect(jsonShape(undefined, {})).toEqual({ type: 'object' });
     expect(jsonShape(`'{}'::jsonb`, { jsonType: 'array' })).toMatchObject({ type: 'array' });
     expect(jsonShape(`'[1, 2]'::jsonb`, {})).toMatchObject({ type: 'array', items: { type: 'integer' } });
+  });
+
+  it('reads the JSON a column comment shows: its keys and types, merged with the default\'s; strings by what their key means', () => {
+    expect(jsonInComment('UI preferences, e.g. {"theme": "dark", "pageSize": 50} (see docs)')).toEqual({ theme: 'dark', pageSize: 50 });
+    expect(jsonInComment('list of [{"url": "https://x.test", "weight": 1.5}]')).toEqual([{ url: 'https://x.test', weight: 1.5 }]);
+    expect(jsonInComment('free-form settings {not json}')).toBeUndefined();
+    const shape = jsonShape(`'{}'::jsonb`, {}, 'Shape: {"theme": "dark", "notify": {"email": "a@b.test", "daily": true}}');
+    expect(shape).toMatchObject({ type: 'object', properties: { theme: { type: 'string' }, notify: { type: 'object', properties: { email: { format: 'email' }, daily: { type: 'boolean' } } } } });
+    expect(JSON.stringify(shape)).not.toContain('dark');
+    const merged = jsonShape(`'{"beta": false}'::jsonb`, {}, 'e.g. {"theme": "dark"}');
+    expect(Object.keys(merged.properties as object).sort()).toEqual(['beta', 'theme']);
+    // Numbers by their key's meaning: a count of retries small and skewed, a duration in ms.
+    const numbers = jsonShape(`'{"retries": 3, "timeout_ms": 3000, "version": 2}'::jsonb`, {}).properties as Record<string, Record<string, unknown>>;
+    expect(numbers.retries).toMatchObject({ type: 'integer', minimum: 0, maximum: 200, 'x-generate': { integer: [0, 200] } });
+    expect(numbers.timeout_ms['x-generate']).toMatchObject({ integer: [5, 60000] });
+    expect(numbers.version).toEqual({ type: 'integer', minimum: 0, maximum: 1000 });
+    // A CHECK's type wins over a comment's.
+    expect(jsonShape(undefined, { jsonType: 'array' }, '{"a": 1}')).toMatchObject({ type: 'array' });
   });
 
   it('a drafted definition makes rows of that shape in every row', () => {
