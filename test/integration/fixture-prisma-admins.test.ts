@@ -53,7 +53,7 @@ describeFixtureProject({
 
     it('reaches the named admin by name, and the application role cannot see the admins as any tenant', async () => {
       const config = path.join(folder, 'tenantseed.config.json');
-      const test = await createTestDatabase({ config, env: 'development', poolSize: 0, schemaFrom: knex().client.config.connection.database });
+      const test = await createTestDatabase({ config, env: 'development', poolSize: 0, schemaFrom: (await knex().raw('SELECT current_database() AS name')).rows[0].name as string });
       try {
         const admin = test.fixtures.withoutTenant('users', 'platform-admin@example.test');
         expect(admin.tenantId).toBeNull();
