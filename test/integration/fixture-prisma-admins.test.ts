@@ -84,6 +84,9 @@ describeFixtureProject({
         const isolation = shown.checks.find((c) => c.name === 'isolation')!;
         expect(isolation.ok).toBe(false);
         expect(isolation.details.findings).toContainEqual(expect.objectContaining({ table: 'users', message: expect.stringMatching(/sees 2 row\(s\) without a tenant/) }));
+        // Visible with no tenant ever set: reported as such, not blamed on a context outliving its transaction.
+        expect(isolation.details.findings).toContainEqual({ table: 'users', message: 'without a tenant, 2 row(s) are visible' });
+        expect(isolation.details.findings.filter((f) => /outlives its transaction/.test(f.message))).toEqual([]);
       } finally {
         await knex().raw(`ALTER POLICY ${policy} ON users USING ("tenantId" = current_setting('app.current_org', true))`);
       }
