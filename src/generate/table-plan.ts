@@ -705,7 +705,7 @@ export class TablePlan {
       let value: unknown;
       if (c.kind === 'tenant') value = tenant!.withoutTenant ? null : tenant!.id;
       else if (fixed && fixed[name] !== undefined) value = fixed[name];
-      else if (c.definition.hasFirstRow && row === 0 && tenant && c.kind === 'value' && !c.tuple) value = c.definition.firstRow;
+      else if (c.definition.hasFirstRow && row === 0 && tenant && !tenant.withoutTenant && c.kind === 'value' && !c.tuple) value = c.definition.firstRow;
       else if (c.kind === 'id') value = this.idAt(tenant, row);
       else if (c.kind === 'null') value = null;
       else if (c.kind === 'fk') value = parentRow(c)[c.fk!.parentColumn] ?? null;

@@ -10,7 +10,8 @@ import type { Plan } from '../generate';
 export interface MakeOptions {
   /**
    * The tenant the row belongs to: its id or its fixture name (slug). Default: the tenant
-   * column's value in the overrides, else the dataset's first tenant.
+   * column's value in the overrides, else the dataset's first tenant. The tenant column set to
+   * null in the overrides makes a row with no tenant (drawn like the profile's `withoutTenant` rows).
    */
   tenant?: string | number;
   /** Insert as the application role with the tenant set (row-level security applies), not as the loader. */
@@ -35,11 +36,12 @@ function distinctValue(value: unknown, tag: string): unknown {
 }
 
 /** The values of a generated row of the table for the tenant, the k-th of its rows (cycling). */
-function generatedValues(plan: Plan, table: string, tenantId: string | number | undefined, k: number): Record<string, unknown> {
+function generatedValues(plan: Plan, table: string, tenantId: string | number | null | undefined, k: number): Record<string, unknown> {
   const tablePlan = plan.tables.find((t) => t.name === table);
   if (!tablePlan) return {};
   const tenants = tablePlan.tenantList();
-  const index = tenants.findIndex((t) => t === undefined || String(t.id) === String(tenantId));
+  // No tenant (null): the shape of a row the profile declares without a tenant, when it has one.
+  const index = tenants.findIndex((t) => t === undefined || (tenantId === null ? t.withoutTenant : !t.withoutTenant && String(t.id) === String(tenantId)));
   // A tenant without rows of this table borrows another tenant's row shape (its references may
   // then point across tenants: pass them in the overrides).
   const counts = tenants.map((t) => tablePlan.countFor(t));
@@ -79,8 +81,9 @@ export async function makeRow(
     throw new UsageError(`db.make: no definition for table "${table}"`, { hint: `Tables: ${[...plan.definitions.byName.keys()].join(', ')}.` });
   }
   const tenantColumn = definition.tenantColumn;
-  const named = options.tenant ?? (tenantColumn ? overrides[tenantColumn] as string | number | undefined : undefined);
-  const tenantId = named === undefined ? plan.tenants[0]?.id : isTenantId(named) ? named : maker.tenantId(String(named));
+  const withoutTenant = tenantColumn !== undefined && options.tenant === undefined && overrides[tenantColumn] === null;
+  const named = options.tenant ?? (tenantColumn && !withoutTenant ? overrides[tenantColumn] as string | number | undefined : undefined);
+  const tenantId = withoutTenant ? null : named === undefined ? plan.tenants[0]?.id : isTenantId(named) ? named : maker.tenantId(String(named));
   const values = generatedValues(plan, table, tenantColumn ? tenantId : undefined, made++);
   const tag = `m${randomBytes(4).toString('hex')}`;
   const unique = new Set([...definition.columns.filter((c) => c.unique).map((c) => c.name), ...definition.uniqueKeys.flat(), ...(definition.naturalKey ? [definition.naturalKey] : [])]);

@@ -53,13 +53,17 @@ describeFixtureProject({
 
     it('reaches the named admin by name, and the application role cannot see the admins as any tenant', async () => {
       const config = path.join(folder, 'tenantseed.config.json');
-      const test = await createTestDatabase({ config, env: 'development', poolSize: 0, schemaFrom: knex().client.config.connection.database });
+      const test = await createTestDatabase({ config, env: 'development', poolSize: 0, schemaFrom: (await knex().raw('SELECT current_database() AS name')).rows[0].name as string });
       try {
         const admin = test.fixtures.withoutTenant('users', 'platform-admin@example.test');
         expect(admin.tenantId).toBeNull();
         const row = (await test.knex.raw('SELECT "tenantId", "role"::text AS role FROM users WHERE id = ?', [admin.id])).rows[0];
         expect(row).toEqual({ tenantId: null, role: 'PLATFORM_ADMIN' });
         expect(() => test.fixtures.user('platform-admin@example.test')).toThrow(/withoutTenant/);
+        // db.make with the tenant column null: a row drawn like the declared ones (the CHECK holds).
+        const made = await test.make('users', { tenantId: null }) as Record<string, unknown>;
+        expect(made).toMatchObject({ tenantId: null, role: 'PLATFORM_ADMIN' });
+        await expect(test.make('users', { tenantId: null }, { asApp: true })).rejects.toThrow(/needs a tenant/);
         const tenants = ((await test.knex.raw('SELECT id FROM organizations ORDER BY id')).rows as Array<{ id: string }>).map((r) => r.id);
         expect(tenants.length).toBeGreaterThan(1);
         for (const tenant of tenants) {
@@ -80,6 +84,9 @@ describeFixtureProject({
         const isolation = shown.checks.find((c) => c.name === 'isolation')!;
         expect(isolation.ok).toBe(false);
         expect(isolation.details.findings).toContainEqual(expect.objectContaining({ table: 'users', message: expect.stringMatching(/sees 2 row\(s\) without a tenant/) }));
+        // Visible with no tenant ever set: reported as such, not blamed on a context outliving its transaction.
+        expect(isolation.details.findings).toContainEqual({ table: 'users', message: 'without a tenant, 2 row(s) are visible' });
+        expect(isolation.details.findings.filter((f) => /outlives its transaction/.test(f.message))).toEqual([]);
       } finally {
         await knex().raw(`ALTER POLICY ${policy} ON users USING ("tenantId" = current_setting('app.current_org', true))`);
       }

@@ -81,7 +81,7 @@ describe('createTestDatabase', () => {
     let created: string[] = [];
     try {
       const before = await open();
-      const templates = async () => (await before.knex.raw(`SELECT datname FROM pg_database WHERE datname LIKE 'tenantseed_tpl_%' AND datname NOT LIKE '%_build_%'`)).rows.map((r: { datname: string }) => r.datname);
+      const templates = async () => (await before.knex.raw(`SELECT datname FROM pg_database WHERE datname LIKE 'tenantseed_tpl_%' AND datname NOT LIKE '%_build_%' ORDER BY 1`)).rows.map((r: { datname: string }) => r.datname);
       const known = await templates();
       const changed = await Promise.all([1, 2, 3].map(() => open({ definitions: dir })));
       const after = await templates();

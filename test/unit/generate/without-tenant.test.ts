@@ -111,6 +111,14 @@ describe('rows with no tenant on purpose (withoutTenant)', () => {
     }), { numRuns: 15 });
   });
 
+  it('gives a tenant\'s first row (x-first-row: its owner) to tenants only, not to the rows without a tenant', () => {
+    const defs = definitions();
+    (defs.users.properties as Record<string, Record<string, unknown>>).role = { enum: ['owner', 'member'], 'x-weights': [0, 1], 'x-first-row': 'owner' };
+    const users = rowsOf(planOf({ withoutTenant: { users: 2 }, defs }), 'users');
+    expect(users.filter((u) => u.org_id === null).map((u) => u.role)).toEqual(['member', 'member']);
+    expect(users.filter((u) => u.role === 'owner')).toHaveLength(4);
+  });
+
   it('refuses a table whose tenant column is NOT NULL, naming the table and the column', () => {
     expect(() => planOf({ withoutTenant: { notes: 1 } })).toThrow(ProfileError);
     expect(() => planOf({ withoutTenant: { notes: 1 } })).toThrow(/notes\.org_id is NOT NULL/);
