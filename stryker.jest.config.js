@@ -1,23 +1,37 @@
 /**
  * The tests `npm run test:mutation` runs against each mutant: those that cover the isolation
- * probes and the tenant context. STRYKER_SCOPE=unit keeps the unit tests only (no database).
+ * probes, bypass discovery, the shared-table rule, the membership refusal and the tenant context.
+ * STRYKER_SCOPE=unit keeps the unit tests only (no database); STRYKER_SCOPE=membership the
+ * membership probe's test only (its mutants are covered by it alone past the probe's first line).
  */
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] };
-const unit = ['<rootDir>/test/unit/db/tenant-context.test.ts'];
+const unit = [
+  '<rootDir>/test/unit/db/tenant-context.test.ts',
+  '<rootDir>/test/unit/db/read-policy.test.ts',
+  '<rootDir>/test/unit/db/read-membership.test.ts',
+  '<rootDir>/test/unit/validate/bypass-candidates.test.ts',
+];
 const integration = [
   '<rootDir>/test/integration/isolation-probes.test.ts',
+  '<rootDir>/test/integration/validate-bypass.test.ts',
+  '<rootDir>/test/integration/membership-probe.test.ts',
   '<rootDir>/test/reliability/tenant-leaks.test.ts',
   '<rootDir>/test/reliability/nested-tenant.test.ts',
 ];
-const unitOnly = process.env.STRYKER_SCOPE === 'unit';
+const scopes = {
+  unit,
+  membership: ['<rootDir>/test/integration/membership-probe.test.ts'],
+};
+const tests = scopes[process.env.STRYKER_SCOPE] ?? [...unit, ...integration];
+const needsDatabase = tests.some((t) => !t.includes('/test/unit/'));
 
 module.exports = {
   testEnvironment: 'node',
   transform,
-  testMatch: unitOnly ? unit : [...unit, ...integration],
-  ...(unitOnly ? {} : {
+  testMatch: tests,
+  ...(needsDatabase ? {
     globalSetup: '<rootDir>/src/testing/jest-global-setup.ts',
     globalTeardown: '<rootDir>/src/testing/jest-global-teardown.ts',
-  }),
+  } : {}),
   testTimeout: 180000,
 };

@@ -27,7 +27,7 @@ export type {
 export {
   createTestDatabase, settleTestDatabases, pruneTestDatabases, startTestServer, createScratchDatabase, isContainerRuntimeAvailable, jestGlobalSetup, jestGlobalTeardown,
 } from './testing';
-export type { TestDatabase, CreateTestDatabaseOptions, Fixtures, TenantFixture, UserFixture, TestServer, ScratchDatabase, MakeOptions, TableRows, TypedNamedRow } from './testing';
+export type { TestDatabase, CreateTestDatabaseOptions, Fixtures, TenantFixture, UserFixture, TestServer, ScratchDatabase, MakeOptions, TableRows, TableName, TypedNamedRow } from './testing';
 export { validateDatabase, CHECK_NAMES } from './validate';
 export type { ValidationReport, CheckResult, CheckName, ReportContext } from './validate';
 export { addTenant, knexConfig, initProject } from './workflows';

@@ -37,6 +37,12 @@ export async function ensureBookkeeping(knex: Knex): Promise<void> {
 }
 
 /** What a seed run loaded, as stored in tenantseed.seed_manifests. */
+/**
+ * The manifest's key for a tenant table's rows that have no tenant on purpose (the profile's
+ * `withoutTenant`): not a tenant id (no id has parentheses), so no tenant's count holds them.
+ */
+export const WITHOUT_TENANT_COUNT = '(no tenant)';
+
 export interface SeedManifest {
   readonly command: string;
   readonly environment: string;
@@ -48,7 +54,10 @@ export interface SeedManifest {
   readonly legacyFingerprint?: string;
   readonly tenants: number;
   readonly rows: number;
-  /** Rows per table and tenant id (tables without tenants under the key "*"). */
+  /**
+   * Rows per table and tenant id (tables without tenants under the key "*", a tenant table's
+   * rows with no tenant on purpose under {@link WITHOUT_TENANT_COUNT}).
+   */
   readonly counts: Record<string, Record<string, number>>;
   readonly startedAt: Date;
   readonly finishedAt?: Date;

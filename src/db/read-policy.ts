@@ -66,13 +66,13 @@ function unquote(name: string): string {
   return name.startsWith('"') ? name.slice(1, -1).replace(/""/g, '"') : name.toLowerCase();
 }
 
-/** Strips SQL comments and blanks string literals other than a setting's name (so `'a(b'` is no call). */
-function stripComments(text: string): string {
+/** Strips SQL comments. */
+export function stripComments(text: string): string {
   return text.replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ');
 }
 
 /** The user functions a text calls, by (schema, name); unknown names are left out. */
-function calledFunctions(text: string, functions: readonly SnapshotFunction[]): SnapshotFunction[] {
+export function calledFunctions(text: string, functions: readonly SnapshotFunction[]): SnapshotFunction[] {
   const out: SnapshotFunction[] = [];
   for (const m of stripComments(text).matchAll(CALL)) {
     const name = unquote(m[2]);
@@ -120,8 +120,11 @@ export function readSettings(text: string, functions: readonly SnapshotFunction[
   return { settings, through, bounded };
 }
 
-/** The index of the parenthesis that closes the group open at `from` (or the text's end). */
-function groupEnd(text: string, from: number, step: 1 | -1): number {
+/**
+ * Where the operand that starts at `from` ends, reading forward (`step` 1) or backward (-1): at the
+ * parenthesis that closes its group, a comma, an AND or OR at its level, or the text's end.
+ */
+export function groupEnd(text: string, from: number, step: 1 | -1): number {
   let depth = 0;
   let quoted: string | undefined;
   for (let i = from; step > 0 ? i < text.length : i >= 0; i += step) {

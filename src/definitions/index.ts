@@ -9,4 +9,4 @@ export type {
 export { checkGeneratorKeywords, HONOURED_KEYWORDS, HONOURED_FORMATS } from './generator-keywords';
 export { chainTables, isTenantScoped, referencedTables, tenantChain } from './tenant-chain';
 export type { ChainHop } from './tenant-chain';
-export { definitionTypes } from './typescript-types';
+export { definitionTypes, FIXTURE_TYPES_KEY, isUserTable } from './typescript-types';

@@ -4,7 +4,7 @@ import { ProfileError, quoteInput } from '../errors';
 import { bestError, createAjv, describeAjvError } from './ajv';
 import { PROFILE_SCHEMA } from './meta-schema';
 import { readJsonFile } from './read-json-file';
-import type { NamedTenant, Profile, SizeClass } from './types';
+import type { NamedTenant, Profile, SizeClass, WithoutTenant } from './types';
 
 /** The environments a folder of profiles offers (file names without `.json`). */
 export function listEnvironments(directory: string): string[] {
@@ -45,6 +45,7 @@ export function loadProfile(directory: string, name: string): Profile {
     tenants: { named?: Array<Record<string, unknown>>; generated?: number; sizes?: SizeClass[] };
     newTenant?: { values?: Record<string, unknown>; rows?: Record<string, Record<string, unknown>[]> };
     counts: Record<string, number>; legacy?: Record<string, number>;
+    withoutTenant?: Record<string, number | { count?: number; values?: Record<string, unknown>; rows?: Record<string, unknown>[] }>;
   };
   const sizes = p.tenants.sizes ?? DEFAULT_SIZES;
   const shares = sizes.reduce((sum, s) => sum + s.share, 0);
@@ -75,5 +76,22 @@ export function loadProfile(directory: string, name: string): Profile {
     sizes,
     counts: p.counts,
     legacy: p.legacy ?? {},
+    withoutTenant: readWithoutTenant(file, p.withoutTenant ?? {}),
   });
+}
+
+/** `withoutTenant`: a count, or {count, values, rows}, per table; the named rows come first and all take the values. */
+function readWithoutTenant(file: string, raw: Record<string, number | { count?: number; values?: Record<string, unknown>; rows?: Record<string, unknown>[] }>): Record<string, WithoutTenant> {
+  const out: Record<string, WithoutTenant> = {};
+  for (const [table, entry] of Object.entries(raw)) {
+    const spec = typeof entry === 'number' ? { count: entry } : entry;
+    const values = spec.values ?? {};
+    const rows = (spec.rows ?? []).map((row) => ({ ...values, ...row }));
+    const count = spec.count ?? rows.length;
+    if (count < rows.length) {
+      throw new ProfileError(`${file} at /withoutTenant/${table}/count: ${count} is fewer than the ${rows.length} named rows`, { file, hint: 'Raise "count", or leave it out (it is then the number of named rows).' });
+    }
+    out[table] = Object.freeze({ count, values, rows });
+  }
+  return out;
 }

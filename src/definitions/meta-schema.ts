@@ -263,5 +263,22 @@ export const PROFILE_SCHEMA = {
     },
     counts: { type: 'object', additionalProperties: { type: 'integer', minimum: 0 } },
     legacy: { type: 'object', additionalProperties: { type: 'integer', minimum: 0 } },
+    withoutTenant: {
+      type: 'object',
+      description: 'Rows with no tenant on purpose (platform admins in users), by table: their tenant column is NULL, they are in no tenant\'s counts or fixtures, and only rows without a tenant reference them. A table with an x-tenant-column that is nullable.',
+      additionalProperties: {
+        oneOf: [
+          { type: 'integer', minimum: 0, description: 'How many rows of the table have no tenant.' },
+          {
+            type: 'object', additionalProperties: false,
+            properties: {
+              count: { type: 'integer', minimum: 0, description: 'How many rows of the table have no tenant (at least as many as "rows"; default: as many as "rows").' },
+              values: { ...partialRow, description: 'Values every row without a tenant takes (for example {"role": "platform_admin"}); the rest is drawn from the definition.' },
+              rows: { type: 'array', items: partialRow, description: 'Named rows without a tenant, first: tests reach them by their natural key (fixtures.row, fixtures.user).' },
+            },
+          },
+        ],
+      },
+    },
   },
 };

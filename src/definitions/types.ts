@@ -155,4 +155,16 @@ export interface Profile {
   readonly sizes: readonly SizeClass[];
   readonly counts: Readonly<Record<string, number>>;
   readonly legacy: Readonly<Record<string, number>>;
+  /** Rows with no tenant on purpose (`withoutTenant`), by table. */
+  readonly withoutTenant: Readonly<Record<string, WithoutTenant>>;
+}
+
+/**
+ * The rows of a table that have no tenant on purpose (platform admins in `users`): their
+ * tenant column is NULL; the named ones (`rows`) come first, every one takes `values`.
+ */
+export interface WithoutTenant {
+  readonly count: number;
+  readonly values: Readonly<Record<string, unknown>>;
+  readonly rows: readonly Record<string, unknown>[];
 }

@@ -1,4 +1,4 @@
-import type { ColumnDefinition, DefinitionSet, SchemaNode } from './types';
+import type { ColumnDefinition, DefinitionSet, SchemaNode, TableDefinition } from './types';
 
 const PLAIN_NAME = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
@@ -41,6 +41,14 @@ function columnType(column: ColumnDefinition): string {
   return column.nullable && type !== 'unknown' ? `${type} | null` : type;
 }
 
+/** The member of a `Tables` map that types fixtures.tenant and fixtures.user: not a table. */
+export const FIXTURE_TYPES_KEY = '$fixtures';
+
+/** A table whose rows fixtures.user finds: its natural key is an email. */
+export function isUserTable(table: TableDefinition): boolean {
+  return !!table.naturalKey && table.columns.find((c) => c.name === table.naturalKey)?.schema.format === 'email';
+}
+
 /**
  * TypeScript types for the rows of each definition: one interface per table (column names
  * exactly as the definitions spell them, quoted where they are not identifiers; a nullable
@@ -67,6 +75,12 @@ export function definitionTypes(definitions: DefinitionSet): string {
   }
   lines.push('/** Each table\'s row type, by table name: `createTestDatabase<Tables>()`. */', 'export interface Tables {');
   for (const table of definitions.tables) lines.push(`  ${propertyName(table.table)}: ${names.get(table.table)};`);
+  const root = definitions.tenantRoot && names.get(definitions.tenantRoot.table);
+  const users = definitions.tables.filter(isUserTable).map((t) => names.get(t.table)!);
+  if (root || users.length > 0) {
+    lines.push(`  /** Not a table: the row types fixtures.tenant and fixtures.user return. */`);
+    lines.push(`  readonly ${FIXTURE_TYPES_KEY}?: { tenant: ${root ?? 'never'}; user: ${users.join(' | ') || 'never'} };`);
+  }
   lines.push('}', '');
   return lines.join('\n');
 }

@@ -18,6 +18,8 @@ export interface TenantPlan {
   readonly scale: number;
   /** A UUID, a cuid or an integer, as the tenant table's id column asks. */
   readonly id: string | number;
+  /** Stands for the rows with no tenant on purpose (their tenant column is NULL): see without-tenant.ts. */
+  readonly withoutTenant?: true;
 }
 
 /** What a value is made from: the row's keys and the values made so far. */

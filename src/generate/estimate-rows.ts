@@ -25,5 +25,6 @@ export function estimatePlan(definitions: DefinitionSet, profile: Profile, tenan
     else rows += base;
   }
   for (const n of Object.values(profile.legacy)) rows += n;
+  for (const w of Object.values(profile.withoutTenant)) rows += w.count;
   return { tenants: total, rows: Math.round(rows), planBytes: total * PLAN_BYTES_PER_TENANT };
 }

@@ -9,6 +9,7 @@ import { FakerPools } from './pools';
 import { columnKey, TablePlan } from './table-plan';
 import { GENERATOR_VERSION } from './generator-version';
 import { lazyTenantList } from './tenant-list';
+import { isWithoutTenant, WITHOUT_TENANT, WITHOUT_TENANT_KEY, withWithoutTenant } from './without-tenant';
 
 
 /** Options of {@link buildPlan}. */
@@ -29,9 +30,12 @@ export interface BuildPlanOptions {
 /** A named row: what a test may look up by name. */
 export interface NamedRow {
   readonly table: string;
-  /** The tenant's fixture name, or undefined for the tenant table itself. */
+  /** The tenant's fixture name, or undefined for the tenant table itself and rows without a tenant. */
   readonly tenant?: string;
-  readonly tenantId?: string | number;
+  /** The tenant's id; null for a row with no tenant on purpose (`withoutTenant`). */
+  readonly tenantId?: string | number | null;
+  /** A row with no tenant on purpose (the profile's `withoutTenant`): its tenant column is NULL. */
+  readonly withoutTenant?: boolean;
   /** The natural key's value (slug, email). */
   readonly name: string;
   readonly id: string | number;
@@ -78,6 +82,9 @@ function namedTenantKeys(definitions: DefinitionSet, profile: Profile): string[]
     if (typeof key !== 'string' || key === '') {
       throw new ProfileError(`${profile.file} at /tenants/named/${i}: a named tenant needs "${natural}"`, { file: profile.file, hint: `Give it a ${natural}, the name tests refer to it by.` });
     }
+    if (key === WITHOUT_TENANT_KEY) {
+      throw new ProfileError(`${profile.file} at /tenants/named/${i}: "${WITHOUT_TENANT_KEY}" names the rows without a tenant`, { file: profile.file, hint: 'Give the tenant another name.' });
+    }
     return key;
   });
   const duplicate = keys.find((k, i) => keys.indexOf(k) !== i);
@@ -120,6 +127,7 @@ function checkProfileAgainstDefinitions(definitions: DefinitionSet, profile: Pro
   for (const [table] of Object.entries(profile.legacy)) {
     if (!definitions.byName.get(table)?.legacy) throw new ProfileError(`${profile.file} at /legacy/${table}: ${table} is not a legacy table`, { file: profile.file, hint: 'Only definitions marked "x-legacy": true have legacy rows.' });
   }
+  checkWithoutTenant(definitions, profile);
   const root = definitions.tenantRoot;
   for (const [i, tenant] of profile.namedTenants.entries()) {
     for (const column of Object.keys(tenant.values)) {
@@ -131,6 +139,35 @@ function checkProfileAgainstDefinitions(definitions: DefinitionSet, profile: Pro
       const definition = definitions.byName.get(table);
       if (!definition || !isTenantScoped(definition)) {
         throw new ProfileError(`${profile.file}: named tenant #${i + 1} has rows for ${table}, which is not a tenant table`, { file: profile.file, hint: 'List rows only for tables with an x-tenant-column.' });
+      }
+    }
+  }
+}
+
+/**
+ * Rows without a tenant (`withoutTenant`) are for tables with a tenant column that may be NULL,
+ * and give values only to their columns.
+ */
+function checkWithoutTenant(definitions: DefinitionSet, profile: Profile): void {
+  for (const [table, spec] of Object.entries(profile.withoutTenant)) {
+    const at = `${profile.file} at /withoutTenant/${table}`;
+    const definition = definitions.byName.get(table);
+    if (!definition) throw new ProfileError(`${at}: there is no definition for table ${table}`, { file: profile.file, hint: `Use a defined table: ${[...definitions.byName.keys()].join(', ')}.` });
+    const column = definition.columns.find((c) => c.name === definition.tenantColumn);
+    if (!column) {
+      throw new ProfileError(`${at}: ${table} has no tenant column ("x-tenant-column"), so none of its rows can lack a tenant`, { file: profile.file, hint: 'List only tables with a tenant column under "withoutTenant".' });
+    }
+    if (!column.nullable) {
+      throw new ProfileError(`${at}: the tenant column ${table}.${column.name} is NOT NULL, so no row of ${table} can be without a tenant`, {
+        file: profile.file,
+        hint: `Make ${column.name} nullable in the schema and in ${definition.file} ("type": [..., "null"]), or remove ${table} from "withoutTenant".`,
+      });
+    }
+    for (const row of [spec.values, ...spec.rows]) {
+      const unknown = Object.keys(row).find((k) => !definition.columns.some((c) => c.name === k || c.plaintextField === k));
+      if (unknown) throw new ProfileError(`${at}: "${unknown}" is not a column of ${table}`, { file: profile.file, hint: `Use columns of ${table}: ${definition.columns.map((c) => c.name).join(', ')}.` });
+      if (row[column.name] !== undefined && row[column.name] !== null) {
+        throw new ProfileError(`${at}: a row without a tenant sets the tenant column ${column.name}`, { file: profile.file, hint: `Leave ${column.name} out: these rows have none.` });
       }
     }
   }
@@ -198,7 +235,13 @@ export function buildPlan(options: BuildPlanOptions): Plan {
     // references then draw parents of the same tenant, so each row sits in its parent's tenant.
     if (isTenantScoped(definition)) {
       const fixedCache = new Map<string, Record<string, unknown>[]>();
+      const without = definition.tenantColumn ? profile.withoutTenant[definition.table] : undefined;
+      // Every row without a tenant takes the profile's values: the named rows, then rows of values only.
+      const withoutRows = without
+        ? [...without.rows, ...Array.from({ length: without.count - without.rows.length }, () => without.values)]
+        : [];
       const fixedRows = (tenant?: TenantPlan) => {
+        if (isWithoutTenant(tenant)) return withoutRows;
         // Tenants without rows of their own share the definition's rows (no copy per tenant).
         const own = namedOf(tenant)?.rows[definition.table];
         if (!own) return definition.fixedRows;
@@ -212,9 +255,12 @@ export function buildPlan(options: BuildPlanOptions): Plan {
       };
       return new TablePlan({
         ...common,
-        tenants,
-        counts: (tenant) => Math.max(fixedRows(tenant).length, Math.round(base * (definition.count.scale ? tenant!.scale : 1))),
+        tenants: without && without.count > 0 ? withWithoutTenant(tenants) : tenants,
+        counts: (tenant) => (isWithoutTenant(tenant)
+          ? withoutRows.length
+          : Math.max(fixedRows(tenant).length, Math.round(base * (definition.count.scale ? tenant!.scale : 1)))),
         fixedRows,
+        legacyRows: definition.legacy ? profile.legacy[definition.table] ?? 0 : 0,
         lookup: { table: (name) => plans.get(name) },
       });
     }
@@ -271,6 +317,11 @@ export function buildPlan(options: BuildPlanOptions): Plan {
             out.push({ table: table.name, tenant: tenant?.key, tenantId: tenant?.id, name: String(row[natural]), id, values: row });
           });
         }
+        // The named rows without a tenant: reached by name like any other, with no tenant.
+        (profile.withoutTenant[table.name]?.rows ?? []).forEach((row, i) => {
+          if (row[natural] === undefined) return;
+          out.push({ table: table.name, tenantId: null, withoutTenant: true, name: String(row[natural]), id: table.idAt(WITHOUT_TENANT, i), values: row });
+        });
       }
       return out;
     },

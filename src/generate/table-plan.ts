@@ -5,6 +5,7 @@ import type { ColumnDefinition, SchemaNode, TableDefinition } from '../definitio
 import { CompileContext, CompiledValue, compileSchema, RowContext, TenantPlan } from './compile-value';
 import { fitId, IdKind, idKindOf, integerIdBlockBits, keyedId, largestInteger, namedTextId } from './ids';
 import { combine, hashString, KeyedRandom } from './keyed-random';
+import { isWithoutTenant } from './without-tenant';
 
 /** A row: values in the order of its table's `columns`. */
 export type Row = unknown[];
@@ -133,6 +134,11 @@ export interface TablePlanOptions {
    * tenant rows' permutation, so the two never meet.
    */
   readonly absorbedBy?: TablePlan;
+  /**
+   * Tenant rows of a legacy table: how many legacy rows it absorbs. Rows without a tenant take
+   * their global unique values and integer ids after the legacy rows', so the two never meet.
+   */
+  readonly legacyRows?: number;
 }
 
 /**
@@ -292,6 +298,12 @@ export class TablePlan {
     return this.options.counts(tenant);
   }
 
+  /** Rows with no tenant on purpose (the profile's `withoutTenant`). */
+  withoutTenantCount(): number {
+    const last = this.options.tenants?.[this.options.tenants.length - 1];
+    return isWithoutTenant(last) ? this.countFor(last) : 0;
+  }
+
   /** Rows in all. */
   rowCount(): number {
     return this.tenantList().reduce((sum, t) => sum + this.countFor(t), 0);
@@ -324,7 +336,11 @@ export class TablePlan {
       // Named fixtures keep their id whatever the seed, so tests can refer to them by name.
       return namedTextId(this.idKind, createHash('sha256').update(`${this.name}\0${tenant?.key ?? ''}\0${String(fixed[natural])}`).digest('hex'));
     }
-    return keyedId(this.idKind, combine(this.tenantSeed(tenant), ID_SALT), row, { tenantIndex: tenant?.index, offset: this.idOffset, blockBits: this.idBlockBits });
+    // Integer ids of rows without a tenant: in block 0, after the existing and the legacy rows'.
+    const scope = isWithoutTenant(tenant)
+      ? { offset: this.idOffset + (this.options.legacyRows ?? 0), blockBits: this.idBlockBits }
+      : { tenantIndex: tenant?.index, offset: this.idOffset, blockBits: this.idBlockBits };
+    return keyedId(this.idKind, combine(this.tenantSeed(tenant), ID_SALT), row, scope);
   }
 
   /** How many rows a reference to this table can pick from in a tenant. */
@@ -418,6 +434,7 @@ export class TablePlan {
     const block = 2 ** this.idBlockBits;
     for (const tenant of this.tenantList()) {
       const n = this.countFor(tenant);
+      if (isWithoutTenant(tenant)) continue;
       if (tenant && this.idOffset + n >= block) {
         throw new DefinitionError(`${where}: ${this.name} needs ${n} ids in tenant ${tenant.key}, but a tenant's block of ids of this column holds ${block - 1 - this.idOffset}`, {
           hint: `Integer ids are (tenant position + 1) * 2^${this.idBlockBits} + row: lower the count of ${this.name} in the profile, or make the column a bigint (and raise "maximum").`,
@@ -529,7 +546,9 @@ export class TablePlan {
     // Legacy rows have no tenant (yet): they are unique among themselves.
     if (!isTenantScoped(this.definition) || this.legacy) return { needed: this.rowCount(), where: this.legacy ? 'in the legacy rows' : 'in the table' };
     if (c.definition.unique === 'global') {
-      return { needed: this.globalSlotsUsed(), where: `for ${this.tenantList().length} tenants (global values are keyed by tenant position and row, so that adding tenants or rows changes none)` };
+      // Rows without a tenant take the top slots, below the legacy rows' (see makeRow).
+      const top = (this.options.legacyRows ?? 0) + this.withoutTenantCount();
+      return { needed: this.globalSlotsUsed() + top, where: `for ${this.tenantList().length} tenants (global values are keyed by tenant position and row, so that adding tenants or rows changes none)` };
     }
     let needed = 0;
     let where = '';
@@ -551,6 +570,7 @@ export class TablePlan {
     if (!isTenantScoped(this.definition) || this.legacy) return this.rowCount();
     let needed = 0;
     for (const t of this.tenantList()) {
+      if (isWithoutTenant(t)) continue;
       const n = this.countFor(t);
       if (n > 0) needed = Math.max(needed, globalSlot(t!.index, n - 1) + 1);
     }
@@ -683,7 +703,7 @@ export class TablePlan {
       const c = this.compiled[i];
       const name = c.definition.name;
       let value: unknown;
-      if (c.kind === 'tenant') value = tenant!.id;
+      if (c.kind === 'tenant') value = tenant!.withoutTenant ? null : tenant!.id;
       else if (fixed && fixed[name] !== undefined) value = fixed[name];
       else if (c.definition.hasFirstRow && row === 0 && tenant && c.kind === 'value' && !c.tuple) value = c.definition.firstRow;
       else if (c.kind === 'id') value = this.idAt(tenant, row);
@@ -717,7 +737,10 @@ export class TablePlan {
             permutations.set(`${name}\0${key}`, permute);
           }
           // ... from its top slot down, while the tenant rows' slots grow from 0.
-          const slot = absorbed ? space.size - 1 - row : c.definition.unique === 'global' && tenant ? globalSlot(tenant.index, row) : row;
+          // Rows without a tenant take the top slots below the legacy rows'.
+          const slot = absorbed ? space.size - 1 - row
+            : isWithoutTenant(tenant) && c.definition.unique === 'global' ? space.size - 1 - (this.options.legacyRows ?? 0) - row
+              : c.definition.unique === 'global' && tenant ? globalSlot(tenant.index, row) : row;
           value = space.at(permute(slot));
         } else value = c.value!.make(ctx, rng);
       }

@@ -7,6 +7,7 @@ import { Finding, inferTenancy, InferTenancyOptions, MIGRATION_TOOL_TABLES, Tena
 import { CheckFacts, mergeFacts, OrderRule, readCheck, SumRule } from './read-check';
 import { draftNewTenant } from './new-tenant-template';
 import { guessPolymorphicReferences } from './guess-polymorphic';
+import { draftWithoutTenant, nullableTenantFinding, readWithoutTenantCheck, WithoutTenantRule } from './infer-without-tenant';
 
 const TIMESTAMP_TYPES = ['timestamptz', 'timestamp'];
 const NUMERIC_TYPES = ['int2', 'int4', 'int8', 'numeric', 'float4', 'float8'];
@@ -138,6 +139,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
   let rootNameColumn: string | undefined;
   let rootPatterns: { key?: RegExp; keyMax?: number } = {};
   const globalDemands = new Map<string, number>();
+  const withoutTenant: Record<string, DraftNode> = {};
 
   for (const table of tables) {
     const plan = plans.get(table.name)!;
@@ -151,7 +153,14 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
     const facts = new Map<string, CheckFacts>();
     const orders: OrderRule[] = [];
     const sums: SumRule[] = [];
+    let noTenantRule: WithoutTenantRule | undefined;
+    const tenantNullable = tenantColumn !== undefined && !table.columns.find((c) => c.name === tenantColumn)?.notNull;
     for (const check of table.constraints.filter((c) => c.kind === 'check')) {
+      const rule = tenantNullable ? readWithoutTenantCheck(check.definition) : undefined;
+      if (rule && rule.tenantColumn === tenantColumn && table.columns.some((c) => c.name === rule.column)) {
+        noTenantRule = rule;
+        continue;
+      }
       const reading = readCheck(check.definition);
       if (!reading.read) {
         findings.push({ level: 'hand-edit', table: table.name, message: `CHECK ${check.name} not read (${reading.reason}): ${check.definition}. Add its rule to the definition by hand` });
@@ -302,7 +311,8 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
       }
       if ((node['x-generate'] as DraftNode | undefined)?.password) usesPasswords.value = true;
       if (unique.has(name)) node['x-unique'] = unique.get(name);
-      if (!column.notNull) node = withNull(node);
+      // A nullable tenant column: tenantseed fills it, except in the profile's rows without a tenant.
+      if (!column.notNull) node = name === tenantColumn ? { ...node, type: [node.type as string, 'null'] } : withNull(node);
       else required.push(name);
       properties[name] = node;
     }
@@ -367,6 +377,12 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
         made[table.name] = existing.length;
       }
     }
+    if (tenantNullable) {
+      const finding = nullableTenantFinding(table, tenantColumn!, noTenantRule);
+      findings.push(finding);
+      const drafted = finding.level === 'inferred' && noTenantRule ? draftWithoutTenant(noTenantRule, properties, naturalKey) : undefined;
+      if (drafted) withoutTenant[table.name] = drafted;
+    }
     definition.properties = properties;
     definition.required = required;
     definition.additionalProperties = false;
@@ -409,6 +425,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
     tenants: tenancy.root ? { named, generated: 5, sizes: STARTER_SIZES } : { named: [], generated: 0, sizes: [{ share: 1, scale: 1 }] },
     counts,
     ...(tenancy.root && rootNaturalKey ? { newTenant: draftNewTenant(definitions) } : {}),
+    ...(Object.keys(withoutTenant).length > 0 ? { withoutTenant } : {}),
   };
   return {
     definitions,

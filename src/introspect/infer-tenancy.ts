@@ -196,10 +196,8 @@ export function inferTenancy(snapshot: SchemaSnapshot, options: InferTenancyOpti
     if (candidates.length === 0) continue;
     const policy = policyColumns.get(t.name);
     const column = candidates.find((c) => c === policy) ?? candidates.find((c) => t.columns.find((x) => x.name === c)?.notNull) ?? candidates[0];
+    // A nullable tenant column is reported by the draft, with the rows without a tenant it drafts (or not).
     tenantColumns.set(t.name, column);
-    if (!t.columns.find((c) => c.name === column)?.notNull) {
-      findings.push({ level: 'warning', table: t.name, message: `tenant column ${column} is nullable: a row without a tenant is invisible to every tenant (tenantseed always fills it)` });
-    }
   }
   // Tenant columns without a foreign key to the root, by evidence: the policies compare them with
   // the setting, tables that reference the root name their tenant column alike, or they lead the

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { CatalogTable, LockTablesOptions, lockTablesAtOnce, quoteIdentifier, readTable } from '../db';
+import { CatalogTable, LockTablesOptions, lockTablesAtOnce, quoteIdentifier, readTable, WITHOUT_TENANT_COUNT } from '../db';
 import { DatabaseError, DefinitionError } from '../errors';
 import { Fingerprint, guardRows, Row, RowGuard, TablePlan } from '../generate';
 import { pgArrayLiteral } from './array-literal';
@@ -188,7 +188,7 @@ export async function loadTables(options: LoadTablesOptions): Promise<LoadTables
   let done = 0;
   const counts: Record<string, Record<string, number>> = {};
   for (const table of options.tables) {
-    counts[table.name] = Object.fromEntries(table.tenantList().map((t) => [t?.id ?? '*', table.countFor(t)]));
+    counts[table.name] = Object.fromEntries(table.tenantList().map((t) => [t?.withoutTenant ? WITHOUT_TENANT_COUNT : t?.id ?? '*', table.countFor(t)]));
   }
   for (const table of options.tables) {
     const load = loads.find((l) => l.plan === table);

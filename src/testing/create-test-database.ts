@@ -7,7 +7,7 @@ import { DatabaseTarget, parseDatabaseUrl, passwordsIn, ProjectConfig, readProje
 import { assertSubjectToRls, createKnex, isTenantId, quoteIdentifier, readSchemaSnapshot, toDatabaseError, withTenant } from '../db';
 import { makeRow, MakeOptions } from './make-row';
 import { TenantseedError, UsageError } from '../errors';
-import { loadDefinitions, loadProfile } from '../definitions';
+import { isUserTable, loadDefinitions, loadProfile } from '../definitions';
 import { buildPlan, datasetKey, NamedRow, Plan } from '../generate';
 import { hashFolder, resetDatabase } from '../workflows';
 import { TEST_SERVER_URL_VARIABLE } from './jest-global-setup';
@@ -74,6 +74,17 @@ export interface UserFixture {
 /** Row types by table name, as `tenantseed types` writes them (`Tables`); untyped by default. */
 export type TableRows = { [table: string]: object };
 
+/** The table names of a `Tables` map (without its `$fixtures` member, which is not a table). */
+export type TableName<T extends object> = Exclude<keyof T, '$fixtures'> & string;
+
+/**
+ * What fixtures.tenant or fixtures.user returns: untyped (any column, `unknown`), or, with the
+ * `$fixtures` member `tenantseed types` writes into `Tables`, that table's row type and no other column.
+ */
+type FixtureRow<T extends object, Kind extends 'tenant' | 'user', Untyped, Always> = T extends { readonly $fixtures?: infer F }
+  ? F extends { [K in Kind]: infer Row } ? Readonly<Row> & Always : Untyped
+  : Untyped;
+
 /** A named row whose values have the table's row type. */
 export type TypedNamedRow<Row> = Omit<NamedRow, 'values'> & { readonly values: Readonly<Row> };
 
@@ -83,11 +94,19 @@ export type TypedNamedRow<Row> = Omit<NamedRow, 'values'> & { readonly values: R
  */
 export interface Fixtures<T extends object = TableRows> {
   /** A named tenant by its natural key (slug); throws, listing the known ones, when unknown. */
-  tenant(name: string): TenantFixture;
+  tenant(name: string): FixtureRow<T, 'tenant', TenantFixture, { readonly id: string | number }>;
   /** A named user by email; throws, listing the known ones, when unknown. */
-  user(email: string): UserFixture;
-  /** Any named row: the table and its natural key's value. */
-  row<K extends keyof T & string>(table: K, name: string): TypedNamedRow<T[K]>;
+  user(email: string): FixtureRow<T, 'user', UserFixture, { readonly id: string | number; readonly tenantId: string | number }>;
+  /** Any named row: the table and its natural key's value (`tenantId` is null for a row without a tenant). */
+  row<K extends TableName<T>>(table: K, name: string): TypedNamedRow<T[K]>;
+  /**
+   * A named row with no tenant on purpose (the profile's `withoutTenant`, such as a platform
+   * admin in users), by its natural key; throws, listing the known ones, when unknown.
+   *
+   * @example
+   * const root = db.fixtures.withoutTenant('users', 'root@platform.test'); // root.id, root.tenantId === null
+   */
+  withoutTenant<K extends TableName<T>>(table: K, name: string): TypedNamedRow<T[K]>;
 }
 
 /** What {@link createTestDatabase} hands a test. */
@@ -121,7 +140,7 @@ export interface TestDatabase<T extends object = TableRows> {
    * @example
    * const doc = await db.make('documents', { title: 'Draft' }, { tenant: 'acme', asApp: true });
    */
-  make<K extends keyof T & string>(table: K, overrides?: Partial<T[K]>, options?: MakeOptions): Promise<T[K]>;
+  make<K extends TableName<T>>(table: K, overrides?: Partial<T[K]>, options?: MakeOptions): Promise<T[K]>;
   /**
    * Closes the connections and drops the database in the background (the call returns at
    * once); with `keepOnFailure`, keeps it when a test of the file failed.
@@ -294,7 +313,7 @@ async function copySchemaSource(client: pg.Client, source: string, building: str
 function makeFixtures(plan: Plan): Fixtures {
   const named = plan.namedRows();
   const root = plan.definitions.tenantRoot;
-  const emailTables = new Set(plan.definitions.tables.filter((t) => t.naturalKey && t.columns.find((c) => c.name === t.naturalKey)?.schema.format === 'email').map((t) => t.table));
+  const emailTables = new Set(plan.definitions.tables.filter(isUserTable).map((t) => t.table));
   const secretFields = new Set(plan.definitions.tables.flatMap((t) => t.columns.flatMap((c) => (c.plaintextField ? [c.plaintextField] : []))));
   const clean = (values: Readonly<Record<string, unknown>>) => Object.fromEntries(Object.entries(values).filter(([k]) => !secretFields.has(k)));
   const unknown = (kind: string, name: string, known: string[]) =>
@@ -306,7 +325,10 @@ function makeFixtures(plan: Plan): Fixtures {
       return { ...clean(row.values), id: row.id };
     },
     user(email) {
-      const rows = named.filter((r) => emailTables.has(r.table) && r.name === email);
+      const rows = named.filter((r) => emailTables.has(r.table) && r.name === email && !r.withoutTenant);
+      if (rows.length === 0 && named.some((r) => emailTables.has(r.table) && r.name === email)) {
+        throw new Error(`"${email}" names a user without a tenant: use fixtures.withoutTenant('${named.find((r) => r.name === email)!.table}', '${email}')`);
+      }
       if (rows.length !== 1) {
         if (rows.length > 1) throw new Error(`"${email}" names a user in several tenants (${rows.map((r) => r.tenant).join(', ')}): use fixtures.row with the tenant in mind`);
         throw unknown('user', email, named.filter((r) => emailTables.has(r.table)).map((r) => r.name));
@@ -316,6 +338,11 @@ function makeFixtures(plan: Plan): Fixtures {
     row(table, name) {
       const row = named.find((r) => r.table === table && r.name === name);
       if (!row) throw unknown(`${table} row`, name, named.filter((r) => r.table === table).map((r) => r.name));
+      return { ...row, values: clean(row.values) };
+    },
+    withoutTenant(table, name) {
+      const row = named.find((r) => r.table === table && r.name === name && r.withoutTenant);
+      if (!row) throw unknown(`${table} row without a tenant`, name, named.filter((r) => r.table === table && r.withoutTenant).map((r) => r.name));
       return { ...row, values: clean(row.values) };
     },
   };

@@ -8,6 +8,6 @@ export { default as jestGlobalSetup, globalTeardown as jestGlobalTeardown, TEST_
 export { createTestDatabase, settleTestDatabases } from './create-test-database';
 export { pruneTestDatabases, markedDatabases, TEMPLATE_PREFIX, POOL_PREFIX, TEST_PREFIX } from './database-pool';
 export type { PruneOptions, DatabaseMarker, MarkedDatabase } from './database-pool';
-export type { CreateTestDatabaseOptions, TestDatabase, Fixtures, TenantFixture, UserFixture, TableRows, TypedNamedRow } from './create-test-database';
+export type { CreateTestDatabaseOptions, TestDatabase, Fixtures, TenantFixture, UserFixture, TableRows, TableName, TypedNamedRow } from './create-test-database';
 export type { MakeOptions } from './make-row';
 export { setup as vitestGlobalSetup, teardown as vitestGlobalTeardown } from './vitest-global-setup';

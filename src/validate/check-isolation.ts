@@ -1,10 +1,13 @@
 import type { Knex } from 'knex';
-import { freshClient, readRole, readTable, requoteName, tenantContextStatements } from '../db';
+import { freshClient, readRole, readTable, requoteName } from '../db';
 import { probeBypasses } from './bypass-discovery';
 import { checkPooledContext } from './check-pooled-context';
 import { tenantTables } from './check-schema';
 import { chainScoped, rowTenantSql } from './chain-tenant';
+import { probeMembershipRefusal } from './check-membership';
+import { probeContextStatements, readContextIdentity } from './context-identity';
 import { probeUndeclaredTables } from './check-shared-tables';
+import { contextIgnored, leakCause } from './leak-cause';
 import { countWithoutTenant, writeWithoutTenant } from './no-tenant-read';
 import type { CheckContext, CheckResult, Finding } from './types';
 import { ident } from './types';
@@ -34,6 +37,28 @@ async function probe(trx: Knex.Transaction, sql: string, bindings: unknown[]): P
   } finally {
     await trx.raw('ROLLBACK TO SAVEPOINT tenantseed_probe');
   }
+}
+
+/** A finding for each tenant whose context statements raise (in a savepoint, rolled back). */
+async function refusedContexts(ctx: CheckContext, tenants: readonly string[]): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  await ctx.knex.transaction(async (trx) => {
+    for (const tenant of tenants) {
+      await trx.raw('SAVEPOINT tenantseed_context');
+      try {
+        for (const statement of probeContextStatements(ctx, tenant)) await trx.raw(statement);
+      } catch (err) {
+        const { code, message } = err as { code?: string; message?: string };
+        findings.push({ tenant, message: `setting tenant ${tenant} (${ctx.tenancy.setContext ?? ctx.tenancy.setting}) failed with ${code ?? 'an error'}: ${(message ?? String(err)).replace(/^[\s\S]*? - /, '')}` });
+      } finally {
+        await trx.raw('ROLLBACK TO SAVEPOINT tenantseed_context');
+      }
+    }
+    throw ROLL_BACK;
+  }).catch((err) => {
+    if (err !== ROLL_BACK) throw err;
+  });
+  return findings;
 }
 
 /** Which of SELECT, UPDATE and DELETE `role` holds on `table` (granted, to PUBLIC, or through a role). */
@@ -83,6 +108,27 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
       },
     };
   }
+  // A context function that checks membership needs the signed-in user first, as the application
+  // sets it: the probes name a member of each tenant they act as (context-identity.ts).
+  const identity = await readContextIdentity(ctx);
+  if (identity.identity) ctx = { ...ctx, identity: identity.identity };
+  // A context call that raises for a sampled tenant (as a member, where there is a check) leaves
+  // nothing to probe: a finding per tenant, and the membership probe says what it can.
+  const refused = await refusedContexts(ctx, tenants);
+  if (refused.length > 0) {
+    const membership = await probeMembershipRefusal(ctx, identity, tables, tenants);
+    return {
+      name: 'isolation',
+      ok: false,
+      details: {
+        summary: `setting the tenant failed for ${refused.length} of ${tenants.length} tenant(s) as ${appRole}: nothing proven`,
+        findings: [...refused, ...membership.findings],
+        tenants,
+        membership: membership.membership,
+        hint: 'Make tenancy.setContext set the tenant as your application does (docs/validate.md); where the context function checks membership, the probes name a member through the setting it compares with.',
+      },
+    };
+  }
   const findings: Finding[] = [];
   /** Tables whose probes failed with 22P02: a policy casts the tenant id to a type the ids are not. */
   const castFailures = new Set<string>();
@@ -111,7 +157,7 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
     for (const [i, tenant] of tenants.entries()) {
       const other = tenants[(i + 1) % tenants.length];
       // As the application must (on Citus only SET LOCAL reaches the workers): withTenant's statements.
-      for (const statement of tenantContextStatements(ctx.tenancy, tenant, { role: i === 0 })) await trx.raw(statement);
+      for (const statement of probeContextStatements(ctx, tenant, { role: i === 0 })) await trx.raw(statement);
       for (const { table, tenantColumn } of tables) {
         // Each table in a savepoint of its own: an error reading it (a policy casting the tenant id
         // to a type the ids are not) is a finding on that table, not the end of validation.
@@ -120,10 +166,22 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
           const col = ident(tenantColumn);
           const t = ident(table);
           probes++;
-          const seen = (await trx.raw(`SELECT count(*) AS n, count(*) FILTER (WHERE ${col}::text IS DISTINCT FROM ?) AS foreign FROM ${t}`, [tenant])).rows[0];
+          const seen = (await trx.raw(`SELECT count(*) AS n, count(*) FILTER (WHERE ${col}::text IS DISTINCT FROM ?) AS foreign, count(*) FILTER (WHERE ${col} IS NULL) AS none FROM ${t}`, [tenant])).rows[0];
           const own = expected.get(table)!.get(tenant) ?? 0;
-          if (seen.foreign > 0) findings.push({ table, tenant, message: `sees ${seen.foreign} row(s) of other tenants` });
-          if (seen.n - seen.foreign !== own) findings.push({ table, tenant, message: `sees ${seen.n - seen.foreign} of its ${own} rows` });
+          // Rows with no tenant (platform admins, the profile's withoutTenant) are no tenant's: a
+          // tenant that sees them sees rows that are not its own, whatever the policy meant.
+          if (seen.none > 0) {
+            const cause = await leakCause(trx, ctx, { table, tenant, foreign: `c.${col} IS NULL`, bindings: [] });
+            findings.push({ table, tenant, message: `sees ${seen.none} row(s) without a tenant (${tenantColumn} is NULL)${cause ? `: ${cause}` : ''}` });
+          }
+          if (seen.foreign - seen.none > 0) {
+            const cause = await leakCause(trx, ctx, { table, tenant, foreign: `c.${col}::text <> ?`, bindings: [tenant] });
+            findings.push({ table, tenant, message: `sees ${seen.foreign - seen.none} row(s) of other tenants${cause ? `: ${cause}` : ''}` });
+          }
+          if (seen.n - seen.foreign !== own) {
+            const cause = await contextIgnored(trx, ctx, tenant);
+            findings.push({ table, tenant, message: `sees ${seen.n - seen.foreign} of its ${own} rows${cause ? `: ${cause}` : ''}` });
+          }
           const update = await probe(trx, `UPDATE ${t} SET ${col} = ${col} WHERE ${col}::text = ?`, [other]);
           if ((update.rowCount ?? 0) > 0) findings.push({ table, tenant, message: `updated ${update.rowCount} row(s) of tenant ${other}` });
           const del = await probe(trx, `DELETE FROM ${t} WHERE ${col}::text = ?`, [other]);
@@ -172,7 +230,10 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
         // As the application role a parent of another tenant is hidden: its children read NULL here.
         const seen = (await trx.raw(`SELECT count(*) AS n, count(*) FILTER (WHERE ${tenantOf} IS DISTINCT FROM ?) AS foreign FROM ${ident(table)} c`, [tenant])).rows[0];
         const own = expected.get(table)!.get(tenant) ?? 0;
-        if (seen.foreign > 0) findings.push({ table, tenant, message: `sees ${seen.foreign} row(s) of other tenants (or with no parent it may see)` });
+        if (seen.foreign > 0) {
+          const cause = await leakCause(trx, ctx, { table, tenant, foreign: `${tenantOf} IS DISTINCT FROM ?`, bindings: [tenant] });
+          findings.push({ table, tenant, message: `sees ${seen.foreign} row(s) of other tenants (or with no parent it may see)${cause ? `: ${cause}` : ''}` });
+        }
         if (seen.n - seen.foreign !== own) findings.push({ table, tenant, message: `sees ${seen.n - seen.foreign} of its ${own} rows` });
         const del = await probe(trx, `DELETE FROM ${ident(table)} c WHERE ${tenantOf} IS DISTINCT FROM ?`, [tenant]);
         if ((del.rowCount ?? 0) > 0) findings.push({ table, tenant, message: `deleted ${del.rowCount} row(s) of other tenants` });
@@ -227,18 +288,23 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
   }
   // The application's own path on a pooled connection: the context must end with its transaction.
   findings.push(...await checkPooledContext(ctx, tables.map((t) => t.table), tenants[0]));
+  // The context function must refuse a tenant the signed-in user is no member of.
+  const membership = await probeMembershipRefusal(ctx, identity, tables, tenants);
+  findings.push(...membership.findings);
   return {
     name: 'isolation',
     ok: findings.length === 0,
     details: {
       tables: [...tables, ...chains].map((t) => t.table),
       summary: findings.length === 0
-        ? `${tenants.length} tenants x ${tables.length + chains.length} tables as ${appRole}: own rows only, no writes across tenants, nothing without a tenant`
+        ? `${tenants.length} tenants x ${tables.length + chains.length} tables as ${appRole}: own rows only, no writes across tenants, nothing without a tenant${ctx.tenancy.setContext ? `; non-member ${membership.membership.replace(/:[\s\S]*$/, '')}` : ''}`
         : `${findings.length} isolation failure(s) as ${appRole}`,
       findings,
       tenants,
       shared: shared.shared,
+      membership: membership.membership,
       bypassSettings: bypass.candidates.map((c) => `${c.policy} on ${c.table}: ${c.setting}`),
+      roleBranches: bypass.branches.map((b) => `${b.policy} on ${b.table}: ${b.branch}${b.through ? ` (in ${b.through})` : ''}`),
       hint: castFailures.size
         ? `A policy on ${[...castFailures].join(', ')} casts the tenant id to a type the tenant ids are not (the error names it): give the tenant root's id column that format in its definition (e.g. "format": "uuid"; introspect drafts it when a policy casts to uuid), then regenerate and reset.`
         : findings.length ? 'Tenants can reach each other\'s rows: check the RLS policies, FORCE ROW LEVEL SECURITY and the application role (docs/schema.md).' : undefined,

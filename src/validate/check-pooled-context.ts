@@ -1,4 +1,5 @@
-import { freshClient, tenantContextStatements } from '../db';
+import { freshClient } from '../db';
+import { probeContextStatements } from './context-identity';
 import type { CheckContext, Finding } from './types';
 import { ident } from './types';
 
@@ -33,7 +34,7 @@ function contextName(ctx: CheckContext): string {
 
 /**
  * The pooled-connection proof (part of `isolation`): on one connection, a transaction sets
- * `tenant` the application's way ({@link tenantContextStatements}, so `tenancy.setContext`
+ * `tenant` the application's way ({@link probeContextStatements}, so `tenancy.setContext`
  * when the project has one) and ends with COMMIT, or with ROLLBACK; the next transaction on
  * that same connection, with no tenant set, acts as the application role and must see no row
  * of any tenant table. A context set with `set_config(..., false)` or a plain `SET` outlives
@@ -51,7 +52,7 @@ export async function checkPooledContext(ctx: CheckContext, tables: readonly str
     const client = await freshClient(ctx.knex);
     try {
       await client.query('BEGIN');
-      for (const statement of tenantContextStatements(ctx.tenancy, tenant)) await client.query(statement);
+      for (const statement of probeContextStatements(ctx, tenant)) await client.query(statement);
       await client.query(end);
       await client.query('BEGIN');
       await client.query(`SET LOCAL citus.propagate_set_commands TO 'local'`);

@@ -172,7 +172,12 @@ async function foreignKeys(ctx: CheckContext): Promise<CheckResult> {
   };
 }
 
-/** `tenant-consistency`: no row references a row of another tenant. */
+/**
+ * `tenant-consistency`: no row references a row of another tenant. A row with no tenant (a
+ * NULL tenant column: platform admins, the profile's withoutTenant) is no other tenant's: a
+ * reference to or from it crosses no tenant (row-counts counts such rows, isolation proves that
+ * no tenant sees them).
+ */
 async function tenantConsistency(ctx: CheckContext): Promise<CheckResult> {
   const findings: Finding[] = [];
   let checked = 0;
@@ -202,7 +207,7 @@ async function tenantConsistency(ctx: CheckContext): Promise<CheckResult> {
       const result = await ctx.knex.raw(
         `SELECT count(*) OVER () AS total, c.${ident(table.tenantColumn)}::text AS tenant, c.${ident(id)}::text AS id, p.${ident(parent.tenantColumn)}::text AS other
            FROM ${ident(table.table)} c JOIN ${ident(parent.table)} p ON p.${ident(column.ref!.column)} = c.${ident(column.name)}
-          WHERE p.${ident(parent.tenantColumn)} IS DISTINCT FROM c.${ident(table.tenantColumn)}
+          WHERE p.${ident(parent.tenantColumn)} <> c.${ident(table.tenantColumn)}
             AND NOT EXISTS (SELECT 1 FROM ${ident(parent.table)} q WHERE q.${ident(column.ref!.column)} = c.${ident(column.name)} AND q.${ident(parent.tenantColumn)} = c.${ident(table.tenantColumn)})
           LIMIT 5`,
       );

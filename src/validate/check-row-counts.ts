@@ -1,8 +1,12 @@
-import { tableExists } from '../db';
+import { tableExists, WITHOUT_TENANT_COUNT } from '../db';
 import type { CheckContext, CheckResult, Finding } from './types';
 import { ident } from './types';
 
-/** `row-counts`: rows per table and tenant equal the manifest of the last seed. */
+/**
+ * `row-counts`: rows per table and tenant equal the manifest of the last seed. A tenant table's
+ * rows with no tenant on purpose (the profile's `withoutTenant`) are counted apart, under
+ * WITHOUT_TENANT_COUNT: in no tenant's count, and any the manifest does not record are a finding.
+ */
 export async function checkRowCounts(ctx: CheckContext): Promise<CheckResult> {
   const { manifest, knex } = ctx;
   if (!manifest) {
@@ -20,8 +24,13 @@ export async function checkRowCounts(ctx: CheckContext): Promise<CheckResult> {
     const tenantColumn = definition?.tenantColumn;
     if (tenantColumn && !('*' in expected)) {
       const actual = new Map<string, number>(
-        (await knex.raw(`SELECT ${ident(tenantColumn)}::text AS tenant, count(*) AS n FROM ${ident(table)} GROUP BY 1`)).rows.map((r: { tenant: string; n: number }) => [r.tenant, r.n]),
+        (await knex.raw(`SELECT coalesce(${ident(tenantColumn)}::text, ?) AS tenant, count(*) AS n FROM ${ident(table)} GROUP BY 1`, [WITHOUT_TENANT_COUNT])).rows.map((r: { tenant: string; n: number }) => [r.tenant, Number(r.n)]),
       );
+      const withoutTenant = actual.get(WITHOUT_TENANT_COUNT) ?? 0;
+      if (!(WITHOUT_TENANT_COUNT in expected) && withoutTenant > 0) {
+        compared++;
+        findings.push({ table, tenant: WITHOUT_TENANT_COUNT, message: `${withoutTenant} row(s) have no tenant (${tenantColumn} is NULL), and the manifest records none: the profile declares no "withoutTenant" rows of ${table}`, expected: 0, actual: withoutTenant });
+      }
       for (const [tenant, n] of Object.entries(expected)) {
         compared++;
         const got = actual.get(tenant) ?? 0;

@@ -1,5 +1,7 @@
 import { planDistribution, readRole, readTenantTablesCatalog, tablesWithColumns } from '../db';
+import type { TenantTableCatalog } from '../db';
 import { adviseTables, TableFacts } from './advice';
+import { chainScoped } from './chain-tenant';
 import type { CheckContext, CheckResult, Finding } from './types';
 
 /** Every table of the owned schemas with a tenant column: the definitions' tenant columns, found in the catalog. */
@@ -10,9 +12,20 @@ export async function tenantTables(ctx: CheckContext): Promise<Array<{ table: st
 }
 
 /**
- * `schema`: proves what the catalog alone proves: every tenant table has row-level security
- * enabled, and forced where a role the application uses owns it. The design rules (policies
- * as text, keys, indexes, forcing elsewhere) become advice (see ./advice), which never fails.
+ * The proofs of a table's row security: without it, the table is open to the application role;
+ * owned by a role the application uses, it is open to it unless forced.
+ */
+function rowSecurityFindings(table: string, catalog: Pick<TenantTableCatalog, 'security' | 'ownedByRole'>, appRole: string): Finding[] {
+  if (!catalog.security.enabled) return [{ table, message: 'row-level security is not enabled' }];
+  if (!catalog.security.forced && catalog.ownedByRole) return [{ table, message: `row-level security is not forced, and ${appRole} owns the table (or is a member of its owner): it reads every tenant` }];
+  return [];
+}
+
+/**
+ * `schema`: proves what the catalog alone proves: every tenant table (and chain table) has
+ * row-level security enabled, and forced where a role the application uses owns it. The design
+ * rules (policies as text, keys, indexes, forcing elsewhere) become advice (see ./advice), which
+ * never fails.
  * Also reports Citus distribution readiness.
  */
 export async function checkSchema(ctx: CheckContext): Promise<CheckResult> {
@@ -25,12 +38,14 @@ export async function checkSchema(ctx: CheckContext): Promise<CheckResult> {
   const catalog = await readTenantTablesCatalog(knex, ctx.schemas, tables, appRole);
   for (const { table, tenantColumn } of tables) {
     const { security, ownedByRole: ownedByApplication, policies, keys, uniqueIndexesWithoutTenant, indexLedByTenant } = catalog.get(table)!;
-    // Proofs: a table without row-level security is open to the application role; one whose
-    // owner is a role the application uses is open to it unless forced.
-    if (!security.enabled) findings.push({ table, message: 'row-level security is not enabled' });
-    else if (!security.forced && ownedByApplication) findings.push({ table, message: `row-level security is not forced, and ${appRole} owns the table (or is a member of its owner): it reads every tenant` });
+    findings.push(...rowSecurityFindings(table, catalog.get(table)!, appRole));
     facts.push({ table, tenantColumn, security, ownedByApplication, policies, keys, uniqueIndexesWithoutTenant, indexLedByTenant });
   }
+  // Chain tables (x-tenant-via) hold tenants' rows as much: the same two proofs (no advice on
+  // keys or indexes, which have no tenant column to hold).
+  const chains = chainScoped(ctx.definitions).map((t) => ({ table: t.table, tenantColumn: '' }));
+  const chainCatalog = await readTenantTablesCatalog(knex, ctx.schemas, chains, appRole);
+  for (const { table } of chains) findings.push(...rowSecurityFindings(table, chainCatalog.get(table)!, appRole));
   const advice = adviseTables(facts);
   // Citus: on a coordinator, how each table is held (a tenant table not distributed by its
   // tenant column in the one co-location group is a finding); elsewhere, whether it could be,

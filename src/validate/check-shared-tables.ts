@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { migrationLedgerOf, requoteName, tenantContextStatements } from '../db';
+import { migrationLedgerOf, requoteName } from '../db';
+import { probeContextStatements } from './context-identity';
 import type { CheckContext, Finding } from './types';
 import { ident } from './types';
 
@@ -49,7 +50,7 @@ export async function probeUndeclaredTables(ctx: CheckContext, probed: readonly 
   await ctx.knex.transaction(async (trx) => {
     for (const tenant of tenants) {
       await trx.raw('SAVEPOINT tenantseed_shared');
-      for (const statement of tenantContextStatements(ctx.tenancy, tenant)) await trx.raw(statement);
+      for (const statement of probeContextStatements(ctx, tenant)) await trx.raw(statement);
       for (const table of undeclared) {
         const n = await countRows(trx, `SELECT count(*)::int AS n FROM ${ident(table)}`, []);
         seen.get(table)!.push(`${tenant} sees ${n ?? 'an error reading'}${n === undefined ? '' : ' row(s)'}`);

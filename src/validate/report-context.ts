@@ -30,7 +30,8 @@ export async function collectReportContext(knex: Knex, definitions: DefinitionSe
     if (definition.tenantColumn) {
       const groups = (await knex.raw(`SELECT ${ident(definition.tenantColumn)}::text AS tenant, count(*)::int AS n FROM ${t} GROUP BY 1`)).rows as Array<{ tenant: string; n: number }>;
       tables.push({ table: definition.table, rows: groups.reduce((sum, g) => sum + g.n, 0) });
-      for (const g of groups) perTenant.set(g.tenant, (perTenant.get(g.tenant) ?? 0) + g.n);
+      // Rows with no tenant on purpose (a NULL tenant: platform admins) count in no tenant's rows.
+      for (const g of groups) if (g.tenant !== null) perTenant.set(g.tenant, (perTenant.get(g.tenant) ?? 0) + g.n);
     } else {
       tables.push({ table: definition.table, rows: (await knex.raw(`SELECT count(*)::int AS n FROM ${t}`)).rows[0].n as number });
     }

@@ -3,6 +3,7 @@ import type { DefinitionSet } from '../definitions';
 import type { TenancyNames } from '../config';
 import { quoteIdentifier } from '../db';
 import type { SeedManifest, TableDistribution } from '../db';
+import type { ContextIdentity } from './context-identity';
 
 /** The names of the checks, in the order they run. */
 export const CHECK_NAMES = ['schema', 'row-counts', 'foreign-keys', 'tenant-consistency', 'isolation', 'legacy-absorption', 'json-schema'] as const;
@@ -123,6 +124,8 @@ export interface CheckContext {
    * between distributed tables that are not on their distribution columns cannot run there.
    */
   readonly distribution?: ReadonlyMap<string, TableDistribution>;
+  /** The signed-in user a context function with a membership check needs (set by the isolation check). */
+  readonly identity?: ContextIdentity;
 }
 
 export const ident = quoteIdentifier;

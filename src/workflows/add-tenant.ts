@@ -166,6 +166,8 @@ export async function addTenant(options: AddTenantOptions): Promise<AddTenantRes
         ...profile,
         namedTenants: [{ values: { ...values, [naturalKey]: options.slug }, scale: 1, rows }],
         generatedTenants: 0,
+        // The rows without a tenant were seeded with the dataset: the new tenant adds none.
+        withoutTenant: {},
       };
       const plan: Plan = buildPlan({ definitions, profile: single, firstTenantIndex: previous.tenants });
       // Only the tenant and its rows: tables without tenants were seeded already.

@@ -9,7 +9,7 @@ import { TenantseedError, UsageError } from '../errors';
 import { buildPlan, guardRows, RowGuard } from '../generate';
 import { draftProject, existingRowColumns, Finding, MIGRATION_TOOL_TABLES, ProjectDraft } from '../introspect';
 import { trialLoadDraft } from './trial-load-draft';
-import { mergeWithPreviousDraft, saveDraftSnapshot } from './previous-draft';
+import { mergeWithPreviousDraft, saveDraftSnapshot, writtenByHand } from './previous-draft';
 
 /** Options of {@link introspectDatabase}. */
 export interface IntrospectDatabaseOptions {
@@ -61,6 +61,8 @@ export interface IntrospectOutcome {
 /** More rows than this in a table of an unseeded database are the application's data, not reference rows. */
 const MAX_EXISTING_ROWS = 5000;
 const PROFILE_FILE = path.join('environments', 'development.json');
+/** The testing API's default environment: the same profile, so createTestDatabase() works on a drafted project. */
+const TEST_PROFILE_FILE = path.join('environments', 'test.json');
 
 /**
  * Whether the project's migrations built this database: its migration ledger lists one of
@@ -252,6 +254,9 @@ export async function introspectDatabase(options: IntrospectDatabaseOptions): Pr
   const files = new Map<string, string>();
   for (const [table, definition] of draft.definitions) files.set(path.join('definitions', `${table}.json`), json(definition));
   files.set(PROFILE_FILE, json(draft.profile));
+  if (!writtenByHand(outDir, TEST_PROFILE_FILE)) {
+    files.set(TEST_PROFILE_FILE, json({ ...draft.profile, description: `For automated tests (createTestDatabase's default environment). ${draft.profile.description}` }));
+  }
   // The config goes where the commands will run, its paths relative to it (posix, as users write them).
   const configDir = path.resolve(options.configDir ?? outDir);
   const fromConfig = (to: string) => path.relative(configDir, to).split(path.sep).join('/') || '.';

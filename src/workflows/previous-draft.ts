@@ -10,6 +10,11 @@ function snapshotPath(outDir: string, file: string): string {
   return path.join(outDir, DRAFT_SNAPSHOT_DIR, file.split(path.sep).map((p) => (p === '..' ? '_up' : p)).join(path.sep));
 }
 
+/** Whether `file` is the team's own (there, and not drafted by an earlier introspect). */
+export function writtenByHand(outDir: string, file: string): boolean {
+  return fs.existsSync(path.join(outDir, file)) && !fs.existsSync(snapshotPath(outDir, file));
+}
+
 /**
  * Merges each new draft into the file already there when introspect drafted that file before
  * (its snapshot is the base): the team's hand edits win, new tables and columns come in,

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { describeFixtureProject } from '../support/fixture-project';
+import { CHAINS_APP } from '../support/fixture-specs';
 import { describeColumnMeanings } from '../support/column-meaning-checks';
 
 /** Rows whose tenant, followed up the chain, differs from the tenant they should sit in (0 when every row sits in its parent's). */
@@ -24,25 +25,13 @@ async function misplaced(knex: Knex, table: keyof typeof MISPLACED): Promise<num
 }
 
 /**
- * A raw-SQL project (test/fixtures/chains-app) whose chat messages and their attachments carry
- * no workspace column (a two-level chain: attachments -> messages -> agent sessions), and whose
- * module events point at one of three session tables by `module_type`, with no foreign key.
- * Introspect drafts the chains (`x-tenant-via`) from the foreign keys, and prints the
- * polymorphic reference as a guess to confirm; once confirmed (the `x-ref-one-of` it prints,
- * written into module_events.json), reset seeds every event in its session's workspace.
+ * test/fixtures/chains-app (../support/fixture-specs.ts): introspect drafts the chains
+ * (`x-tenant-via`) from the foreign keys, and prints the polymorphic reference as a guess to
+ * confirm; once confirmed (the `x-ref-one-of` it prints, written into module_events.json), reset
+ * seeds every event in its session's workspace.
  */
 describeFixtureProject({
-  name: 'chains-app',
-  roles: ['chains_app'],
-  appRole: 'chains_app',
-  root: 'workspaces',
-  scoped: { table: 'agent_sessions', column: 'workspace_id' },
-  async apply(db, dir) {
-    const migrations = path.join(dir, 'migrations');
-    for (const file of fs.readdirSync(migrations).filter((f) => f.endsWith('.sql')).sort()) {
-      await db.knex.raw(fs.readFileSync(path.join(migrations, file), 'utf8'));
-    }
-  },
+  ...CHAINS_APP,
   more({ cli, knex, folder }) {
     const definition = (table: string) => JSON.parse(fs.readFileSync(path.join(folder, 'db', 'definitions', `${table}.json`), 'utf8'));
 
@@ -99,6 +88,9 @@ describeFixtureProject({
         const isolation = report.checks.find((c) => c.name === 'isolation')!;
         expect(isolation.ok).toBe(false);
         expect([...new Set(isolation.details.findings.map((f) => f.table))]).toEqual(['message_attachments']);
+        // The catalog proves it too: a chain table holds tenants' rows as a tenant table does.
+        const schema = report.checks.find((c) => c.name === 'schema')!;
+        expect(schema.details.findings).toEqual([{ table: 'message_attachments', message: 'row-level security is not enabled' }]);
         const consistency = report.checks.find((c) => c.name === 'tenant-consistency')!;
         expect(consistency.ok).toBe(false);
         expect(consistency.details.findings.map((f) => f.table)).toEqual(['module_events']);

@@ -44,4 +44,19 @@ describe('introspect run again on a changed schema', () => {
     expect(notes()['x-count'].default).toBe(drafted['x-count'].default);
     expect(notes().properties.title).toBeDefined();
   }, 240_000);
+
+  it('writes environments/test.json beside development.json for the testing API, and never over one the team wrote itself', async () => {
+    const other = fs.mkdtempSync(path.join(folder, 'own-test-profile-'));
+    const run = (out: string) => runCli(['introspect', '--out', out], { cwd: other, env: { DATABASE_URL: db.target.url }, timeoutMs: 120_000 });
+    expect((await run('drafted')).stderr).not.toMatch(/^error/m);
+    const profile = (dir: string, env: string) => JSON.parse(fs.readFileSync(path.join(other, dir, 'environments', `${env}.json`), 'utf8'));
+    expect(profile('drafted', 'test').counts).toEqual(profile('drafted', 'development').counts);
+    fs.mkdirSync(path.join(other, 'own', 'environments'), { recursive: true });
+    fs.writeFileSync(path.join(other, 'own', 'environments', 'test.json'), '{"mine": true}\n');
+    fs.rmSync(path.join(other, 'tenantseed.config.json'));
+    const own = await run('own');
+    expect(own.stderr).not.toMatch(/^error/m);
+    expect(profile('own', 'test')).toEqual({ mine: true });
+    expect(profile('own', 'development').counts).toBeDefined();
+  }, 240_000);
 });

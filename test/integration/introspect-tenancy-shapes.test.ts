@@ -185,4 +185,20 @@ describe('withTenant refuses roles that row-level security does not apply to', (
       await test.destroy();
     }
   });
+
+  it('the testing API\'s asApp and make(..., { asApp: true }) too, as a superuser or a BYPASSRLS role: refused, nothing inserted', async () => {
+    const superuser = (await db.get().knex.raw('SELECT current_user AS u')).rows[0].u as string;
+    for (const [appRole, what] of [[superuser, 'a superuser'], [db.roles.bypass, 'a role with BYPASSRLS']] as const) {
+      const config = { ...shippedProjectConfig(), tenancy: { ...DEFAULT_TENANCY, appRole } };
+      const test = await createTestDatabase({ config, env: 'test', poolSize: 0 });
+      try {
+        const before = (await test.knex('documents').count({ n: '*' }))[0].n;
+        await expect(test.asApp('acme')).rejects.toThrow(`the application role "${appRole}" is ${what}`);
+        await expect(test.make('documents', { title: 'never' }, { tenant: 'acme', asApp: true })).rejects.toThrow(`the application role "${appRole}" is ${what}`);
+        expect((await test.knex('documents').count({ n: '*' }))[0].n).toBe(before);
+      } finally {
+        await test.destroy();
+      }
+    }
+  });
 });

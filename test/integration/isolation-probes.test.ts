@@ -64,7 +64,7 @@ describe('every isolation probe fails the database broken its way', () => {
 
   it('foreign rows visible: a permissive SELECT policy that shows other tenants\' rows', async () => {
     const messages = await isolation([`CREATE POLICY leak ON audit_logs FOR SELECT USING (action = 'login')`]);
-    expect(messages).toContainEqual(expect.stringMatching(/^audit_logs: sees \d+ row\(s\) of other tenants$/));
+    expect(messages).toContainEqual(expect.stringMatching(/^audit_logs: sees \d+ row\(s\) of other tenants: policy leak \(to PUBLIC\) admits \d+ of them: USING \(action = 'login'::text\)$/));
   });
 
   it('UPDATE across tenants: an UPDATE policy USING (true)', async () => {
@@ -159,5 +159,29 @@ describe('every isolation probe fails the database broken its way', () => {
     expect(messages).toContainEqual(expect.stringMatching(/^audit_logs: after COMMIT, the next transaction on the same connection sees \d+ row\(s\) with no tenant set: tenancy.setContext \(select set_tenant_for_session\(\$1\)\) outlives its transaction/));
     // A rolled-back transaction takes its session settings with it (PostgreSQL undoes SET on abort).
     expect(messages.filter((m) => m.includes('after ROLLBACK'))).toEqual([]);
+  });
+
+  it('foreign rows name their cause: row-level security disabled, a policy to a role the application role belongs to, a context call that ignores its tenant', async () => {
+    expect(await isolation(['ALTER TABLE audit_logs DISABLE ROW LEVEL SECURITY'])).toContainEqual(
+      expect.stringMatching(/^audit_logs: sees \d+ row\(s\) of other tenants: row-level security is disabled on it$/));
+    await knex!.destroy();
+    await clone!.drop();
+    const member = `tenantseed_probes_member_${process.pid}`;
+    try {
+      expect(await isolation([`CREATE ROLE ${member} NOLOGIN`, `GRANT ${member} TO tenantseed_app`, `CREATE POLICY members_read ON audit_logs FOR SELECT TO ${member} USING (true)`])).toContainEqual(
+        expect.stringMatching(new RegExp(`^audit_logs: sees \\d+ row\\(s\\) of other tenants: policy members_read \\(to ${member}\\) admits \\d+ of them: USING \\(true\\)$`)));
+    } finally {
+      await knex!.destroy();
+      await clone!.drop();
+      const server = createKnex(testServer());
+      await server.raw(`DROP ROLE IF EXISTS ${member}`).finally(() => server.destroy());
+    }
+    // Whichever tenant it is given, it sets the first one.
+    const messages = await isolation([
+      `CREATE FUNCTION set_first_tenant(t text) RETURNS void LANGUAGE sql SECURITY DEFINER AS $$ SELECT set_config('app.current_tenant_id', (SELECT min(id::text) FROM tenants), true) $$`,
+    ], { ...DEFAULT_TENANCY, setContext: 'select set_first_tenant($1)' });
+    // The first tenant may have no rows in a table: then the others see none of their own, for the same cause.
+    expect(messages).toContainEqual(expect.stringMatching(/^audit_logs: sees (\d+ row\(s\) of other tenants|0 of its \d+ rows): tenancy.setContext \(select set_first_tenant\(\$1\)\) ignores the tenant it is given: called for \S+, it left app.current_tenant_id = '/));
+    expect(messages).toContainEqual(expect.stringMatching(/^documents: sees \d+ row\(s\) of other tenants: tenancy.setContext \(select set_first_tenant\(\$1\)\) ignores the tenant it is given/));
   });
 });

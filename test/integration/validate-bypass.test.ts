@@ -73,7 +73,8 @@ describe('validate: bypass discovery', () => {
 
   it('fails on a permissive policy TO PUBLIC with USING (true)', async () => {
     const report = await broken([`CREATE POLICY open_to_all ON documents FOR SELECT TO PUBLIC USING (true)`]);
-    expect(isolationFindings(report)).toContainEqual(expect.stringMatching(/^documents: sees \d+ row\(s\) of other tenants$/));
+    // The finding names the cause: the policy, whom it applies to, and its expression.
+    expect(isolationFindings(report)).toContainEqual(expect.stringMatching(/^documents: sees \d+ row\(s\) of other tenants: policy open_to_all \(to PUBLIC\) admits \d+ of them: USING \(true\)$/));
   });
 
   it('fails on a table the application role can read (through PUBLIC) that is neither a tenant table nor declared shared, with each tenant\'s count', async () => {
@@ -124,6 +125,39 @@ describe('validate: bypass discovery', () => {
     const report = await validateDatabase({ knex: knex!, definitions: undeclared, checks: ['isolation'] });
     expect(isolationFindings(report)).toEqual([expect.stringMatching(/^templates: tenantseed_app can read it, but it is neither a tenant table nor declared shared/)]);
     expect((await validateDatabase({ knex: knex!, definitions, checks: ['isolation'] })).ok).toBe(true);
+  });
+
+  it('fails on a role-test branch the application role satisfies by name (session_user: the role the application logs in as)', async () => {
+    // The probes SET ROLE, which leaves session_user the validator's own: only the role-branch probe sees this one.
+    const report = await broken([`CREATE POLICY ops_sessions ON documents FOR SELECT USING (session_user = 'tenantseed_app')`]);
+    expect(isolationFindings(report)).toEqual([
+      "documents: policy ops_sessions admits every row to tenantseed_app: its branch SESSION_USER = 'tenantseed_app'::name is true for the application role",
+    ]);
+    expect(report.checks.find((c) => c.name === 'isolation')!.details.roleBranches).toEqual(["ops_sessions on documents: SESSION_USER = 'tenantseed_app'::name"]);
+  });
+
+  it('fails on a pg_has_role branch (in a function the policy calls) for a role granted to the application role, and passes current_user = another role', async () => {
+    const staff = `probes_staff_${process.pid}_${Date.now()}`;
+    const report = await broken([
+      `CREATE ROLE ${staff}`,
+      `CREATE ROLE ${staff}_other`,
+      `GRANT ${staff} TO tenantseed_app`,
+      `CREATE FUNCTION is_staff() RETURNS boolean LANGUAGE plpgsql STABLE AS $$ BEGIN RETURN pg_has_role(current_user, '${staff}', 'member'); END $$`,
+      `CREATE POLICY staff_reads ON audit_logs FOR SELECT USING (is_staff())`,
+      `CREATE POLICY admin_only ON users FOR SELECT USING (current_user = 'admin' OR pg_has_role('${staff}_other', 'member'))`,
+      `CREATE POLICY auditors ON users FOR SELECT USING (current_user = ANY (ARRAY['auditor', 'root']::name[]))`,
+    ]).finally(async () => {
+      await knex!.raw(`DROP OWNED BY ${staff}`);
+      await knex!.raw(`DROP ROLE ${staff}, ${staff}_other`);
+    });
+    const findings = isolationFindings(report);
+    expect(findings).toContainEqual(`audit_logs: policy staff_reads admits every row to tenantseed_app: its branch pg_has_role(current_user, '${staff}', 'member') (in public.is_staff) is true for the application role`);
+    expect(findings.filter((f) => f.startsWith('users:'))).toEqual([]);
+    expect(report.checks.find((c) => c.name === 'isolation')!.details.roleBranches).toEqual(expect.arrayContaining([
+      "admin_only on users: CURRENT_USER = 'admin'::name",
+      `admin_only on users: pg_has_role('${staff}_other'::name, 'member'::text)`,
+      "auditors on users: CURRENT_USER = ANY (ARRAY['auditor'::name, 'root'::name])",
+    ]));
   });
 
   it('passes when the bypass applies only to a role the application role does not belong to', async () => {

@@ -1,3 +1,4 @@
+import path from 'node:path';
 /**
  * Makes the SQL of a wide multi-tenant schema, the size of the large Knex application of issue
  * 28 (426 tables): a tenant root, tenant tables keyed (tenant, id) with row-level security
@@ -103,7 +104,8 @@ export function makeWideSchema(options: WideSchemaOptions): WideSchema {
   return { sql: sql.join('\n') + '\n', root: 'accounts', tenantTables, globalTables, chainTables };
 }
 
-if (require.main === module) {
+// Run as a script (`npx jiti test/scale/make-wide-schema.ts 420 > wide.sql`): jiti sets no require.main.
+if (process.argv[1] && path.resolve(process.argv[1]) === __filename) {
   const tables = Number(process.argv[2] ?? 420);
   process.stdout.write(makeWideSchema({ tables, appRole: process.argv[3] ?? 'wide_app' }).sql);
 }

@@ -45,6 +45,15 @@ export interface FixtureProjectSpec {
    * be byte for byte what the migrations left (an md5 of every row's text, in order).
    */
   readonly madeRows?: readonly string[];
+  /**
+   * Closes exactly the `holes`, as the team's tool writes the fix (by default, `isolate.sql` of
+   * the fixture run as it is): the isolated variant, on which validate exits 0 with no edit.
+   */
+  isolate?(db: FileDatabase, dir: string): Promise<void>;
+  /** A table tied to its tenant only through its parent (`x-tenant-via`), when the project has one. */
+  readonly chain?: string;
+  /** The function the application sets its tenant with (introspect drafts it as `tenancy.setContext`), when it has one. */
+  readonly contextFunction?: string;
 }
 
 /** An md5 of every row of a table as PostgreSQL prints it, sorted: equal only if the rows are byte for byte equal. */
@@ -72,7 +81,7 @@ export async function applyPrismaMigrations(knex: Knex, projectDir: string): Pro
 }
 
 /** Copies a fixture into a temporary folder with its role names given a suffix, and returns the folder. */
-function copyWithRoles(name: string, roles: ReadonlyMap<string, string>): string {
+export function copyWithRoles(name: string, roles: ReadonlyMap<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tenantseed-${name}-schema-`));
   fs.cpSync(path.join(REPO_ROOT, 'test', 'fixtures', name), dir, { recursive: true });
   for (const entry of fs.readdirSync(dir, { recursive: true }) as string[]) {
@@ -89,7 +98,7 @@ function copyWithRoles(name: string, roles: ReadonlyMap<string, string>): string
  * Drops a role this run made, after its grants in every database that has them (the file's
  * database, and the testing API's templates copied from it).
  */
-async function dropRole(db: FileDatabase, role: string): Promise<void> {
+export async function dropRole(db: FileDatabase, role: string): Promise<void> {
   const databases = (await db.knex.raw(
     `SELECT DISTINCT d.datname AS name FROM pg_shdepend s JOIN pg_database d ON d.oid = s.dbid
       WHERE s.refclassid = 'pg_authid'::regclass AND s.refobjid = (SELECT oid FROM pg_roles WHERE rolname = ?)`, [role])).rows as Array<{ name: string }>;
@@ -224,7 +233,7 @@ export function describeFixtureProject(spec: FixtureProjectSpec): void {
     });
 
     step('withTenant', "the testing API's withTenant acts as the application role and sees one tenant's rows", async () => {
-      const test = await createTestDatabase({ config: path.join(folder, 'tenantseed.config.json'), env: 'development', poolSize: 0, schemaFrom: db.target.database });
+      const test = await createTestDatabase({ config: path.join(folder, 'tenantseed.config.json'), poolSize: 0, schemaFrom: db.target.database });
       try {
         const tenants = (await test.knex.raw(`SELECT ${quoteIdentifier(spec.scoped.column)} AS id FROM ${quoteIdentifier(spec.scoped.table)} GROUP BY 1 ORDER BY 1`)).rows as Array<{ id: string }>;
         const seen = tenants.length === 0 ? undefined : await test.withTenant(tenants[0].id, async (trx) => ({

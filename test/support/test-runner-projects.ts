@@ -90,10 +90,16 @@ export async function typedUse(): Promise<string> {
   await db.make('documents', { title: 1 });
   // @ts-expect-error: no table "invoices"
   db.fixtures.row('invoices', 'x');
+  const tenantPlan: 'free' | 'starter' | 'pro' | 'enterprise' = db.fixtures.tenant('acme').plan;
+  const email: string = db.fixtures.user('admin@acme.test').email;
+  // @ts-expect-error: a tenant has no column "email"
+  db.fixtures.tenant('acme').email;
+  // @ts-expect-error: "$fixtures" is not a table
+  await db.make('$fixtures');
   // @ts-expect-error: a nullable column may be null, so it is not a string
   const notNull: string = description;
   await db.destroy();
-  return title + plan + notNull;
+  return title + plan + notNull + tenantPlan + email;
 }
 `);
 }

@@ -22,7 +22,7 @@ export function introspectCommand(io: CliIO): CommandModule<object, IntrospectAr
     describe: 'Draft definitions, a starter profile and a config from a migrated database (any migration tool)',
     builder: (yargs: Argv) =>
       yargs
-        .option('out', { type: 'string', demandOption: true, coerce: single('--out'), describe: 'Folder to write definitions/, environments/development.json and tenantseed.config.json into' })
+        .option('out', { type: 'string', demandOption: true, coerce: single('--out'), describe: 'Folder to write definitions/, environments/development.json and test.json, and tenantseed.config.json into' })
         .option('schema', { type: 'string', coerce: single('--schema'), describe: "Schema to read (default: the project's first schema, public)" })
         .option('force', { type: 'boolean', describe: 'Overwrite files that exist already' })
         .option('json', { type: 'boolean', describe: 'Machine-readable summary on stdout' }) as unknown as Argv<IntrospectArgs>,
@@ -54,7 +54,7 @@ export function introspectCommand(io: CliIO): CommandModule<object, IntrospectAr
           for (const f of found) io.stdout.write(`  ${f.table ? `${f.table}: ` : ''}${f.message}\n`);
         }
         const config = path.relative(process.cwd(), outcome.configFile) || outcome.configFile;
-        io.stdout.write(`Wrote ${outcome.files.length} files: ${outcome.draft.definitions.size} definitions and environments/development.json into ${outcome.outDir}, and ${config}.\n`);
+        io.stdout.write(`Wrote ${outcome.files.length} files: ${outcome.draft.definitions.size} definitions and environments/development.json and test.json into ${outcome.outDir}, and ${config}.\n`);
         if (outcome.failure) throw failed();
         if (outcome.rows !== undefined) io.stdout.write(`Checked: the development profile generates ${outcome.rows.toLocaleString('en-US')} rows, each valid against its definition, and loads them (rolled back) with every key, CHECK and foreign key in place.\n`);
         io.stdout.write(`${edits} hand edit${edits === 1 ? '' : 's'}${edits > 0 ? ' needed (above) before seeding.' : '.'}\n`);

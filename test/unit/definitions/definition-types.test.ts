@@ -40,4 +40,13 @@ describe('definitionTypes', () => {
     expect(text).toContain('  "Order Lines": OrderLinesRow;');
     expect(text).toContain('  order_lines: OrderLinesRow2;');
   });
+
+  it('types fixtures.tenant and fixtures.user by the root and the tables whose natural key is an email, in a $fixtures member', () => {
+    const root = { table: 'Orgs', columns: [column('id', { type: 'string' }), column('slug', { type: 'string' })], naturalKey: 'slug' };
+    const people = (table: string) => ({ table, columns: [column('id', { type: 'string' }), column('mail', { type: 'string', format: 'email' })], naturalKey: 'mail' });
+    const defs = set([root, people('members'), people('admins'), { table: 'notes', columns: [column('id', { type: 'string' })] }]);
+    const typed = definitionTypes({ ...defs, tenantRoot: defs.byName.get('Orgs') } as DefinitionSet);
+    expect(typed).toContain('  readonly $fixtures?: { tenant: OrgsRow; user: MembersRow | AdminsRow };');
+    expect(definitionTypes(set([{ table: 'notes', columns: [column('id', { type: 'string' })] }]))).not.toContain('$fixtures');
+  });
 });

@@ -1,4 +1,4 @@
-import { bypassCandidates } from '../../../src/validate/bypass-discovery';
+import { asApplicationRole, bypassCandidates, roleBranches } from '../../../src/validate/bypass-discovery';
 
 const tenantSetting = 'app.current_tenant_id';
 
@@ -19,5 +19,36 @@ describe('bypassCandidates', () => {
       { table: 't', policy: 'iso', permissive: true, command: '*', using: "(tenant_id = current_setting('app.current_tenant_id')::uuid)" },
       { table: 't', policy: 'open', permissive: true, command: '*', using: 'true' },
     ], [], tenantSetting)).toEqual([]);
+  });
+});
+
+describe('roleBranches', () => {
+  const policy = (using: string) => ({ table: 't', policy: 'p', permissive: true, command: '*', using });
+
+  it('lists the role tests as pg_get_expr prints them: =, = ANY, <>, the literal on either side, pg_has_role', () => {
+    expect(roleBranches([
+      policy("((tenant_id = (current_setting('app.current_tenant_id'::text))::uuid) OR (CURRENT_USER = 'admin'::name))"),
+      policy("(SESSION_USER = ANY (ARRAY['ops'::name, 'support'::name]))"),
+      policy("(('auditor'::name = CURRENT_ROLE) OR pg_has_role(CURRENT_USER, 'platform_admins'::name, 'member'::text))"),
+      policy("(pg_has_role('support'::name, 'usage'::text))"),
+    ], []).map((b) => b.branch)).toEqual([
+      "CURRENT_USER = 'admin'::name",
+      "SESSION_USER = ANY (ARRAY['ops'::name, 'support'::name])",
+      "pg_has_role(CURRENT_USER, 'platform_admins'::name, 'member'::text)",
+      "'auditor'::name = CURRENT_ROLE",
+      "pg_has_role('support'::name, 'usage'::text)",
+    ]);
+  });
+
+  it('follows the functions a policy calls, and lists no per-row comparison of the role with a column', () => {
+    const functions = [{ schema: 'public', name: 'is_staff', language: 'plpgsql', args: 0, body: "BEGIN RETURN pg_has_role(current_user, 'staff', 'member'); END" }];
+    expect(roleBranches([policy('(is_staff() OR (owner = CURRENT_USER))')], functions))
+      .toEqual([{ table: 't', policy: 'p', permissive: true, branch: "pg_has_role(current_user, 'staff', 'member')", through: 'public.is_staff' }]);
+  });
+
+  it('evaluates a branch for the application role: the role words and the two-argument pg_has_role name it', () => {
+    expect(asApplicationRole("SESSION_USER = ANY (ARRAY['ops'::name])", 'app')).toBe("'app'::name = ANY (ARRAY['ops'::name])");
+    expect(asApplicationRole("pg_has_role('support'::name, 'usage'::text)", 'app')).toBe("pg_has_role('app'::name, 'support'::name, 'usage'::text)");
+    expect(asApplicationRole("pg_has_role(CURRENT_USER, 'x', 'member')", 'app')).toBe("pg_has_role('app'::name, 'x', 'member')");
   });
 });
