@@ -41,7 +41,7 @@ export function loadProfile(directory: string, name: string): Profile {
     });
   }
   const p = raw as {
-    description?: string; seed: number; referenceDate: string; protected?: boolean; collisions?: boolean; passwords?: string[];
+    description?: string; seed: number; referenceDate: string; locale?: string; protected?: boolean; collisions?: boolean; passwords?: string[];
     tenants: { named?: Array<Record<string, unknown>>; generated?: number; sizes?: SizeClass[] };
     newTenant?: { values?: Record<string, unknown>; rows?: Record<string, Record<string, unknown>[]> };
     counts: Record<string, number>; legacy?: Record<string, number>;
@@ -65,6 +65,8 @@ export function loadProfile(directory: string, name: string): Profile {
     description: p.description ?? '',
     seed: p.seed,
     referenceDate: new Date(p.referenceDate).toISOString(),
+    // Absent when not given: the dataset key (a digest of the profile) stays what it was.
+    ...(p.locale !== undefined ? { locale: p.locale } : {}),
     protected: p.protected ?? false,
     collisions: p.collisions ?? false,
     passwords: p.passwords ?? ['tenantseed-dev-password'],

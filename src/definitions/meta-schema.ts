@@ -223,6 +223,10 @@ export const PROFILE_SCHEMA = {
     description: { type: 'string' },
     seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
     referenceDate: { type: 'string', format: 'date-time' },
+    locale: {
+      type: 'string', pattern: '^[a-z]{2,3}(_[A-Za-z]+)*$',
+      description: 'The Faker locale of generated names, places, companies and text (de, fr, pt_BR, ...; default en). Values Faker has no data for in that locale are English.',
+    },
     protected: { type: 'boolean' },
     collisions: { type: 'boolean' },
     passwords: { type: 'array', items: { type: 'string', minLength: 8 }, minItems: 1, uniqueItems: true },

@@ -140,6 +140,8 @@ export interface Profile {
   readonly seed: number;
   /** ISO timestamp all generated dates are relative to. */
   readonly referenceDate: string;
+  /** The Faker locale of names, places and text (`de`, `fr`, `pt_BR`); English when absent. */
+  readonly locale?: string;
   readonly protected: boolean;
   readonly collisions: boolean;
   readonly passwords: readonly string[];

@@ -1,5 +1,6 @@
-import { Faker, base, en } from '@faker-js/faker';
-import { DefinitionError } from '../errors';
+import { Faker, allLocales, base, en } from '@faker-js/faker';
+import type { LocaleDefinition } from '@faker-js/faker';
+import { DefinitionError, ProfileError } from '../errors';
 
 /** How many values are drawn from Faker for each vocabulary. */
 export const POOL_SIZE = 1024;
@@ -27,13 +28,25 @@ function transform(value: string, mode: CaseTransform): string {
  */
 export class FakerPools {
   private readonly pools = new Map<string, readonly string[]>();
+  /** The profile's locale first, then English for what it lacks, then Faker's base data. */
+  private readonly locales: LocaleDefinition[];
+
+  constructor(locale = 'en') {
+    const definition = (allLocales as Record<string, LocaleDefinition>)[locale];
+    if (!definition) {
+      throw new ProfileError(`the profile's locale "${locale}" is not a Faker locale`, {
+        hint: `Use one of @faker-js/faker's locales, for example en, de, fr, es, pt_BR, nl, ja (${Object.keys(allLocales).length} in all).`,
+      });
+    }
+    this.locales = locale === 'en' ? [en, base] : [definition, en, base];
+  }
 
   /** The distinct values of a Faker method such as `person.firstName`, after a case transform. */
   pool(method: string, mode?: CaseTransform, where = 'a definition'): readonly string[] {
     const key = `${method}|${mode ?? ''}`;
     const cached = this.pools.get(key);
     if (cached) return cached;
-    const faker = new Faker({ locale: [en, base] });
+    const faker = new Faker({ locale: this.locales });
     const [namespace, name] = method.split('.');
     const module = (faker as unknown as Record<string, Record<string, unknown>>)[namespace];
     const fn = module?.[name];
