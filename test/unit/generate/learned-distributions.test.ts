@@ -71,7 +71,7 @@ function shares(values: unknown[]): Map<unknown, number> {
 function tvd(values: unknown[], expected: Record<string, number>): number {
   const got = shares(values);
   const keys = new Set([...got.keys(), ...Object.keys(expected)]);
-  return [...keys].reduce((sum, k) => sum + Math.abs((got.get(k) ?? 0) - (expected[k as string] ?? 0)), 0) / 2;
+  return [...keys].reduce((sum: number, k) => sum + Math.abs((got.get(k) ?? 0) - (expected[k as string] ?? 0)), 0) / 2;
 }
 
 /** Quantile p of a sorted list, as percentile_disc. */
