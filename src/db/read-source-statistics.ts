@@ -50,6 +50,8 @@ export interface StatisticsRequest {
   /** The table of tenants and its id column: rows per tenant count every tenant, those with none too. */
   readonly root?: { readonly table: string; readonly idColumn: string };
   readonly references: readonly StatisticsReference[];
+  /** Date columns drafted to follow another (`updated_at` after `created_at`): the gaps between them are read. */
+  readonly orders?: readonly { readonly table: string; readonly later: string; readonly earlier: string }[];
 }
 
 /** A categorical value and the fraction of all rows (nulls included) that hold it. */
@@ -120,6 +122,8 @@ export interface SourceStatistics {
   readonly rowsPerTenant: Readonly<Record<string, CountDistribution>>;
   /** Keyed `table.column` (the first child column). */
   readonly childrenPerParent: Readonly<Record<string, CountDistribution>>;
+  /** Keyed `table.later`: days from the earlier date to the later one, as quantiles (`rows`: pairs with both dates). */
+  readonly gaps: Readonly<Record<string, CountDistribution>>;
   readonly read: readonly StatisticsRead[];
 }
 
@@ -302,6 +306,14 @@ export async function readSourceStatistics(knex: Knex, request: StatisticsReques
       if (exact ?? estimated) childrenPerParent[`${ref.table}.${last}`] = (exact ?? estimated)!;
     }
 
+    const gaps: Record<string, CountDistribution> = {};
+    for (const order of request.orders ?? []) {
+      const [later, earlier] = [quoteIdentifier(order.later), quoteIdentifier(order.earlier)];
+      const sql = `SELECT extract(epoch FROM (${later} - ${earlier}))::float8 / 86400 AS n FROM ${quoteQualifiedName(schema, order.table)} WHERE ${later} IS NOT NULL AND ${earlier} IS NOT NULL`;
+      const counted = await readCounts(trx, `days from ${order.table}.${order.earlier} to ${order.later}`, sql, [order.table], schema, read);
+      if (counted) gaps[`${order.table}.${order.later}`] = counted;
+    }
+
     for (const table of request.tables) {
       for (const column of table.columns) {
         const kind = kindOf(column);
@@ -316,7 +328,7 @@ export async function readSourceStatistics(knex: Knex, request: StatisticsReques
         else columns.push(merged);
       }
     }
-    return { database: who.database, schema, role: who.role, columns, tableRows, rowsPerTenant, childrenPerParent, read };
+    return { database: who.database, schema, role: who.role, columns, tableRows, rowsPerTenant, childrenPerParent, gaps, read };
   });
 }
 

@@ -58,6 +58,10 @@ const generatorSpec = {
             after: identifier,
             maxDays: { type: 'number', minimum: 0 },
             strict: { type: 'boolean', description: 'With "after": always later, never equal (a CHECK (b > a)).' },
+            gaps: {
+              type: 'array', items: { type: 'number' }, minItems: 2,
+              description: 'With "after": the days from the earlier date as quantiles (0%, 5%, ..., 100%; what introspect --learn-from reads of a source) in place of maxDays.',
+            },
           },
         },
       },

@@ -6,6 +6,7 @@ import RandExp from 'randexp';
 import { FakerPools } from './pools';
 import { keyedId } from './ids';
 import { isoString, parseIso } from './iso-time';
+import { quantileAt } from './spread-points';
 
 /** One tenant of a plan. */
 export interface TenantPlan {
@@ -59,7 +60,7 @@ export interface CompiledValue {
    * The value at a point u of [0, 1) (the inverse of its distribution), for columns drawn at
    * evenly spread points (`x-spread`); generators without it draw from their random stream.
    */
-  readonly fromPoint?: (u: number) => unknown;
+  readonly fromPoint?: (u: number, ctx: RowContext) => unknown;
 }
 
 /** What compiling needs from the plan. */
@@ -214,26 +215,27 @@ function templateValue(ctx: CompileContext, path: string, spec: { template: stri
   return { make, space: { kind: 'random' } };
 }
 
-function dateValue(ctx: CompileContext, path: string, spec: { daysBefore?: [number, number]; after?: string; maxDays?: number; strict?: boolean }): CompiledValue {
+function dateValue(ctx: CompileContext, path: string, spec: { daysBefore?: [number, number]; after?: string; maxDays?: number; strict?: boolean; gaps?: readonly number[] }): CompiledValue {
   if (spec.after) {
     const after = spec.after;
     const maxMs = (spec.maxDays ?? 30) * DAY_MS;
+    const gaps = spec.gaps;
     // `strict`: at least a second later (values are whole seconds), so `CHECK (b > a)` holds.
     const gap = spec.strict ? 1000 : 0;
-    return {
-      make: (c, rng) => {
-        const base = c.values[after];
-        // A nullable column it follows (`ended_at` after a `last_activity_at` not yet set): any date.
-        if (base === null) return isoString(ctx.referenceDateMs - Math.floor(rng.next() * 365 * DAY_MS / 1000) * 1000);
-        if (typeof base !== 'string') {
-          throw new DefinitionError(`${ctx.where}${path}: "after": "${after}" must name a date column of the same table (with a value in every row)`, {
-            hint: `Name a non-null date column of this table in "after", or use "daysBefore".`,
-          });
-        }
-        return isoString(parseIso(base) + gap + Math.floor(rng.next() * maxMs / 1000) * 1000);
-      },
-      space: { kind: 'random' },
+    // The gap at a point u: uniform up to maxDays, or the quantiles of a source's gaps (`gaps`, days).
+    const later = (c: RowContext, u: number): string => {
+      const base = c.values[after];
+      // A nullable column it follows (`ended_at` after a `last_activity_at` not yet set): any date.
+      if (base === null) return isoString(ctx.referenceDateMs - Math.floor(u * 365 * DAY_MS / 1000) * 1000);
+      if (typeof base !== 'string') {
+        throw new DefinitionError(`${ctx.where}${path}: "after": "${after}" must name a date column of the same table (with a value in every row)`, {
+          hint: `Name a non-null date column of this table in "after", or use "daysBefore".`,
+        });
+      }
+      const ms = gaps ? Math.max(0, quantileAt(gaps, u)) * DAY_MS : u * maxMs;
+      return isoString(parseIso(base) + gap + Math.floor(ms / 1000) * 1000);
     };
+    return { make: (c, rng) => later(c, rng.next()), space: { kind: 'random' }, fromPoint: (u, c) => later(c, u) };
   }
   const [minDays, maxDays] = spec.daysBefore ?? [0, 365];
   return {

@@ -617,28 +617,34 @@ export class TablePlan {
   private readonly drawsByTenant = new Map<string, TenantDraws>();
 
   /**
-   * `x-per-parent`: the parent (of `choices`) that row `row` of the tenant references. Each parent
-   * takes a weight from the quantiles at an evenly spread point; the tenant's rows, in a keyed
-   * order, are shared out in proportion (cumulative bounds), so children per parent follow the
-   * quantiles. Undefined when no parent has weight (every quantile 0): the plain draw then.
+   * `x-per-parent`: the parent (of `choices`) that row `row` of the tenant references. Parent i
+   * takes the weight of the quantiles at its stratified rank ((rank + 0.5) / parents, ranks a
+   * keyed order), so the parents' weights are the quantiles themselves, even for four parents.
+   * Parents of the tenant: its rows, in a keyed order, are shared out in proportion (cumulative
+   * bounds). Parents shared by every tenant (a table without tenants): the same weights in every
+   * tenant, each row picking by them at an evenly spread point over row and tenant. Undefined when
+   * no parent has weight (every quantile 0): the plain draw then.
    */
   private perParentIndex(draws: TenantDraws, c: CompiledColumn, choices: number, row: number): number | undefined {
     if (choices === 0) return undefined;
     const name = c.definition.name;
+    const shared = !isTenantScoped(this.parentOf(c.definition).definition);
     let share = draws.perParent.get(name);
     if (!share) {
-      const n = this.countFor(draws.tenant);
-      const key = combine(draws.tenantSeed, c.salt);
-      const weights = Array.from({ length: choices }, (_v, i) => quantileAt(c.definition.perParent!, spreadPoint(key, i)));
+      const n = shared ? 1 : this.countFor(draws.tenant);
+      const key = combine(shared ? this.tableSeed : draws.tenantSeed, c.salt);
+      const rank = affinePermutation(choices, combine(key, 13));
+      const weights = Array.from({ length: choices }, (_v, i) => quantileAt(c.definition.perParent!, (rank(i) + 0.5) / choices));
       const total = weights.reduce((a, b) => a + b, 0);
       const bounds: number[] = [];
       let sum = 0;
-      for (const w of weights) bounds.push(total === 0 ? 0 : Math.round(((sum += w) / total) * n));
+      for (const w of weights) bounds.push(total === 0 ? 0 : shared ? (sum += w) / total : Math.round(((sum += w) / total) * n));
       share = { bounds, order: affinePermutation(Math.max(n, 1), combine(key, 11)), empty: total === 0 };
       draws.perParent.set(name, share);
     }
     if (share.empty) return undefined;
-    const slot = share.order(row);
+    const slot = shared ? spreadPoint(combine(this.tableSeed, c.salt ^ 0x5bd1e995), row, draws.tenant?.index ?? 0) : share.order(row);
+    if (share.empty) return undefined;
     // The first parent whose cumulative bound passes the slot.
     let lo = 0;
     let hi = share.bounds.length - 1;
@@ -712,7 +718,7 @@ export class TablePlan {
         // x-spread: row i of the tenant at point i of the column's sequence, for the null decision and the value alike.
         const u = c.definition.spread ? spreadPoint(combine(this.tableSeed, c.salt), row, c.shared ? 0 : tenant?.index ?? 0) : undefined;
         if (p > 0 && (u ?? rng.next()) < p) value = null;
-        else if (u !== undefined && c.kind === 'value' && c.value!.fromPoint && !c.definition.unique) value = c.value!.fromPoint((u - p) / (1 - p));
+        else if (u !== undefined && c.kind === 'value' && c.value!.fromPoint && !c.definition.unique) value = c.value!.fromPoint((u - p) / (1 - p), ctx);
         else if (c.kind === 'poly') {
           // The discriminator (made first) chooses the table; the row is one of this tenant's.
           const parent = this.targetOf(c.definition, values[c.definition.refOneOf!.discriminator]);

@@ -56,7 +56,7 @@ function listedColumns(snapshot: SchemaSnapshot): Map<string, Set<string>> {
  * @example
  * const request = statisticsRequest(snapshot, draft);
  */
-export function statisticsRequest(snapshot: SchemaSnapshot, draft: ProjectDraft): StatisticsRequest {
+export function statisticsRequest(snapshot: SchemaSnapshot, draft: Pick<ProjectDraft, 'definitions' | 'root'>): StatisticsRequest {
   const listed = listedColumns(snapshot);
   const tables = snapshot.tables.filter((t) => draft.definitions.has(t.name)).map((t) => ({
     name: t.name,
@@ -66,9 +66,12 @@ export function statisticsRequest(snapshot: SchemaSnapshot, draft: ProjectDraft)
   const rootDefinition = draft.root ? draft.definitions.get(draft.root) : undefined;
   const rootKey = (rootDefinition?.['x-primary-key'] as string[] | undefined) ?? [];
   const references = [];
+  const orders = [];
   for (const [table, definition] of draft.definitions) {
     const tenantColumn = definition['x-tenant-column'] as string | undefined;
     for (const [column, node] of Object.entries((definition.properties as Record<string, DraftNode> | undefined) ?? {})) {
+      const after = (node['x-generate'] as { date?: { after?: string } } | undefined)?.date?.after;
+      if (typeof after === 'string') orders.push({ table, later: column, earlier: after });
       if (typeof node['x-ref'] !== 'string') continue;
       const ref = node['x-ref'] as string;
       const dot = ref.lastIndexOf('.');
@@ -82,7 +85,7 @@ export function statisticsRequest(snapshot: SchemaSnapshot, draft: ProjectDraft)
       });
     }
   }
-  return { schema: snapshot.schema, tables, references, ...(draft.root && rootKey.length > 0 ? { root: { table: draft.root, idColumn: rootKey[rootKey.length - 1] } } : {}) };
+  return { schema: snapshot.schema, tables, references, orders, ...(draft.root && rootKey.length > 0 ? { root: { table: draft.root, idColumn: rootKey[rootKey.length - 1] } } : {}) };
 }
 
 /**
@@ -177,7 +180,8 @@ function withNullFraction(node: DraftNode, stats: ColumnStatistics): DraftNode {
 
 /** A node for a column the draft left to its default, when the source shows it varies. */
 function nodeForDefaulted(column: SnapshotColumn, stats: ColumnStatistics): DraftNode | undefined {
-  const varies = (stats.kind === 'categorical' && (stats.categories?.length ?? 0) >= 2) || ((stats.kind === 'numeric' || stats.kind === 'temporal') && (stats.histogram?.length ?? 0) >= 2);
+  const varies = (stats.kind === 'categorical' && (stats.categories?.length ?? 0) >= 2)
+    || ((stats.kind === 'numeric' || stats.kind === 'temporal') && ((stats.histogram?.length ?? 0) >= 2 || (stats.common?.length ?? 0) >= 2));
   if (!varies || column.identity === 'always') return undefined;
   const type = column.baseType === 'bool' ? 'boolean' : ['int2', 'int4', 'int8'].includes(column.baseType) ? 'integer' : stats.kind === 'numeric' ? 'number' : 'string';
   return { type: column.notNull ? type : [type, 'null'] };
@@ -211,14 +215,28 @@ export function learnFromStatistics(draft: ProjectDraft, snapshot: SchemaSnapsho
         if (!fresh) continue;
         node = fresh;
       }
+      const order = (node['x-generate'] as { date?: { after?: string } } | undefined)?.date?.after;
+      if (order !== undefined && (stats.gaps?.[`${table}.${column.name}`]?.quantiles[0] ?? 0) < 0) {
+        // The source has rows where this date comes before the one its name puts it after (no CHECK says
+        // otherwise, or the rows could not exist): the order is no rule of the data, its own distribution is.
+        const { 'x-generate': _order, ...free } = node;
+        node = free;
+        findings.push({ level: 'inferred', table, message: `${column.name} is not always after ${order} in the source: drafted from its own distribution, without the order` });
+      }
       if (keptAsDrafted(definition, column.name, node)) {
         // Its rule stays; its null fraction and (a reference) its children per parent are the source's.
         let kept = stat && typeList(node).includes('null') ? withNullFraction(node, stat) : node;
+        const gaps = stats.gaps?.[`${table}.${column.name}`];
+        const date = (node['x-generate'] as { date?: Record<string, unknown> } | undefined)?.date;
+        if (date && typeof date.after === 'string' && gaps && gaps.rows > 0) {
+          kept = { ...kept, 'x-generate': { date: { ...date, gaps: gaps.quantiles.map((q) => round(Math.max(0, q), 5)) } }, 'x-spread': true };
+          learned.push(`${column.name} (days after ${date.after})`);
+        }
         const perParent = stats.childrenPerParent[`${table}.${column.name}`];
         if (typeof node['x-ref'] === 'string' && perParent && !((definition['x-unique-keys'] as string[][] | undefined) ?? []).flat().includes(column.name)) {
           kept = { ...kept, 'x-per-parent': perParent.quantiles.map((q) => round(q, 3)) };
           learned.push(`${column.name} (children per parent)`);
-        } else if (kept !== node) learned.push(`${column.name} (nulls)`);
+        } else if (kept !== node && !learned.some((l) => l.startsWith(`${column.name} (`))) learned.push(`${column.name} (nulls)`);
         properties[column.name] = kept;
         continue;
       }

@@ -27,3 +27,5 @@ export { hashFolder, migratedSchemaKey, findMigratedSchema, cloneMigratedSchema,
 export type { CacheMarker } from './migrated-schema-cache';
 export { chooseResetPath, MANY_MIGRATIONS } from './reset-by-swap';
 export type { ResetDatabaseOptions, ResetOutcome, ResetPath } from './reset-by-swap';
+export { compareWithSource } from './compare-with-source';
+export type { CompareWithSourceOptions, CompareOutcome } from './compare-with-source';

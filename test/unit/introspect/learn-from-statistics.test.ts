@@ -52,6 +52,7 @@ const STATS: SourceStatistics = {
     members: { quantiles: Q((i) => (i === 20 ? 300 : i)), groups: 40, rows: 800, source: 'aggregate' },
     notes: { quantiles: Q((i) => i * 4), groups: 40, rows: 3000, source: 'aggregate' },
   },
+  gaps: {},
   childrenPerParent: { 'notes.member_id': { quantiles: Q((i) => (i < 10 ? 0 : i - 9)), groups: 800, rows: 3000, source: 'aggregate' } },
   read: [{ what: 'rows per tenant of notes', sql: 'SELECT ...' }, { what: 'JSON key paths and types of members.prefs', sql: '...', skipped: 'this role may not SELECT members' }],
 };
