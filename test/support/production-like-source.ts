@@ -12,6 +12,15 @@ import type pg from 'pg';
  */
 export const PRODUCTION_LIKE_TENANTS = 60;
 
+/**
+ * The text columns this source fills from a handful of values (listed by a CHECK, or a few
+ * repeated actions): the only ones whose values may reach a generated database.
+ */
+export const CATEGORICAL_TEXT_COLUMNS: readonly string[] = [
+  'tenants.plan', 'tenants.status', 'users.role', 'content_blocks.type', 'content_blocks.status',
+  'audit_logs.action', 'audit_logs.entity_type', 'platform_audit_logs.action',
+];
+
 export const PRODUCTION_LIKE_SQL = `
 SELECT setseed(0.42);
 CREATE TEMP TABLE src_tenants AS
