@@ -286,7 +286,7 @@ export const PROFILE_SCHEMA = {
       type: 'object',
       description: 'Rows per tenant of a table as quantiles at evenly spaced probabilities (0%, 5%, ..., 100%; what introspect --learn-from writes). '
         + 'Each generated tenant has one point of an evenly spread sequence, the same for every table (a whale tenant is large in every table), '
-        + 'and gets the quantile at that point (none where a parent it must reference has none); named tenants keep counts x scale. Replaces "counts" and "sizes" for the tables it names.',
+        + 'and gets the quantile at that point (none where a parent it must reference has none); named tenants too (at least their named rows). Replaces "counts" and "sizes" for the tables it names.',
       additionalProperties: { type: 'array', items: { type: 'number', minimum: 0 }, minItems: 2 },
     },
     legacy: { type: 'object', additionalProperties: { type: 'integer', minimum: 0 } },

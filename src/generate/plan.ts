@@ -110,8 +110,11 @@ function planTenants(definitions: DefinitionSet, profile: Profile, seed: number,
       : fitId(named && kind !== 'integer'
         ? namedTextId(kind, createHash('sha256').update(`${rootName}\0\0${key}`).digest('hex'))
         : keyedId(kind, combine(combine(rootSeed, 0), hashString('id')), first + index, { offset }), idSchema);
-    // The point is keyed by the seed alone, so a tenant keeps it when tenants are added.
-    const point = named ? undefined : spreadPoint(combine(seed, POINT_SALT), first + index);
+    // The point is keyed by the seed alone, so a tenant keeps it when tenants are added. Named
+    // tenants take one too when the profile gives rows per tenant as quantiles, so that they do
+    // not all sit at one size and bend the distribution.
+    const learned = Object.keys(profile.perTenant).length > 0;
+    const point = named && !learned ? undefined : spreadPoint(combine(seed, POINT_SALT), first + index);
     return { index: first + index, key, hash: hashString(key), scale: named ? named.scale : sizeOf(profile, seed, index), id, ...(point !== undefined ? { point } : {}) };
   });
 }

@@ -159,7 +159,17 @@ function learnedNode(node: DraftNode, stats: ColumnStatistics, referenceMs: numb
       ...(stats.kind === 'numeric' && typeList(node)[0] === 'number' ? { decimals } : {}),
     };
     const format = stats.kind === 'temporal' ? { format: column.baseType === 'date' ? 'date' : 'date-time' } : {};
-    return { ...base, ...format, 'x-generate': { distribution }, ...nulls, 'x-spread': true };
+    // A bound the source's own values pass is a rule (a CHECK, the type's precision); one they do not was a guess (a column meaning's range).
+    const seen = [...(stats.histogram ?? []), ...(stats.common ?? []).map((c) => c.value)];
+    const [lowest, highest] = [Math.min(...seen), Math.max(...seen)];
+    const bounded: DraftNode = { ...base };
+    if (stats.kind === 'numeric') {
+      if (typeof bounded.maximum === 'number' && bounded.maximum < highest) delete bounded.maximum;
+      if (typeof bounded.exclusiveMaximum === 'number' && bounded.exclusiveMaximum <= highest) delete bounded.exclusiveMaximum;
+      if (typeof bounded.minimum === 'number' && bounded.minimum > lowest) delete bounded.minimum;
+      if (typeof bounded.exclusiveMinimum === 'number' && bounded.exclusiveMinimum >= lowest) delete bounded.exclusiveMinimum;
+    }
+    return { ...bounded, ...format, 'x-generate': { distribution }, ...nulls, 'x-spread': true };
   }
   if (stats.kind === 'json' && stats.keys && stats.keys.length > 0) {
     const shape = jsonSchemaOf(stats.keys, [], stats.lengths);
@@ -168,7 +178,7 @@ function learnedNode(node: DraftNode, stats: ColumnStatistics, referenceMs: numb
     return { ...base, ...shape, type, ...nulls, ...(Object.keys(nulls).length > 0 ? { 'x-spread': true } : {}) };
   }
   if (stats.kind === 'array' && stats.lengths) {
-    return { ...node, minItems: Math.round(stats.lengths[1]), maxItems: Math.max(Math.round(stats.lengths[1]), Math.round(stats.lengths[19])), ...nulls };
+    return { ...node, minItems: Math.round(stats.lengths[1]), maxItems: Math.max(Math.round(stats.lengths[1]), Math.round(stats.lengths[19])), ...(nullable ? withNullFraction({}, stats) : {}) };
   }
   return nullable ? withNullFraction(node, stats) : undefined;
 }
