@@ -37,7 +37,14 @@ export const EXAMPLES: Readonly<Record<string, ReadonlyArray<readonly [string, s
     ['$0 types --config db/tenantseed.config.json --out src/db/tables.ts', 'The types of another project\'s definitions'],
   ],
   init: [['$0 init --dir db', 'Write a config and copies of the reference files into db/']],
-  introspect: [['$0 introspect --out db --database-url postgres://me@localhost/app', 'Draft definitions and a config from a live database']],
+  introspect: [
+    ['$0 introspect --out db --database-url postgres://me@localhost/app', 'Draft definitions and a config from a live database'],
+    ['$0 introspect --out db --learn-from postgres://reader@replica/app', 'The same, with the distributions of a source database (statistics only)'],
+  ],
+  compare: [
+    ['$0 compare --source postgres://reader@replica/app', 'Compare the project database\'s distributions with the source\'s'],
+    ['$0 compare --source postgres://reader@replica/app --reporter html --output fidelity.html', 'The fidelity report as one page with small charts'],
+  ],
   distribute: [['$0 distribute --database-url postgres://postgres@coordinator/app', 'Distribute the tables on a Citus coordinator']],
   'test-db prune': [['$0 test-db prune --older-than 60', 'Drop test templates and pools unused for an hour']],
   db: [

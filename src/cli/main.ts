@@ -5,6 +5,7 @@ import { generateCommand } from './commands/generate';
 import { initCommand } from './commands/init';
 import { distributeCommand } from './commands/distribute';
 import { introspectCommand } from './commands/introspect';
+import { compareCommand } from './commands/compare';
 import { testDbCommand } from './commands/test-db';
 import { migrateCommand } from './commands/migrate';
 import { resetCommand, seedCommand } from './commands/seed';
@@ -39,6 +40,7 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .command(commandWith(typesCommand(io), 'types', ['config'], argv))
     .command(commandWith(initCommand(io), 'init', [], argv))
     .command(commandWith(introspectCommand(io), 'introspect', both, argv))
+    .command(commandWith(compareCommand(io, setExitCode), 'compare', both, argv))
     .command(commandWith(distributeCommand(io), 'distribute', both, argv))
     .command(commandWith(testDbCommand(io, help), 'test-db', ['database-url'], argv))
     .command(commandWith(dbCommand(io), 'db', [], argv))

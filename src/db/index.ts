@@ -42,3 +42,7 @@ export { cloneDatabase, copyDatabaseSettings, withDatabaseName } from './clone-d
 export { takeNameLock, namesInUse, NAME_LOCK_CLASS } from './name-lock';
 export type { CloneDatabaseOptions, ServerClient } from './clone-database';
 export { MIGRATION_TOOL_TABLES, migrationLedgerOf } from './migration-ledgers';
+export { readSourceStatistics, countQuantiles, QUANTILE_POINTS, MIN_CATEGORY_ROWS, MAX_CATEGORIES } from './read-source-statistics';
+export type {
+  SourceStatistics, StatisticsRequest, StatisticsTable, StatisticsColumn, StatisticsReference, ColumnStatistics, CountDistribution, StatisticsRead, Category, JsonKey,
+} from './read-source-statistics';

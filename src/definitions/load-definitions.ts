@@ -38,6 +38,9 @@ function normaliseColumn(file: string, name: string, schema: SchemaNode): Column
   if (weights && (!values || values.length !== weights.length)) {
     fail(file, `${pointer}/x-weights`, `x-weights has ${weights.length} weights for ${values?.length ?? 0} enum values`, 'Give one weight per value of "enum", in the same order.');
   }
+  if (schema['x-per-parent'] !== undefined && schema['x-ref'] === undefined) {
+    fail(file, `${pointer}/x-per-parent`, `column ${name} has children-per-parent quantiles but references no table`, 'Give it an "x-ref", or remove x-per-parent.');
+  }
   const ref = parseReference(schema['x-ref']);
   const generator = schema['x-generate'] as { password?: { plaintextField?: string } } | undefined;
   return {
@@ -48,6 +51,8 @@ function normaliseColumn(file: string, name: string, schema: SchemaNode): Column
     unique: schema['x-unique'] as ColumnDefinition['unique'],
     collide: schema['x-collide'] === true,
     nullProbability,
+    spread: schema['x-spread'] === true,
+    ...(Array.isArray(schema['x-per-parent']) ? { perParent: schema['x-per-parent'] as number[] } : {}),
     json: isJson(schema),
     refOneOf: parseRefOneOf(schema),
     ...(Array.isArray(schema['x-distinct-from']) ? { distinctFrom: schema['x-distinct-from'] as string[] } : {}),

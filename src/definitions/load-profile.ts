@@ -44,7 +44,7 @@ export function loadProfile(directory: string, name: string): Profile {
     description?: string; seed: number; referenceDate: string; locale?: string; protected?: boolean; collisions?: boolean; passwords?: string[];
     tenants: { named?: Array<Record<string, unknown>>; generated?: number; sizes?: SizeClass[] };
     newTenant?: { values?: Record<string, unknown>; rows?: Record<string, Record<string, unknown>[]> };
-    counts: Record<string, number>; legacy?: Record<string, number>;
+    counts: Record<string, number>; perTenant?: Record<string, number[]>; legacy?: Record<string, number>;
     withoutTenant?: Record<string, number | { count?: number; values?: Record<string, unknown>; rows?: Record<string, unknown>[] }>;
   };
   const sizes = p.tenants.sizes ?? DEFAULT_SIZES;
@@ -75,6 +75,7 @@ export function loadProfile(directory: string, name: string): Profile {
     generatedTenants: p.tenants.generated ?? 0,
     sizes,
     counts: p.counts,
+    perTenant: p.perTenant ?? {},
     legacy: p.legacy ?? {},
     withoutTenant: readWithoutTenant(file, p.withoutTenant ?? {}),
   });

@@ -61,6 +61,10 @@ const generatorSpec = {
             },
             maxDays: { type: 'number', minimum: 0 },
             strict: { type: 'boolean', description: 'With "after": always later, never equal (a CHECK (b > a)).' },
+            gaps: {
+              type: 'array', items: { type: 'number' }, minItems: 2,
+              description: 'With "after": the days from the earlier date as quantiles (0%, 5%, ..., 100%; what introspect --learn-from reads of a source) in place of maxDays.',
+            },
           },
         },
       },
@@ -97,11 +101,30 @@ const generatorSpec = {
       type: 'object', required: ['sum'], additionalProperties: false,
       properties: { sum: { type: 'array', items: identifier, minItems: 1, description: 'The sum of these numeric columns of the row (made first).' } },
     },
+    {
+      type: 'object', required: ['distribution'], additionalProperties: false,
+      properties: {
+        distribution: {
+          type: 'object', additionalProperties: false,
+          description: 'A distribution as a database\'s statistics hold it (what introspect --learn-from writes): values shared by many rows '
+            + 'with their shares, the rest spread evenly over equal-frequency buckets. For a date or date-time column, the bounds and '
+            + 'common values are days before the profile\'s reference date.',
+          properties: {
+            bounds: { type: 'array', items: { type: 'number' }, minItems: 2, description: 'Bounds of equal-frequency buckets, in order (PostgreSQL\'s histogram_bounds).' },
+            common: {
+              type: 'array', description: 'Values shared by many rows: [value, share of the non-null values]; the buckets take the rest.',
+              items: { type: 'array', prefixItems: [{ type: 'number' }, { type: 'number', minimum: 0, maximum: 1 }], minItems: 2, maxItems: 2 },
+            },
+            decimals: { type: 'integer', minimum: 0, maximum: 10, description: 'Digits kept after the decimal point of a number (default 2).' },
+          },
+        },
+      },
+    },
   ],
 };
 
 /** The x- keywords a column (or a nested JSONB schema) may carry. */
-export const COLUMN_KEYWORDS = ['x-generate', 'x-faker', 'x-ref', 'x-unique', 'x-weights', 'x-null-probability', 'x-collide', 'x-ref-one-of', 'x-distinct-from', 'x-first-row'] as const;
+export const COLUMN_KEYWORDS = ['x-generate', 'x-faker', 'x-ref', 'x-unique', 'x-weights', 'x-null-probability', 'x-collide', 'x-ref-one-of', 'x-distinct-from', 'x-first-row', 'x-spread', 'x-per-parent'] as const;
 /** The x- keywords of a table definition's top level. */
 export const TABLE_KEYWORDS = [
   'x-table', 'x-tenant-root', 'x-global', 'x-tenant-column', 'x-tenant-via', 'x-primary-key', 'x-unique-keys', 'x-natural-key', 'x-count', 'x-legacy', 'x-existing-rows', 'x-fixed-rows',
@@ -192,6 +215,17 @@ export const DEFINITION_META_SCHEMA = {
         'x-first-row': {
           description: 'The value of the first row of each tenant (the one owner of a workspace); give it weight 0 in x-weights so that no other row takes it.',
         },
+        'x-spread': {
+          type: 'boolean',
+          description: 'Draw the null decision and the value (enum weights, a distribution) at evenly spread points (a Kronecker sequence over the rows of a tenant) '
+            + 'instead of independently: even a few rows then follow the weights, x-null-probability and distribution closely. Point i depends on row i alone.',
+        },
+        'x-per-parent': {
+          type: 'array', items: { type: 'number', minimum: 0 }, minItems: 2,
+          description: 'On an x-ref column: children per parent as quantiles at evenly spaced probabilities (0%, 5%, ..., 100%; parents with none count). '
+            + 'Each parent of a tenant takes a weight from them (at an evenly spread point) and the tenant\'s rows are shared out in proportion, '
+            + 'so a few parents hold most rows as in the source. Raising a count moves rows between parents.',
+        },
         'x-ref-one-of': {
           type: 'object', required: ['discriminator', 'targets'], additionalProperties: false,
           description: 'A polymorphic reference: the table is chosen by the value of the discriminator column of the same row; the id column of that table is referenced.',
@@ -262,6 +296,13 @@ export const PROFILE_SCHEMA = {
       },
     },
     counts: { type: 'object', additionalProperties: { type: 'integer', minimum: 0 } },
+    perTenant: {
+      type: 'object',
+      description: 'Rows per tenant of a table as quantiles at evenly spaced probabilities (0%, 5%, ..., 100%; what introspect --learn-from writes). '
+        + 'Each generated tenant has one point of an evenly spread sequence, the same for every table (a whale tenant is large in every table), '
+        + 'and gets the quantile at that point (none where a parent it must reference has none); named tenants too (at least their named rows). Replaces "counts" and "sizes" for the tables it names.',
+      additionalProperties: { type: 'array', items: { type: 'number', minimum: 0 }, minItems: 2 },
+    },
     legacy: { type: 'object', additionalProperties: { type: 'integer', minimum: 0 } },
     withoutTenant: {
       type: 'object',

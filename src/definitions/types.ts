@@ -7,7 +7,7 @@ export type GeneratorSpec =
   | 'cuid'
   | { faker: string; repeat?: [number, number]; separator?: string; case?: 'lower' | 'upper' | 'slug' }
   | { template: string; parts?: Record<string, GeneratorSpec> }
-  | { date: { daysBefore?: [number, number]; after?: string | string[]; maxDays?: number; strict?: boolean } }
+  | { date: { daysBefore?: [number, number]; after?: string | string[]; maxDays?: number; strict?: boolean; gaps?: number[] } }
   | { integer: [number, number]; skew?: number }
   | { number: [number, number]; decimals?: number; skew?: number }
   | { password: { plaintextField?: string } }
@@ -15,7 +15,19 @@ export type GeneratorSpec =
   | { const: unknown }
   | { row: { start?: number } }
   /** The sum of other numeric columns of the row (a CHECK `total = a + b`). */
-  | { sum: string[] };
+  | { sum: string[] }
+  /** Common values and equal-frequency buckets, as a source database's statistics hold them (`introspect --learn-from`). */
+  | { distribution: DistributionSpec };
+
+/** `{distribution: ...}`: see docs/definitions.md. Dates: days before the profile's reference date. */
+export interface DistributionSpec {
+  /** Bounds of equal-frequency buckets, in order. */
+  readonly bounds?: readonly number[];
+  /** Values shared by many rows: [value, share of the non-null values]. */
+  readonly common?: ReadonlyArray<readonly [number, number]>;
+  /** Digits kept after the decimal point of a number (default 2). */
+  readonly decimals?: number;
+}
 
 /** One column of a table definition, normalised. */
 export interface ColumnDefinition {
@@ -30,6 +42,17 @@ export interface ColumnDefinition {
   /** `x-collide`: in profiles with collisions, the value repeats across tenants. */
   readonly collide: boolean;
   readonly nullProbability: number;
+  /**
+   * `x-spread`: the column's null decision and value are drawn at evenly spread points (row i of
+   * a tenant at point i of a keyed sequence), so that even a few rows follow its weights,
+   * null probability and distribution closely.
+   */
+  readonly spread: boolean;
+  /**
+   * `x-per-parent` on a reference: children per parent as quantiles (0%, 5%, ..., 100%); each
+   * parent of a tenant takes a weight from them and the tenant's rows are shared out in proportion.
+   */
+  readonly perParent?: readonly number[];
   /** A JSONB column (object or array). */
   readonly json: boolean;
   /**
@@ -154,6 +177,8 @@ export interface Profile {
   readonly generatedTenants: number;
   readonly sizes: readonly SizeClass[];
   readonly counts: Readonly<Record<string, number>>;
+  /** Rows per tenant of a table as quantiles (`perTenant`): generated tenants take the quantile at their point. */
+  readonly perTenant: Readonly<Record<string, readonly number[]>>;
   readonly legacy: Readonly<Record<string, number>>;
   /** Rows with no tenant on purpose (`withoutTenant`), by table. */
   readonly withoutTenant: Readonly<Record<string, WithoutTenant>>;

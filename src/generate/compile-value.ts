@@ -1,11 +1,12 @@
 import { createHash, scryptSync } from 'node:crypto';
 import { DefinitionError } from '../errors';
-import type { GeneratorSpec, SchemaNode } from '../definitions';
+import type { DistributionSpec, GeneratorSpec, SchemaNode } from '../definitions';
 import { combine, hashString, keyedUuid, KeyedRandom } from './keyed-random';
 import RandExp from 'randexp';
 import { FakerPools } from './pools';
 import { keyedId } from './ids';
 import { isoString, parseIso } from './iso-time';
+import { quantileAt } from './spread-points';
 
 /** One tenant of a plan. */
 export interface TenantPlan {
@@ -20,6 +21,8 @@ export interface TenantPlan {
   readonly id: string | number;
   /** Stands for the rows with no tenant on purpose (their tenant column is NULL): see without-tenant.ts. */
   readonly withoutTenant?: true;
+  /** A generated tenant's point in [0, 1): where it sits in the profile's rows-per-tenant quantiles (`perTenant`). */
+  readonly point?: number;
 }
 
 /** What a value is made from: the row's keys and the values made so far. */
@@ -55,6 +58,11 @@ export interface CompiledValue {
     /** Distinct per row of a tenant; `acrossTenants` when also distinct between tenants (keyed by the tenant, or naming it). */
     | { kind: 'unique-by-row'; acrossTenants?: boolean }
     | { kind: 'random' };
+  /**
+   * The value at a point u of [0, 1) (the inverse of its distribution), for columns drawn at
+   * evenly spread points (`x-spread`); generators without it draw from their random stream.
+   */
+  readonly fromPoint?: (u: number, ctx: RowContext) => unknown;
 }
 
 /** What compiling needs from the plan. */
@@ -82,6 +90,7 @@ function finite(values: readonly unknown[]): CompiledValue {
   return {
     make: (_c, rng) => values[rng.int(values.length)],
     space: { kind: 'finite', indexable: { size: values.length, at: (i) => values[i] } },
+    fromPoint: (u) => values[Math.min(values.length - 1, Math.floor(u * values.length))],
   };
 }
 
@@ -90,14 +99,52 @@ function weighted(values: readonly unknown[], weights: readonly number[]): Compi
   const cumulative: number[] = [];
   let sum = 0;
   for (const w of weights) cumulative.push((sum += w) / total);
-  return {
-    make: (_c, rng) => {
-      const r = rng.next();
-      for (let i = 0; i < cumulative.length; i++) if (r < cumulative[i]) return values[i];
-      return values[values.length - 1];
-    },
-    space: { kind: 'finite', indexable: { size: values.length, at: (i) => values[i] } },
+  const at = (r: number) => {
+    for (let i = 0; i < cumulative.length; i++) if (r < cumulative[i]) return values[i];
+    return values[values.length - 1];
   };
+  return {
+    make: (_c, rng) => at(rng.next()),
+    space: { kind: 'finite', indexable: { size: values.length, at: (i) => values[i] } },
+    fromPoint: at,
+  };
+}
+
+/**
+ * `{distribution: {bounds, common, decimals}}`: values shared by many rows (`common`: value and
+ * share of the non-null values), the rest spread over equal-frequency buckets between `bounds`
+ * (what PostgreSQL's statistics hold), uniform within a bucket. A date column's bounds and common
+ * values are days before the profile's reference date.
+ */
+function distributionValue(ctx: CompileContext, path: string, spec: DistributionSpec, schema: SchemaNode): CompiledValue {
+  const bounds = spec.bounds ?? [];
+  const common = spec.common ?? [];
+  const commonShare = Math.min(1, common.reduce((a, [, share]) => a + share, 0));
+  if (bounds.length < 2 && common.length === 0) fail(ctx, `${path}/distribution`, 'needs "bounds" (two or more) or "common" values', 'Give the bucket bounds, or the common values and their shares.');
+  const integer = schema.type === 'integer' || (Array.isArray(schema.type) && schema.type.includes('integer'));
+  const format = schema.format as string | undefined;
+  const factor = 10 ** (spec.decimals ?? 2);
+  const shape = (x: number): unknown => {
+    if (format === 'date-time' || format === 'date') {
+      const text = isoString(ctx.referenceDateMs - Math.round(x * DAY_MS / 1000) * 1000);
+      return format === 'date' ? text.slice(0, 10) : text;
+    }
+    return integer ? Math.round(x) : Math.round(x * factor) / factor;
+  };
+  const at = (u: number): unknown => {
+    if (u < commonShare || bounds.length < 2) {
+      let sum = 0;
+      for (const [value, share] of common) if (u < (sum += share)) return shape(value);
+      return shape(common[common.length - 1][0]);
+    }
+    const v = ((u - commonShare) / (1 - commonShare)) * (bounds.length - 1);
+    const i = Math.min(Math.floor(v), bounds.length - 2);
+    const [lo, hi] = [bounds[i], bounds[i + 1]];
+    // Integers: each whole number of the bucket alike (its upper bound is the next bucket's lower one).
+    if (integer && format === undefined) return Math.min(Math.max(lo, hi), Math.floor(Math.min(lo, hi) + (v - i) * (Math.abs(hi - lo) + 1)));
+    return shape(lo + (v - i) * (hi - lo));
+  };
+  return { make: (_c, rng) => at(rng.next()), space: { kind: 'random' }, fromPoint: at };
 }
 
 function fakerValue(ctx: CompileContext, path: string, spec: { faker: string; repeat?: [number, number]; separator?: string; case?: 'lower' | 'upper' | 'slug' }): CompiledValue {
@@ -170,29 +217,30 @@ function templateValue(ctx: CompileContext, path: string, spec: { template: stri
   return { make, space: { kind: 'random' } };
 }
 
-function dateValue(ctx: CompileContext, path: string, spec: { daysBefore?: [number, number]; after?: string | string[]; maxDays?: number; strict?: boolean }): CompiledValue {
+function dateValue(ctx: CompileContext, path: string, spec: { daysBefore?: [number, number]; after?: string | string[]; maxDays?: number; strict?: boolean; gaps?: readonly number[] }): CompiledValue {
   if (spec.after) {
     // Several columns: the first that has a value (`ended_at` after `last_activity_at`, else `started_at`).
     const after = typeof spec.after === 'string' ? [spec.after] : spec.after;
     const maxMs = (spec.maxDays ?? 30) * DAY_MS;
+    const gaps = spec.gaps;
     // `strict`: at least a second later (values are whole seconds), so `CHECK (b > a)` holds.
     const gap = spec.strict ? 1000 : 0;
-    return {
-      make: (c, rng) => {
-        const earlier = after.map((column) => c.values[column]);
-        const first = earlier.findIndex((v) => v !== null);
-        const base = first < 0 ? null : earlier[first];
-        // A nullable column it follows (`ended_at` after a `last_activity_at` not yet set): any date.
-        if (base === null) return isoString(ctx.referenceDateMs - Math.floor(rng.next() * 365 * DAY_MS / 1000) * 1000);
-        if (typeof base !== 'string') {
-          throw new DefinitionError(`${ctx.where}${path}: "after": "${after.join('", "')}" must name date columns of the same table (with a value in every row)`, {
-            hint: `Name non-null date columns of this table in "after", or use "daysBefore".`,
-          });
-        }
-        return isoString(parseIso(base) + gap + Math.floor(rng.next() * maxMs / 1000) * 1000);
-      },
-      space: { kind: 'random' },
+    // The gap at a point u: uniform up to maxDays, or the quantiles of a source's gaps (`gaps`, days).
+    const later = (c: RowContext, u: number): string => {
+      const earlier = after.map((column) => c.values[column]);
+      const first = earlier.findIndex((v) => v !== null);
+      const base = first < 0 ? null : earlier[first];
+      // A nullable column it follows (`ended_at` after a `last_activity_at` not yet set): any date.
+      if (base === null) return isoString(ctx.referenceDateMs - Math.floor(u * 365 * DAY_MS / 1000) * 1000);
+      if (typeof base !== 'string') {
+        throw new DefinitionError(`${ctx.where}${path}: "after": "${after.join('", "')}" must name date columns of the same table (with a value in every row)`, {
+          hint: `Name non-null date columns of this table in "after", or use "daysBefore".`,
+        });
+      }
+      const ms = gaps ? Math.max(0, quantileAt(gaps, u)) * DAY_MS : u * maxMs;
+      return isoString(parseIso(base) + gap + Math.floor(ms / 1000) * 1000);
     };
+    return { make: (c, rng) => later(c, rng.next()), space: { kind: 'random' }, fromPoint: (u, c) => later(c, u) };
   }
   const [minDays, maxDays] = spec.daysBefore ?? [0, 365];
   return {
@@ -488,7 +536,7 @@ export function compileSpec(ctx: CompileContext, path: string, spec: GeneratorSp
     return { make: (c) => start + c.row, space: { kind: 'unique-by-row' } };
   }
   if ('sum' in spec) return sumValue(ctx, path, spec.sum);
-  void schema;
+  if ('distribution' in spec) return distributionValue(ctx, path, spec.distribution, schema);
   return fail(ctx, path, 'unknown x-generate', 'See docs/definitions.md for the generators.');
 }
 

@@ -10,6 +10,7 @@ import { columnKey, TablePlan } from './table-plan';
 import { GENERATOR_VERSION } from './generator-version';
 import { lazyTenantList } from './tenant-list';
 import { isWithoutTenant, WITHOUT_TENANT, WITHOUT_TENANT_KEY, withWithoutTenant } from './without-tenant';
+import { quantileAt, spreadPoint } from './spread-points';
 
 
 /** Options of {@link buildPlan}. */
@@ -58,6 +59,7 @@ export interface Plan {
 }
 
 const SIZE_SALT = hashString('size-class');
+const POINT_SALT = hashString('tenant-point');
 
 function sizeOf(profile: Profile, seed: number, index: number): number {
   const r = combine(combine(seed, SIZE_SALT), index) / 4294967296;
@@ -115,12 +117,22 @@ function planTenants(definitions: DefinitionSet, profile: Profile, seed: number,
       : fitId(named && kind !== 'integer'
         ? namedTextId(kind, createHash('sha256').update(`${rootName}\0\0${key}`).digest('hex'))
         : keyedId(kind, combine(combine(rootSeed, 0), hashString('id')), first + index, { offset }), idSchema);
-    return { index: first + index, key, hash: hashString(key), scale: named ? named.scale : sizeOf(profile, seed, index), id };
+    // The point is keyed by the seed alone, so a tenant keeps it when tenants are added. Named
+    // tenants take one too when the profile gives rows per tenant as quantiles, so that they do
+    // not all sit at one size and bend the distribution.
+    const learned = Object.keys(profile.perTenant).length > 0;
+    const point = named && !learned ? undefined : spreadPoint(combine(seed, POINT_SALT), first + index);
+    return { index: first + index, key, hash: hashString(key), scale: named ? named.scale : sizeOf(profile, seed, index), id, ...(point !== undefined ? { point } : {}) };
   });
 }
 
 function checkProfileAgainstDefinitions(definitions: DefinitionSet, profile: Profile): void {
   const has = (table: string) => definitions.byName.has(table);
+  for (const table of Object.keys(profile.perTenant)) {
+    if (!definitions.byName.get(table) || !isTenantScoped(definitions.byName.get(table)!)) {
+      throw new ProfileError(`${profile.file} at /perTenant/${table}: ${table} is not a tenant table`, { file: profile.file, hint: 'List rows per tenant only for tables with an x-tenant-column (or x-tenant-via).' });
+    }
+  }
   for (const table of Object.keys(profile.counts)) {
     if (!has(table)) throw new ProfileError(`${profile.file} at /counts/${table}: there is no definition for table ${table}`, { file: profile.file, hint: `Use a defined table: ${[...definitions.byName.keys()].join(', ')}.` });
   }
@@ -234,6 +246,7 @@ export function buildPlan(options: BuildPlanOptions): Plan {
     // A chain table (x-tenant-via) is planned per tenant like a table with a tenant column: its
     // references then draw parents of the same tenant, so each row sits in its parent's tenant.
     if (isTenantScoped(definition)) {
+      const requiredParents = definition.columns.filter((c) => c.ref && !c.nullable && c.ref.table !== definition.table && profile.perTenant[c.ref.table]).map((c) => c.ref!.table);
       const fixedCache = new Map<string, Record<string, unknown>[]>();
       const without = definition.tenantColumn ? profile.withoutTenant[definition.table] : undefined;
       // Every row without a tenant takes the profile's values: the named rows, then rows of values only.
@@ -256,9 +269,14 @@ export function buildPlan(options: BuildPlanOptions): Plan {
       return new TablePlan({
         ...common,
         tenants: without && without.count > 0 ? withWithoutTenant(tenants) : tenants,
-        counts: (tenant) => (isWithoutTenant(tenant)
-          ? withoutRows.length
-          : Math.max(fixedRows(tenant).length, Math.round(base * (definition.count.scale ? tenant!.scale : 1)))),
+        counts: (tenant) => {
+          if (isWithoutTenant(tenant)) return withoutRows.length;
+          const quantiles = profile.perTenant[definition.table];
+          if (!quantiles || tenant!.point === undefined) return Math.max(fixedRows(tenant).length, Math.round(base * (definition.count.scale ? tenant!.scale : 1)));
+          // Quantiles of two tables give a small tenant children without parents: it then has none of either.
+          const orphaned = requiredParents.some((parent) => plans.get(parent)?.countFor(tenant) === 0);
+          return Math.max(fixedRows(tenant).length, orphaned ? 0 : Math.round(quantileAt(quantiles, tenant!.point)));
+        },
         fixedRows,
         legacyRows: definition.legacy ? profile.legacy[definition.table] ?? 0 : 0,
         lookup: { table: (name) => plans.get(name) },

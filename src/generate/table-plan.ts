@@ -6,6 +6,7 @@ import { CompileContext, CompiledValue, compileSchema, RowContext, TenantPlan } 
 import { fitId, IdKind, idKindOf, integerIdBlockBits, keyedId, largestInteger, namedTextId } from './ids';
 import { combine, hashString, KeyedRandom } from './keyed-random';
 import { isWithoutTenant } from './without-tenant';
+import { quantileAt, spreadPoint } from './spread-points';
 
 /** A row: values in the order of its table's `columns`. */
 export type Row = unknown[];
@@ -612,7 +613,7 @@ export class TablePlan {
     });
     return {
       tenant, tenantSeed, tupleDraws, fixedRows: this.options.fixedRows(tenant), permutations: new Map(), rng: new KeyedRandom(0),
-      ctx: { tenant, row: 0, rowKey: 0, sharedKey: 0, values: {} }, parentRows: { row: -1, values: [] },
+      ctx: { tenant, row: 0, rowKey: 0, sharedKey: 0, values: {} }, parentRows: { row: -1, values: [] }, perParent: new Map(),
     };
   }
 
@@ -654,6 +655,46 @@ export class TablePlan {
     let index = drawn;
     while (taken.includes(parent.candidateId(tenant, index))) index = (index + 1) % choices;
     return index;
+  }
+
+  /**
+   * `x-per-parent`: the parent (of `choices`) that row `row` of the tenant references. Parent i
+   * takes the weight of the quantiles at its stratified rank ((rank + 0.5) / parents, ranks a
+   * keyed order), so the parents' weights are the quantiles themselves, even for four parents.
+   * Parents of the tenant: its rows, in a keyed order, are shared out in proportion (cumulative
+   * bounds). Parents shared by every tenant (a table without tenants): the same weights in every
+   * tenant, each row picking by them at an evenly spread point over row and tenant. Undefined when
+   * no parent has weight (every quantile 0): the plain draw then.
+   */
+  private perParentIndex(draws: TenantDraws, c: CompiledColumn, choices: number, row: number): number | undefined {
+    if (choices === 0) return undefined;
+    const name = c.definition.name;
+    const shared = !isTenantScoped(this.parentOf(c.definition).definition);
+    let share = draws.perParent.get(name);
+    if (!share) {
+      const n = shared ? 1 : this.countFor(draws.tenant);
+      const key = combine(shared ? this.tableSeed : draws.tenantSeed, c.salt);
+      const rank = affinePermutation(choices, combine(key, 13));
+      const weights = Array.from({ length: choices }, (_v, i) => quantileAt(c.definition.perParent!, (rank(i) + 0.5) / choices));
+      const total = weights.reduce((a, b) => a + b, 0);
+      const bounds: number[] = [];
+      let sum = 0;
+      for (const w of weights) bounds.push(total === 0 ? 0 : shared ? (sum += w) / total : Math.round(((sum += w) / total) * n));
+      share = { bounds, order: affinePermutation(Math.max(n, 1), combine(key, 11)), empty: total === 0 };
+      draws.perParent.set(name, share);
+    }
+    if (share.empty) return undefined;
+    const slot = shared ? spreadPoint(combine(this.tableSeed, c.salt ^ 0x5bd1e995), row, draws.tenant?.index ?? 0) : share.order(row);
+    if (share.empty) return undefined;
+    // The first parent whose cumulative bound passes the slot.
+    let lo = 0;
+    let hi = share.bounds.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (share.bounds[mid] > slot) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
   }
 
   private makeRow(draws: TenantDraws, row: number): { out: Row; values: Record<string, unknown> } {
@@ -715,7 +756,11 @@ export class TablePlan {
           : (c.value!.space as { indexable: { at(i: number): unknown } }).indexable.at(digit(c));
       } else {
         rng.reset(combine(c.shared ? ctx.sharedKey : ctx.rowKey, c.salt));
-        if (c.definition.nullProbability > 0 && rng.next() < c.definition.nullProbability) value = null;
+        const p = c.definition.nullProbability;
+        // x-spread: row i of the tenant at point i of the column's sequence, for the null decision and the value alike.
+        const u = c.definition.spread ? spreadPoint(combine(this.tableSeed, c.salt), row, c.shared ? 0 : tenant?.index ?? 0) : undefined;
+        if (p > 0 && (u ?? rng.next()) < p) value = null;
+        else if (u !== undefined && c.kind === 'value' && c.value!.fromPoint && !c.definition.unique) value = c.value!.fromPoint((u - p) / (1 - p), ctx);
         else if (c.kind === 'poly') {
           // The discriminator (made first) chooses the table; the row is one of this tenant's.
           const parent = this.targetOf(c.definition, values[c.definition.refOneOf!.discriminator]);
@@ -724,7 +769,8 @@ export class TablePlan {
         } else if (c.kind === 'ref') {
           const parent = this.parentOf(c.definition);
           const choices = parent.candidates(tenant);
-          value = choices === 0 ? null : parent.candidateId(tenant, this.distinctPick(c.definition, values, parent, tenant, rng.jump(choices), choices));
+          const shared = c.definition.perParent ? this.perParentIndex(draws, c, choices, row) : undefined;
+          value = choices === 0 ? null : parent.candidateId(tenant, shared ?? this.distinctPick(c.definition, values, parent, tenant, rng.jump(choices), choices));
         } else if (c.definition.unique && c.value!.space.kind === 'finite') {
           const space = c.value!.space.indexable;
           const key = `${c.shared ? '' : tenant?.key ?? ''}`;
@@ -761,4 +807,6 @@ interface TenantDraws {
   readonly rng: KeyedRandom;
   readonly ctx: RowContext;
   parentRows: { row: number; values: Array<Record<string, unknown> | undefined> };
+  /** x-per-parent references: each parent's cumulative bound of rows, and the keyed order of the rows. */
+  readonly perParent: Map<string, { bounds: number[]; order: (row: number) => number; empty: boolean }>;
 }

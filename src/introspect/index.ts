@@ -8,3 +8,4 @@ export { draftColumnSchema } from './column-schema';
 export type { DraftNode, ColumnContext } from './column-schema';
 export { mergeDrafts } from './merge-drafts';
 export type { MergedDraft } from './merge-drafts';
+export { statisticsRequest, learnFromStatistics } from './learn-from-statistics';

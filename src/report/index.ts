@@ -1,5 +1,6 @@
 export { renderJunit } from './render-junit';
 export { renderHtml } from './render-html';
+export { renderFidelityHtml } from './render-fidelity-html';
 export { escapeMarkup, escapeTerminal } from './escape';
 export { describeFinding, checkSummary, verdict, verdictLine, failuresFirst, formatDuration } from './evidence';
 

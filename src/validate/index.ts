@@ -5,3 +5,5 @@ export type { Advice, AcceptedRule, CheckName, CheckResult, Finding, ValidationR
 export type { DescribeDatabaseOptions } from './report-context';
 export { ADVICE_RULES } from './advice';
 export type { AdviceRule, AdviceSeverity } from './advice';
+export { compareDistributions, statisticsCdf, FIDELITY_LIMITS, COMPARED_QUANTILES } from './compare-distributions';
+export type { FidelityReport, ColumnFidelity, CountFidelity } from './compare-distributions';

@@ -15,7 +15,7 @@ export { initProject } from './init-project';
 export type { InitProjectOptions, InitProjectResult } from './init-project';
 export { migrateProject, assertMayMigrateDown, isProtectedEnvironment, definitionsIfAny } from './migrate-project';
 export type { MigrateProjectOptions, MigrateDownCheck } from './migrate-project';
-export { introspectDatabase } from './introspect-database';
+export { introspectDatabase, LEARNED_FROM_FILE } from './introspect-database';
 export type { IntrospectDatabaseOptions, IntrospectOutcome } from './introspect-database';
 export { distributeTables, distributeIfCitus, undistributeTables, tenantColumnsOf } from './distribute-tables';
 export type { DistributeOutcome } from './distribute-tables';
@@ -27,3 +27,5 @@ export { hashFolder, migratedSchemaKey, findMigratedSchema, cloneMigratedSchema,
 export type { CacheMarker } from './migrated-schema-cache';
 export { chooseResetPath, MANY_MIGRATIONS } from './reset-by-swap';
 export type { ResetDatabaseOptions, ResetOutcome, ResetPath } from './reset-by-swap';
+export { compareWithSource } from './compare-with-source';
+export type { CompareWithSourceOptions, CompareOutcome } from './compare-with-source';

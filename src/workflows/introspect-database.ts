@@ -3,11 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { CONFIG_FILE_NAME, configSchemaPath, DEFAULT_TENANCY, ProjectConfig } from '../config';
-import { BOOKKEEPING_SCHEMA, queryRows, readKeyRows, readLatestManifest, readRole, readSchemaSnapshot, schemaAccess } from '../db';
+import { BOOKKEEPING_SCHEMA, queryRows, readKeyRows, readLatestManifest, readRole, readSchemaSnapshot, readSourceStatistics, schemaAccess } from '../db';
+import type { SourceStatistics } from '../db';
 import { loadDefinitions, loadProfile } from '../definitions';
 import { TenantseedError, UsageError } from '../errors';
 import { buildPlan, guardRows, RowGuard } from '../generate';
-import { draftProject, existingRowColumns, Finding, MIGRATION_TOOL_TABLES, ProjectDraft } from '../introspect';
+import { draftProject, existingRowColumns, Finding, learnFromStatistics, MIGRATION_TOOL_TABLES, ProjectDraft, statisticsRequest } from '../introspect';
 import { trialLoadDraft } from './trial-load-draft';
 import { mergeWithPreviousDraft, saveDraftSnapshot, writtenByHand } from './previous-draft';
 
@@ -30,7 +31,15 @@ export interface IntrospectDatabaseOptions {
    * that commands run from there find it: the CLI passes the folder it runs in. Default: `outDir`.
    */
   configDir?: string;
+  /**
+   * A source database (production, or a copy) to learn distributions from: its statistics only,
+   * in a read-only transaction (see readSourceStatistics). Its schema must be the one read.
+   */
+  learnFrom?: Knex;
 }
+
+/** The file, in the --out folder, that says what was read of the source and what was learned. */
+export const LEARNED_FROM_FILE = 'learned-from.json';
 
 /** Why the drafted files do not generate or load: the file to edit and the reason. */
 export interface DraftFailure {
@@ -56,6 +65,8 @@ export interface IntrospectOutcome {
   readonly configFile: string;
   /** Set when the drafted files do not generate or do not load: introspect has failed (exit 1). */
   readonly failure?: DraftFailure;
+  /** With `learnFrom`: what was read of the source (its queries, and those it could not run). */
+  readonly statistics?: SourceStatistics;
 }
 
 /** More rows than this in a table of an unseeded database are the application's data, not reference rows. */
@@ -248,7 +259,12 @@ export async function introspectDatabase(options: IntrospectDatabaseOptions): Pr
   const said = { column: project.tenancy.column, tenantColumns: settledTenantColumns(project, outDir) };
   const first = draftProject(snapshot, { tenancy: said });
   const existingRows = await rowsMadeByMigrations(knex, { ...project, migrations }, schema, first, findings);
-  const draft = existingRows.size > 0 ? draftProject(snapshot, { existingRows, tenancy: said }) : first;
+  let draft = existingRows.size > 0 ? draftProject(snapshot, { existingRows, tenancy: said }) : first;
+  let statistics: SourceStatistics | undefined;
+  if (options.learnFrom) {
+    statistics = await readSourceStatistics(options.learnFrom, statisticsRequest(snapshot, draft));
+    draft = learnFromStatistics(draft, snapshot, statistics);
+  }
   findings.unshift(...draft.findings);
 
   const files = new Map<string, string>();
@@ -257,6 +273,7 @@ export async function introspectDatabase(options: IntrospectDatabaseOptions): Pr
   if (!writtenByHand(outDir, TEST_PROFILE_FILE)) {
     files.set(TEST_PROFILE_FILE, json({ ...draft.profile, description: `For automated tests (createTestDatabase's default environment). ${draft.profile.description}` }));
   }
+  if (statistics) files.set(LEARNED_FROM_FILE, json(statistics));
   // The config goes where the commands will run, its paths relative to it (posix, as users write them).
   const configDir = path.resolve(options.configDir ?? outDir);
   const fromConfig = (to: string) => path.relative(configDir, to).split(path.sep).join('/') || '.';
@@ -311,5 +328,5 @@ export async function introspectDatabase(options: IntrospectDatabaseOptions): Pr
     fs.writeFileSync(path.join(outDir, file), text);
   }
   saveDraftSnapshot(outDir, drafted);
-  return { outDir, schema, files: [...files.keys()], draft, findings, rows, configFile, failure };
+  return { outDir, schema, files: [...files.keys()], draft, findings, rows, configFile, failure, ...(statistics ? { statistics } : {}) };
 }

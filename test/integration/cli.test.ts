@@ -12,7 +12,7 @@ describe('tenantseed command line', () => {
     const run = await runCli(['--help']);
     expect(run.code).toBe(0);
     const commands = [...run.stdout.matchAll(/^ {2}tenantseed ([\w-]+)/gm)].map((m) => m[1]);
-    expect(commands).toEqual(['migrate', 'seed', 'reset', 'validate', 'tenant', 'generate', 'types', 'init', 'introspect', 'distribute', 'test-db', 'db']);
+    expect(commands).toEqual(['migrate', 'seed', 'reset', 'validate', 'tenant', 'generate', 'types', 'init', 'introspect', 'compare', 'distribute', 'test-db', 'db']);
   });
 
   it('exits 2 with the usage on an unknown command or flag', async () => {
@@ -57,7 +57,7 @@ describe('tenantseed command line', () => {
   });
 
   it('shows the shared flags in the help of the commands they act on, before or after the command', async () => {
-    for (const command of [['migrate'], ['seed'], ['reset'], ['validate'], ['tenant', 'add'], ['introspect'], ['distribute']]) {
+    for (const command of [['migrate'], ['seed'], ['reset'], ['validate'], ['tenant', 'add'], ['introspect'], ['compare'], ['distribute']]) {
       const help = await runCli([...command, '--help']);
       expect(help.stdout).toMatch(/^ +--database-url /m);
       expect(help.stdout).toMatch(/^ +--config /m);
@@ -69,7 +69,7 @@ describe('tenantseed command line', () => {
   });
 
   it('shows examples in the help of every command, using only options that command has', async () => {
-    for (const command of [['migrate'], ['seed'], ['reset'], ['validate'], ['tenant', 'add'], ['generate'], ['types'], ['init'], ['introspect'], ['distribute'], ['test-db', 'prune'], ['db']]) {
+    for (const command of [['migrate'], ['seed'], ['reset'], ['validate'], ['tenant', 'add'], ['generate'], ['types'], ['init'], ['introspect'], ['compare'], ['distribute'], ['test-db', 'prune'], ['db']]) {
       const help = (await runCli([...command, '--help'])).stdout;
       const examples = help.split(/^Examples:$/m)[1];
       expect(examples).toBeDefined();

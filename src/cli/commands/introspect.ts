@@ -1,7 +1,9 @@
 import type { Argv, CommandModule } from 'yargs';
 import path from 'node:path';
 import { TenantseedError } from '../../errors';
-import { introspectDatabase } from '../../workflows';
+import { introspectDatabase, LEARNED_FROM_FILE } from '../../workflows';
+import { parseDatabaseUrl } from '../../config';
+import { createKnex } from '../../db';
 import { CliIO } from '../output';
 import { ProjectArgs, projectFromArgs, single } from '../dataset-options';
 import { DatabaseArgs, withDatabase } from '../with-database';
@@ -11,6 +13,7 @@ interface IntrospectArgs extends DatabaseArgs, ProjectArgs {
   schema?: string;
   force?: boolean;
   json?: boolean;
+  'learn-from'?: string;
 }
 
 const HEADINGS = { inferred: 'Inferred', warning: 'Warnings (isolation gaps and guesses to check)', 'hand-edit': 'Needs a hand edit' } as const;
@@ -25,11 +28,18 @@ export function introspectCommand(io: CliIO): CommandModule<object, IntrospectAr
         .option('out', { type: 'string', demandOption: true, coerce: single('--out'), describe: 'Folder to write definitions/, environments/development.json and test.json, and tenantseed.config.json into' })
         .option('schema', { type: 'string', coerce: single('--schema'), describe: "Schema to read (default: the project's first schema, public)" })
         .option('force', { type: 'boolean', describe: 'Overwrite files that exist already' })
-        .option('json', { type: 'boolean', describe: 'Machine-readable summary on stdout' }) as unknown as Argv<IntrospectArgs>,
+        .option('json', { type: 'boolean', describe: 'Machine-readable summary on stdout' })
+        .option('learn-from', {
+          type: 'string', coerce: single('--learn-from'),
+          describe: 'A source database URL (production, or a copy) to learn distributions from: statistics only, read-only; never a non-categorical value',
+        }) as unknown as Argv<IntrospectArgs>,
     handler: async (args) => {
       const project = projectFromArgs(args);
+      const source = args['learn-from'] ? createKnex(parseDatabaseUrl(args['learn-from'], '--learn-from'), { applicationName: 'tenantseed introspect --learn-from (read-only)', poolMax: 1 }) : undefined;
       await withDatabase(args, io, 'introspect', project, async ({ knex }) => {
-        const outcome = await introspectDatabase({ knex, project, outDir: args.out, schema: args.schema, force: args.force, configDir: process.cwd() });
+        const outcome = await introspectDatabase({ knex, project, outDir: args.out, schema: args.schema, force: args.force, configDir: process.cwd(), learnFrom: source })
+          .finally(() => source?.destroy());
+        const stats = outcome.statistics;
         const edits = outcome.findings.filter((f) => f.level === 'hand-edit').length;
         const failed = () => {
           const where = outcome.failure!.file ?? 'the drafted files';
@@ -46,6 +56,10 @@ export function introspectCommand(io: CliIO): CommandModule<object, IntrospectAr
           }, null, 2) + '\n');
           if (outcome.failure) throw failed();
           return;
+        }
+        if (stats) {
+          io.stdout.write(`Read from ${stats.database} as ${stats.role} (one READ ONLY transaction; statistics and counts only, the queries are in ${path.join(path.relative(process.cwd(), outcome.outDir) || '.', LEARNED_FROM_FILE)}):\n`);
+          for (const r of stats.read) io.stdout.write(`  ${r.skipped ? 'not read' : 'read'}: ${r.what}${r.skipped ? ` (${r.skipped})` : ''}\n`);
         }
         for (const level of ['inferred', 'warning', 'hand-edit'] as const) {
           const found = outcome.findings.filter((f) => f.level === level);

@@ -2,7 +2,7 @@ import { definitionTypes } from '../../../src/definitions';
 import type { ColumnDefinition, DefinitionSet, TableDefinition } from '../../../src/definitions';
 
 function column(name: string, schema: Record<string, unknown>, nullable = false): ColumnDefinition {
-  return { name, schema, nullable, collide: false, nullProbability: 0, json: schema.type === 'object' || schema.type === 'array' };
+  return { name, schema, nullable, collide: false, nullProbability: 0, spread: false, json: schema.type === 'object' || schema.type === 'array' };
 }
 
 function set(tables: Array<{ table: string; columns: ColumnDefinition[] }>): DefinitionSet {
