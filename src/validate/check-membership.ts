@@ -93,8 +93,8 @@ export async function probeMembershipRefusal(
   await ctx.knex.transaction(async (trx) => {
     for (const { user, member, other } of candidates) {
       const control = await callContext(trx, probeCtx, member, user);
-      if (control.error) continue;
       await trx.raw('ROLLBACK TO SAVEPOINT tenantseed_membership');
+      // A raised control has no setting either: the member was refused.
       if (control.setting !== member) continue;
       const probe = await callContext(trx, probeCtx, other, user);
       const seen = probe.error ? [] : await visibleRows(trx, tables, other);

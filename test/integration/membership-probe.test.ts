@@ -85,7 +85,7 @@ describe('validate: a context function must refuse a tenant the signed-in user i
     try {
       const { code, report } = await validate();
       expect(isolation(report).details.findings.map((f) => `${f.table}: ${f.message}`)).toEqual([
-        expect.stringMatching(/^\w+: the context function public\.set_organization_context accepted tenant \S+ for app\.current_user_id \(compared with user_id by public\.is_organization_member\) = '\S+', who is not a member of it \(memberships has no row for them\): its rows became visible \((\w+: \d+(, )?)+\); the schema's membership check public\.is_organization_member is not applied by public\.set_organization_context$/),
+        expect.stringMatching(/^\w+: the context function public\.set_organization_context accepted tenant \S+ for app\.current_user_id \(compared with user_id by public\.is_organization_member\) = '\S+', who is not a member of it \(memberships has no row for them\): its rows became visible \((\w+: \d+, )+\w+: \d+\); the schema's membership check public\.is_organization_member is not applied by public\.set_organization_context$/),
       ]);
       expect(isolation(report).details.membership).toBe('failed: public.set_organization_context accepted a non-member');
       expect(code).toBe(1);
@@ -114,6 +114,31 @@ describe('validate: a context function must refuse a tenant the signed-in user i
         "memberships: the membership refusal of public.set_organization_context proves nothing: with app.current_user_id (compared with user_id by public.is_organization_member) naming a member, tenancy.setContext (select set_organization_context($1)) refused the member's own tenant too (or left app.current_organization_id unset)",
       );
       expect(isolation(report).details.findings).toContainEqual(expect.objectContaining({ message: expect.stringMatching(/^setting tenant \S+ \(select set_organization_context\(\$1\)\) failed with 42501: user \S+ is not a member of organization \S+$/) }));
+      expect(isolation(report).details.membership).toBe('not proven: even a member was refused');
+      expect(code).toBe(1);
+    } finally {
+      await db.knex.raw(original);
+    }
+  });
+
+  it('passes a context function that refuses silently: for a non-member it sets no tenant, or a tenant of no rows', async () => {
+    for (const [refusal, left] of [['RETURN;', 'unset'], ["PERFORM set_config('app.current_organization_id', '00000000-0000-0000-0000-000000000000', true); RETURN;", "'00000000-0000-0000-0000-000000000000'"]]) {
+      await db.knex.raw(original.replace(/RAISE EXCEPTION[^;]*;/, refusal));
+      try {
+        const { code, report } = await validate();
+        expect(isolation(report).details.findings).toEqual([]);
+        expect(isolation(report).details.membership).toMatch(new RegExp(`^refused: public\\.set_organization_context left app\\.current_organization_id ${left} and showed none of its rows for tenant \\S+ with app\\.current_user_id`));
+        expect(code).toBe(0);
+      } finally {
+        await db.knex.raw(original);
+      }
+    }
+  });
+
+  it('fails as "nothing proven" where the context function sets another variable (a member is accepted, its tenant never set)', async () => {
+    await db.knex.raw(original.replace("set_config('app.current_organization_id'", "set_config('app.current_org_id'"));
+    try {
+      const { code, report } = await validate();
       expect(isolation(report).details.membership).toBe('not proven: even a member was refused');
       expect(code).toBe(1);
     } finally {
