@@ -102,7 +102,7 @@ export const COLUMN_KEYWORDS = ['x-generate', 'x-faker', 'x-ref', 'x-unique', 'x
 /** The x- keywords of a table definition's top level. */
 export const TABLE_KEYWORDS = [
   'x-table', 'x-tenant-root', 'x-global', 'x-tenant-column', 'x-tenant-via', 'x-primary-key', 'x-unique-keys', 'x-natural-key', 'x-count', 'x-legacy', 'x-existing-rows', 'x-fixed-rows',
-  'x-foreign-keys',
+  'x-foreign-keys', 'x-checks',
 ] as const;
 
 export const DEFINITION_META_SCHEMA = {
@@ -151,6 +151,14 @@ export const DEFINITION_META_SCHEMA = {
           references: { type: 'array', items: identifier, minItems: 1 },
         },
       },
+    },
+    'x-checks': {
+      type: 'object', minProperties: 1,
+      description: 'CHECK constraints tenantseed cannot read as rules (a function call, `code % 7 = 3`, several columns), '
+        + 'by constraint name: the expression as PostgreSQL prints it. Before rows go into the database or into files, PostgreSQL '
+        + 'evaluates each expression on the drawn rows (one SELECT per batch); a row that breaks one is drawn again with its next '
+        + 'key (keyed and deterministic), a bounded number of times, else the load stops naming the table, constraint and expression.',
+      additionalProperties: { type: 'string', minLength: 1 },
     },
     'x-count': {
       type: 'object', additionalProperties: false, required: ['default'],

@@ -4,7 +4,7 @@ import type { SchemaSnapshot, SnapshotColumn, SnapshotTable } from '../db';
 import { ColumnContext, draftColumnSchema, DraftNode } from './column-schema';
 import { readColumnMeaning } from './column-meaning';
 import { Finding, inferTenancy, InferTenancyOptions, MIGRATION_TOOL_TABLES, Tenancy } from './infer-tenancy';
-import { CheckFacts, mergeFacts, OrderRule, readCheck, SumRule } from './read-check';
+import { CheckFacts, checkExpression, mergeFacts, OrderRule, readCheck, SumRule } from './read-check';
 import { draftNewTenant } from './new-tenant-template';
 import { guessPolymorphicReferences } from './guess-polymorphic';
 
@@ -151,17 +151,23 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
     const facts = new Map<string, CheckFacts>();
     const orders: OrderRule[] = [];
     const sums: SumRule[] = [];
+    // CHECKs read as no rule: PostgreSQL evaluates them on the drawn rows, which are drawn again where one breaks.
+    const evaluated: Record<string, string> = {};
+    const evaluate = (check: { name: string; definition: string }, why: string) => {
+      evaluated[check.name] = checkExpression(check.definition);
+      findings.push({ level: 'inferred', table: table.name, message: `CHECK ${check.name} (${check.definition}) ${why}: kept in "x-checks", PostgreSQL evaluates it on the drawn rows and a row that breaks it is drawn again` });
+    };
     for (const check of table.constraints.filter((c) => c.kind === 'check')) {
       const reading = readCheck(check.definition);
       if (!reading.read) {
-        findings.push({ level: 'hand-edit', table: table.name, message: `CHECK ${check.name} not read (${reading.reason}): ${check.definition}. Add its rule to the definition by hand` });
+        evaluate(check, `is not read as a rule (${reading.reason})`);
         continue;
       }
       if ('order' in reading) {
         const { later, earlier } = reading.order;
         const types = [later, earlier].map((n) => table.columns.find((c) => c.name === n));
         if (!types.every((c) => c && TIMESTAMP_TYPES.includes(c.baseType) && !c.generated)) {
-          findings.push({ level: 'hand-edit', table: table.name, message: `CHECK ${check.name} orders ${later} after ${earlier}, which tenantseed keeps for timestamps only: ${check.definition}. Add its rule to the definition by hand` });
+          evaluate(check, `orders ${later} after ${earlier}, which tenantseed draws in order for timestamps only`);
           continue;
         }
         orders.push(reading.order);
@@ -172,7 +178,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
         const { column, of } = reading.sum;
         const numeric = [column, ...of].map((n) => table.columns.find((c) => c.name === n));
         if (!numeric.every((c) => c && NUMERIC_TYPES.includes(c.baseType) && !c.generated)) {
-          findings.push({ level: 'hand-edit', table: table.name, message: `CHECK ${check.name} makes ${column} the sum of ${of.join(', ')}, which tenantseed keeps for numeric columns only: ${check.definition}. Add its rule to the definition by hand` });
+          evaluate(check, `makes ${column} the sum of ${of.join(', ')}, which tenantseed adds up for numeric columns only`);
           continue;
         }
         sums.push(reading.sum);
@@ -347,6 +353,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
       definition['x-count'] = onePerTenant && tenantColumn ? { default: 1, scale: false } : { default: onePerTenant ? 1 : count };
       counts[table.name] = onePerTenant ? 1 : count;
     }
+    if (Object.keys(evaluated).length > 0) definition['x-checks'] = evaluated;
     const existing = options.existingRows?.get(table.name);
     if (existing && existing.length > 0) {
       definition['x-existing-rows'] = existing;
