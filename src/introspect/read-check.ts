@@ -102,7 +102,12 @@ function splitTop(text: string, keyword: string): string[] {
 
 /** A literal: `'x'::text`, `42`, `(0)::numeric`, `'-5'::integer`, `(- 5)`. */
 function parseLiteral(text: string): string | number | undefined {
-  const s = stripOuter(text.trim().replace(new RegExp(`(${CAST})+$`), ''));
+  // Casts and parentheses peeled in turn: `('-1'::integer)::numeric` is how a negative numeric prints.
+  let s = text.trim();
+  for (let peeled = ''; peeled !== s;) {
+    peeled = s;
+    s = stripOuter(s.replace(new RegExp(`(${CAST})+$`), ''));
+  }
   const quoted = /^'((?:[^']|'')*)'$/.exec(s);
   if (quoted) {
     const value = quoted[1].replace(/''/g, "'");
