@@ -21,7 +21,7 @@ export { checkLoaderRole } from './loader-role';
 export type { LoaderRole } from './loader-role';
 export { quoteIdentifier, quotedNameText, quoteQualifiedName, requoteName, queryRows, quoteLiteral, quoteSettingName } from './sql';
 export type { Queryable } from './sql';
-export { readTable, tableExists, listSchemaObjects, tableContents, COUNT_LIMIT, schemaAccess, readSchemaSnapshot, readKeyRows, referencesFromOutside,
+export { readTable, tableExists, listSchemaObjects, tableContents, COUNT_LIMIT, schemaAccess, readSchemaSnapshot, readMadeRows, referencesFromOutside,
   citusStatus, readDistribution, readForeignKeys, readUniqueKeys, columnExists, useSequentialShardAccess,
   tablesWithColumns, readPolicies, readRole, tablesOwnedBy,
   readRebuildableConstraints, readFunctions, readTenantTablesCatalog,
