@@ -165,7 +165,11 @@ export const DEFINITION_META_SCHEMA = {
       properties: { default: { type: 'integer', minimum: 0 }, scale: { type: 'boolean' } },
     },
     'x-legacy': { type: 'boolean' },
-    'x-existing-rows': { type: 'array', items: { type: 'object' } },
+    'x-existing-rows': {
+      type: 'array', items: { type: 'object' },
+      description: 'Rows the migrations made (a default tenant, a template at a fixed UUID, countries): referenced, never generated. '
+        + 'Recorded with every column (introspect writes them so), reset of a schema another tool migrates puts them back from the record, byte for byte.',
+    },
     'x-fixed-rows': { type: 'array', items: { type: 'object' } },
     properties: { type: 'object', minProperties: 1, propertyNames: identifier, additionalProperties: { $ref: '#/$defs/column' } },
     required: { type: 'array', items: { type: 'string' } },

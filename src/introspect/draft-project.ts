@@ -256,9 +256,10 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
       const copied = compositeRefs.find((r) => r.columns.includes(name));
       const keyed = copied !== undefined || plan.primaryKey.includes(name) || refs.has(name) || unique.has(name) || tupleKeys.some((k) => k.includes(name)) || name === tenantColumn;
       if (column.generated) continue;
-      if (!keyed && column.identity === 'always') continue;
+      // A table of rows the migrations made keeps every column: its rows are recorded, and put back, whole.
+      if (!keyed && !madeOnly && column.identity === 'always') continue;
       const inSum = sums.some((r) => r.column === name || r.of.includes(name));
-      if (!keyed && !inSum && column.default !== undefined && !worthGenerating(column, columnFacts, siblings)) continue;
+      if (!keyed && !inSum && !madeOnly && column.default !== undefined && !worthGenerating(column, columnFacts, siblings)) continue;
       let node: DraftNode | undefined;
       if (name === tenantColumn) node = referenceSchema(byName.get(tenancy.root!)?.columns.find((c) => c.name === idOf(tenancy.root!)));
       else if (refs.has(name)) {
@@ -356,7 +357,9 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
     if (Object.keys(evaluated).length > 0) definition['x-checks'] = evaluated;
     const existing = options.existingRows?.get(table.name);
     if (existing && existing.length > 0) {
-      definition['x-existing-rows'] = existing;
+      // Values of columns the definition leaves to their defaults are not recorded (reset then keeps those rows as they are).
+      const recorded = Object.keys(properties);
+      definition['x-existing-rows'] = existing.map((row) => Object.fromEntries(Object.entries(row).filter(([c]) => recorded.includes(c))));
       // Reference rows the migrations made (countries, priorities, a template): references pick them, none is made.
       if (madeOnly) {
         definition['x-count'] = { default: 0 };
