@@ -36,7 +36,7 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
     .command(commandWith(resetCommand(io, setExitCode), 'reset', both, argv))
     .command(commandWith(validateCommand(io, setExitCode), 'validate', both, argv))
     .command(commandWith(tenantCommand(io, help), 'tenant', both, argv))
-    .command(commandWith(generateCommand(io), 'generate', ['config'], argv))
+    .command(commandWith(generateCommand(io), 'generate', ['config', 'database-url'], argv))
     .command(commandWith(typesCommand(io), 'types', ['config'], argv))
     .command(commandWith(initCommand(io), 'init', [], argv))
     .command(commandWith(introspectCommand(io), 'introspect', both, argv))

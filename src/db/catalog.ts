@@ -6,7 +6,7 @@
  * the connection's search_path (the project's `schemas`).
  */
 import type { SnapshotFunction } from './read-policy';
-import { queryRows, Queryable, quoteIdentifier, requoteName } from './sql';
+import { queryRows, Queryable, quoteIdentifier, quoteLiteral, requoteName } from './sql';
 
 /** One column of a table, as the catalog describes it. */
 export interface CatalogColumn {
@@ -201,6 +201,8 @@ export interface SnapshotConstraint {
   readonly columns: readonly string[];
   /** Foreign keys: the referenced table (its name, as on the search_path) and columns. */
   readonly refTable?: string;
+  /** Foreign keys: the referenced table's schema (another schema's reference rows, say). */
+  readonly refSchema?: string;
   readonly refColumns?: readonly string[];
   /** `pg_get_constraintdef`: `CHECK ((qty > 0))`, `UNIQUE (tenant_id, email)`. */
   readonly definition: string;
@@ -328,11 +330,12 @@ export async function readSchemaSnapshot(q: Queryable, schema: string): Promise<
       ORDER BY a.attrelid, a.attnum`,
     [oids],
   );
-  const constraints = await queryRows<{ table: number; name: string; kind: string; columns: string[]; ref_table: string | null; ref_columns: string[] | null; definition: string }>(
+  const constraints = await queryRows<{ table: number; name: string; kind: string; columns: string[]; ref_table: string | null; ref_schema: string | null; ref_columns: string[] | null; definition: string }>(
     q,
     `SELECT con.conrelid::int8 AS table, con.conname AS name, con.contype::text AS kind,
             ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(num, pos) JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num ORDER BY k.pos) AS columns,
             CASE WHEN con.contype = 'f' THEN (SELECT relname::text FROM pg_class WHERE oid = con.confrelid) END AS ref_table,
+            CASE WHEN con.contype = 'f' THEN (SELECT n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = con.confrelid) END AS ref_schema,
             CASE WHEN con.contype = 'f' THEN ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, pos) JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.pos) END AS ref_columns,
             pg_get_constraintdef(con.oid) AS definition
        FROM pg_constraint con
@@ -395,7 +398,7 @@ export async function readSchemaSnapshot(q: Queryable, schema: string): Promise<
       }),
       constraints: constraints.filter((c) => Number(c.table) === oid).map((c) => ({
         name: c.name, kind: ({ p: 'primary', u: 'unique', f: 'foreign', c: 'check' } as const)[c.kind as 'p' | 'u' | 'f' | 'c'],
-        columns: c.columns, refTable: c.ref_table ?? undefined, refColumns: c.ref_columns ?? undefined, definition: c.definition,
+        columns: c.columns, refTable: c.ref_table ?? undefined, refSchema: c.ref_schema ?? undefined, refColumns: c.ref_columns ?? undefined, definition: c.definition,
       })),
       uniqueIndexes: indexes.filter((i) => Number(i.table) === oid).map((i) => ({ name: i.name, columns: i.expression ? [] : i.columns, partial: i.partial, definition: i.definition })),
       policies: policies.filter((p) => Number(p.table) === oid).map((p) => ({ name: p.name, roles: p.roles, using: p.using ?? undefined, withCheck: p.with_check ?? undefined })),
@@ -411,12 +414,27 @@ export async function readSchemaSnapshot(q: Queryable, schema: string): Promise<
 }
 
 /**
- * Up to `limit` rows of a table, only the given columns, ordered by them: the rows a freshly
- * migrated database already holds (introspect records them as made by the migrations).
+ * Up to `limit` rows of a table, every column but generated ones, ordered by `orderBy` (its
+ * key): the rows a freshly migrated database already holds, which introspect records as made
+ * by the migrations so that reset can put them back exactly. Integers and booleans are JSON
+ * numbers and booleans; every other value is its text as PostgreSQL prints it (a numeric's
+ * scale, a jsonb's digits, a timestamp's microseconds and offset), which casts back to the
+ * very same value.
  */
-export async function readKeyRows(q: Queryable, schema: string, table: string, columns: readonly string[], limit: number): Promise<Record<string, unknown>[]> {
-  const list = columns.map(quoteIdentifier).join(', ');
-  return queryRows(q, `SELECT ${list} FROM ${quoteIdentifier(schema)}.${quoteIdentifier(table)} ORDER BY ${list} LIMIT ${Number(limit)}`);
+export async function readMadeRows(q: Queryable, schema: string, table: string, orderBy: readonly string[], limit: number): Promise<Record<string, unknown>[]> {
+  const qualified = `${quoteIdentifier(schema)}.${quoteIdentifier(table)}`;
+  const columns = await queryRows<{ name: string; exact_text: boolean }>(q,
+    `SELECT a.attname AS name, a.atttypid NOT IN ('int2'::regtype, 'int4'::regtype, 'bool'::regtype) AS exact_text
+       FROM pg_attribute a WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum`,
+    [qualified]);
+  const pairs = columns.map((c) => `${quoteLiteral(c.name)}, to_jsonb(${quoteIdentifier(c.name)}${c.exact_text ? '::text' : ''})`);
+  // jsonb_build_object takes at most 100 arguments: 50 columns per object, merged.
+  const objects = [];
+  for (let i = 0; i < pairs.length; i += 50) objects.push(`jsonb_build_object(${pairs.slice(i, i + 50).join(', ')})`);
+  const order = orderBy.map(quoteIdentifier).join(', ');
+  const rows = await queryRows<{ row: Record<string, unknown> }>(q,
+    `SELECT (${objects.join(' || ') || "'{}'::jsonb"})::text AS row FROM ${qualified}${order ? ` ORDER BY ${order}` : ''} LIMIT ${Number(limit)}`);
+  return rows.map((r) => JSON.parse(r.row as unknown as string) as Record<string, unknown>);
 }
 
 /** A foreign key of another table that points into a set of tables. */

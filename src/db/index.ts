@@ -23,7 +23,7 @@ export { checkLoaderRole } from './loader-role';
 export type { LoaderRole } from './loader-role';
 export { quoteIdentifier, quotedNameText, quoteQualifiedName, requoteName, queryRows, quoteLiteral, quoteSettingName } from './sql';
 export type { Queryable } from './sql';
-export { readTable, readTables, tableExists, listSchemaObjects, tableContents, COUNT_LIMIT, schemaAccess, readSchemaSnapshot, readKeyRows, referencesFromOutside,
+export { readTable, readTables, tableExists, listSchemaObjects, tableContents, COUNT_LIMIT, schemaAccess, readSchemaSnapshot, readMadeRows, referencesFromOutside,
   citusStatus, readDistribution, readForeignKeys, readUniqueKeys, readUniqueKeysOf, columnExists, readColumnNamesOf, useSequentialShardAccess,
   tablesWithColumns, readPolicies, readRole, tablesOwnedBy,
   readRebuildableConstraints, readFunctions, readTenantTablesCatalog,

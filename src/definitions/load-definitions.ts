@@ -211,6 +211,7 @@ function normaliseTable(file: string, raw: SchemaNode): TableDefinition {
     existingRows,
     fixedRows,
     foreignKeys: readCompositeReferences(raw),
+    checks: Object.entries((raw['x-checks'] as Record<string, string> | undefined) ?? {}).map(([name, expression]) => ({ name, expression })),
   };
 }
 

@@ -128,7 +128,7 @@ export const COLUMN_KEYWORDS = ['x-generate', 'x-faker', 'x-ref', 'x-unique', 'x
 /** The x- keywords of a table definition's top level. */
 export const TABLE_KEYWORDS = [
   'x-table', 'x-tenant-root', 'x-global', 'x-tenant-column', 'x-tenant-via', 'x-primary-key', 'x-unique-keys', 'x-natural-key', 'x-count', 'x-legacy', 'x-existing-rows', 'x-fixed-rows',
-  'x-foreign-keys',
+  'x-foreign-keys', 'x-checks',
 ] as const;
 
 export const DEFINITION_META_SCHEMA = {
@@ -178,12 +178,24 @@ export const DEFINITION_META_SCHEMA = {
         },
       },
     },
+    'x-checks': {
+      type: 'object', minProperties: 1,
+      description: 'CHECK constraints tenantseed cannot read as rules (a function call, `code % 7 = 3`, several columns), '
+        + 'by constraint name: the expression as PostgreSQL prints it. Before rows go into the database or into files, PostgreSQL '
+        + 'evaluates each expression on the drawn rows (one SELECT per batch); a row that breaks one is drawn again with its next '
+        + 'key (keyed and deterministic), a bounded number of times, else the load stops naming the table, constraint and expression.',
+      additionalProperties: { type: 'string', minLength: 1 },
+    },
     'x-count': {
       type: 'object', additionalProperties: false, required: ['default'],
       properties: { default: { type: 'integer', minimum: 0 }, scale: { type: 'boolean' } },
     },
     'x-legacy': { type: 'boolean' },
-    'x-existing-rows': { type: 'array', items: { type: 'object' } },
+    'x-existing-rows': {
+      type: 'array', items: { type: 'object' },
+      description: 'Rows the migrations made (a default tenant, a template at a fixed UUID, countries): referenced, never generated. '
+        + 'Recorded with every column (introspect writes them so), reset of a schema another tool migrates puts them back from the record, byte for byte.',
+    },
     'x-fixed-rows': { type: 'array', items: { type: 'object' } },
     properties: { type: 'object', minProperties: 1, propertyNames: identifier, additionalProperties: { $ref: '#/$defs/column' } },
     required: { type: 'array', items: { type: 'string' } },

@@ -115,6 +115,14 @@ export interface TableDefinition {
   readonly fixedRows: readonly Record<string, unknown>[];
   /** Foreign keys over several columns, or to a parent's columns other than its id (`x-foreign-keys`). */
   readonly foreignKeys: readonly CompositeReference[];
+  /** CHECKs tenantseed cannot read as rules (`x-checks`): rows are drawn again until PostgreSQL says they hold. */
+  readonly checks: readonly CheckExpression[];
+}
+
+/** A CHECK constraint kept as PostgreSQL prints its expression (`x-checks`). */
+export interface CheckExpression {
+  readonly name: string;
+  readonly expression: string;
 }
 
 /**

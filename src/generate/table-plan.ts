@@ -12,6 +12,7 @@ import { quantileAt, spreadPoint } from './spread-points';
 export type Row = unknown[];
 
 const ID_SALT = hashString('id');
+const REDRAW_SALT = hashString('redraw');
 
 /** A table's column as one key that no names can make ambiguous (identifiers hold no NUL). */
 export function columnKey(table: string, column: string): string {
@@ -624,8 +625,32 @@ export class TablePlan {
     for (const tenant of this.tenantList()) {
       const n = this.countFor(tenant);
       const draws = this.tenantDraws(tenant);
-      for (let row = 0; row < n; row++) yield this.makeRow(draws, row).out;
+      const redrawn = this.redrawn.get(tenant?.key ?? '');
+      for (let row = 0; row < n; row++) yield this.makeRow(draws, row, redrawn?.get(row) ?? 0).out;
     }
+  }
+
+  /**
+   * Rows drawn again because they broke a CHECK tenantseed cannot read (`x-checks`), by tenant
+   * key: row -> the attempt whose values hold. Only such rows change; every other row keeps its values.
+   */
+  private readonly redrawn = new Map<string, Map<number, number>>();
+
+  /** Makes row `row` of a tenant with the values of its `attempt`-th draw (0: its own) from now on. */
+  redraw(tenant: TenantPlan | undefined, row: number, attempt: number): void {
+    const key = tenant?.key ?? '';
+    let rows = this.redrawn.get(key);
+    if (!rows) this.redrawn.set(key, (rows = new Map()));
+    if (attempt === 0) rows.delete(row);
+    else rows.set(row, attempt);
+  }
+
+  /**
+   * Row `row` of a tenant as its `attempt`-th draw makes it: the values that come from the row's
+   * key (not its id, unique draws or fixed values) are drawn with another key, `attempt` deep.
+   */
+  drawAt(tenant: TenantPlan | undefined, row: number, attempt: number): Row {
+    return this.makeRow(this.drawsOf(tenant), row, attempt).out;
   }
 
   /**
@@ -633,6 +658,10 @@ export class TablePlan {
    * keyed by tenant, row and column): what a foreign key over several columns copies.
    */
   valuesAt(tenant: TenantPlan | undefined, row: number): Record<string, unknown> {
+    return this.makeRow(this.drawsOf(tenant), row, this.redrawn.get(tenant?.key ?? '')?.get(row) ?? 0).values;
+  }
+
+  private drawsOf(tenant: TenantPlan | undefined): TenantDraws {
     const key = tenant?.key ?? '';
     let draws = this.drawsByTenant.get(key);
     if (!draws) {
@@ -640,7 +669,7 @@ export class TablePlan {
       draws = this.tenantDraws(tenant);
       this.drawsByTenant.set(key, draws);
     }
-    return this.makeRow(draws, row).values;
+    return draws;
   }
 
   private readonly drawsByTenant = new Map<string, TenantDraws>();
@@ -697,7 +726,7 @@ export class TablePlan {
     return lo;
   }
 
-  private makeRow(draws: TenantDraws, row: number): { out: Row; values: Record<string, unknown> } {
+  private makeRow(draws: TenantDraws, row: number, attempt: number): { out: Row; values: Record<string, unknown> } {
     const { tenant, tenantSeed, tupleDraws, rng, permutations, ctx } = draws;
     const digit = (c: CompiledColumn): number => {
       const draw = tupleDraws[c.tuple!.group];
@@ -714,7 +743,7 @@ export class TablePlan {
     };
     // The parent row a foreign key over several columns copies: a tuple digit, or keyed by row and key.
     const parentRow = (c: CompiledColumn): Record<string, unknown> => {
-      if (draws.parentRows.row !== row) draws.parentRows = { row, values: [] };
+      if (draws.parentRows.row !== ctx.rowKey) draws.parentRows = { row: ctx.rowKey, values: [] };
       const group = c.fk!.group;
       let values = draws.parentRows.values[group];
       if (!values) {
@@ -724,7 +753,7 @@ export class TablePlan {
         else {
           const choices = parent.candidates(tenant);
           if (choices === 0) return {};
-          const pick = new KeyedRandom(combine(combine(tenantSeed, row), hashString(`fk:${group}`)));
+          const pick = new KeyedRandom(combine(ctx.rowKey, hashString(`fk:${group}`)));
           index = pick.jump(choices);
         }
         values = parent.candidateValues(tenant, index);
@@ -734,8 +763,9 @@ export class TablePlan {
     };
     const fixed = draws.fixedRows[row];
     ctx.row = row;
-    ctx.rowKey = combine(tenantSeed, row);
-    ctx.sharedKey = combine(this.tableSeed, row);
+    // A row drawn again (a CHECK in x-checks broke) takes another key for the values drawn from it.
+    ctx.rowKey = attempt === 0 ? combine(tenantSeed, row) : combine(combine(combine(tenantSeed, row), REDRAW_SALT), attempt);
+    ctx.sharedKey = attempt === 0 ? combine(this.tableSeed, row) : combine(combine(combine(this.tableSeed, row), REDRAW_SALT), attempt);
     ctx.fixed = fixed;
     const values: Record<string, unknown> = {};
     ctx.values = values;
@@ -806,6 +836,7 @@ interface TenantDraws {
   readonly permutations: Map<string, (i: number) => number>;
   readonly rng: KeyedRandom;
   readonly ctx: RowContext;
+  /** The parent rows of the row being made, by its key (a row drawn again picks its parents again). */
   parentRows: { row: number; values: Array<Record<string, unknown> | undefined> };
   /** x-per-parent references: each parent's cumulative bound of rows, and the keyed order of the rows. */
   readonly perParent: Map<string, { bounds: number[]; order: (row: number) => number; empty: boolean }>;

@@ -44,6 +44,19 @@ function fitLabels(node: DraftNode | undefined, maxLength: number): DraftNode | 
   return { ...node, enum: keep.map((l) => l.label), ...(weights ? { 'x-weights': keep.map((l) => l.weight) } : {}) };
 }
 
+/**
+ * The {row} template a column's name suggests (an email's `{first}.{last}{row}@{domain}`), with
+ * values of its shape: a unique column whose CHECK pattern they fit keeps the look of its name.
+ */
+function rowTemplateOfMeaning(column: SnapshotColumn, context: ColumnContext): { generate: DraftNode; samples: string[] } | undefined {
+  const generate = meaningOf(column, context)?.node['x-generate'] as DraftNode | undefined;
+  const template = generate?.template;
+  if (typeof template !== 'string' || !template.includes('{row}')) return undefined;
+  const parts = (generate!.parts ?? {}) as Record<string, { faker?: string }>;
+  const sample = (row: string) => template.replace(/\{(\w+)\}/g, (_whole, part: string) => (part === 'row' ? row : /domain/i.test(parts[part]?.faker ?? '') ? 'example-mail.com' : 'lorem'));
+  return { generate: generate!, samples: [sample('1'), sample('123456')] };
+}
+
 /** A text column's schema: pattern, enum, lowercase, name heuristics, uniqueness, length. */
 function textSchema(column: SnapshotColumn, context: ColumnContext): DraftNode {
   const { facts } = context;
@@ -61,7 +74,9 @@ function textSchema(column: SnapshotColumn, context: ColumnContext): DraftNode {
       const fits = (samples: string[]) => samples.every((s) => new RegExp(facts.pattern!, 'u').test(s));
       const tenantPart = context.unique === 'global' && context.tenantScoped ? '{tenant}-' : '';
       // {tenant} is a named tenant's slug, or #N for a generated one.
-      if (fits(tenantPart ? ['acme-lorem-1', '#12-ipsum-123456'] : ['lorem-1', 'ipsum-123456'])) node['x-generate'] = { template: `${tenantPart}{word}-{row}`, parts: { word: { faker: PLAIN_WORD, case: 'slug' } } };
+      const meant = tenantPart ? undefined : rowTemplateOfMeaning(column, context);
+      if (meant && fits(meant.samples)) node['x-generate'] = meant.generate;
+      else if (fits(tenantPart ? ['acme-lorem-1', '#12-ipsum-123456'] : ['lorem-1', 'ipsum-123456'])) node['x-generate'] = { template: `${tenantPart}{word}-{row}`, parts: { word: { faker: PLAIN_WORD, case: 'slug' } } };
       else if (!tenantPart && fits(['1', '123456'])) node['x-generate'] = { template: '{row}' };
     }
     return node;

@@ -4,7 +4,7 @@ import type { SchemaSnapshot, SnapshotColumn, SnapshotTable } from '../db';
 import { ColumnContext, draftColumnSchema, DraftNode } from './column-schema';
 import { readColumnMeaning } from './column-meaning';
 import { Finding, inferTenancy, InferTenancyOptions, MIGRATION_TOOL_TABLES, Tenancy } from './infer-tenancy';
-import { CheckFacts, mergeFacts, OrderRule, readCheck, SumRule } from './read-check';
+import { CheckFacts, checkExpression, mergeFacts, OrderRule, readCheck, SumRule } from './read-check';
 import { draftNewTenant } from './new-tenant-template';
 import { guessPolymorphicReferences } from './guess-polymorphic';
 import { draftWithoutTenant, nullableTenantFinding, readWithoutTenantCheck, WithoutTenantRule } from './infer-without-tenant';
@@ -155,6 +155,12 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
     const sums: SumRule[] = [];
     let noTenantRule: WithoutTenantRule | undefined;
     const tenantNullable = tenantColumn !== undefined && !table.columns.find((c) => c.name === tenantColumn)?.notNull;
+    // CHECKs read as no rule: PostgreSQL evaluates them on the drawn rows, which are drawn again where one breaks.
+    const evaluated: Record<string, string> = {};
+    const evaluate = (check: { name: string; definition: string }, why: string) => {
+      evaluated[check.name] = checkExpression(check.definition);
+      findings.push({ level: 'inferred', table: table.name, message: `CHECK ${check.name} (${check.definition}) ${why}: kept in "x-checks", PostgreSQL evaluates it on the drawn rows and a row that breaks it is drawn again` });
+    };
     for (const check of table.constraints.filter((c) => c.kind === 'check')) {
       const rule = tenantNullable ? readWithoutTenantCheck(check.definition) : undefined;
       if (rule && rule.tenantColumn === tenantColumn && table.columns.some((c) => c.name === rule.column)) {
@@ -163,14 +169,14 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
       }
       const reading = readCheck(check.definition);
       if (!reading.read) {
-        findings.push({ level: 'hand-edit', table: table.name, message: `CHECK ${check.name} not read (${reading.reason}): ${check.definition}. Add its rule to the definition by hand` });
+        evaluate(check, `is not read as a rule (${reading.reason})`);
         continue;
       }
       if ('order' in reading) {
         const { later, earlier } = reading.order;
         const types = [later, earlier].map((n) => table.columns.find((c) => c.name === n));
         if (!types.every((c) => c && TIMESTAMP_TYPES.includes(c.baseType) && !c.generated)) {
-          findings.push({ level: 'hand-edit', table: table.name, message: `CHECK ${check.name} orders ${later} after ${earlier}, which tenantseed keeps for timestamps only: ${check.definition}. Add its rule to the definition by hand` });
+          evaluate(check, `orders ${later} after ${earlier}, which tenantseed draws in order for timestamps only`);
           continue;
         }
         orders.push(reading.order);
@@ -181,7 +187,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
         const { column, of } = reading.sum;
         const numeric = [column, ...of].map((n) => table.columns.find((c) => c.name === n));
         if (!numeric.every((c) => c && NUMERIC_TYPES.includes(c.baseType) && !c.generated)) {
-          findings.push({ level: 'hand-edit', table: table.name, message: `CHECK ${check.name} makes ${column} the sum of ${of.join(', ')}, which tenantseed keeps for numeric columns only: ${check.definition}. Add its rule to the definition by hand` });
+          evaluate(check, `makes ${column} the sum of ${of.join(', ')}, which tenantseed adds up for numeric columns only`);
           continue;
         }
         sums.push(reading.sum);
@@ -258,9 +264,10 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
       const copied = compositeRefs.find((r) => r.columns.includes(name));
       const keyed = copied !== undefined || plan.primaryKey.includes(name) || refs.has(name) || unique.has(name) || tupleKeys.some((k) => k.includes(name)) || name === tenantColumn;
       if (column.generated) continue;
-      if (!keyed && column.identity === 'always') continue;
+      // A table of rows the migrations made keeps every column: its rows are recorded, and put back, whole.
+      if (!keyed && !madeOnly && column.identity === 'always') continue;
       const inSum = sums.some((r) => r.column === name || r.of.includes(name));
-      if (!keyed && !inSum && column.default !== undefined && !worthGenerating(column, columnFacts, siblings)) continue;
+      if (!keyed && !inSum && !madeOnly && column.default !== undefined && !worthGenerating(column, columnFacts, siblings)) continue;
       let node: DraftNode | undefined;
       if (name === tenantColumn) node = referenceSchema(byName.get(tenancy.root!)?.columns.find((c) => c.name === idOf(tenancy.root!)));
       else if (refs.has(name)) {
@@ -367,9 +374,12 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
       definition['x-count'] = onePerTenant && tenantColumn ? { default: 1, scale: false } : { default: onePerTenant ? 1 : count };
       counts[table.name] = onePerTenant ? 1 : count;
     }
+    if (Object.keys(evaluated).length > 0) definition['x-checks'] = evaluated;
     const existing = options.existingRows?.get(table.name);
     if (existing && existing.length > 0) {
-      definition['x-existing-rows'] = existing;
+      // Values of columns the definition leaves to their defaults are not recorded (reset then keeps those rows as they are).
+      const recorded = Object.keys(properties);
+      definition['x-existing-rows'] = existing.map((row) => Object.fromEntries(Object.entries(row).filter(([c]) => recorded.includes(c))));
       // Reference rows the migrations made (countries, priorities, a template): references pick them, none is made.
       if (madeOnly) {
         definition['x-count'] = { default: 0 };

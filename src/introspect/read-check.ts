@@ -102,7 +102,12 @@ function splitTop(text: string, keyword: string): string[] {
 
 /** A literal: `'x'::text`, `42`, `(0)::numeric`, `'-5'::integer`, `(- 5)`. */
 function parseLiteral(text: string): string | number | undefined {
-  const s = stripOuter(text.trim().replace(new RegExp(`(${CAST})+$`), ''));
+  // Casts and parentheses peeled in turn: `('-1'::integer)::numeric` is how a negative numeric prints.
+  let s = text.trim();
+  for (let peeled = ''; peeled !== s;) {
+    peeled = s;
+    s = stripOuter(s.replace(new RegExp(`(${CAST})+$`), ''));
+  }
   const quoted = /^'((?:[^']|'')*)'$/.exec(s);
   if (quoted) {
     const value = quoted[1].replace(/''/g, "'");
@@ -267,7 +272,8 @@ function readAtom(text: string): Atom {
     if (!column || !keys || keys.some((k) => typeof k !== 'string')) return undefined;
     return { column, facts: { jsonKeys: keys as string[] } };
   }
-  const lower = /^(.+?) = lower\((.+)\)$/.exec(s);
+  // `col = lower(col)`, or as written the other way round: `lower(col) = col`.
+  const lower = /^(.+?) = lower\((.+)\)$/.exec(s) ?? /^lower\((.+)\) = (.+)$/.exec(s);
   if (lower) {
     const column = parseColumn(lower[1]);
     return column && column === parseColumn(lower[2]) ? { column, facts: { lowercase: true } } : undefined;
@@ -311,6 +317,19 @@ export function mergeFacts(into: CheckFacts, facts: CheckFacts): CheckFacts {
   return out;
 }
 
+const CHECK_BODY = /^CHECK \((.*)\)( NOT VALID)?$/s;
+
+/**
+ * The expression of a CHECK as `pg_get_constraintdef` prints it, without `CHECK (...)` and
+ * `NOT VALID`: what `x-checks` keeps for PostgreSQL to evaluate.
+ *
+ * @example
+ * checkExpression("CHECK (((qty % 7) = 3)) NOT VALID") // '((qty % 7) = 3)'
+ */
+export function checkExpression(definition: string): string {
+  return CHECK_BODY.exec(definition.trim())?.[1] ?? definition;
+}
+
 /**
  * Reads `CHECK (...)` into facts about one column: `IN (...)` / `= ANY (ARRAY[...])` as an
  * enum, comparisons with constants and `BETWEEN` as bounds, `~ 'regex'` as a pattern,
@@ -320,7 +339,7 @@ export function mergeFacts(into: CheckFacts, facts: CheckFacts): CheckFacts {
  * readCheck("CHECK (((qty >= 1) AND (qty <= 10)))") // { read: true, column: 'qty', facts: { minimum: 1, maximum: 10 } }
  */
 export function readCheck(definition: string): CheckReading {
-  const body = /^CHECK \((.*)\)( NOT VALID)?$/s.exec(definition.trim());
+  const body = CHECK_BODY.exec(definition.trim());
   if (!body) return { read: false, reason: 'not a CHECK constraint' };
   let expression = stripOuter(body[1]);
   const order = readOrder(expression);

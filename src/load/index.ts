@@ -9,3 +9,4 @@ export { copyRows } from './copy-rows';
 export type { CopyRowsOptions } from './copy-rows';
 export { dropConstraints, restoreConstraints } from './deferred-constraints';
 export type { SavedConstraints } from './deferred-constraints';
+export { settleChecks, settleTableChecks, needsCheckEvaluation, MAX_REDRAWS } from './settle-checks';

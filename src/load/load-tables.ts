@@ -5,6 +5,7 @@ import { Fingerprint, guardRows, Row, RowGuard, TablePlan } from '../generate';
 import { pgArrayLiteral } from './array-literal';
 import { copyTextChunks } from './copy-chunks';
 import { copyRows } from './copy-rows';
+import { settleChecks } from './settle-checks';
 import { dropConstraints, restoreConstraints } from './deferred-constraints';
 import type { ProgressListener } from './progress-event';
 
@@ -215,6 +216,7 @@ export async function loadTables(options: LoadTablesOptions): Promise<LoadTables
     const phase = options.phase ?? 'load';
     const rowCount = table.rowCount();
     if (rowCount > 0) options.onProgress?.({ phase, table: table.name, rowsDone: 0, totalRows: rowCount });
+    await settleChecks(client, table, load.catalog);
     const guarded = guardRows(table.rows(), new RowGuard(table, { strict: options.strict }));
     try {
       await copyRows({

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { SafetyError, TenantseedError, UsageError } from '../errors';
 import { copyTextLine, Fingerprint, guardRows, Plan, Row, RowGuard, TablePlan } from '../generate';
+import type pg from 'pg';
 import { fileEncoder, FileFormat, fileNamePart } from './file-formats';
+import { settleTableChecks } from './settle-checks';
 import type { ProgressListener } from './progress-event';
 
 
@@ -16,6 +18,11 @@ export interface WriteDatasetFilesOptions {
   strict?: boolean;
   /** Told as each table's file is written (phase `generate`, the table, its rows). */
   onProgress?: ProgressListener;
+  /**
+   * A connection to a database with the schema, which evaluates the CHECKs of `x-checks` (rows
+   * that break one are drawn again); needed only when a definition has them.
+   */
+  checks?: pg.ClientBase;
 }
 
 /** One written file. */
@@ -215,6 +222,7 @@ export async function writeDatasetFiles(options: WriteDatasetFilesOptions): Prom
     const writeAll = async (tables: readonly TablePlan[], folder: string, fingerprint: Fingerprint) => {
       const files: WrittenFile[] = [];
       for (const [i, table] of tables.entries()) {
+        await settleTableChecks(options.checks, table);
         const name = `${String(i + 1).padStart(2, '0')}_${fileNamePart(table.name)}.${fileEncoder(format, table.name, []).extension}`;
         const rows = await writeTable(table, path.join(staging, folder, name), format, fingerprint, progress);
         files.push({ table: table.name, file: path.join(folder, name), rows });

@@ -41,8 +41,13 @@ export async function checkLegacyAbsorption(ctx: CheckContext): Promise<CheckRes
         continue;
       }
       const described = root.existingRows.find((r) => String(r[id]) === tenant);
+      // Compared in PostgreSQL, the recorded value cast to the column's type: a timestamp recorded as its text equals its Date.
+      const types = new Map(((await knex.raw(`SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
+        WHERE attrelid = ?::regclass AND attnum > 0 AND NOT attisdropped`, [ident(root.table)])).rows as Array<{ name: string; type: string }>).map((c) => [c.name, c.type]));
       for (const [column, value] of Object.entries(described ?? {})) {
-        if (row[column] !== value) findings.push({ table: root.table, tenant, message: `the default tenant has ${column} = ${JSON.stringify(row[column])}, not ${JSON.stringify(value)}` });
+        const same = types.has(column) && (await knex.raw(`SELECT ${ident(column)} IS NOT DISTINCT FROM (?::jsonb->>0)::${types.get(column)} AS same
+          FROM ${ident(root.table)} WHERE ${ident(id)}::text = ?`, [JSON.stringify([value]), tenant])).rows[0].same === true;
+        if (!same) findings.push({ table: root.table, tenant, message: `the default tenant has ${column} = ${JSON.stringify(row[column])}, not ${JSON.stringify(value)}` });
       }
     }
   }

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { CONFIG_FILE_NAME, configSchemaPath, DEFAULT_TENANCY, ProjectConfig } from '../config';
-import { BOOKKEEPING_SCHEMA, queryRows, readKeyRows, readLatestManifest, readRole, readSchemaSnapshot, readSourceStatistics, schemaAccess } from '../db';
-import type { SourceStatistics } from '../db';
+import { BOOKKEEPING_SCHEMA, queryRows, readLatestManifest, readMadeRows, readRole, readSchemaSnapshot, readSourceStatistics, schemaAccess } from '../db';
+import type { SchemaSnapshot, SourceStatistics } from '../db';
 import { loadDefinitions, loadProfile } from '../definitions';
 import { TenantseedError, UsageError } from '../errors';
 import { buildPlan, guardRows, RowGuard } from '../generate';
@@ -95,9 +95,8 @@ async function migratedByProject(knex: Knex, project: ProjectConfig): Promise<bo
  * them: its own migrations make them again, or (a schema another tool migrates) it sets them
  * aside and puts them back.
  */
-async function rowsMadeByMigrations(knex: Knex, project: ProjectConfig, schema: string, draft: ProjectDraft, findings: Finding[]): Promise<Map<string, Record<string, unknown>[]>> {
+async function rowsMadeByMigrations(knex: Knex, snapshot: SchemaSnapshot, draft: ProjectDraft, findings: Finding[]): Promise<Map<string, Record<string, unknown>[]>> {
   const rows = new Map<string, Record<string, unknown>[]>();
-  const snapshot = await readSchemaSnapshot(knex, schema);
   const holding = snapshot.tables.filter((t) => (t.rows ?? 0) > 0 && draft.definitions.has(t.name) && !MIGRATION_TOOL_TABLES[t.name.toLowerCase()]);
   if (holding.length === 0) return rows;
   const manifests = (await readLatestManifest(knex)) !== undefined;
@@ -106,16 +105,49 @@ async function rowsMadeByMigrations(knex: Knex, project: ProjectConfig, schema: 
     return rows;
   }
   for (const table of holding) {
-    const columns = existingRowColumns(draft.definitions.get(table.name)!);
-    const keys = await readKeyRows(knex, schema, table.name, columns, MAX_EXISTING_ROWS + 1);
-    if (keys.length > MAX_EXISTING_ROWS) {
+    const made = await readMadeRows(knex, table.schema, table.name, existingRowColumns(draft.definitions.get(table.name)!), MAX_EXISTING_ROWS + 1);
+    if (made.length > MAX_EXISTING_ROWS) {
       findings.push({ level: 'warning', table: table.name, message: `${table.name} holds more than ${MAX_EXISTING_ROWS} rows: not recorded as made by the migrations. Introspect a freshly migrated database` });
       continue;
     }
-    rows.set(table.name, keys);
-    findings.push({ level: 'inferred', table: table.name, message: `${keys.length} row(s) of ${table.name} recorded as made by the migrations ("x-existing-rows"): referenced, kept by reset, never generated` });
+    rows.set(table.name, made);
+    findings.push({ level: 'inferred', table: table.name, message: `${made.length} row(s) of ${table.schema === snapshot.schema ? '' : `${table.schema}.`}${table.name} recorded as made by the migrations, every value ("x-existing-rows"): referenced, put back exactly by reset, never generated` });
   }
   return rows;
+}
+
+/**
+ * The tables of other schemas that the schema's foreign keys reference (reference rows the
+ * migrations keep in a schema of their own: `ref.countries`), added to the snapshot so that
+ * they get definitions and their rows are recorded. A name the schema has already is left out.
+ */
+async function withReferencedSchemas(knex: Knex, snapshot: SchemaSnapshot, findings: Finding[]): Promise<{ snapshot: SchemaSnapshot; schemas: string[] }> {
+  const wanted = new Map<string, Set<string>>();
+  for (const c of snapshot.tables.flatMap((t) => t.constraints)) {
+    if (c.kind !== 'foreign' || !c.refSchema || c.refSchema === snapshot.schema || !c.refTable) continue;
+    if (!wanted.has(c.refSchema)) wanted.set(c.refSchema, new Set());
+    wanted.get(c.refSchema)!.add(c.refTable);
+  }
+  const tables = [...snapshot.tables];
+  // The roles of the schema, with what they may read in the other schemas' tables too (the application role's SELECT).
+  const roles = snapshot.roles.map((r) => ({ ...r, tables: [...r.tables] }));
+  const schemas: string[] = [];
+  for (const [schema, names] of [...wanted].sort(([a], [b]) => a.localeCompare(b))) {
+    const other = await readSchemaSnapshot(knex, schema);
+    for (const table of other.tables.filter((t) => names.has(t.name))) {
+      if (tables.some((t) => t.name === table.name)) {
+        findings.push({ level: 'warning', table: table.name, message: `${schema}.${table.name} is referenced, but ${snapshot.schema} has a table of that name too: not drafted (definitions name tables by name alone)` });
+        continue;
+      }
+      tables.push(table);
+      for (const role of roles) {
+        if (other.roles.some((r) => r.name === role.name && r.tables.includes(table.name))) role.tables.push(table.name);
+      }
+      if (!schemas.includes(schema)) schemas.push(schema);
+    }
+  }
+  for (const schema of schemas) findings.push({ level: 'inferred', message: `schema ${schema}: its tables that ${snapshot.schema} references are drafted too, and the config lists it in "schemas"` });
+  return { snapshot: { ...snapshot, tables, roles }, schemas };
 }
 
 /**
@@ -148,7 +180,9 @@ function json(value: unknown): string {
  * once against its definition, then loads those rows into rolled-back copies of the tables (so
  * the unique keys, CHECKs and foreign keys the draft must satisfy are checked by PostgreSQL).
  */
-async function checkDraft(knex: Knex, schema: string, directory: string): Promise<{ rows: number } | { failure: DraftFailure }> {
+async function checkDraft(knex: Knex, snapshot: SchemaSnapshot, directory: string): Promise<{ rows: number } | { failure: DraftFailure }> {
+  const schema = snapshot.schema;
+  const otherSchemas = new Map(snapshot.tables.filter((t) => t.schema !== schema).map((t) => [t.name, t.schema]));
   const relative = (text: string) => text.split(directory + path.sep).join('');
   const fileOf = (table: string | undefined) => (table ? path.join('definitions', `${table}.json`) : undefined);
   let definitions;
@@ -168,7 +202,7 @@ async function checkDraft(knex: Knex, schema: string, directory: string): Promis
     const file = (error as { file?: string }).file;
     return failureOf('generate', file ? relative(file) : undefined, relative(describe(error)));
   }
-  const trial = await trialLoadDraft({ knex, schema, definitions, profile });
+  const trial = await trialLoadDraft({ knex, schema, otherSchemas, definitions, profile });
   if (trial.ok) return { rows: trial.rows };
   return failureOf('load', fileOf(trial.table), relative(describe(trial.error)));
 }
@@ -239,15 +273,16 @@ export async function introspectDatabase(options: IntrospectDatabaseOptions): Pr
       hint: `Connect as the schema's owner, or GRANT USAGE ON SCHEMA ${schema} TO ${access.user}. Nothing was written.`,
     });
   }
-  const snapshot = await readSchemaSnapshot(knex, schema);
-  const tables = snapshot.tables.filter((t) => !MIGRATION_TOOL_TABLES[t.name.toLowerCase()]);
+  const own = await readSchemaSnapshot(knex, schema);
+  const tables = own.tables.filter((t) => !MIGRATION_TOOL_TABLES[t.name.toLowerCase()]);
   if (tables.length === 0) {
-    throw new TenantseedError(`The schema "${schema}" of ${databaseName} holds no tables${snapshot.tables.length > 0 ? ' (only a migration tool\'s bookkeeping)' : ''}: there is nothing to introspect`, {
+    throw new TenantseedError(`The schema "${schema}" of ${databaseName} holds no tables${own.tables.length > 0 ? ' (only a migration tool\'s bookkeeping)' : ''}: there is nothing to introspect`, {
       hint: 'Run your migrations first (Prisma, Alembic, Knex, psql), or point --database-url at a migrated database. Nothing was written.',
     });
   }
-  const unreadable = tables.filter((t) => t.rows === undefined);
   const findings: Finding[] = [];
+  const { snapshot, schemas: referenced } = await withReferencedSchemas(knex, own, findings);
+  const unreadable = tables.filter((t) => t.rows === undefined);
   if (unreadable.length > 0) {
     findings.push({ level: 'warning', message: `the role "${access.user}" may not read ${unreadable.map((t) => t.name).join(', ')}: their rows were not looked at` });
   }
@@ -258,7 +293,7 @@ export async function introspectDatabase(options: IntrospectDatabaseOptions): Pr
     : 'migrated by another tool: the config names no migrations, so tenantseed never changes the schema (reset empties and reseeds the tables the definitions name)' });
   const said = { column: project.tenancy.column, tenantColumns: settledTenantColumns(project, outDir) };
   const first = draftProject(snapshot, { tenancy: said });
-  const existingRows = await rowsMadeByMigrations(knex, { ...project, migrations }, schema, first, findings);
+  const existingRows = await rowsMadeByMigrations(knex, snapshot, first, findings);
   let draft = existingRows.size > 0 ? draftProject(snapshot, { existingRows, tenancy: said }) : first;
   let statistics: SourceStatistics | undefined;
   if (options.learnFrom) {
@@ -283,7 +318,7 @@ export async function introspectDatabase(options: IntrospectDatabaseOptions): Pr
     ...(migrations ? { migrations: fromConfig(migrations) } : {}),
     definitions: fromConfig(path.join(outDir, 'definitions')),
     environments: fromConfig(path.join(outDir, 'environments')),
-    schemas: schema === project.schemas[0] ? [...project.schemas] : [schema],
+    schemas: [...new Set([...(schema === project.schemas[0] ? project.schemas : [schema]), ...referenced])],
     tenancy: await draftTenancyNames(knex, project, draft, findings),
   };
   const configFile = path.join(configDir, CONFIG_FILE_NAME);
@@ -309,7 +344,7 @@ export async function introspectDatabase(options: IntrospectDatabaseOptions): Pr
       fs.mkdirSync(path.dirname(path.join(staging, file)), { recursive: true });
       fs.writeFileSync(path.join(staging, file), text);
     }
-    const checked = await checkDraft(knex, schema, staging);
+    const checked = await checkDraft(knex, snapshot, staging);
     if ('rows' in checked) rows = checked.rows;
     else {
       const outPrefix = path.relative(configDir, outDir);

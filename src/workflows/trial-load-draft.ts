@@ -11,6 +11,8 @@ export interface TrialLoadDraftOptions {
   knex: Knex;
   /** The schema the tables are in (the one introspect read). */
   schema: string;
+  /** Tables of other schemas (reference rows the schema's foreign keys point at): table -> its schema. */
+  otherSchemas?: ReadonlyMap<string, string>;
   definitions: DefinitionSet;
   profile: Profile;
 }
@@ -72,11 +74,11 @@ async function copyKeysAndIndexes(trx: Knex.Transaction, schema: string, table: 
  * name goes into its copy. A serial column's default would draw on the real sequence, which no
  * rollback undoes: it gets a temporary sequence of its own.
  */
-async function shadowTables(trx: Knex.Transaction, schema: string, tables: readonly string[], keepRows: ReadonlySet<string>): Promise<void> {
-  const qualified = (t: string) => `${quoteIdentifier(schema)}.${quoteIdentifier(t)}`;
+async function shadowTables(trx: Knex.Transaction, schemaOf: (table: string) => string, tables: readonly string[], keepRows: ReadonlySet<string>): Promise<void> {
+  const qualified = (t: string) => `${quoteIdentifier(schemaOf(t))}.${quoteIdentifier(t)}`;
   for (const table of tables) {
     await trx.raw(`CREATE TEMP TABLE ${quoteIdentifier(table)} (LIKE ${qualified(table)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING IDENTITY INCLUDING GENERATED) ON COMMIT DROP`);
-    await copyKeysAndIndexes(trx, schema, table);
+    await copyKeysAndIndexes(trx, schemaOf(table), table);
     const serials = await queryRows<{ column: string }>(trx,
       `SELECT a.attname AS column FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
         WHERE d.adrelid = format('pg_temp.%I', ?::text)::regclass AND pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%'`, [table]);
@@ -97,8 +99,8 @@ async function shadowTables(trx: Knex.Transaction, schema: string, tables: reado
             ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(n, i) JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i)::text[] AS columns,
             ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(n, i) JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i)::text[] AS ref_columns
        FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_class r ON r.oid = con.confrelid
-      WHERE con.contype = 'f' AND c.relnamespace = ?::regnamespace AND r.relnamespace = ?::regnamespace
-      ORDER BY c.relname, con.conname`, [quoteIdentifier(schema), quoteIdentifier(schema)]);
+      WHERE con.contype = 'f' AND c.oid = ANY (?::regclass[]) AND r.oid = ANY (?::regclass[])
+      ORDER BY c.relname, con.conname`, [tables.map(qualified), tables.map(qualified)]);
   const copied = new Set(tables);
   for (const key of keys.filter((k) => copied.has(k.table) && copied.has(k.ref_table))) {
     const list = (columns: string[]) => columns.map(quoteIdentifier).join(', ');
@@ -128,8 +130,10 @@ export async function trialLoadDraft(options: TrialLoadDraftOptions): Promise<Tr
   const keepRows = new Set(definitions.tables.filter((d) => d.existingRows.length > 0).map((d) => d.table));
   try {
     await knex.transaction(async (trx) => {
-      await trx.raw(`SET LOCAL search_path TO ${quoteIdentifier(options.schema)}`);
-      await shadowTables(trx, options.schema, tables, keepRows);
+      const others = options.otherSchemas ?? new Map<string, string>();
+      const schemas = [...new Set([options.schema, ...others.values()])];
+      await trx.raw(`SET LOCAL search_path TO ${schemas.map(quoteIdentifier).join(', ')}`);
+      await shadowTables(trx, (table) => others.get(table) ?? options.schema, tables, keepRows);
       const client = await transactionConnection(trx);
       const loaded = await loadTables({
         client, tables: plan.tables, fingerprint: new Fingerprint(plan.generatorVersion), deferConstraints: false, strict: true,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { createTestDatabase, settleTestDatabases, withDatabaseName } from '../../src/testing';
-import { createKnex, quoteIdentifier } from '../../src/db';
+import { createKnex, quoteIdentifier, quoteQualifiedName } from '../../src/db';
 import { FileDatabase, useFileDatabase } from './database';
 import { REPO_ROOT, runCli } from './run-cli';
 
@@ -41,8 +41,9 @@ export interface FixtureProjectSpec {
    */
   readonly more?: (env: { cli: (args: string[]) => ReturnType<typeof runCli>; knex: () => Knex; folder: string }) => void;
   /**
-   * Tables whose rows the migrations made (reference rows): after each of two resets they must
-   * be byte for byte what the migrations left (an md5 of every row's text, in order).
+   * Tables whose rows the migrations made (reference rows), `schema.table` for another schema's:
+   * after each of two resets they must be byte for byte what the migrations left (an md5 of every
+   * row's text, in order).
    */
   readonly madeRows?: readonly string[];
   /**
@@ -56,9 +57,13 @@ export interface FixtureProjectSpec {
   readonly contextFunction?: string;
 }
 
-/** An md5 of every row of a table as PostgreSQL prints it, sorted: equal only if the rows are byte for byte equal. */
+/**
+ * An md5 of every row of a table as PostgreSQL prints it, sorted: equal only if the rows are byte
+ * for byte equal. `schema.table` names a table of another schema (`ref.Currencies`).
+ */
 export async function tableDigest(knex: Knex, table: string): Promise<{ rows: number; md5: string }> {
-  const q = quoteIdentifier(table);
+  const dot = table.indexOf('.');
+  const q = dot > 0 ? quoteQualifiedName(table.slice(0, dot), table.slice(dot + 1)) : quoteIdentifier(table);
   const [row] = (await knex.raw(`SELECT count(*)::int AS rows, md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) AS md5 FROM ${q} t`)).rows;
   return row as { rows: number; md5: string };
 }

@@ -147,6 +147,6 @@ export const REFROWS_APP: FixtureProjectSpec = {
   appRole: 'refrows_app',
   root: 'workspaces',
   scoped: { table: 'tickets', column: 'workspace_id' },
-  madeRows: ['workspace_templates', 'countries', 'priorities'],
+  madeRows: ['workspace_templates', 'ref.countries', 'ref.priorities', 'ref.Currencies'],
   apply: applySqlFolder,
 };

@@ -1,10 +1,30 @@
 import type { Argv, CommandModule } from 'yargs';
-import { FILE_FORMATS, FileFormat, writeDatasetFiles } from '../../load';
+import type pg from 'pg';
+import { FILE_FORMATS, FileFormat, needsCheckEvaluation, writeDatasetFiles } from '../../load';
+import type { Plan } from '../../generate';
+import type { ProjectConfig } from '../../config';
 import { DatasetArgs, planFromArgs, withDatasetOptions } from '../dataset-options';
 import { CliIO } from '../output';
 import { progressDisplay } from '../progress';
+import { DatabaseArgs, withDatabase } from '../with-database';
 
-interface GenerateArgs extends DatasetArgs {
+/**
+ * Runs `write` with a connection that evaluates the definitions' `x-checks`, when some table has
+ * them (generate needs no database otherwise).
+ */
+async function withCheckConnection<T>(args: GenerateArgs, io: CliIO, plan: Plan, project: ProjectConfig, write: (client?: pg.ClientBase) => Promise<T>): Promise<T> {
+  if (!needsCheckEvaluation([...plan.tables, ...plan.legacyTables])) return write();
+  return withDatabase(args, io, 'generate', project, async ({ knex }) => {
+    const client = (await knex.client.acquireConnection()) as pg.PoolClient;
+    try {
+      return await write(client);
+    } finally {
+      await knex.client.releaseConnection(client);
+    }
+  });
+}
+
+interface GenerateArgs extends DatasetArgs, DatabaseArgs {
   out: string;
   format: FileFormat;
   json?: boolean;
@@ -15,7 +35,7 @@ interface GenerateArgs extends DatasetArgs {
 export function generateCommand(io: CliIO): CommandModule<object, GenerateArgs> {
   return {
     command: 'generate',
-    describe: 'Write the dataset of an environment to files (no database needed)',
+    describe: 'Write the dataset of an environment to files (no database needed, unless definitions have x-checks)',
     builder: (yargs: Argv) =>
       withDatasetOptions(yargs)
         .option('out', { type: 'string', demandOption: true, describe: 'Folder to write (new, empty, or a previous output)' })
@@ -24,12 +44,14 @@ export function generateCommand(io: CliIO): CommandModule<object, GenerateArgs> 
         .option('quiet', { type: 'boolean', describe: 'No progress on stderr (the summary is still printed)' }) as unknown as Argv<GenerateArgs>,
     handler: async (args) => {
       const started = Date.now();
-      const { plan } = planFromArgs(args);
+      const { plan, project } = planFromArgs(args);
       const planRows = [...plan.tables, ...plan.legacyTables].reduce((sum, t) => sum + t.rowCount(), 0);
       const progress = progressDisplay(io, { off: Boolean(args.quiet || args.json), planRows });
       let result;
       try {
-        result = await writeDatasetFiles({ plan, directory: args.out, format: args.format, strict: args.strict, onProgress: progress.update });
+        result = await withCheckConnection(args, io, plan, project, (checks) => writeDatasetFiles({
+          plan, directory: args.out, format: args.format, strict: args.strict, onProgress: progress.update, checks,
+        }));
         progress.finish();
       } finally {
         progress.stop();

@@ -17,6 +17,8 @@ describe('reading CHECK constraints', () => {
     ["f ~ '^[a-z]+$'", "CHECK ((f ~ '^[a-z]+$'::text))", 'f', { pattern: '^[a-z]+$' }],
     ['varchar g ~ POSIX class', "CHECK (((g)::text ~ '^[[:upper:]]{3}$'::text))", 'g', { pattern: '^[A-Z]{3}$' }],
     ['h = lower(h)', 'CHECK ((h = lower(h)))', 'h', { lowercase: true }],
+    ['lower(h) = h (as written the other way round)', 'CHECK ((lower(h) = h))', 'h', { lowercase: true }],
+    ['numeric q BETWEEN -1 AND 3', "CHECK (((q >= ('-1'::integer)::numeric) AND (q <= (3)::numeric)))", 'q', { minimum: -1, maximum: 3 }],
     ['varchar i = lower(i)', 'CHECK (((i)::text = lower((i)::text)))', 'i', { lowercase: true }],
     ["a IS NULL OR a IN ('x', 'y')", "CHECK (((a IS NULL) OR (a = ANY (ARRAY['x'::text, 'y'::text]))))", 'a', { enum: ['x', 'y'] }],
     ["varchar b IS NULL OR b IN ('p', 'q')", "CHECK (((b IS NULL) OR ((b)::text = ANY ((ARRAY['p'::character varying, 'q'::character varying])::text[]))))", 'b', { enum: ['p', 'q'] }],
