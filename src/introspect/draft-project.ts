@@ -128,6 +128,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
     plans.set(table.name, { table, tenantColumn, primaryKey: key, idColumn: key[key.length - 1] });
   }
   const idOf = (name: string) => plans.get(name)?.idColumn;
+  const tablesByName = new Map(tables.map((t) => [t.name, t]));
 
   const definitions = new Map<string, DraftNode>();
   const counts: Record<string, number> = {};
@@ -146,7 +147,9 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
     const isRoot = tenancy.root === table.name;
     const isChain = tenancy.chainTables.has(table.name);
     const tenantVia = tenancy.tenantVia.get(table.name);
-    guessPolymorphicReferences(table, findings);
+    // A row of a table with a tenant column picks same-tenant targets; one without picks only global ones.
+    const polymorphic = guessPolymorphicReferences(table, tablesByName, idOf, (targets) => plan.tenantColumn !== undefined
+      || targets.every((t) => !plans.get(t)?.tenantColumn && !tenancy.chainTables.has(t)), findings);
     const tenantColumn = plan.tenantColumn;
     // A table of reference rows the migrations made (no tenant): tenantseed makes none of its rows, nor ids.
     const madeOnly = !tenantColumn && !isRoot && (options.existingRows?.get(table.name)?.length ?? 0) > 0;
@@ -324,6 +327,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
       properties[name] = node;
     }
 
+    for (const [name, guess] of polymorphic) if (properties[name]) properties[name]['x-ref-one-of'] = { discriminator: guess.discriminator, targets: { ...guess.targets } };
     // Several references of a row to one table (a ticket's created_by, assigned_to, resolved_by):
     // distinct rows, not one uuid in every column. Keys and the tenant column draw their own way.
     const byTarget = new Map<string, string[]>();
