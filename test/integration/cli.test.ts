@@ -44,7 +44,6 @@ describe('tenantseed command line', () => {
   });
 
   it.each([
-    ['generate', ['generate', '--env', 'test', '--out', 'x', '--database-url', 'postgres://x@127.0.0.1:1/x'], '--database-url'],
     ['init', ['init', '--config', 'x.json'], '--config'],
     ['db', ['db', 'url', '--database-url', 'postgres://x@127.0.0.1:1/x'], '--database-url'],
     ['test-db prune', ['test-db', 'prune', '--config', 'x.json'], '--config'],
