@@ -51,7 +51,7 @@ export interface StatisticsRequest {
   readonly root?: { readonly table: string; readonly idColumn: string };
   readonly references: readonly StatisticsReference[];
   /** Date columns drafted to follow another (`updated_at` after `created_at`): the gaps between them are read. */
-  readonly orders?: readonly { readonly table: string; readonly later: string; readonly earlier: string }[];
+  readonly orders?: readonly { readonly table: string; readonly later: string; readonly earlier: string | readonly string[] }[];
 }
 
 /** A categorical value and the fraction of all rows (nulls included) that hold it. */
@@ -124,6 +124,12 @@ export interface SourceStatistics {
   readonly childrenPerParent: Readonly<Record<string, CountDistribution>>;
   /** Keyed `table.later`: days from the earlier date to the later one, as quantiles (`rows`: pairs with both dates). */
   readonly gaps: Readonly<Record<string, CountDistribution>>;
+  /**
+   * Keyed `table.later`, where the gap grows with the time left (corr(gap, window) >= 0.5: a
+   * `last_login_at` anywhere between `created_at` and now): the gap as a share of that window
+   * (up to the column's latest value), as quantiles. Absent where the gap is its own thing.
+   */
+  readonly windows?: Readonly<Record<string, CountDistribution>>;
   readonly read: readonly StatisticsRead[];
 }
 
@@ -307,11 +313,25 @@ export async function readSourceStatistics(knex: Knex, request: StatisticsReques
     }
 
     const gaps: Record<string, CountDistribution> = {};
+    const windows: Record<string, CountDistribution> = {};
     for (const order of request.orders ?? []) {
-      const [later, earlier] = [quoteIdentifier(order.later), quoteIdentifier(order.earlier)];
+      // Several earlier columns: the first with a value, as the generator reads `after`.
+      const list = [order.earlier].flat();
+      const later = quoteIdentifier(order.later);
+      const earlier = list.length === 1 ? quoteIdentifier(list[0]) : `coalesce(${list.map(quoteIdentifier).join(', ')})`;
       const sql = `SELECT extract(epoch FROM (${later} - ${earlier}))::float8 / 86400 AS n FROM ${quoteQualifiedName(schema, order.table)} WHERE ${later} IS NOT NULL AND ${earlier} IS NOT NULL`;
-      const counted = await readCounts(trx, `days from ${order.table}.${order.earlier} to ${order.later}`, sql, [order.table], schema, read);
+      const counted = await readCounts(trx, `days from ${order.table}.${list.join(', else ')} to ${order.later}`, sql, [order.table], schema, read);
       if (counted) gaps[`${order.table}.${order.later}`] = counted;
+      // Does the gap grow with the time left between the earlier date and the latest later one?
+      const pairs = `SELECT extract(epoch FROM (${later} - ${earlier}))::float8 AS g, extract(epoch FROM ((SELECT max(${later}) FROM ${quoteQualifiedName(schema, order.table)}) - ${earlier}))::float8 AS w
+        FROM ${quoteQualifiedName(schema, order.table)} WHERE ${later} IS NOT NULL AND ${earlier} IS NOT NULL`;
+      if (!counted) continue;
+      const correlation = `SELECT corr(g, w) AS r FROM (${pairs}) p`;
+      read.push({ what: `whether the days from ${order.table}.${list.join(', else ')} to ${order.later} grow with the time left`, sql: correlation });
+      const [{ r }] = await queryRows<{ r: number | null }>(trx, correlation);
+      if (r === null || r < 0.5) continue;
+      const shares = await readCounts(trx, `${order.table}.${order.later} as a share of the time from ${list.join(', else ')} to its latest value`, `SELECT g / w AS n FROM (${pairs}) p WHERE w > 0`, [order.table], schema, read);
+      if (shares) windows[`${order.table}.${order.later}`] = shares;
     }
 
     for (const table of request.tables) {
@@ -328,7 +348,7 @@ export async function readSourceStatistics(knex: Knex, request: StatisticsReques
         else columns.push(merged);
       }
     }
-    return { database: who.database, schema, role: who.role, columns, tableRows, rowsPerTenant, childrenPerParent, gaps, read };
+    return { database: who.database, schema, role: who.role, columns, tableRows, rowsPerTenant, childrenPerParent, gaps, windows, read };
   });
 }
 

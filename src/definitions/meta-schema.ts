@@ -65,6 +65,10 @@ const generatorSpec = {
               type: 'array', items: { type: 'number' }, minItems: 2,
               description: 'With "after": the days from the earlier date as quantiles (0%, 5%, ..., 100%; what introspect --learn-from reads of a source) in place of maxDays.',
             },
+            window: {
+              type: 'array', items: { type: 'number', minimum: 0, maximum: 1 }, minItems: 2,
+              description: 'With "after": the date as a share of the time from the earlier date to the reference date, as quantiles (0%, 5%, ..., 100%), in place of maxDays and gaps: a last_login_at anywhere between created_at and now (introspect --learn-from drafts it where the source\'s gaps grow with the time left).',
+            },
           },
         },
       },

@@ -7,7 +7,7 @@ export type GeneratorSpec =
   | 'cuid'
   | { faker: string; repeat?: [number, number]; separator?: string; case?: 'lower' | 'upper' | 'slug' }
   | { template: string; parts?: Record<string, GeneratorSpec> }
-  | { date: { daysBefore?: [number, number]; after?: string | string[]; maxDays?: number; strict?: boolean; gaps?: number[] } }
+  | { date: { daysBefore?: [number, number]; after?: string | string[]; maxDays?: number; strict?: boolean; gaps?: number[]; window?: number[] } }
   | { integer: [number, number]; skew?: number }
   | { number: [number, number]; decimals?: number; skew?: number }
   | { password: { plaintextField?: string } }

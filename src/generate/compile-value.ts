@@ -217,7 +217,7 @@ function templateValue(ctx: CompileContext, path: string, spec: { template: stri
   return { make, space: { kind: 'random' } };
 }
 
-function dateValue(ctx: CompileContext, path: string, spec: { daysBefore?: [number, number]; after?: string | string[]; maxDays?: number; strict?: boolean; gaps?: readonly number[] }): CompiledValue {
+function dateValue(ctx: CompileContext, path: string, spec: { daysBefore?: [number, number]; after?: string | string[]; maxDays?: number; strict?: boolean; gaps?: readonly number[]; window?: readonly number[] }): CompiledValue {
   if (spec.after) {
     // Several columns: the first that has a value (`ended_at` after `last_activity_at`, else `started_at`).
     const after = typeof spec.after === 'string' ? [spec.after] : spec.after;
@@ -225,7 +225,8 @@ function dateValue(ctx: CompileContext, path: string, spec: { daysBefore?: [numb
     const gaps = spec.gaps;
     // `strict`: at least a second later (values are whole seconds), so `CHECK (b > a)` holds.
     const gap = spec.strict ? 1000 : 0;
-    // The gap at a point u: uniform up to maxDays, or the quantiles of a source's gaps (`gaps`, days).
+    // The gap at a point u: uniform up to maxDays, the quantiles of a source's gaps (`gaps`, days),
+    // or a share of the time left to the reference date (`window`).
     const later = (c: RowContext, u: number): string => {
       const earlier = after.map((column) => c.values[column]);
       const first = earlier.findIndex((v) => v !== null);
@@ -237,8 +238,10 @@ function dateValue(ctx: CompileContext, path: string, spec: { daysBefore?: [numb
           hint: `Name non-null date columns of this table in "after", or use "daysBefore".`,
         });
       }
-      const ms = gaps ? Math.max(0, quantileAt(gaps, u)) * DAY_MS : u * maxMs;
-      return isoString(parseIso(base) + gap + Math.floor(ms / 1000) * 1000);
+      const from = parseIso(base);
+      const ms = spec.window ? Math.max(0, quantileAt(spec.window, u)) * Math.max(0, ctx.referenceDateMs - from)
+        : gaps ? Math.max(0, quantileAt(gaps, u)) * DAY_MS : u * maxMs;
+      return isoString(from + gap + Math.floor(ms / 1000) * 1000);
     };
     return { make: (c, rng) => later(c, rng.next()), space: { kind: 'random' }, fromPoint: (u, c) => later(c, u) };
   }

@@ -45,14 +45,18 @@ function fitLabels(node: DraftNode | undefined, maxLength: number): DraftNode | 
 }
 
 /**
- * The {row} template a column's name suggests (an email's `{first}.{last}{row}@{domain}`), with
- * values of its shape: a unique column whose CHECK pattern they fit keeps the look of its name.
+ * The template a column's name suggests that makes distinct values (a `{row}` in it, or Faker
+ * pools alone, as an email's `{first}.{last}@{domain}`), with values of its shape: a unique
+ * column whose CHECK pattern they fit keeps the look of its name.
  */
 function rowTemplateOfMeaning(column: SnapshotColumn, context: ColumnContext): { generate: DraftNode; samples: string[] } | undefined {
   const generate = meaningOf(column, context)?.node['x-generate'] as DraftNode | undefined;
   const template = generate?.template;
-  if (typeof template !== 'string' || !template.includes('{row}')) return undefined;
-  const parts = (generate!.parts ?? {}) as Record<string, { faker?: string }>;
+  if (typeof template !== 'string') return undefined;
+  const parts = (generate!.parts ?? {}) as Record<string, { faker?: string; repeat?: unknown }>;
+  // Distinct values: a row number, or only Faker pools (drawn without repetition: `first.last@domain`).
+  const enumerable = !/\{(row|tenant)\}/.test(template) && Object.values(parts).every((p) => typeof p.faker === 'string' && p.repeat === undefined);
+  if (!template.includes('{row}') && !enumerable) return undefined;
   const sample = (row: string) => template.replace(/\{(\w+)\}/g, (_whole, part: string) => (part === 'row' ? row : /domain/i.test(parts[part]?.faker ?? '') ? 'example-mail.com' : 'lorem'));
   return { generate: generate!, samples: [sample('1'), sample('123456')] };
 }

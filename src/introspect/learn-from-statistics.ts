@@ -22,6 +22,11 @@ function typeList(node: DraftNode): string[] {
   return (Array.isArray(node.type) ? node.type : [node.type]).filter((t): t is string => typeof t === 'string');
 }
 
+/** A date's `after`: one column, or several (the first with a value in the row). */
+function isAfter(after: unknown): after is string | string[] {
+  return typeof after === 'string' || (Array.isArray(after) && after.length > 0 && after.every((a) => typeof a === 'string'));
+}
+
 /** The properties the table's own rules make: keys, references, uniques, sums and orders are left as drafted. */
 function keptAsDrafted(definition: DraftNode, name: string, node: DraftNode): boolean {
   const key = (definition['x-primary-key'] as string[] | undefined) ?? [];
@@ -29,7 +34,7 @@ function keptAsDrafted(definition: DraftNode, name: string, node: DraftNode): bo
   const foreign = ((definition['x-foreign-keys'] as Array<{ columns: string[] }> | undefined) ?? []).flatMap((f) => f.columns);
   const spec = node['x-generate'] as Record<string, unknown> | undefined;
   const rule = spec !== undefined && typeof spec === 'object' && ('sum' in spec || 'password' in spec || 'token' in spec || 'row' in spec
-    || ('date' in spec && typeof (spec.date as { after?: string }).after === 'string'));
+    || ('date' in spec && isAfter((spec.date as { after?: unknown }).after)));
   return name === definition['x-tenant-column'] || key.includes(name) || tuples.includes(name) || foreign.includes(name)
     || node['x-ref'] !== undefined || node['x-ref-one-of'] !== undefined || node['x-unique'] !== undefined || rule || typeof spec === 'string';
 }
@@ -70,8 +75,8 @@ export function statisticsRequest(snapshot: SchemaSnapshot, draft: Pick<ProjectD
   for (const [table, definition] of draft.definitions) {
     const tenantColumn = definition['x-tenant-column'] as string | undefined;
     for (const [column, node] of Object.entries((definition.properties as Record<string, DraftNode> | undefined) ?? {})) {
-      const after = (node['x-generate'] as { date?: { after?: string } } | undefined)?.date?.after;
-      if (typeof after === 'string') orders.push({ table, later: column, earlier: after });
+      const after = (node['x-generate'] as { date?: { after?: unknown } } | undefined)?.date?.after;
+      if (isAfter(after)) orders.push({ table, later: column, earlier: after });
       if (typeof node['x-ref'] !== 'string') continue;
       const ref = node['x-ref'] as string;
       const dot = ref.lastIndexOf('.');
@@ -225,7 +230,8 @@ export function learnFromStatistics(draft: ProjectDraft, snapshot: SchemaSnapsho
         if (!fresh) continue;
         node = fresh;
       }
-      const order = (node['x-generate'] as { date?: { after?: string } } | undefined)?.date?.after;
+      const after = (node['x-generate'] as { date?: { after?: unknown } } | undefined)?.date?.after;
+      const order = isAfter(after) ? [after].flat().join(', else ') : undefined;
       if (order !== undefined && (stats.gaps?.[`${table}.${column.name}`]?.quantiles[0] ?? 0) < 0) {
         // The source has rows where this date comes before the one its name puts it after (no CHECK says
         // otherwise, or the rows could not exist): the order is no rule of the data, its own distribution is.
@@ -238,9 +244,14 @@ export function learnFromStatistics(draft: ProjectDraft, snapshot: SchemaSnapsho
         let kept = stat && typeList(node).includes('null') ? withNullFraction(node, stat) : node;
         const gaps = stats.gaps?.[`${table}.${column.name}`];
         const date = (node['x-generate'] as { date?: Record<string, unknown> } | undefined)?.date;
-        if (date && typeof date.after === 'string' && gaps && gaps.rows > 0) {
+        const window = stats.windows?.[`${table}.${column.name}`];
+        if (date && isAfter(date.after) && window && window.rows > 0) {
+          // The gap grows with the time left: a share of the window up to the reference date.
+          kept = { ...kept, 'x-generate': { date: { ...date, window: window.quantiles.map((q) => round(Math.min(1, Math.max(0, q)), 5)) } }, 'x-spread': true };
+          learned.push(`${column.name} (a share of the time after ${[date.after].flat().join(', else ')})`);
+        } else if (date && isAfter(date.after) && gaps && gaps.rows > 0) {
           kept = { ...kept, 'x-generate': { date: { ...date, gaps: gaps.quantiles.map((q) => round(Math.max(0, q), 5)) } }, 'x-spread': true };
-          learned.push(`${column.name} (days after ${date.after})`);
+          learned.push(`${column.name} (days after ${[date.after].flat().join(', else ')})`);
         }
         const perParent = stats.childrenPerParent[`${table}.${column.name}`];
         if (typeof node['x-ref'] === 'string' && perParent && !((definition['x-unique-keys'] as string[][] | undefined) ?? []).flat().includes(column.name)) {

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { createKnex, migrate, withAdvisoryLock, writeEnvironmentStamp } from '../../src/db';
+import { ADVISORY_LOCK_CLASS, advisoryLockKey } from '../../src/db/advisory-lock';
 import { createScratchDatabase } from '../../src/testing';
 import { testServer, useFileDatabase } from '../support/database';
 import { CLI, hasStackTrace, REPO_ROOT, runCli } from '../support/run-cli';
@@ -210,7 +211,9 @@ describe('locks and the embedded server', () => {
       try {
         const held = await withAdvisoryLock(fresh, 'tenantseed:test-lock', {}, async () => {
           await new Promise((r) => setTimeout(r, 1000));
-          return (await fresh.raw(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted`)).rows[0].n;
+          // This lock only (pg_locks shows the two int4 keys as oids): other runs on the server hold theirs.
+          return (await fresh.raw(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = ?::bigint::oid AND objid = ?::bigint::oid AND objsubid = 2`,
+            [ADVISORY_LOCK_CLASS >>> 0, advisoryLockKey('tenantseed:test-lock') >>> 0])).rows[0].n;
         });
         expect(held).toBe(1);
       } finally {
