@@ -2,7 +2,8 @@
  * The tests `npm run test:mutation` runs against each mutant: those that cover the isolation
  * probes, bypass discovery, the shared-table rule, the membership refusal and the tenant context.
  * STRYKER_SCOPE=unit keeps the unit tests only (no database); STRYKER_SCOPE=membership the
- * membership probe's test only (its mutants are covered by it alone past the probe's first line).
+ * membership probe's test only (its mutants are covered by it alone past the probe's first line);
+ * STRYKER_SCOPE=introspect introspect's drafting guards' unit tests.
  */
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] };
 const unit = [
@@ -21,6 +22,8 @@ const integration = [
 const scopes = {
   unit,
   membership: ['<rootDir>/test/integration/membership-probe.test.ts'],
+  // Introspect's drafting guards (polymorphic guesses, column meanings), by their unit tests.
+  introspect: ['<rootDir>/test/unit/introspect/guess-polymorphic.test.ts', '<rootDir>/test/unit/introspect/column-meaning.test.ts', '<rootDir>/test/unit/introspect/draft-project.test.ts'],
 };
 const tests = scopes[process.env.STRYKER_SCOPE] ?? [...unit, ...integration];
 const needsDatabase = tests.some((t) => !t.includes('/test/unit/'));

@@ -58,4 +58,31 @@ describe('polymorphic references guessed from names', () => {
     const subject = table('module_events', events('enum').columns as SnapshotColumn[], [{ name: 'fk', kind: 'foreign', columns: ['module_session_id'], refTable: 'voice_sessions', refColumns: ['id'], definition: '' }]);
     expect(guess(subject, sessions).findings).toEqual([]);
   });
+
+  it('reads the kinds from the CHECK on the discriminator, not from a CHECK on another column listed first', () => {
+    const subject = events('check');
+    const withOther = table(subject.name, subject.columns as SnapshotColumn[], [check('module_events_level_check', "CHECK ((level = ANY (ARRAY[1, 2])))"), ...subject.constraints]);
+    expect(guess(withOther, sessions).drafted.get('module_session_id')?.targets).toEqual({ voice: 'voice_sessions', code: 'code_sessions', doc: 'doc_sessions' });
+  });
+
+  it('says which tables it found and which it did not, and <value> when the kinds are unknown', () => {
+    const [missing] = guess(events('check'), sessions.slice(0, 2)).findings;
+    expect(missing.message).toContain('"x-ref-one-of": {"discriminator":"module_type","targets":{"voice":"voice_sessions","code":"code_sessions","doc":"<table>"}} on module_session_id, and "x-tenant-via": "module_session_id" if the table has no tenant column');
+    expect(missing.level).toBe('warning');
+    expect(missing.table).toBe('module_events');
+    const [unknown] = guess(events('none'), sessions).findings;
+    expect(unknown.message).toContain('"targets":{"<value>":"<table>"}');
+  });
+
+  it('drafts nothing for one kind alone, two tables of one name, the table itself, or a target without the id column', () => {
+    const one = table('notes', [column('id'), column('owner_type', 'text', { enumLabels: ['voice'] }), column('owner_session_id')]);
+    expect(guess(one, sessions).drafted.size).toBe(0);
+    const twice = guess(events('enum'), [...sessions, table('Voice_Sessions', [column('id')])]);
+    expect(twice.drafted.size).toBe(0);
+    const self = table('items', [column('id'), column('parent_type', 'text', { enumLabels: ['item', 'voice_session'] }), column('parent_id')]);
+    expect(guess(self, [table('voice_sessions', [column('id')])]).drafted.size).toBe(0);
+    const findings: Finding[] = [];
+    const tables = new Map([events('enum'), ...sessions].map((t) => [t.name, t]));
+    expect(guessPolymorphicReferences(events('enum'), tables, () => 'uuid_key', () => true, findings).size).toBe(0);
+  });
 });
