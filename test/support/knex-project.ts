@@ -7,7 +7,7 @@
  * tenant table (as introspect drafts them), and a development profile.
  *
  * Run it by hand to get a project of real size (about 1,000 migrations, 420 tables):
- *   npx jiti test/support/knex-project.ts /tmp/big-project 1000 420
+ *   npx jiti test/scale/make-knex-project.ts /tmp/big-project 1000 420
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -219,13 +219,3 @@ export function writeKnexProject(dir: string, options: KnexProjectOptions): Knex
   return { dir, config, migrations, nonTransactional, tables };
 }
 
-// Run as a script (jiti does not set require.main), not when a test imports it.
-if (/knex-project\.[tj]s$/.test(process.argv[1] ?? '')) {
-  const [dir, count, tableCount] = process.argv.slice(2);
-  if (!dir) {
-    process.stderr.write('usage: npx jiti test/support/knex-project.ts DIR [MIGRATIONS=1000] [TABLES=420]\n');
-    process.exit(2);
-  }
-  const project = writeKnexProject(path.resolve(dir), { migrations: Number(count ?? 1000), tables: Number(tableCount ?? 420) });
-  process.stdout.write(`Wrote ${project.migrations} (${fs.readdirSync(project.migrations).length} migrations, ${project.nonTransactional.length} outside a transaction, ${project.tables.length} tables) and ${project.config}\n`);
-}
