@@ -12,4 +12,4 @@ export {
 } from './project-config';
 export { defineConfig } from './define-config';
 export type { TenantseedConfig } from './define-config';
-export type { ProjectConfig, TenancyNames, ResolveProjectConfigOptions } from './project-config';
+export type { ProjectConfig, TenancyNames, MembershipRule, ResolveProjectConfigOptions } from './project-config';

@@ -25,6 +25,20 @@ export interface TenancyNames {
    * the setting: withTenant and validate's probe then run it in place of `SET LOCAL setting`.
    */
   readonly setContext?: string;
+  /**
+   * The membership rule `setContext` must enforce (introspect writes it when it finds the check):
+   * with `setting` naming a user, a tenant for which `table` has no row of that user in
+   * `userColumn` must be refused. validate's membership probe then runs even where no function
+   * of the schema checks membership any more.
+   */
+  readonly membership?: MembershipRule;
+}
+
+/** `tenancy.membership`: the membership table, its user column and the setting that names the signed-in user. */
+export interface MembershipRule {
+  readonly table: string;
+  readonly userColumn: string;
+  readonly setting: string;
 }
 
 /**

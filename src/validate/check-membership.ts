@@ -68,7 +68,9 @@ function triples(identity: ContextIdentity, tenants: readonly string[]): Array<{
  * tenant's rows stay hidden. A finding names the context function, the user and the rows seen.
  * First the same user with a tenant it is a member of must be accepted: else the probe did not
  * name the user the way the function reads it, and proves nothing (a finding too).
- * Without a membership check the probe is not applicable, and the report says so.
+ * Without a membership check the probe is not applicable, and the report says so; where the
+ * config's `tenancy.membership` declares the rule, the probe runs whether or not a function of the
+ * schema still checks it, and a rule it cannot try is a finding.
  *
  * @example
  * const { findings, membership } = await probeMembershipRefusal(ctx, reading, tables, tenants);
@@ -80,11 +82,17 @@ export async function probeMembershipRefusal(
   tables: ReadonlyArray<{ table: string; tenantColumn: string }>,
   tenants: readonly string[],
 ): Promise<MembershipProbe> {
-  if (!reading.identity) return { findings: [], membership: `not applicable: ${reading.notApplicable}` };
+  if (!reading.identity) {
+    // Asked for by tenancy.membership: a rule that cannot be tried is no pass.
+    if (reading.declared) return { findings: [{ table: ctx.tenancy.membership?.table, message: `the membership refusal could not be tried: ${reading.notApplicable}` }], membership: `not proven: ${reading.notApplicable}` };
+    return { findings: [], membership: `not applicable: ${reading.notApplicable}` };
+  }
   const identity = reading.identity;
   const probeCtx: CheckContext = { ...ctx, identity };
   const fn = identity.contextFunction;
-  const where = `${identity.setting} (compared with ${identity.check.userColumn} by ${identity.check.function})`;
+  const where = identity.declared === 'no check left'
+    ? `${identity.setting} (tenancy.membership: a member has a row in ${identity.table}.${identity.check.userColumn})`
+    : `${identity.setting} (compared with ${identity.check.userColumn} by ${identity.check.function})`;
   const candidates = triples(identity, tenants);
   if (candidates.length === 0) {
     return { findings: [{ table: identity.table, message: `the membership refusal of ${fn} could not be tried: every user of ${identity.table} is a member of every tenant` }], membership: 'not proven: no non-member to try' };
@@ -103,7 +111,9 @@ export async function probeMembershipRefusal(
         result = { findings: [], membership: `refused: ${fn} ${how} for tenant ${other} with ${where} = '${user}', not a member of it (a member of ${member}: accepted)` };
       } else {
         const rows = seen.map((s) => `${s.table}: ${s.n}`).join(', ');
-        const skipped = identity.applied ? '' : `; the schema's membership check ${identity.check.function} is not applied by ${fn}`;
+        const skipped = identity.declared === 'no check left'
+          ? `; no function of the schema compares ${identity.table}.${identity.check.userColumn} with ${identity.setting} any more (tenancy.membership declares the rule)`
+          : identity.applied ? '' : `; the schema's membership check ${identity.check.function} is not applied by ${fn}`;
         result = {
           findings: [{ table: seen[0].table, tenant: other, message: `the context function ${fn} accepted tenant ${other} for ${where} = '${user}', who is not a member of it (${identity.table} has no row for them): its rows became visible (${rows})${skipped}` }],
           membership: `failed: ${fn} accepted a non-member`,

@@ -7,3 +7,5 @@ export { ADVICE_RULES } from './advice';
 export type { AdviceRule, AdviceSeverity } from './advice';
 export { compareDistributions, statisticsCdf, FIDELITY_LIMITS, COMPARED_QUANTILES } from './compare-distributions';
 export type { FidelityReport, ColumnFidelity, CountFidelity } from './compare-distributions';
+export { readContextIdentity } from './context-identity';
+export type { IdentitySource, ContextIdentityReading } from './context-identity';

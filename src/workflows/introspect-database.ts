@@ -3,12 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { CONFIG_FILE_NAME, configSchemaPath, DEFAULT_TENANCY, ProjectConfig } from '../config';
-import { BOOKKEEPING_SCHEMA, queryRows, readLatestManifest, readMadeRows, readRole, readSchemaSnapshot, readSourceStatistics, schemaAccess } from '../db';
+import type { MembershipRule, TenancyNames } from '../config';
+import { BOOKKEEPING_SCHEMA, queryRows, readLatestManifest, readMadeRows, readRole, readSchemaSnapshot, readSourceStatistics, readTable, schemaAccess } from '../db';
 import type { SchemaSnapshot, SourceStatistics } from '../db';
 import { loadDefinitions, loadProfile } from '../definitions';
 import { TenantseedError, UsageError } from '../errors';
 import { buildPlan, guardRows, RowGuard } from '../generate';
 import { draftProject, existingRowColumns, Finding, learnFromStatistics, MIGRATION_TOOL_TABLES, ProjectDraft, statisticsRequest } from '../introspect';
+import { readContextIdentity } from '../validate';
 import { trialLoadDraft } from './trial-load-draft';
 import { mergeWithPreviousDraft, saveDraftSnapshot, writtenByHand } from './previous-draft';
 
@@ -224,7 +226,7 @@ function describe(error: unknown): string {
  * A role is written only if it exists; with no application role found, none is written (and the
  * finding says so), never a default role the database does not have.
  */
-async function draftTenancyNames(knex: Knex, project: ProjectConfig, draft: ProjectDraft, findings: Finding[]): Promise<Record<string, string>> {
+async function draftTenancyNames(knex: Knex, project: ProjectConfig, draft: ProjectDraft, findings: Finding[]): Promise<Record<string, string | MembershipRule>> {
   const configured = project.file !== undefined;
   const names: Record<string, string | undefined> = {
     setting: draft.tenancy.setting ?? project.tenancy.setting,
@@ -245,6 +247,23 @@ async function draftTenancyNames(knex: Knex, project: ProjectConfig, draft: Proj
     findings.push({ level: 'warning', message: `tenancy.appRole not written: commands then act as the default ${DEFAULT_TENANCY.appRole}; name your application role there` });
   }
   return Object.fromEntries(Object.entries(names).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+/**
+ * The config's `tenancy.membership`: the membership check the context function applies, as
+ * validate reads it, when its user column is the membership table's own (what the declaration
+ * can name). Written so that validate keeps proving the refusal if the check is later taken out.
+ */
+async function draftMembership(knex: Knex, schemas: readonly string[], tenancy: TenancyNames, draft: ProjectDraft, findings: Finding[]): Promise<MembershipRule | undefined> {
+  if (tenancy.membership) return tenancy.membership;
+  if (!tenancy.setContext || !draft.root) return undefined;
+  const tables = [...draft.definitions].map(([table, node]) => ({ table, tenantColumn: typeof node['x-tenant-column'] === 'string' ? node['x-tenant-column'] : undefined }));
+  const reading = await readContextIdentity({ knex, schemas, tenancy, definitions: { tenantRoot: { table: draft.root }, tables } });
+  const identity = reading.identity;
+  if (!identity || !identity.applied) return undefined;
+  if (!(await readTable(knex, identity.table))?.columns.some((c) => c.name === identity.check.userColumn)) return undefined;
+  findings.push({ level: 'inferred', message: `tenancy.membership ${identity.table}.${identity.check.userColumn} (${identity.setting}): ${identity.contextFunction} refuses a tenant the signed-in user is no member of (through ${identity.check.function}); validate proves it` });
+  return { table: identity.table, userColumn: identity.check.userColumn, setting: identity.setting };
 }
 
 /**
@@ -321,6 +340,8 @@ export async function introspectDatabase(options: IntrospectDatabaseOptions): Pr
     schemas: [...new Set([...(schema === project.schemas[0] ? project.schemas : [schema]), ...referenced])],
     tenancy: await draftTenancyNames(knex, project, draft, findings),
   };
+  const membership = await draftMembership(knex, config.schemas, { ...project.tenancy, ...config.tenancy }, draft, findings);
+  if (membership) config.tenancy.membership = membership;
   const configFile = path.join(configDir, CONFIG_FILE_NAME);
   files.set(path.relative(outDir, configFile), json(config));
 

@@ -65,7 +65,11 @@ describe('validate: a context function must refuse a tenant the signed-in user i
     const introspect = await cli(['introspect', '--out', 'db']);
     expect(introspect.stderr).not.toMatch(/^error/m);
     expect(JSON.parse(fs.readFileSync(path.join(folder, 'tenantseed.config.json'), 'utf8')).tenancy)
-      .toMatchObject({ appRole: role, setting: 'app.current_organization_id', setContext: 'select set_organization_context($1)' });
+      .toMatchObject({
+        appRole: role, setting: 'app.current_organization_id', setContext: 'select set_organization_context($1)',
+        membership: { table: 'memberships', userColumn: 'user_id', setting: 'app.current_user_id' },
+      });
+    expect(introspect.stdout).toMatch(/tenancy\.membership memberships\.user_id \(app\.current_user_id\): public\.set_organization_context refuses/);
     const reset = await cli(['reset', '--env', 'development']);
     expect(reset.stderr).not.toMatch(/^error/m);
     expect(reset.code).toBe(0);
@@ -146,12 +150,60 @@ describe('validate: a context function must refuse a tenant the signed-in user i
     }
   });
 
-  it('says "not applicable" (not a pass of the probe) where the schema has no membership check at all', async () => {
+  it('fails where the check is gone from the schema altogether, since tenancy.membership (written by introspect) declares the rule', async () => {
     await db.knex.raw(skipping);
     await db.knex.raw('DROP FUNCTION is_organization_member(uuid)');
-    const { report } = await validate();
-    expect(isolation(report).details.membership).toMatch(/^not applicable: no membership check: neither public\.set_organization_context \(what tenancy\.setContext calls\) nor any other function/);
-    expect(isolation(report).details.findings).toEqual([]);
-    expect(isolation(report).details).toMatchObject({ summary: expect.stringMatching(/; non-member not applicable$/) });
+    try {
+      const { code, report } = await validate();
+      expect(isolation(report).details.findings.map((f) => `${f.table}: ${f.message}`)).toEqual([
+        expect.stringMatching(/^\w+: the context function public\.set_organization_context accepted tenant \S+ for app\.current_user_id \(tenancy\.membership: a member has a row in memberships\.user_id\) = '\S+', who is not a member of it \(memberships has no row for them\): its rows became visible \(.*\); no function of the schema compares memberships\.user_id with app\.current_user_id any more \(tenancy\.membership declares the rule\)$/),
+      ]);
+      expect(isolation(report).details.membership).toBe('failed: public.set_organization_context accepted a non-member');
+      expect(code).toBe(1);
+      expect(await validateCli()).toBe(1);
+    } finally {
+      await db.knex.raw(fs.readFileSync(path.join(REPO_ROOT, 'test', 'fixtures', 'membership-app', 'migrations', '002_organization_context.sql'), 'utf8')
+        .match(/CREATE FUNCTION is_organization_member[\s\S]*?\$\$;/)![0]);
+      await db.knex.raw(`GRANT EXECUTE ON FUNCTION is_organization_member(UUID) TO ${role}`);
+      await db.knex.raw(original);
+    }
+  });
+
+  it('fails, naming the config, where tenancy.membership names a table or column the schema does not have', async () => {
+    const file = path.join(folder, 'tenantseed.config.json');
+    const config = fs.readFileSync(file, 'utf8');
+    try {
+      for (const [membership, cause] of [
+        [{ table: 'members', userColumn: 'user_id', setting: 'app.current_user_id' }, /tenancy\.membership \(members\.user_id, app\.current_user_id\) names a table the schemas do not hold/],
+        [{ table: 'memberships', userColumn: 'member_id', setting: 'app.current_user_id' }, /memberships has no column member_id/],
+      ] as const) {
+        const parsed = JSON.parse(config);
+        fs.writeFileSync(file, JSON.stringify({ ...parsed, tenancy: { ...parsed.tenancy, membership } }));
+        const { code, report } = await validate();
+        expect(isolation(report).details.membership).toMatch(/^not proven: /);
+        expect(isolation(report).details.findings.map((f) => f.message)).toContainEqual(expect.stringMatching(cause));
+        expect(code).toBe(1);
+      }
+    } finally {
+      fs.writeFileSync(file, config);
+    }
+  });
+
+  it('says "not applicable" (not a pass of the probe) where the schema has no membership check at all and the config declares none', async () => {
+    const file = path.join(folder, 'tenantseed.config.json');
+    const config = fs.readFileSync(file, 'utf8');
+    const parsed = JSON.parse(config);
+    delete parsed.tenancy.membership;
+    fs.writeFileSync(file, JSON.stringify(parsed));
+    await db.knex.raw(skipping);
+    await db.knex.raw('DROP FUNCTION is_organization_member(uuid)');
+    try {
+      const { report } = await validate();
+      expect(isolation(report).details.membership).toMatch(/^not applicable: no membership check: neither public\.set_organization_context \(what tenancy\.setContext calls\) nor any other function/);
+      expect(isolation(report).details.findings).toEqual([]);
+      expect(isolation(report).details).toMatchObject({ summary: expect.stringMatching(/; non-member not applicable$/) });
+    } finally {
+      fs.writeFileSync(file, config);
+    }
   });
 });
