@@ -14,7 +14,7 @@ export {
   resolveProjectConfig, readProjectConfig, shippedProjectConfig, configSchemaPath, CONFIG_FILE_NAME, CONFIG_FILE_NAMES, CONFIG_VARIABLE, DEFAULT_TENANCY, DEFAULT_SCHEMAS,
   defineConfig,
 } from './config';
-export type { DatabaseTarget, DatabaseSource, ResolveDatabaseSourceOptions, Logger, ProjectConfig, TenancyNames, ResolveProjectConfigOptions, TenantseedConfig } from './config';
+export type { DatabaseTarget, DatabaseSource, ResolveDatabaseSourceOptions, Logger, ProjectConfig, TenancyNames, MembershipRule, ResolveProjectConfigOptions, TenantseedConfig } from './config';
 export {
   ensureBookkeeping, createKnex, openDatabase, assertReachable, migrate, migratorConfig, DirectoryMigrationSource,
   startEmbeddedServer, stopEmbeddedServer, embeddedServerStatus, embeddedServerTarget, withAdvisoryLock,
@@ -22,7 +22,7 @@ export {
 } from './db';
 export type {
   CreateKnexOptions, OpenedDatabase, MigrateAction, MigrateOptions, MigrateResult, EmbeddedServer, EmbeddedServerStatus,
-  EnvironmentStamp, MigrationModule,
+  EnvironmentStamp, MigrationModule, WithTenantOptions,
 } from './db';
 export {
   createTestDatabase, settleTestDatabases, pruneTestDatabases, startTestServer, createScratchDatabase, isContainerRuntimeAvailable, jestGlobalSetup, jestGlobalTeardown,

@@ -29,7 +29,7 @@ export interface TenancyNames {
    * The membership rule `setContext` must enforce (introspect writes it when it finds the check):
    * with `setting` naming a user, a tenant for which `table` has no row of that user in
    * `userColumn` must be refused. validate's membership probe then runs even where no function
-   * of the schema checks membership any more.
+   * of the schema checks membership any more; `withTenant` signs a member in first.
    */
   readonly membership?: MembershipRule;
 }
@@ -37,6 +37,7 @@ export interface TenancyNames {
 /** `tenancy.membership`: the membership table, its user column and the setting that names the signed-in user. */
 export interface MembershipRule {
   readonly table: string;
+  readonly tenantColumn: string;
   readonly userColumn: string;
   readonly setting: string;
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { DEFAULT_TENANCY, TenancyNames } from '../config';
+import type { MembershipRule } from '../config';
 import { SafetyError, UsageError } from '../errors';
 import { queryRows, Queryable, quoteIdentifier, quoteLiteral, quoteSettingName } from './sql';
 
@@ -12,6 +13,12 @@ const CUID = /^[a-z][a-z0-9]{19,31}$/;
 export function isTenantId(value: unknown): value is string | number {
   if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0;
   return typeof value === 'string' && (UUID.test(value) || INTEGER.test(value) || CUID.test(value));
+}
+
+/** Options of {@link withTenant}. */
+export interface WithTenantOptions {
+  /** The signed-in user, where `tenancy.membership` declares a membership rule. Default: the tenant's first member. */
+  readonly user?: string;
 }
 
 /**
@@ -34,15 +41,21 @@ export function isTenantId(value: unknown): value is string | number {
  * runs in a savepoint and, when `fn` returns or throws, sets the outer transaction's role and
  * tenant back as they were: the outer code goes on reading its own tenant.
  *
+ * Where the config declares `tenancy.membership` (a context function that refuses a tenant its
+ * signed-in user is no member of), a member is signed in first, as the application does: the
+ * rule's setting names `options.user`, else the tenant's first member by the user column.
+ *
  * @example
  * const docs = await withTenant(knex, acmeId, (trx) => trx('documents').select('*'));
  * await withTenant(knex, companyId, (trx) => trx('projects').select('*'), project.tenancy);
+ * await withTenant(knex, orgId, (trx) => trx('tasks').select('*'), project.tenancy, { user: aliceId });
  */
 export async function withTenant<T>(
   knex: Knex,
   tenantId: string | number,
   fn: (trx: Knex.Transaction) => Promise<T>,
   tenancy: TenancyNames = DEFAULT_TENANCY,
+  options: WithTenantOptions = {},
 ): Promise<T> {
   if (!isTenantId(tenantId)) {
     throw new UsageError(`withTenant: "${tenantId}" is not a tenant id (a UUID, an integer or a cuid)`, {
@@ -51,7 +64,7 @@ export async function withTenant<T>(
   }
   if (!knex.isTransaction) {
     return knex.transaction(async (trx) => {
-      await actAsTenant(trx, tenancy, tenantId);
+      await actAsTenant(trx, tenancy, tenantId, options);
       return fn(trx);
     });
   }
@@ -63,7 +76,7 @@ export async function withTenant<T>(
   let result: T;
   try {
     result = await knex.transaction(async (trx) => {
-      await actAsTenant(trx, tenancy, tenantId);
+      await actAsTenant(trx, tenancy, tenantId, options);
       return fn(trx);
     });
   } catch (err) {
@@ -76,9 +89,47 @@ export async function withTenant<T>(
 }
 
 /** Sets the role and the tenant, then makes sure the role is one row-level security applies to. */
-async function actAsTenant(trx: Knex.Transaction, tenancy: TenancyNames, tenantId: string | number): Promise<void> {
-  for (const statement of tenantContextStatements(tenancy, tenantId)) await trx.raw(statement);
+async function actAsTenant(trx: Knex.Transaction, tenancy: TenancyNames, tenantId: string | number, options: WithTenantOptions): Promise<void> {
+  const statements = tenantContextStatements(tenancy, tenantId);
+  const signIn = await signInStatement(trx, tenancy, tenantId, options.user);
+  // The user is signed in after the role is set and before the context call, as the application does.
+  if (signIn) statements.splice(statements.length - 1, 0, signIn);
+  for (const statement of statements) await trx.raw(statement);
   await assertSubjectToRls(trx, tenancy.appRole);
+}
+
+/** `set_config` of `tenancy.membership`'s setting to the user (given, else the tenant's first member), or nothing without a rule. */
+async function signInStatement(trx: Knex.Transaction, tenancy: TenancyNames, tenantId: string | number, user: string | undefined): Promise<string | undefined> {
+  const rule = tenancy.setContext ? tenancy.membership : undefined;
+  if (!rule) {
+    if (user === undefined) return undefined;
+    throw new UsageError('withTenant: { user } names the signed-in user, which needs tenancy.membership and tenancy.setContext in tenantseed.config.json', {
+      hint: 'Declare the membership rule your context function enforces (introspect writes it when it finds one), or leave { user } out.',
+    });
+  }
+  const member = user ?? await firstMember(trx, rule, tenantId);
+  return `SELECT set_config(${quoteLiteral(rule.setting)}, ${quoteLiteral(member)}, true)`;
+}
+
+/**
+ * The tenant's first member by `tenancy.membership`'s user column (read as the caller's role,
+ * before it acts as the application); a UsageError when the tenant has none.
+ *
+ * @example
+ * await firstMember(knex, project.tenancy.membership, orgId) // '7c0e...' (a user id)
+ */
+export async function firstMember(q: Queryable, rule: MembershipRule, tenantId: string | number): Promise<string> {
+  const member = (await queryRows<{ user: string }>(
+    q,
+    `SELECT ${quoteIdentifier(rule.userColumn)}::text AS "user" FROM ${quoteIdentifier(rule.table)} WHERE ${quoteIdentifier(rule.tenantColumn)}::text = ? AND ${quoteIdentifier(rule.userColumn)} IS NOT NULL ORDER BY 1 LIMIT 1`,
+    [String(tenantId)],
+  ))[0]?.user;
+  if (member === undefined) {
+    throw new UsageError(`tenant ${tenantId} has no member in ${rule.table} (tenancy.membership), so the context function would refuse it`, {
+      hint: `Add a ${rule.table} row for the tenant, or pass { user } to sign in as a user of your choosing.`,
+    });
+  }
+  return member;
 }
 
 /**
@@ -108,14 +159,16 @@ interface TenantContext {
   readonly role: string;
   readonly tenant: string | null;
   readonly propagate: string | null;
+  /** The signed-in user's setting (`tenancy.membership`), when the rule is declared. */
+  readonly user: string | null;
 }
 
 async function readTenantContext(trx: Knex, tenancy: TenancyNames): Promise<TenantContext> {
   const row = (await trx.raw(
-    `SELECT current_setting('role') AS role, current_setting(?, true) AS tenant, current_setting('citus.propagate_set_commands', true) AS propagate`,
-    [tenancy.setting],
+    `SELECT current_setting('role') AS role, current_setting(?, true) AS tenant, current_setting('citus.propagate_set_commands', true) AS propagate, current_setting(?, true) AS "user"`,
+    [tenancy.setting, tenancy.membership?.setting ?? tenancy.setting],
   )).rows[0];
-  return { role: row.role, tenant: row.tenant, propagate: row.propagate };
+  return { role: row.role, tenant: row.tenant, propagate: row.propagate, user: tenancy.membership ? row.user : null };
 }
 
 /** Sets the role and tenant back as they were, then Citus' propagation (the others propagate under it). */
@@ -123,6 +176,7 @@ async function restoreTenantContext(trx: Knex, tenancy: TenancyNames, outer: Ten
   const value = (v: string | null) => (v === null || v === '' ? 'DEFAULT' : quoteLiteral(v));
   await trx.raw(`SET LOCAL ROLE ${outer.role === 'none' ? 'NONE' : quoteIdentifier(outer.role)}`);
   await trx.raw(`SET LOCAL ${quoteSettingName(tenancy.setting)} TO ${value(outer.tenant)}`);
+  if (tenancy.membership) await trx.raw(`SET LOCAL ${quoteSettingName(tenancy.membership.setting)} TO ${value(outer.user)}`);
   await trx.raw(`SET LOCAL citus.propagate_set_commands TO ${value(outer.propagate)}`);
 }
 

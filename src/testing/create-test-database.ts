@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import pg from 'pg';
 import { DatabaseTarget, parseDatabaseUrl, passwordsIn, ProjectConfig, readProjectConfig, redactSecrets, redactUrl, resolveProjectConfig } from '../config';
-import { assertSubjectToRls, createKnex, isTenantId, quoteIdentifier, readSchemaSnapshot, toDatabaseError, withTenant } from '../db';
+import { assertSubjectToRls, createKnex, firstMember, isTenantId, quoteIdentifier, readSchemaSnapshot, toDatabaseError, withTenant } from '../db';
+import type { WithTenantOptions } from '../db';
 import { makeRow, MakeOptions } from './make-row';
 import { TenantseedError, UsageError } from '../errors';
 import { isUserTable, loadDefinitions, loadProfile } from '../definitions';
@@ -117,8 +118,12 @@ export interface TestDatabase<T extends object = TableRows> {
   readonly fixtures: Fixtures<T>;
   /** The project it was built from (its tenancy names, schemas). */
   readonly project: ProjectConfig;
-  /** `withTenant` with the project's application role and tenant setting. */
-  withTenant<R>(tenantId: string | number, fn: (trx: Knex.Transaction) => Promise<R>): Promise<R>;
+  /**
+   * `withTenant` with the project's application role and tenant setting (and, where
+   * `tenancy.membership` declares a membership rule, a member of the tenant signed in first:
+   * `options.user`, else its first member).
+   */
+  withTenant<R>(tenantId: string | number, fn: (trx: Knex.Transaction) => Promise<R>, options?: WithTenantOptions): Promise<R>;
   /**
    * A connection pool that acts as the project's application role, with the tenant set for
    * the session (its tenant: an id or a fixture name; without one, no tenant is set): for
@@ -440,7 +445,7 @@ export async function createTestDatabase<T extends object = TableRows>(options: 
     knex,
     fixtures: fixtures as Fixtures<T>,
     project,
-    withTenant: (tenantId, fn) => withTenant(knex, tenantId, fn, project.tenancy),
+    withTenant: (tenantId, fn, options) => withTenant(knex, tenantId, fn, project.tenancy, options),
     async asApp(tenant) {
       const id = tenant === undefined ? undefined : isTenantId(tenant) ? tenant : tenantId(String(tenant));
       const app = createAppKnex(target, project, id);
@@ -483,10 +488,13 @@ function createAppKnex(target: DatabaseTarget, project: ProjectConfig, tenantId:
     applicationName: 'tenantseed test app',
     searchPath: project.schemas,
     onConnect: async (client) => {
+      // A member signed in first where the context function checks membership (read as the loader).
+      const member = tenantId !== undefined && tenancy.setContext && tenancy.membership ? await firstMember(client, tenancy.membership, tenantId) : undefined;
       await client.query(`SET ROLE ${quoteIdentifier(tenancy.appRole)}`);
       await assertSubjectToRls(client, tenancy.appRole);
       if (tenantId === undefined) return;
       const value = String(tenantId);
+      if (member !== undefined) await client.query('SELECT set_config($1, $2, false)', [tenancy.membership!.setting, member]);
       if (tenancy.setContext) await client.query(tenancy.setContext, [value]);
       else await client.query('SELECT set_config($1, $2, false)', [tenancy.setting, value]);
     },

@@ -88,7 +88,7 @@ export async function readContextIdentity(ctx: IdentitySource): Promise<ContextI
   const functions = await readFunctions(ctx.knex);
   const reachable = reachableFunctions(setContext, functions);
   const root = ctx.definitions.tenantRoot;
-  if (membership && root) return declaredIdentity(ctx, membership, functions, reachable, root.table);
+  if (membership) return declaredIdentity(ctx, membership, functions, reachable);
   if (reachable.length === 0) return { notApplicable: `tenancy.setContext (${setContext}) calls no SQL or PL/pgSQL function of the schemas` };
   const checks = readMembershipChecks(functions, await schemaTables(ctx.knex, ctx.schemas), setting);
   const ordered = [...checks.filter((c) => reachable.includes(c.function)), ...checks.filter((c) => !reachable.includes(c.function))];
@@ -122,19 +122,18 @@ export async function readContextIdentity(ctx: IdentitySource): Promise<ContextI
 }
 
 /**
- * The identity the config's `tenancy.membership` declares: its table's members by the foreign
- * key to the tenant root, the check as found in the schema when one compares that column (for
+ * The identity the config's `tenancy.membership` declares: its table's members by its tenant
+ * column, the check as found in the schema when one compares that column (for
  * the report), else the declaration itself: the probe runs either way, so a check taken out of
  * the context function fails it rather than making it "not applicable".
  */
-async function declaredIdentity(ctx: IdentitySource, rule: MembershipRule, functions: readonly SnapshotFunction[], reachable: readonly string[], root: string): Promise<ContextIdentityReading> {
+async function declaredIdentity(ctx: IdentitySource, rule: MembershipRule, functions: readonly SnapshotFunction[], reachable: readonly string[]): Promise<ContextIdentityReading> {
   const where = `tenancy.membership (${rule.table}.${rule.userColumn}, ${rule.setting})`;
   const columns = (await readTable(ctx.knex, rule.table))?.columns.map((c) => c.name);
   if (!columns) return { declared: true, notApplicable: `${where} names a table the schemas do not hold: correct it in tenantseed.config.json` };
   if (!columns.includes(rule.userColumn)) return { declared: true, notApplicable: `${where}: ${rule.table} has no column ${rule.userColumn}: correct it in tenantseed.config.json` };
-  const toRoot = (await readForeignKeys(ctx.knex, ctx.schemas)).find((k) => k.columns.length === 1 && k.tableName === rule.table && k.referencesName === root);
-  const tenantColumn = toRoot?.columns[0] ?? ctx.definitions.tables.find((t) => t.table === rule.table)?.tenantColumn;
-  if (!tenantColumn) return { declared: true, notApplicable: `${where}: ${rule.table} has no foreign key to the tenant root ${root} (nor a tenant column in its definition): correct it in tenantseed.config.json` };
+  const tenantColumn = rule.tenantColumn;
+  if (!columns.includes(tenantColumn)) return { declared: true, notApplicable: `${where}: ${rule.table} has no column ${tenantColumn}: correct it in tenantseed.config.json` };
   const found = readMembershipChecks(functions, [rule.table], ctx.tenancy.setting)
     .filter((c) => c.userColumn === rule.userColumn && 'setting' in c.identity && c.identity.setting === rule.setting);
   const check = found.find((c) => reachable.includes(c.function)) ?? found[0]

@@ -263,7 +263,7 @@ async function draftMembership(knex: Knex, schemas: readonly string[], tenancy: 
   if (!identity || !identity.applied) return undefined;
   if (!(await readTable(knex, identity.table))?.columns.some((c) => c.name === identity.check.userColumn)) return undefined;
   findings.push({ level: 'inferred', message: `tenancy.membership ${identity.table}.${identity.check.userColumn} (${identity.setting}): ${identity.contextFunction} refuses a tenant the signed-in user is no member of (through ${identity.check.function}); validate proves it` });
-  return { table: identity.table, userColumn: identity.check.userColumn, setting: identity.setting };
+  return { table: identity.table, tenantColumn: identity.tenantColumn, userColumn: identity.check.userColumn, setting: identity.setting };
 }
 
 /**

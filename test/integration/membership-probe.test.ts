@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { resolveProjectConfig } from '../../src/config';
+import { withTenant } from '../../src/db';
 import { loadDefinitions } from '../../src/definitions';
 import { settleTestDatabases } from '../../src/testing';
 import { validateDatabase } from '../../src/validate';
@@ -67,7 +68,7 @@ describe('validate: a context function must refuse a tenant the signed-in user i
     expect(JSON.parse(fs.readFileSync(path.join(folder, 'tenantseed.config.json'), 'utf8')).tenancy)
       .toMatchObject({
         appRole: role, setting: 'app.current_organization_id', setContext: 'select set_organization_context($1)',
-        membership: { table: 'memberships', userColumn: 'user_id', setting: 'app.current_user_id' },
+        membership: { table: 'memberships', tenantColumn: 'organization_id', userColumn: 'user_id', setting: 'app.current_user_id' },
       });
     expect(introspect.stdout).toMatch(/tenancy\.membership memberships\.user_id \(app\.current_user_id\): public\.set_organization_context refuses/);
     const reset = await cli(['reset', '--env', 'development']);
@@ -97,6 +98,24 @@ describe('validate: a context function must refuse a tenant the signed-in user i
     } finally {
       await db.knex.raw(original);
     }
+  });
+
+  it('withTenant signs in a member first (tenancy.membership): the tenant\'s first member by default, a given user, a non-member refused', async () => {
+    const tenancy = resolveProjectConfig({ cwd: folder }).tenancy;
+    const a = (await db.knex.raw('SELECT min(organization_id::text) AS org FROM memberships')).rows[0].org as string;
+    const own = Number((await db.knex.raw('SELECT count(*) AS n FROM projects WHERE organization_id = ?', [a])).rows[0].n);
+    const seen = await withTenant(db.knex, a, async (trx) => ({
+      projects: Number((await trx.raw('SELECT count(*) AS n FROM projects')).rows[0].n),
+      user: (await trx.raw("SELECT current_setting('app.current_user_id', true) AS u")).rows[0].u as string,
+    }), tenancy);
+    expect(seen.projects).toBe(own);
+    expect(seen.user).toBe((await db.knex.raw('SELECT min(user_id::text) AS u FROM memberships WHERE organization_id = ?', [a])).rows[0].u);
+    const { outsider, other } = (await db.knex.raw(
+      'SELECT u.id::text AS outsider, o.id::text AS other FROM users u CROSS JOIN organizations o WHERE NOT EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.organization_id = o.id) ORDER BY 1, 2 LIMIT 1',
+    )).rows[0] as { outsider: string; other: string };
+    await expect(withTenant(db.knex, other, (trx) => trx.raw('SELECT 1'), tenancy, { user: outsider })).rejects.toThrow(/is not a member of organization/);
+    await expect(withTenant(db.knex, a, (trx) => trx.raw('SELECT 1'), { ...tenancy, membership: undefined })).rejects.toThrow(/is not a member of organization/);
+    await expect(withTenant(db.knex, a, (trx) => trx.raw('SELECT 1'), { ...tenancy, membership: undefined }, { user: outsider })).rejects.toThrow(/\{ user \} names the signed-in user, which needs tenancy\.membership/);
   });
 
   it('fails a check that never raises (its result ignored: PERFORM)', async () => {
@@ -174,8 +193,8 @@ describe('validate: a context function must refuse a tenant the signed-in user i
     const config = fs.readFileSync(file, 'utf8');
     try {
       for (const [membership, cause] of [
-        [{ table: 'members', userColumn: 'user_id', setting: 'app.current_user_id' }, /tenancy\.membership \(members\.user_id, app\.current_user_id\) names a table the schemas do not hold/],
-        [{ table: 'memberships', userColumn: 'member_id', setting: 'app.current_user_id' }, /memberships has no column member_id/],
+        [{ table: 'members', tenantColumn: 'organization_id', userColumn: 'user_id', setting: 'app.current_user_id' }, /tenancy\.membership \(members\.user_id, app\.current_user_id\) names a table the schemas do not hold/],
+        [{ table: 'memberships', tenantColumn: 'organization_id', userColumn: 'member_id', setting: 'app.current_user_id' }, /memberships has no column member_id/],
       ] as const) {
         const parsed = JSON.parse(config);
         fs.writeFileSync(file, JSON.stringify({ ...parsed, tenancy: { ...parsed.tenancy, membership } }));

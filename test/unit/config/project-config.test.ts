@@ -52,7 +52,7 @@ describe('the project config', () => {
   });
 
   it('takes the membership rule the context function enforces (tenancy.membership)', () => {
-    const membership = { table: 'memberships', userColumn: 'user_id', setting: 'app.current_user_id' };
+    const membership = { table: 'memberships', tenantColumn: 'organization_id', userColumn: 'user_id', setting: 'app.current_user_id' };
     const dir = project({ ...FOLDERS, tenancy: { setContext: 'select set_org_context($1)', membership } });
     expect(resolveProjectConfig({ cwd: dir, env: {} }).tenancy.membership).toEqual(membership);
   });
@@ -69,7 +69,7 @@ describe('the project config', () => {
     [{ ...FOLDERS, tenancy: { setContext: 'select set_org_context()' } }, /\/tenancy\/setContext: must be SQL with \$1 where the tenant id goes/],
     [{ ...FOLDERS, tenancy: { setContext: 'select set_org_context(?)' } }, /\/tenancy\/setContext: must be SQL with \$1/],
     [{ ...FOLDERS, tenancy: { membership: { table: 'memberships', setting: 'app.current_user_id' } } }, /missing key "userColumn"/],
-    [{ ...FOLDERS, tenancy: { membership: { table: 'memberships', userColumn: 'user_id', setting: 'user_id' } } }, /\/tenancy\/membership\/setting: must match pattern/],
+    [{ ...FOLDERS, tenancy: { membership: { table: 'memberships', tenantColumn: 'organization_id', userColumn: 'user_id', setting: 'user_id' } } }, /\/tenancy\/membership\/setting: must match pattern/],
     [{ migrations: 'db/migrations', environments: 'db/environments' }, /missing key "definitions"/],
     [{ ...FOLDERS, schemas: [] }, /\/schemas: must NOT have fewer than 1 items/],
     [{ ...FOLDERS, validate: { accept: [{ rule: 'TS-K02' }] } }, /missing key "reason"/],
