@@ -68,7 +68,7 @@ describe('the project config', () => {
     [{ ...FOLDERS, tenancy: { setting: 'no_dot' } }, /\/tenancy\/setting: must match pattern/],
     [{ ...FOLDERS, tenancy: { setContext: 'select set_org_context()' } }, /\/tenancy\/setContext: must be SQL with \$1 where the tenant id goes/],
     [{ ...FOLDERS, tenancy: { setContext: 'select set_org_context(?)' } }, /\/tenancy\/setContext: must be SQL with \$1/],
-    [{ ...FOLDERS, tenancy: { membership: { table: 'memberships', setting: 'app.current_user_id' } } }, /missing key "userColumn"/],
+    [{ ...FOLDERS, tenancy: { membership: { table: 'memberships', tenantColumn: 'org_id', setting: 'app.current_user_id' } } }, /missing key "userColumn"/],
     [{ ...FOLDERS, tenancy: { membership: { table: 'memberships', tenantColumn: 'organization_id', userColumn: 'user_id', setting: 'user_id' } } }, /\/tenancy\/membership\/setting: must match pattern/],
     [{ migrations: 'db/migrations', environments: 'db/environments' }, /missing key "definitions"/],
     [{ ...FOLDERS, schemas: [] }, /\/schemas: must NOT have fewer than 1 items/],
