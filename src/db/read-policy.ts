@@ -150,27 +150,28 @@ export const AND_OR = /^(and|or)$/i;
  * groupEnd("(a = 'x) OR y' AND b)", 4, 1) // 15, where AND begins
  */
 export function groupEnd(text: string, from: number, step: 1 | -1, boundary: RegExp = AND_OR): number {
+  const forward = step > 0;
   let depth = 0;
   let quoted: string | undefined;
-  for (let i = from; step > 0 ? i < text.length : i >= 0; i += step) {
+  for (let i = from; forward ? i < text.length : i >= 0; i += step) {
     const c = text[i];
     if (quoted) {
       if (c === quoted) quoted = undefined;
       continue;
     }
     if (c === "'" || c === '"') quoted = c;
-    else if (c === (step > 0 ? '(' : ')')) depth++;
-    else if (c === (step > 0 ? ')' : '(')) {
+    else if (c === (forward ? '(' : ')')) depth++;
+    else if (c === (forward ? ')' : '(')) {
       if (depth === 0) return i;
       depth--;
     } else if (depth === 0 && (c === ',' || c === ';')) return i;
     else if (/[\w$]/.test(c)) {
-      const word = step > 0 ? /^[\w$]+/.exec(text.slice(i))![0] : /[\w$]+$/.exec(text.slice(0, i + 1))![0];
+      const word = forward ? /^[\w$]+/.exec(text.slice(i))![0] : /[\w$]+$/.exec(text.slice(0, i + 1))![0];
       if (depth === 0 && boundary.test(word)) return i;
       i += step * (word.length - 1);
     }
   }
-  return step > 0 ? text.length : -1;
+  return forward ? text.length : -1;
 }
 
 const COLUMN = /^\(*\s*("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)\s*\)*(?:\s*::\s*[A-Za-z_][A-Za-z0-9_ ."\[\]]*)?\s*\)*$/;

@@ -155,6 +155,8 @@ describe('calledFunctions: the words that are no call of a user function', () =>
     expect(readSettings("(note = 'see current_org() and current_setting(''app.x'')'::text)", functions)).toEqual({ settings: [], through: [], bounded: false });
     expect(readSettings("(note = ('current_setting('::text || 'app.x'::text))", functions).settings).toEqual([]);
     expect(readSettings('SELECT 1 -- current_org()\n/* current_org() */', functions).settings).toEqual([]);
+    // A comment between two words parts them: it reads as a space.
+    expect(readSettings('SELECT/* the org */current_org()', functions).settings).toEqual(['app.org']);
     // A `--` in a literal starts no comment: what follows is still read.
     expect(readSettings("((note <> '--'::text) AND (org_id = current_org()))", functions).settings).toEqual(['app.org']);
     expect(readSettings("((note <> '/*'::text) AND (org_id = current_org()) AND (x <> '*/'::text))", functions).settings).toEqual(['app.org']);
@@ -164,6 +166,8 @@ describe('calledFunctions: the words that are no call of a user function', () =>
     const functions = [fn('org', "SELECT current_setting('app.public_org')"), fn('org', "SELECT current_setting('app.auth_org')", { schema: 'auth' })];
     expect(readSettings('(a = auth.org()) OR (b = auth.org())', functions)).toEqual({ settings: ['app.auth_org'], through: ['auth.org'], bounded: false });
     expect(readSettings('(a = "auth"."org"())', functions).settings).toEqual(['app.auth_org']);
+    // Spaces around the dot and before the parenthesis, as a function body may write them.
+    expect(readSettings('SELECT auth . org ()', functions).settings).toEqual(['app.auth_org']);
     expect(readSettings('(a = org())', functions).settings).toEqual(['app.public_org', 'app.auth_org']);
   });
 });
@@ -244,8 +248,13 @@ describe('readPolicyComparisons on the shapes PostgreSQL 15 prints (pg_policies.
     for (const op of ['<=', '>=', '!=', '==']) expect(readPolicyComparisons(`(tenant_id ${op} current_setting('app.t'::text))`)).toEqual([]);
     expect(readPolicyComparisons(`(tenant_id = f(p => current_setting('app.t'::text)))`)).toEqual([{ column: 'tenant_id', setting: 'app.t', through: [] }]);
     expect(readPolicyComparisons(`(ok = f(tenant_id => current_setting('app.t'::text)))`).map((c) => c.column)).toEqual(['ok']);
+    for (const op of ['<=', '>=', '!=', '==']) expect(readPolicyComparisons(`(current_setting('app.t'::text) ${op} tenant_id)`)).toEqual([]);
     expect(readPolicyComparisons(`=current_setting('app.t')`)).toEqual([]);
     expect(readPolicyComparisons(`tenant_id=`)).toEqual([]);
+  });
+
+  it('reads a column cast with spaces around ::, as a function body may write it', () => {
+    expect(readPolicyComparisons("((org_id) :: text = current_setting('app.org'::text))").map((c) => c.column)).toEqual(['org_id']);
   });
 
   it('reads no constant as a column: true, false, NULL', () => {
@@ -300,6 +309,10 @@ describe('findContextSetters: every way a function body sets a setting', () => {
     ['set_l', 'plpgsql', ' begin SET LOCAL "app"."l" TO p; end ', true],
     ['set_m', 'plpgsql', " begin perform set_config('app.m',p,true); end ", true],
     ['set_n', 'plpgsql', " begin set local app . n = 'x'; end ", true],
+    ['set_o', 'plpgsql', " begin SET LOCAL app.o='x'; end ", true],
+    ['set_p', 'plpgsql', ' begin SET\n    LOCAL\n    app.p = p; end ', true],
+    ['set_q', 'plpgsql', ' begin SET SESSION  app.q TO p; end ', false],
+    ['set_r', 'sql', " select set_config ('app.r', $1, true) ", true],
   ];
 
   it.each(bodies)('%s (%s): %s', (name, language, body, local) => {
@@ -314,6 +327,7 @@ describe('findContextSetters: every way a function body sets a setting', () => {
 
   it('finds no setter where is_local is no constant (it cannot tell), and none in a comment', () => {
     expect(findContextSetters([fn('s', "SELECT set_config('app.t', $1, $2)", { args: 2 })], 'app.t')).toEqual([]);
+    expect(findContextSetters([fn('s', "SELECT set_config('app.t', $1, $2), set_config('app.u', $1, true)", { args: 2 })], 'app.t')).toEqual([]);
     expect(findContextSetters([fn('s', "SELECT 1 -- set_config('app.t', $1, true)\n", { args: 1 })], 'app.t')).toEqual([]);
   });
 
