@@ -293,7 +293,7 @@ describe('readSettings: each setting and function once, names unescaped', () => 
 });
 
 describe('findContextSetters: every way a function body sets a setting', () => {
-  // Bodies as pg_proc.prosrc holds them on PostgreSQL 15.
+  // set_a to set_i as pg_proc.prosrc returned them on PostgreSQL 15; the others vary spacing, values and quoting.
   const bodies: Array<[string, string, string, boolean]> = [
     ['set_a', 'plpgsql', " begin perform set_config('app.a', p::text, true); end ", true],
     ['set_b', 'sql', " select set_config('app.b', p::text, 't') ", true],
