@@ -9,6 +9,7 @@ const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolat
 const unit = [
   '<rootDir>/test/unit/db/tenant-context.test.ts',
   '<rootDir>/test/unit/db/read-policy.test.ts',
+  '<rootDir>/test/unit/db/policy-shapes.test.ts',
   '<rootDir>/test/unit/db/read-membership.test.ts',
   '<rootDir>/test/unit/validate/bypass-candidates.test.ts',
 ];

@@ -6,7 +6,7 @@
  * role (`current_user`, `session_user`). What a context function that must refuse a non-member
  * reads. Pure: the catalog module reads the functions, this only reads their text.
  */
-import { calledFunctions, readSettings, stripComments } from './read-policy';
+import { calledFunctions, groupEnd, readSettings, stripComments } from './read-policy';
 import type { SnapshotFunction } from './read-policy';
 
 /** How a session names its user to a membership check. */
@@ -41,31 +41,12 @@ function unquote(name: string): string {
 /**
  * The operand of an `=` that starts at `at` reading forward (`step` 1) or ends there reading
  * backward (-1): up to an unmatched parenthesis, a comma or semicolon, or a keyword such as
- * WHERE, AND, THEN at its level. Function bodies are not parenthesised as pg_get_expr prints a policy.
+ * WHERE, AND, THEN at its level ({@link groupEnd}). Function bodies are not parenthesised as
+ * pg_get_expr prints a policy.
  */
 function operand(text: string, at: number, step: 1 | -1): string {
-  let depth = 0;
-  let quoted: string | undefined;
-  let i = at;
-  for (; step > 0 ? i < text.length : i >= 0; i += step) {
-    const c = text[i];
-    if (quoted) {
-      if (c === quoted) quoted = undefined;
-      continue;
-    }
-    if (c === "'" || c === '"') quoted = c;
-    else if (c === (step > 0 ? '(' : ')')) depth++;
-    else if (c === (step > 0 ? ')' : '(')) {
-      if (depth === 0) break;
-      depth--;
-    } else if (depth === 0 && (c === ',' || c === ';')) break;
-    else if (/[A-Za-z_]/.test(c)) {
-      const word = step > 0 ? /^[A-Za-z_][\w$]*/.exec(text.slice(i))![0] : /[\w$]*$/.exec(text.slice(0, i + 1))![0];
-      if (depth === 0 && OPERAND_END.test(word)) break;
-      i += step * (word.length - 1);
-    }
-  }
-  return step > 0 ? text.slice(at, i) : text.slice(i + 1, at + 1);
+  const end = groupEnd(text, at, step, OPERAND_END);
+  return step > 0 ? text.slice(at, end) : text.slice(end + 1, at + 1);
 }
 
 /** The tables a body reads, and the aliases it gives them. */

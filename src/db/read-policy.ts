@@ -54,29 +54,43 @@ export interface ContextSetter {
 
 const CURRENT_SETTING = /current_setting\s*\(\s*'((?:[^']|'')+)'/gi;
 const CALL = /(?:("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)\s*\.\s*)?("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)\s*\(/g;
-/** Words followed by `(` that are no call of a user function. */
+/**
+ * Words followed by `(` that are no call of a user function, unquoted and unqualified: SQL and
+ * PL/pgSQL key words (`IN (`, `AND (`, `CASE (`), type names with a length (`numeric(10,2)`), and
+ * built-in functions, which PostgreSQL finds in pg_catalog before any schema of the search path.
+ */
 const NOT_CALLS = new Set([
   'current_setting', 'set_config', 'nullif', 'coalesce', 'greatest', 'least', 'cast', 'exists', 'in', 'any', 'all', 'some',
-  'and', 'or', 'not', 'select', 'from', 'where', 'values', 'array', 'row', 'case', 'when', 'then', 'else', 'return', 'returns',
+  'and', 'or', 'not', 'select', 'from', 'where', 'values', 'array', 'row', 'case', 'when', 'then', 'else', 'return',
   'if', 'elsif', 'format', 'lower', 'upper', 'trim', 'btrim', 'length', 'substring', 'position', 'perform', 'execute', 'using',
-  'into', 'on', 'as', 'is', 'declare', 'begin', 'end', 'numeric', 'varchar', 'character', 'char', 'timestamp', 'with',
+  'on', 'as', 'numeric', 'varchar', 'character', 'varying', 'char', 'timestamp',
 ]);
 
 function unquote(name: string): string {
   return name.startsWith('"') ? name.slice(1, -1).replace(/""/g, '"') : name.toLowerCase();
 }
 
-/** Strips SQL comments. */
+/** A quoted identifier or a string literal (a doubled quote inside either is one character). */
+const QUOTED = /"(?:[^"]|"")*"|'(?:[^']|'')*'/g;
+
+const QUOTED_OR_COMMENT = new RegExp(String.raw`(${QUOTED.source})|--[^\n]*|/\*[\s\S]*?\*/`, 'g');
+
+/** Strips SQL comments; a `--` or `/*` inside a string literal or a quoted identifier is text, not a comment. */
 export function stripComments(text: string): string {
-  return text.replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ');
+  return text.replace(QUOTED_OR_COMMENT, (match, quoted: string | undefined) => quoted ?? ' ');
+}
+
+/** `text` with the inside of its string literals blanked, at the same offsets: where its code is, so that no name or `=` written in a literal is read. */
+export function blankLiterals(text: string): string {
+  return text.replace(QUOTED, (q) => (q.startsWith("'") ? `'${' '.repeat(q.length - 2)}'` : q));
 }
 
 /** The user functions a text calls, by (schema, name); unknown names are left out. */
 export function calledFunctions(text: string, functions: readonly SnapshotFunction[]): SnapshotFunction[] {
   const out: SnapshotFunction[] = [];
-  for (const m of stripComments(text).matchAll(CALL)) {
+  for (const m of blankLiterals(stripComments(text)).matchAll(CALL)) {
     const name = unquote(m[2]);
-    if (!m[1] && NOT_CALLS.has(name)) continue;
+    if (!m[1] && !m[2].startsWith('"') && NOT_CALLS.has(name)) continue;
     const schema = m[1] ? unquote(m[1]) : undefined;
     for (const f of functions) {
       if (f.name === name && (!schema || f.schema === schema) && !out.includes(f)) out.push(f);
@@ -102,7 +116,10 @@ export function readSettings(text: string, functions: readonly SnapshotFunction[
   const through: string[] = [];
   let bounded = false;
   const visit = (source: string, level: number, path: readonly SnapshotFunction[]) => {
-    for (const m of stripComments(source).matchAll(CURRENT_SETTING)) {
+    const text = stripComments(source);
+    const code = blankLiterals(text);
+    for (const m of text.matchAll(CURRENT_SETTING)) {
+      if (code[m.index!] !== text[m.index!]) continue; // written inside a literal
       const setting = m[1].replace(/''/g, "'");
       if (!settings.includes(setting)) settings.push(setting);
     }
@@ -120,31 +137,41 @@ export function readSettings(text: string, functions: readonly SnapshotFunction[
   return { settings, through, bounded };
 }
 
+/** The words at which an operand of a policy expression ends, at its parenthesis level. */
+export const AND_OR = /^(and|or)$/i;
+
 /**
  * Where the operand that starts at `from` ends, reading forward (`step` 1) or backward (-1): at the
- * parenthesis that closes its group, a comma, an AND or OR at its level, or the text's end.
+ * parenthesis that closes its group, a comma or semicolon, a word of `boundary` (AND, OR) at its
+ * level, or the text's end (`text.length`, or -1 backward). Quoted identifiers and string literals
+ * are skipped whole; `from` must not be inside one.
+ *
+ * @example
+ * groupEnd("(a = 'x) OR y' AND b)", 4, 1) // 15, where AND begins
  */
-export function groupEnd(text: string, from: number, step: 1 | -1): number {
+export function groupEnd(text: string, from: number, step: 1 | -1, boundary: RegExp = AND_OR): number {
+  const forward = step > 0;
   let depth = 0;
   let quoted: string | undefined;
-  for (let i = from; step > 0 ? i < text.length : i >= 0; i += step) {
+  for (let i = from; forward ? i < text.length : i >= 0; i += step) {
     const c = text[i];
     if (quoted) {
       if (c === quoted) quoted = undefined;
       continue;
     }
     if (c === "'" || c === '"') quoted = c;
-    else if (c === (step > 0 ? '(' : ')')) depth++;
-    else if (c === (step > 0 ? ')' : '(')) {
+    else if (c === (forward ? '(' : ')')) depth++;
+    else if (c === (forward ? ')' : '(')) {
       if (depth === 0) return i;
       depth--;
-    } else if (depth === 0 && (c === ',' || /\s/.test(c))) {
-      const rest = step > 0 ? text.slice(i) : text.slice(0, i + 1);
-      if (step > 0 ? /^\s+(AND|OR)\s/i.test(rest) : /\s(AND|OR)\s+$/i.test(rest)) return i;
-      if (c === ',') return i;
+    } else if (depth === 0 && (c === ',' || c === ';')) return i;
+    else if (/[\w$]/.test(c)) {
+      const word = forward ? /^[\w$]+/.exec(text.slice(i))![0] : /[\w$]+$/.exec(text.slice(0, i + 1))![0];
+      if (depth === 0 && boundary.test(word)) return i;
+      i += step * (word.length - 1);
     }
   }
-  return step > 0 ? text.length : -1;
+  return forward ? text.length : -1;
 }
 
 const COLUMN = /^\(*\s*("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)\s*\)*(?:\s*::\s*[A-Za-z_][A-Za-z0-9_ ."\[\]]*)?\s*\)*$/;
@@ -169,8 +196,9 @@ export function readPolicyComparisons(expression: string | undefined, functions:
   if (!expression) return [];
   const out: PolicyComparison[] = [];
   const text = stripComments(expression);
-  for (let i = text.indexOf('='); i >= 0; i = text.indexOf('=', i + 1)) {
-    if (/[<>!=]/.test(text[i - 1] ?? '') || text[i + 1] === '=' || text[i + 1] === '>') continue;
+  const code = blankLiterals(text);
+  for (let i = code.indexOf('='); i >= 0; i = code.indexOf('=', i + 1)) {
+    if (/[<>!=]/.test(code[i - 1] ?? '') || code[i + 1] === '=' || code[i + 1] === '>') continue;
     const left = text.slice(groupEnd(text, i - 1, -1) + 1, i);
     const right = text.slice(i + 1, groupEnd(text, i + 1, 1));
     for (const [columnSide, valueSide] of [[left, right], [right, left]]) {
@@ -183,18 +211,30 @@ export function readPolicyComparisons(expression: string | undefined, functions:
   return out;
 }
 
-const SET_CONFIG = /set_config\s*\(\s*'((?:[^']|'')+)'\s*(?:::\s*text\s*)?,[^,]*,\s*(true|false|'t'|'f'|'true'|'false')/gi;
+/** `set_config('name', `: its value, read with {@link groupEnd}, may hold commas (`coalesce(p, '')`). */
+const SET_CONFIG = /set_config\s*\(\s*'((?:[^']|'')+)'\s*(?:::\s*text\s*)?,/gi;
+/** What follows the value of `set_config`: its third argument, `is_local`, written as a constant. */
+const IS_LOCAL = /^,\s*(true|false|'t'|'f'|'true'|'false')/i;
 const SET_STATEMENT = /\bSET\s+(LOCAL\s+|SESSION\s+)?("?[A-Za-z_][A-Za-z0-9_]*"?\s*\.\s*"?[A-Za-z_][A-Za-z0-9_]*"?)\s*(?:=|TO\b)/gi;
+/** No word ends an argument of a call: only a comma or its closing parenthesis. */
+const NO_WORD = /^$/;
 
-/** The settings a function body sets (`set_config('app.x', v, true)`, `SET LOCAL app.x = ...`), itself or through its calls. */
+/**
+ * The settings a function body sets (`set_config('app.x', v, true)`, `SET LOCAL app.x = ...`),
+ * itself or through the functions it calls, `depth` levels down; `path` holds the functions on
+ * the way, `f` last, none of them read twice.
+ */
 function settingsSet(f: SnapshotFunction, functions: readonly SnapshotFunction[], depth: number, path: readonly SnapshotFunction[]): Array<{ setting: string; local: boolean }> {
   const body = stripComments(f.body);
   const out: Array<{ setting: string; local: boolean }> = [];
-  for (const m of body.matchAll(SET_CONFIG)) out.push({ setting: m[1].replace(/''/g, "'"), local: /^'?t/i.test(m[2]) });
+  for (const m of body.matchAll(SET_CONFIG)) {
+    const isLocal = IS_LOCAL.exec(body.slice(groupEnd(body, m.index! + m[0].length, 1, NO_WORD)));
+    if (isLocal) out.push({ setting: m[1].replace(/''/g, "'"), local: /^'?t/i.test(isLocal[1]) });
+  }
   for (const m of body.matchAll(SET_STATEMENT)) out.push({ setting: m[2].replace(/["\s]/g, ''), local: /LOCAL/i.test(m[1] ?? '') });
   if (depth > 0) {
     for (const g of calledFunctions(body, functions)) {
-      if (readable(g) && g !== f && !path.includes(g)) out.push(...settingsSet(g, functions, depth - 1, [...path, f]));
+      if (readable(g) && !path.includes(g)) out.push(...settingsSet(g, functions, depth - 1, [...path, g]));
     }
   }
   return out;
@@ -210,7 +250,7 @@ function settingsSet(f: SnapshotFunction, functions: readonly SnapshotFunction[]
 export function findContextSetters(functions: readonly SnapshotFunction[], setting: string, depth = DEFAULT_FUNCTION_DEPTH): ContextSetter[] {
   const out: ContextSetter[] = [];
   for (const f of functions.filter(readable)) {
-    const sets = settingsSet(f, functions, depth, []).filter((s) => s.setting.toLowerCase() === setting.toLowerCase());
+    const sets = settingsSet(f, functions, depth, [f]).filter((s) => s.setting.toLowerCase() === setting.toLowerCase());
     if (sets.length > 0) out.push({ function: f, setting, local: sets.every((s) => s.local) });
   }
   return out.sort((a, b) => Number(a.function.args !== 1) - Number(b.function.args !== 1) || Number(b.local) - Number(a.local) || label(a.function).localeCompare(label(b.function)));

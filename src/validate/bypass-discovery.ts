@@ -50,7 +50,6 @@ export function bypassCandidates(policies: readonly PolicyRow[], functions: read
     if (!p.using) continue;
     const read = readSettings(p.using, functions);
     const others = read.settings.filter((s) => s !== tenantSetting);
-    if (others.length === 0) continue;
     const bodies = [p.using, ...functions.filter((f) => read.through.includes(`${f.schema}.${f.name}`)).map((f) => f.body)];
     const literals: string[] = [];
     for (const text of bodies) {

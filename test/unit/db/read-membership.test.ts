@@ -58,6 +58,23 @@ describe('readMembershipChecks', () => {
     ]);
   });
 
+  it('reads operands to their boundaries (groupEnd): a key word or a literal holding one, a semicolon, a comma', () => {
+    const f = fn('set_org', `
+      DECLARE v_user uuid;
+      BEGIN
+        v_user := current_setting('app.user_id', true)::uuid;
+        IF NOT EXISTS (SELECT 1, 'x' FROM memberships WHERE note <> 'a THEN b = c, d' AND user_id = v_user AND organization_id = p_org) THEN
+          RAISE EXCEPTION 'not a member';
+        END IF;
+        PERFORM set_config('app.current_org', p_org::text, true);
+      END`);
+    expect(readMembershipChecks([f], TABLES, TENANT)).toEqual([
+      { function: 'public.set_org', tables: ['memberships'], userTable: undefined, userColumn: 'user_id', identity: { setting: 'app.user_id' } },
+    ]);
+    const where = fn('enter', "SELECT set_config('app.current_org', $1::text, true) FROM memberships m WHERE m.member_email=current_setting('app.email') ORDER BY 1", { language: 'sql' });
+    expect(readMembershipChecks([where], TABLES, TENANT).map((c) => [c.userTable, c.userColumn, c.identity])).toEqual([['memberships', 'member_email', { setting: 'app.email' }]]);
+  });
+
   it('finds none where the user is an argument, where no table is read, and for the tenant setting itself', () => {
     expect(readMembershipChecks([
       // rawsql-app: the application passes the user; the session names none.

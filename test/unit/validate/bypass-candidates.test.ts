@@ -20,6 +20,37 @@ describe('bypassCandidates', () => {
       { table: 't', policy: 'open', permissive: true, command: '*', using: 'true' },
     ], [], tenantSetting)).toEqual([]);
   });
+
+  it('tries each literal once, unescaped, never the empty string or a setting name, and on/true/1 only once', () => {
+    // pg_get_expr's shapes: the same literal on two branches, '' of NULLIF, a doubled quote, a literal 'on'.
+    const using = "((NULLIF(current_setting('app.mode'::text, true), ''::text) = 'god'::text) OR (current_setting('app.mode'::text, true) = ANY (ARRAY['god'::text, 'on'::text, 'it''s'::text])))";
+    expect(bypassCandidates([{ table: 't', policy: 'p', permissive: true, command: '*', using }], [], tenantSetting)[0].values)
+      .toEqual(['god', 'on', "it's", 'true', '1']);
+  });
+
+  it('tries at most 12 of a policy\'s literals, in the order written, then on/true/1', () => {
+    const literals = Array.from({ length: 14 }, (_, k) => `v${k}`);
+    const using = `(current_setting('app.level'::text, true) = ANY (ARRAY[${literals.map((v) => `'${v}'::text`).join(', ')}]))`;
+    expect(bypassCandidates([{ table: 't', policy: 'p', permissive: true, command: '*', using }], [], tenantSetting)[0].values)
+      .toEqual([...literals.slice(0, 12), 'on', 'true', '1']);
+  });
+
+  it('takes the literals of the functions the policy reaches only, not of every function of the schema', () => {
+    const functions = [
+      { schema: 'public', name: 'is_admin', language: 'sql', args: 0, body: "select current_setting('app.role', true) = 'platform-admin'" },
+      { schema: 'public', name: 'unrelated', language: 'sql', args: 0, body: "select 'not-this'::text" },
+    ];
+    expect(bypassCandidates([{ table: 't', policy: 'p', permissive: true, command: 'r', using: 'is_admin()' }], functions, tenantSetting)[0].values)
+      .toEqual(['platform-admin', 'on', 'true', '1']);
+  });
+
+  it('lists one candidate a setting when a policy reads two besides the tenant\'s, and skips a policy with no USING (an INSERT one)', () => {
+    const using = "((tenant_id = (current_setting('app.current_tenant_id'::text))::uuid) OR (current_setting('app.a'::text, true) = 'x'::text) OR (current_setting('app.b'::text, true) = 'y'::text))";
+    expect(bypassCandidates([
+      { table: 't', policy: 'ins', permissive: true, command: 'a' },
+      { table: 't', policy: 'p', permissive: true, command: '*', using },
+    ], [], tenantSetting).map((c) => [c.policy, c.setting, c.values.join(' ')])).toEqual([['p', 'app.a', 'x y on true 1'], ['p', 'app.b', 'x y on true 1']]);
+  });
 });
 
 describe('roleBranches', () => {
