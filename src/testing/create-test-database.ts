@@ -170,7 +170,7 @@ async function testServerTarget(): Promise<DatabaseTarget> {
 function templateName(plan: Plan, project: ProjectConfig, schemaDigest?: string): string {
   const hash = createHash('sha256');
   // The same inputs as reset's seeded-state cache (reset-cache.ts).
-  hashDatasetState(hash, project, plan, schemaDigest);
+  hashDatasetState(hash, project, plan, { schema: schemaDigest });
   return `${TEMPLATE_PREFIX}${hash.digest('hex').slice(0, 20)}`;
 }
 

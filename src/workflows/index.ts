@@ -23,7 +23,7 @@ export { assertShippedSchemaFits } from './shipped-schema-fits';
 export type { ShippedSchemaCheck } from './shipped-schema-fits';
 export { runOwnTransactionMigrations } from './own-transaction-migrations';
 export type { OwnTransactionMigrationsOptions, OwnTransactionMigrationsResult } from './own-transaction-migrations';
-export { hashFolder, hashDatasetState, migratedSchemaKey, seededStateKey, findCachedState, cloneCachedState, storeCachedState, CACHE_PREFIX } from './reset-cache';
+export { hashFolder, folderDigest, hashDatasetState, migratedSchemaKey, seededStateKey, resetCacheKeys, findCachedState, cloneCachedState, storeCachedState, CACHE_PREFIX } from './reset-cache';
 export type { CacheMarker } from './reset-cache';
 export { chooseResetPath, dropPreviousDatabase, MANY_MIGRATIONS } from './reset-by-swap';
 export type { ResetDatabaseOptions, ResetOutcome, ResetPath } from './reset-by-swap';

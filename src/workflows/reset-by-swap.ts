@@ -17,7 +17,7 @@ import type { ValidationReport } from '../validate';
 import { assertMayDestroy, rowsMadeByMigrations } from './safety';
 import { boundLockWaits, loadDataset, lockingOf, SEED_LOCK, SeedOutcome, transactionConnection, WriteDatasetOptions } from './seed-database';
 import { runOwnTransactionMigrations } from './own-transaction-migrations';
-import { cloneCachedState, findCachedState, migratedSchemaKey, pruneCacheBuilds, seededStateKey, storeCachedState } from './reset-cache';
+import { cloneCachedState, findCachedState, pruneCacheBuilds, resetCacheKeys, storeCachedState } from './reset-cache';
 import { legacyBaselineReached } from './legacy-baseline';
 
 /** Options of reset (both paths). */
@@ -334,7 +334,7 @@ export async function resetBySwap(options: ResetDatabaseOptions, project: Projec
   const server = await maintenanceTarget(target);
   const lockWaitMs = options.lockWaitMs ?? 30_000;
   const onWait = (holder: string) => logger.info(`Waiting for another tenantseed command to finish: ${holder}`);
-  const keys = { migrated: migratedSchemaKey(project, plan), seeded: seededStateKey(project, plan, { strict: options.strict }) };
+  const keys = resetCacheKeys(project, plan, { strict: options.strict });
   const scratchName = `${SCRATCH_PREFIX}${randomBytes(6).toString('hex')}`;
   const scratchTarget = withDatabaseName(target, scratchName);
   return withServer(server, async (client) => {

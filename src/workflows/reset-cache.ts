@@ -53,15 +53,22 @@ export function hashFolder(hash: ReturnType<typeof createHash>, directory: strin
   }
 }
 
+/** The digest of a folder's files ({@link hashFolder}). */
+export function folderDigest(directory: string): string {
+  const hash = createHash('sha256');
+  hashFolder(hash, directory);
+  return hash.digest('hex');
+}
+
 /**
  * The key of the migrated state a reset starts from: the migrations' contents, the schemas and
  * tenancy names, and, when the profile has legacy rows (absorbed by the migrations, so part of
  * the migrated state), the dataset key. Editing a migration gives another key.
  */
-export function migratedSchemaKey(project: ProjectConfig & { migrations: string }, plan: Plan): string {
+export function migratedSchemaKey(project: ProjectConfig & { migrations: string }, plan: Plan, migrationsDigest = folderDigest(project.migrations)): string {
   const hash = createHash('sha256');
   hash.update(`layout ${CACHE_LAYOUT}\0`);
-  hashFolder(hash, project.migrations);
+  hash.update(migrationsDigest);
   hash.update(JSON.stringify([project.schemas, project.tenancy]));
   if (plan.legacyTables.some((t) => t.rowCount() > 0)) hash.update(datasetKey(plan));
   return hash.digest('hex').slice(0, 24);
@@ -74,9 +81,9 @@ export function migratedSchemaKey(project: ProjectConfig & { migrations: string 
  * testing API's templates and reset's seeded-state cache are keyed by it: equal inputs, the
  * same database.
  */
-export function hashDatasetState(hash: ReturnType<typeof createHash>, project: ProjectConfig, plan: Plan, schemaDigest?: string): void {
-  if (project.migrations) hashFolder(hash, project.migrations);
-  if (schemaDigest) hash.update(schemaDigest);
+export function hashDatasetState(hash: ReturnType<typeof createHash>, project: ProjectConfig, plan: Plan, digests: { schema?: string; migrations?: string } = {}): void {
+  if (project.migrations) hash.update(digests.migrations ?? folderDigest(project.migrations));
+  if (digests.schema) hash.update(digests.schema);
   hash.update(datasetKey(plan));
   hash.update(JSON.stringify([project.schemas, project.tenancy]));
 }
@@ -90,12 +97,18 @@ let tenantseedVersion: string | undefined;
  * checked). Editing a migration, a definition or the profile, or another seed, tenant count or
  * generator version gives another key.
  */
-export function seededStateKey(project: ProjectConfig & { migrations: string }, plan: Plan, options: { strict?: boolean } = {}): string {
+export function seededStateKey(project: ProjectConfig & { migrations: string }, plan: Plan, options: { strict?: boolean; migrationsDigest?: string } = {}): string {
   tenantseedVersion ??= JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')).version as string;
   const hash = createHash('sha256');
   hash.update(`seeded ${CACHE_LAYOUT}.${SEEDED_LAYOUT} tenantseed ${tenantseedVersion} strict ${options.strict === true}\0`);
-  hashDatasetState(hash, project, plan);
+  hashDatasetState(hash, project, plan, { migrations: options.migrationsDigest });
   return hash.digest('hex').slice(0, 24);
+}
+
+/** Both keys of a reset ({@link migratedSchemaKey}, {@link seededStateKey}), the migrations folder read once (1,000 files: about 0.1 s a read). */
+export function resetCacheKeys(project: ProjectConfig & { migrations: string }, plan: Plan, options: { strict?: boolean } = {}): { migrated: string; seeded: string } {
+  const migrationsDigest = folderDigest(project.migrations);
+  return { migrated: migratedSchemaKey(project, plan, migrationsDigest), seeded: seededStateKey(project, plan, { ...options, migrationsDigest }) };
 }
 
 function cacheName(key: string): string {
