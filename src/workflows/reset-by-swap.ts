@@ -316,15 +316,17 @@ async function cloneSeededState(
 }
 
 /**
- * Reset by swap: builds the new state in a scratch database of the same server (the migrated
- * schema cloned from the cache when the migrations did not change, else migrated as Knex would,
- * each migration in its own transaction or none; legacy rows absorbed; the dataset loaded;
- * validated), then swaps it in: in one transaction the target is renamed away and the scratch
- * database takes its name (settings, grants, owner and comment carried over). The previous
- * database is dropped only after that commit. Sessions on the target are listed and refused
- * (exit 3) unless `--yes` or a typed confirmation ends them. A failure or kill before the
- * commit leaves the target as it was (the scratch database is dropped, or pruned by the next
- * reset); after it, the new one is complete.
+ * Reset by swap: builds the new state in a scratch database of the same server (the seeded
+ * state of an earlier reset cloned when its inputs did not change; else the migrated schema
+ * cloned from the cache when the migrations did not change, or migrated as Knex would, each
+ * migration in its own transaction or none, legacy rows absorbed, and the dataset loaded; either
+ * way validated, and a loaded state that validated kept as the seeded cache), then swaps it in:
+ * in one transaction the target is renamed away and the scratch database takes its name
+ * (settings, grants, owner and comment carried over). The previous database is dropped only
+ * after that commit (by the caller, with `dropPrevious: 'later'`). Sessions on the target are
+ * listed and refused (exit 3) unless `--yes` or a typed confirmation ends them. A failure or
+ * kill before the commit leaves the target as it was (the scratch database is dropped, or
+ * pruned by the next reset); after it, the new one is complete.
  */
 export async function resetBySwap(options: ResetDatabaseOptions, project: ProjectConfig & { migrations: string }): Promise<ResetOutcome> {
   const { knex, plan } = options;
