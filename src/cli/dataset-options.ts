@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { assertEnvironmentName, ProjectConfig, resolveProjectConfig } from '../config';
-import { loadDefinitions, loadProfile } from '../definitions';
+import { loadDefinitions, LoadDefinitionsOptions, loadProfile } from '../definitions';
 import { quoteInput, UsageError } from '../errors';
 import { buildPlan, estimatePlan, LARGE_PLAN_ROWS, Plan } from '../generate';
 
@@ -60,13 +60,17 @@ export function parseWholeNumber(flag: string, value: string | undefined, minimu
   return Number(text);
 }
 
-/** Resolves the project, loads its definitions and the profile, and builds the plan the flags ask for. */
-export function planFromArgs(args: DatasetArgs): { plan: Plan; project: ProjectConfig } {
+/**
+ * Resolves the project, loads its definitions and the profile, and builds the plan the flags ask
+ * for. `schemaCheck: 'later'` leaves compiling the definitions to the command (reset: only when
+ * it makes rows).
+ */
+export function planFromArgs(args: DatasetArgs, options: LoadDefinitionsOptions = {}): { plan: Plan; project: ProjectConfig } {
   const env = assertEnvironmentName(args.env);
   const seed = parseWholeNumber('--seed', args.seed, 0);
   const tenants = parseWholeNumber('--tenants', args.tenants, 1);
   const project = projectFromArgs(args);
-  const definitions = loadDefinitions(project.definitions);
+  const definitions = loadDefinitions(project.definitions, options);
   const profile = loadProfile(project.environments, env);
   // Refused before any plan exists: a plan keeps its tenant list in memory.
   const estimate = estimatePlan(definitions, profile, tenants);

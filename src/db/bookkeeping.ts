@@ -90,6 +90,21 @@ export async function readLatestManifest(knex: Knex | Knex.Transaction): Promise
   };
 }
 
+/**
+ * Dates the latest manifest as a run that started at `startedAt` and finishes now, and returns
+ * it: for a database cloned from a seeded template (reset's cache), which holds the manifest of
+ * the run that loaded the template.
+ */
+export async function redateLatestManifest(knex: Knex | Knex.Transaction, startedAt: Date): Promise<SeedManifest | undefined> {
+  const exists = await knex.raw('SELECT to_regclass(?) AS t', [`${BOOKKEEPING_SCHEMA}.seed_manifests`]);
+  if (!exists.rows[0].t) return undefined;
+  await knex.raw(
+    `UPDATE ${BOOKKEEPING_SCHEMA}.seed_manifests SET started_at = ?, finished_at = clock_timestamp() WHERE id = (SELECT max(id) FROM ${BOOKKEEPING_SCHEMA}.seed_manifests)`,
+    [startedAt],
+  );
+  return readLatestManifest(knex);
+}
+
 /** Records a seed run. */
 export async function writeManifest(knex: Knex | Knex.Transaction, manifest: SeedManifest): Promise<void> {
   await knex.raw(

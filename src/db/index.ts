@@ -11,7 +11,7 @@ export { DirectoryMigrationSource } from './migration-source';
 export type { MigrationModule } from './migration-source';
 export { withAdvisoryLock, advisoryLockKey, ADVISORY_LOCK_CLASS } from './advisory-lock';
 export type { AdvisoryLockOptions } from './advisory-lock';
-export { ensureBookkeeping, readEnvironmentStamp, writeEnvironmentStamp, readLatestManifest, writeManifest, BOOKKEEPING_SCHEMA, WITHOUT_TENANT_COUNT } from './bookkeeping';
+export { ensureBookkeeping, readEnvironmentStamp, writeEnvironmentStamp, readLatestManifest, redateLatestManifest, writeManifest, BOOKKEEPING_SCHEMA, WITHOUT_TENANT_COUNT } from './bookkeeping';
 export type { EnvironmentStamp, SeedManifest } from './bookkeeping';
 export { toDatabaseError } from './to-database-error';
 export { withTenant, isTenantId, tenantContextStatements, assertSubjectToRls, firstMember } from './with-tenant';

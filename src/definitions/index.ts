@@ -1,4 +1,5 @@
-export { loadDefinitions, pointerToken, referenceableColumn, referenceText, splitReference } from './load-definitions';
+export { loadDefinitions, checkDefinitionSchemas, pointerToken, referenceableColumn, referenceText, splitReference } from './load-definitions';
+export type { LoadDefinitionsOptions } from './load-definitions';
 export { loadProfile, listEnvironments } from './load-profile';
 export { createAjv, compiledValidator, schemaErrorsText } from './ajv';
 export { DEFINITION_META_SCHEMA, IDENTIFIER_SCHEMA, PROFILE_SCHEMA } from './meta-schema';

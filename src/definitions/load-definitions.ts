@@ -289,6 +289,38 @@ function checkReferences(tables: readonly TableDefinition[], byName: ReadonlyMap
   }
 }
 
+/** Options of {@link loadDefinitions}. */
+export interface LoadDefinitionsOptions {
+  /**
+   * `later`: each definition is checked against the meta-schema, but not compiled as a JSON
+   * Schema (ajv, strict), which is most of the time of loading hundreds of definitions; the
+   * caller runs {@link checkDefinitionSchemas} before it makes a row from them. Reset does,
+   * unless it clones a seeded state that these same definitions made. Default `now`.
+   */
+  schemaCheck?: 'now' | 'later';
+}
+
+/** A definition must compile as a JSON Schema (ajv, strict): a DefinitionError naming the file otherwise. */
+function checkSchema(file: string, raw: SchemaNode): void {
+  try {
+    compiledValidator({ ...(raw as object), $id: undefined });
+  } catch (err) {
+    fail(file, '', `not a valid JSON Schema: ${(err as Error).message}`, 'Fix the schema keyword named above (ajv runs in strict mode).');
+  }
+}
+
+/**
+ * Compiles every definition of a set as a JSON Schema, as {@link loadDefinitions} does unless
+ * told `schemaCheck: 'later'`; a schema compiled before (in this process) costs a lookup.
+ *
+ * @example
+ * const definitions = loadDefinitions('seeds/definitions', { schemaCheck: 'later' });
+ * checkDefinitionSchemas(definitions); // before making rows
+ */
+export function checkDefinitionSchemas(definitions: DefinitionSet): void {
+  for (const table of definitions.tables) checkSchema(table.file, table.schema);
+}
+
 /**
  * Loads every `*.json` definition of a folder: parses it, checks it against the meta-schema
  * and as a JSON Schema (ajv, strict), normalises it, checks references across tables and
@@ -299,7 +331,7 @@ function checkReferences(tables: readonly TableDefinition[], byName: ReadonlyMap
  * const definitions = loadDefinitions('seeds/definitions');
  * definitions.tables.map((t) => t.table); // ['tenants', 'templates', 'users', ...]
  */
-export function loadDefinitions(directory: string): DefinitionSet {
+export function loadDefinitions(directory: string, options: LoadDefinitionsOptions = {}): DefinitionSet {
   if (!fs.existsSync(directory) || !fs.statSync(directory).isDirectory()) {
     throw new DefinitionError(`The definitions folder ${directory} does not exist`, { hint: 'Pass --definitions with a folder of *.json table definitions.' });
   }
@@ -318,11 +350,7 @@ export function loadDefinitions(directory: string): DefinitionSet {
       const error = bestError(checkMeta.errors ?? []);
       fail(file, error.instancePath, describeAjvError(error), 'See docs/definitions.md for the format of a definition.');
     }
-    try {
-      compiledValidator({ ...(raw as object), $id: undefined });
-    } catch (err) {
-      fail(file, '', `not a valid JSON Schema: ${(err as Error).message}`, 'Fix the schema keyword named above (ajv runs in strict mode).');
-    }
+    if (options.schemaCheck !== 'later') checkSchema(file, raw as SchemaNode);
     const table = normaliseTable(file, raw as SchemaNode);
     const previous = byName.get(table.table);
     if (previous) fail(file, '/x-table', `table ${table.table} is already defined in ${previous.file}`, 'Give each table one definition file.');

@@ -1,6 +1,18 @@
-import { Faker, allLocales, base, en } from '@faker-js/faker';
 import type { LocaleDefinition } from '@faker-js/faker';
 import { DefinitionError, ProfileError } from '../errors';
+
+type FakerModule = typeof import('@faker-js/faker');
+let fakerModule: FakerModule | undefined;
+
+/**
+ * Faker, loaded when a pool is first drawn: loading it (every locale) is about 150 ms of a
+ * command's start-up, which a reset that clones a cached seeded state never needs.
+ */
+function fakerLibrary(): FakerModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  fakerModule ??= require('@faker-js/faker') as FakerModule;
+  return fakerModule;
+}
 
 /** How many values are drawn from Faker for each vocabulary. */
 export const POOL_SIZE = 1024;
@@ -28,17 +40,26 @@ function transform(value: string, mode: CaseTransform): string {
  */
 export class FakerPools {
   private readonly pools = new Map<string, readonly string[]>();
-  /** The profile's locale first, then English for what it lacks, then Faker's base data. */
-  private readonly locales: LocaleDefinition[];
+  /** The profile's locale first, then English for what it lacks, then Faker's base data (read with the first pool). */
+  private locales?: LocaleDefinition[];
 
-  constructor(locale = 'en') {
-    const definition = (allLocales as Record<string, LocaleDefinition>)[locale];
+  constructor(private readonly locale = 'en') {
+    // Checked at once (Faker is loaded for it); English, the default, always exists.
+    if (locale !== 'en') this.localeChain();
+  }
+
+  /** The locales of the pools; a locale Faker does not have is a ProfileError, before any value is drawn. */
+  private localeChain(): LocaleDefinition[] {
+    if (this.locales) return this.locales;
+    const { allLocales, base, en } = fakerLibrary();
+    const definition = (allLocales as Record<string, LocaleDefinition>)[this.locale];
     if (!definition) {
-      throw new ProfileError(`the profile's locale "${locale}" is not a Faker locale`, {
+      throw new ProfileError(`the profile's locale "${this.locale}" is not a Faker locale`, {
         hint: `Use one of @faker-js/faker's locales, for example en, de, fr, es, pt_BR, nl, ja (${Object.keys(allLocales).length} in all).`,
       });
     }
-    this.locales = locale === 'en' ? [en, base] : [definition, en, base];
+    this.locales = this.locale === 'en' ? [en, base] : [definition, en, base];
+    return this.locales;
   }
 
   /** The distinct values of a Faker method such as `person.firstName`, after a case transform. */
@@ -46,7 +67,7 @@ export class FakerPools {
     const key = `${method}|${mode ?? ''}`;
     const cached = this.pools.get(key);
     if (cached) return cached;
-    const faker = new Faker({ locale: this.locales });
+    const faker = new (fakerLibrary().Faker)({ locale: this.localeChain() });
     const [namespace, name] = method.split('.');
     const module = (faker as unknown as Record<string, Record<string, unknown>>)[namespace];
     const fn = module?.[name];

@@ -10,7 +10,7 @@ import { makeRow, MakeOptions } from './make-row';
 import { TenantseedError, UsageError } from '../errors';
 import { isUserTable, loadDefinitions, loadProfile } from '../definitions';
 import { buildPlan, datasetKey, NamedRow, Plan } from '../generate';
-import { hashFolder, resetDatabase } from '../workflows';
+import { hashDatasetState, resetDatabase } from '../workflows';
 import { TEST_SERVER_URL_VARIABLE } from './jest-global-setup';
 import { runOnServer, withDatabaseName } from './scratch-database';
 import { FAILED_FLAG } from './failure-flag';
@@ -174,10 +174,8 @@ async function testServerTarget(): Promise<DatabaseTarget> {
  */
 function templateName(plan: Plan, project: ProjectConfig, schemaDigest?: string): string {
   const hash = createHash('sha256');
-  if (project.migrations) hashFolder(hash, project.migrations);
-  if (schemaDigest) hash.update(schemaDigest);
-  hash.update(datasetKey(plan));
-  hash.update(JSON.stringify([project.schemas, project.tenancy]));
+  // The same inputs as reset's seeded-state cache (reset-cache.ts).
+  hashDatasetState(hash, project, plan, { schema: schemaDigest });
   return `${TEMPLATE_PREFIX}${hash.digest('hex').slice(0, 20)}`;
 }
 

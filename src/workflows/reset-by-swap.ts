@@ -6,16 +6,18 @@ import type { Knex } from 'knex';
 import pg from 'pg';
 import { DatabaseTarget, Logger, parseDatabaseUrl, ProjectConfig, silentLogger } from '../config';
 import {
-  checkLoaderRole, citusStatus, copyDatabaseSettings, createKnex, findForeignObjects, recordMadeObjects, namesInUse, quoteIdentifier, readEnvironmentStamp, tableContents, TableContents, takeNameLock, toDatabaseError, withAdvisoryLock, withDatabaseName,
+  checkLoaderRole, citusStatus, copyDatabaseSettings, createKnex, findForeignObjects, recordMadeObjects, namesInUse, quoteIdentifier, readEnvironmentStamp, redateLatestManifest, SeedManifest,
+  tableContents, TableContents, takeNameLock, toDatabaseError, withAdvisoryLock, withDatabaseName, writeEnvironmentStamp,
 } from '../db';
+import { checkDefinitionSchemas } from '../definitions';
 import { SafetyError, TenantseedError } from '../errors';
-import { Fingerprint } from '../generate';
+import { datasetKey, Fingerprint } from '../generate';
 import { loadTables } from '../load';
 import type { ValidationReport } from '../validate';
 import { assertMayDestroy, rowsMadeByMigrations } from './safety';
 import { boundLockWaits, loadDataset, lockingOf, SEED_LOCK, SeedOutcome, transactionConnection, WriteDatasetOptions } from './seed-database';
 import { runOwnTransactionMigrations } from './own-transaction-migrations';
-import { cloneMigratedSchema, findMigratedSchema, migratedSchemaKey, pruneCacheBuilds, storeMigratedSchema } from './migrated-schema-cache';
+import { cloneCachedState, findCachedState, pruneCacheBuilds, resetCacheKeys, storeCachedState } from './reset-cache';
 import { legacyBaselineReached } from './legacy-baseline';
 
 /** Options of reset (both paths). */
@@ -28,10 +30,25 @@ export interface ResetDatabaseOptions extends WriteDatasetOptions {
   validate?: (knex: Knex) => Promise<ValidationReport>;
   /** Which path: chosen by {@link chooseResetPath} unless given (TENANTSEED_RESET_PATH in the CLI). */
   path?: ResetPath;
+  /**
+   * The swap path's previous database, renamed away by the swap: dropped before reset returns
+   * (`wait`, the default), or left to the caller (`later`: the outcome names it, and the caller
+   * runs {@link dropPreviousDatabase}, in the background; the CLI does). DROP DATABASE waits
+   * for a checkpoint of the whole server: 0.7 s on a quiet machine, 6-16 s on a loaded one.
+   */
+  dropPrevious?: 'wait' | 'later';
 }
 
-/** What reset did; the swap path also returns the validation it ran before the swap. */
-export type ResetOutcome = SeedOutcome & { readonly validation?: ValidationReport; readonly path?: ResetPath };
+/**
+ * What reset did; the swap path also returns the validation it ran before the swap, and with
+ * `dropPrevious: 'later'` the previous database the caller is to drop (and the server's
+ * maintenance database to connect to for it).
+ */
+export type ResetOutcome = SeedOutcome & {
+  readonly validation?: ValidationReport;
+  readonly path?: ResetPath;
+  readonly previous?: { readonly database: string; readonly server: DatabaseTarget };
+};
 
 /** `swap`: build in a scratch database, then swap it in by rename. `in-place`: one transaction in the target. */
 export type ResetPath = 'swap' | 'in-place';
@@ -216,12 +233,12 @@ async function buildMigratedState(
   options: ResetDatabaseOptions, project: ProjectConfig & { migrations: string }, check: TargetCheck, logger: Logger,
 ): Promise<{ legacyFingerprint?: string; cached: boolean }> {
   const { plan } = options;
-  const cached = await findMigratedSchema(server, names.key);
+  const cached = await findCachedState(server, names.key);
   // Cloning the cache or migrating: the migrate phase of the progress display.
   options.onProgress?.({ phase: 'migrate', rowsDone: 0, totalRows: 0 });
   if (cached) {
     logger.info(`Reset: cloning the migrated schema (cached, key ${names.key}) into ${names.scratch}`);
-    await cloneMigratedSchema(server, names.key, names.scratch);
+    await cloneCachedState(server, names.key, names.scratch);
     return { legacyFingerprint: cached.legacyFingerprint, cached: true };
   }
   await server.query(`CREATE DATABASE ${quoteIdentifier(names.scratch)} TEMPLATE template0`);
@@ -248,21 +265,68 @@ async function buildMigratedState(
   await scratch.transaction((trx) => recordMadeObjects(trx, project.schemas, { objects: [], ledgerTop: 0 }));
   // CREATE DATABASE ... TEMPLATE needs the source without sessions: the pool is closed, then reopened.
   await scratch.destroy();
-  await storeMigratedSchema(server, names.scratch, { key: names.key, migrations: project.migrations, legacyFingerprint });
+  await storeCachedState(server, names.scratch, { key: names.key, migrations: project.migrations, legacyFingerprint });
   scratch.initialize();
   return { legacyFingerprint, cached: false };
 }
 
 /**
- * Reset by swap: builds the new state in a scratch database of the same server (the migrated
- * schema cloned from the cache when the migrations did not change, else migrated as Knex would,
- * each migration in its own transaction or none; legacy rows absorbed; the dataset loaded;
- * validated), then swaps it in: in one transaction the target is renamed away and the scratch
- * database takes its name (settings, grants, owner and comment carried over). The previous
- * database is dropped only after that commit. Sessions on the target are listed and refused
- * (exit 3) unless `--yes` or a typed confirmation ends them. A failure or kill before the
- * commit leaves the target as it was (the scratch database is dropped, or pruned by the next
- * reset); after it, the new one is complete.
+ * The dataset loaded into the scratch database, from its migrated state (cloned from the
+ * migrated-schema cache, or migrated). The definitions are checked as JSON Schemas here, if the
+ * caller deferred it: rows are about to be made from them.
+ */
+async function buildSeededState(
+  scratch: Knex, server: pg.Client, names: { scratch: string; key: string },
+  options: ResetDatabaseOptions, project: ProjectConfig & { migrations: string }, check: TargetCheck, startedAt: Date, logger: Logger,
+): Promise<SeedManifest> {
+  const { plan } = options;
+  checkDefinitionSchemas(plan.definitions);
+  const state = await buildMigratedState(scratch, server, names, options, project, check, logger);
+  if (state.cached) await server.query(`COMMENT ON DATABASE ${quoteIdentifier(names.scratch)} IS ${markerFor(check.databaseName)}`);
+  logger.info(`Reset: loading the ${plan.profile.name} dataset into ${names.scratch}`);
+  return scratch.transaction(async (trx) => {
+    await boundLockWaits(trx, options);
+    const role = await checkLoaderRole(trx, [], project.tenancy.adminRole);
+    return loadDataset(trx, { ...options, command: 'reset', deferConstraints: !role.setRole, setRole: role.setRole, startedAt, legacyFingerprint: state.legacyFingerprint });
+  });
+}
+
+/**
+ * Clones the seeded state of `key` (a reset of the same migrations, dataset, schemas and
+ * tenancy names that validated) into the scratch database, instead of migrating and loading:
+ * its manifest is dated by this run and the environment stamped by it, as a load would. No
+ * row is made, so the definitions are not compiled: they are the ones that made the state.
+ */
+async function cloneSeededState(
+  scratch: Knex, server: pg.Client, names: { scratch: string; key: string; target: string }, options: ResetDatabaseOptions, startedAt: Date, logger: Logger,
+): Promise<SeedManifest> {
+  const { plan } = options;
+  options.onProgress?.({ phase: 'migrate', rowsDone: 0, totalRows: 0 });
+  logger.info(`Reset: cloning the seeded ${plan.profile.name} dataset (cached, key ${names.key}) into ${names.scratch}`);
+  await cloneCachedState(server, names.key, names.scratch);
+  await server.query(`COMMENT ON DATABASE ${quoteIdentifier(names.scratch)} IS ${markerFor(names.target)}`);
+  return scratch.transaction(async (trx) => {
+    await boundLockWaits(trx, options);
+    const manifest = await redateLatestManifest(trx, startedAt);
+    // The key covers the dataset key: a clone holding another dataset is a bug, never swapped in.
+    if (manifest?.datasetKey !== datasetKey(plan)) throw new Error(`the cached seeded state ${names.key} holds another dataset (${manifest?.datasetKey ?? 'none'})`);
+    await writeEnvironmentStamp(trx, plan.profile.name, 'reset');
+    return manifest;
+  });
+}
+
+/**
+ * Reset by swap: builds the new state in a scratch database of the same server (the seeded
+ * state of an earlier reset cloned when its inputs did not change; else the migrated schema
+ * cloned from the cache when the migrations did not change, or migrated as Knex would, each
+ * migration in its own transaction or none, legacy rows absorbed, and the dataset loaded; either
+ * way validated, and a loaded state that validated kept as the seeded cache), then swaps it in:
+ * in one transaction the target is renamed away and the scratch database takes its name
+ * (settings, grants, owner and comment carried over). The previous database is dropped only
+ * after that commit (by the caller, with `dropPrevious: 'later'`). Sessions on the target are
+ * listed and refused (exit 3) unless `--yes` or a typed confirmation ends them. A failure or
+ * kill before the commit leaves the target as it was (the scratch database is dropped, or
+ * pruned by the next reset); after it, the new one is complete.
  */
 export async function resetBySwap(options: ResetDatabaseOptions, project: ProjectConfig & { migrations: string }): Promise<ResetOutcome> {
   const { knex, plan } = options;
@@ -272,7 +336,7 @@ export async function resetBySwap(options: ResetDatabaseOptions, project: Projec
   const server = await maintenanceTarget(target);
   const lockWaitMs = options.lockWaitMs ?? 30_000;
   const onWait = (holder: string) => logger.info(`Waiting for another tenantseed command to finish: ${holder}`);
-  const key = migratedSchemaKey(project, plan);
+  const keys = resetCacheKeys(project, plan, { strict: options.strict });
   const scratchName = `${SCRATCH_PREFIX}${randomBytes(6).toString('hex')}`;
   const scratchTarget = withDatabaseName(target, scratchName);
   return withServer(server, async (client) => {
@@ -286,18 +350,21 @@ export async function resetBySwap(options: ResetDatabaseOptions, project: Projec
           await pruneLeftovers(client);
           const scratch = createKnex(scratchTarget, { applicationName: 'tenantseed reset', searchPath: project.schemas, logger });
           try {
-            const state = await buildMigratedState(scratch, client, { scratch: scratchName, key }, options, project, check, logger);
-            if (state.cached) await client.query(`COMMENT ON DATABASE ${quoteIdentifier(scratchName)} IS ${markerFor(check.databaseName)}`);
-            logger.info(`Reset: loading the ${plan.profile.name} dataset into ${scratchName}`);
-            const manifest = await scratch.transaction(async (trx) => {
-              await boundLockWaits(trx, options);
-              const role = await checkLoaderRole(trx, [], project.tenancy.adminRole);
-              return loadDataset(trx, { ...options, command: 'reset', deferConstraints: !role.setRole, setRole: role.setRole, startedAt, legacyFingerprint: state.legacyFingerprint });
-            });
+            const seeded = await findCachedState(client, keys.seeded);
+            const manifest = seeded
+              ? await cloneSeededState(scratch, client, { scratch: scratchName, key: keys.seeded, target: check.databaseName }, options, startedAt, logger)
+              : await buildSeededState(scratch, client, { scratch: scratchName, key: keys.migrated }, options, project, check, startedAt, logger);
             let validation: ValidationReport | undefined;
             if (options.validate) {
               logger.info(`Reset: validating ${scratchName}`);
               validation = await options.validate(scratch);
+              // A state that validated is kept: the next reset of the same inputs clones it instead of loading.
+              if (!seeded && validation.ok) {
+                logger.info(`Reset: keeping the validated ${plan.profile.name} dataset as a cache (key ${keys.seeded})`);
+                await scratch.destroy();
+                await storeCachedState(client, scratchName, { key: keys.seeded, kind: 'seeded', environment: plan.profile.name, migratedKey: keys.migrated, migrations: project.migrations });
+                scratch.initialize();
+              }
             }
             // Rows committed to the target since the check would be lost unseen: look again.
             const again = await knex.transaction((trx) => tableContents(trx, project.schemas, rowsMadeByMigrations(plan.definitions)), { readOnly: true } as Knex.TransactionConfig);
@@ -318,10 +385,13 @@ export async function resetBySwap(options: ResetDatabaseOptions, project: Projec
       // The caller's own pool holds sessions on the target too; reopened after the swap, it reaches the new database.
       await knex.destroy();
       logger.info(`Reset: swapping ${scratchName} in as ${built.check.databaseName}`);
-      const notices = [...built.check.notices, ...(await swapIn(client, built.check.databaseName, scratchName, options))];
+      const swap = await swapIn(client, built.check.databaseName, scratchName, options);
       swapped = true;
       knex.initialize();
-      return { status: 'seeded' as const, manifest: built.manifest, seconds: (Date.now() - startedAt.getTime()) / 1000, notices, validation: built.validation, path: 'swap' as const };
+      return {
+        status: 'seeded' as const, manifest: built.manifest, seconds: (Date.now() - startedAt.getTime()) / 1000, notices: [...built.check.notices, ...swap.notices], validation: built.validation,
+        path: 'swap' as const, previous: swap.dropLater ? { database: swap.dropLater, server } : undefined,
+      };
     } finally {
       if (!swapped) {
         await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(scratchName)} WITH (FORCE)`).catch(() => undefined);
@@ -336,9 +406,10 @@ export async function resetBySwap(options: ResetDatabaseOptions, project: Projec
  * The swap: in one transaction, the target is renamed away and the scratch database takes its
  * name, with the target's settings, grants, owner and comment. Sessions on the target are
  * asked about (listed; ended only with `--yes` or a typed confirmation). The previous database
- * is dropped after the commit; a drop that fails is named in a notice.
+ * is dropped after the commit (a drop that fails is named in a notice), or, with `dropPrevious:
+ * 'later'`, named for the caller to drop.
  */
-async function swapIn(client: pg.Client, target: string, scratch: string, options: ResetDatabaseOptions): Promise<string[]> {
+async function swapIn(client: pg.Client, target: string, scratch: string, options: ResetDatabaseOptions): Promise<{ notices: string[]; dropLater?: string }> {
   const notices: string[] = [];
   const previous = `${PREVIOUS_PREFIX}${randomBytes(6).toString('hex')}`;
   // Until the drop below: a kill between the swap's commit and the drop leaves it to the next reset.
@@ -382,10 +453,37 @@ async function swapIn(client: pg.Client, target: string, scratch: string, option
       if ((err as { code?: string }).code !== '55006' || attempt >= 5) throw err;
     }
   }
+  if (options.dropPrevious === 'later') return { notices, dropLater: previous };
   try {
     await client.query(`DROP DATABASE ${quoteIdentifier(previous)} WITH (FORCE)`);
   } catch (err) {
     notices.push(`The previous database, renamed ${previous}, could not be dropped (${(err as Error).message}); the next reset drops it, or DROP DATABASE ${previous}.`);
   }
-  return notices;
+  return { notices };
+}
+
+/**
+ * Drops a previous database that a reset swapped away and left to its caller (`dropPrevious:
+ * 'later'`), as the reset itself would have: once the resetting session has ended (it holds the
+ * name's lock until then; waited for up to `waitMs`), holding that lock meanwhile, and only a
+ * database still marked by reset. Resolves to false when it dropped nothing: the database is
+ * gone (another reset pruned it), not reset's, or its lock stayed held; a leftover is dropped
+ * by the next reset.
+ *
+ * @example
+ * if (outcome.previous) await dropPreviousDatabase(outcome.previous.server, outcome.previous.database);
+ */
+export async function dropPreviousDatabase(server: DatabaseTarget, name: string, options: { waitMs?: number } = {}): Promise<boolean> {
+  if (!name.startsWith(PREVIOUS_PREFIX)) return false;
+  return withServer(server, async (client) => {
+    const deadline = Date.now() + (options.waitMs ?? 60_000);
+    while (!(await takeNameLock(client, name))) {
+      if (Date.now() > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const row = (await client.query(`SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = $1`, [name])).rows[0] as { comment: string | null } | undefined;
+    if (!row?.comment?.startsWith(MARKER)) return false;
+    await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`);
+    return true;
+  });
 }

@@ -6,6 +6,7 @@ import {
 } from '../db';
 import type { Logger } from '../config';
 import { ProjectConfig } from '../config';
+import { checkDefinitionSchemas } from '../definitions';
 import { SafetyError, TenantseedError, UsageError } from '../errors';
 import { Fingerprint, Plan } from '../generate';
 import { loadTables } from '../load';
@@ -72,10 +73,13 @@ export async function resetDatabase(options: ResetDatabaseOptions): Promise<Rese
   const { knex, plan } = options;
   const project = options.project ?? shippedProjectConfig();
   const migrations = project.migrations;
+  // The swap path checks them only when it makes rows (a cached seeded state was made by these same definitions).
+  if (!migrations) checkDefinitionSchemas(plan.definitions);
   if (!migrations) return resetTablesInPlace(options, project);
   // A project of real size, or with migrations outside transactions, is built aside and swapped in.
   const path = options.path ?? (await chooseResetPath(knex, { ...project, migrations })).path;
   if (path === 'swap') return resetBySwap(options, { ...project, migrations });
+  checkDefinitionSchemas(plan.definitions);
   const logger = options.logger ?? silentLogger;
   const startedAt = new Date();
   const onWait = (holder: string) => logger.info(`Waiting for another tenantseed command to finish: ${holder}`);

@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import pg from 'pg';
 import { createKnex, quoteIdentifier, takeNameLock } from '../../src/db';
 import { createScratchDatabase, runOnServer, ScratchDatabase } from '../../src/testing';
+import { dropPreviousDatabase } from '../../src/workflows';
 import { testServer } from '../support/database';
 import { writeKnexProject, KnexProject } from '../support/knex-project';
 import { CLI, runCli } from '../support/run-cli';
@@ -35,6 +36,21 @@ async function picture(target: ScratchDatabase): Promise<{ schema: string[]; dat
 
 async function databasesLike(pattern: string): Promise<string[]> {
   return (await runOnServer(testServer(), 'SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY 1', [pattern])).rows.map((r) => r.datname as string);
+}
+
+/** The previous databases (or those of `names`), once the background drops the CLI started have ended (or 30 s have passed). */
+async function previousDatabasesLeft(names?: readonly string[]): Promise<string[]> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const left = (await databasesLike('tenantseed\\_prev\\_%')).filter((name) => !names || names.includes(name));
+    if (left.length === 0 || Date.now() > deadline) return left;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The previous database a CLI reset left to its background drop, as its output names it. */
+function droppedInBackground(stderr: string): string[] {
+  return [...stderr.matchAll(/renamed (tenantseed_prev_\w+), in the background/g)].map((m) => m[1]);
 }
 
 /** Starts a reset; resolves with the child once its stderr shows `line`. */
@@ -101,15 +117,21 @@ describe('reset by swap (a Knex project with transaction: false migrations)', ()
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('resets, then validates, on the server\'s default settings; a second reset clones the cached migrated schema', async () => {
+  it('resets, then validates, on the server\'s default settings; a second reset clones the cached seeded state', async () => {
     const first = await reset();
     expect(first.stderr).toContain('Reset: migrating');
+    expect(first.stderr).toContain('Reset: loading');
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('Validation passed');
     const second = await reset();
     expect(second.code).toBe(0);
-    expect(second.stderr).toMatch(/Reset: cloning the migrated schema \(cached/);
+    expect(second.stderr).toMatch(/Reset: cloning the seeded development dataset \(cached/);
     expect(second.stderr).not.toContain('Reset: migrating');
+    expect(second.stderr).not.toContain('Reset: loading');
+    // Validated again on the clone, and the same dataset as the first reset made.
+    expect(second.stdout).toContain('Validation passed');
+    expect(second.stdout.match(/Fingerprint: \S+/)?.[0]).toBe(first.stdout.match(/Fingerprint: \S+/)?.[0]);
+    expect(second.stderr).toMatch(/Reset: dropping the previous database, renamed tenantseed_prev_\w+, in the background/);
     const validate = await runCli(['--database-url', target.target.url, 'validate', '--env', 'development'], { cwd: dir, env: { CI: 'true' } });
     expect(validate.code).toBe(0);
     const knex = createKnex(target.target);
@@ -121,7 +143,39 @@ describe('reset by swap (a Knex project with transaction: false migrations)', ()
       await knex.destroy();
     }
     expect(await databasesLike('tenantseed\\_reset\\_%')).toEqual([]);
-    expect(await databasesLike('tenantseed\\_prev\\_%')).toEqual([]);
+    expect(await previousDatabasesLeft()).toEqual([]);
+  });
+
+  it('clones a seeded state only for the same inputs: another seed, an edited definition or profile loads anew (the migrated schema cloned), and the cache keeps one seeded state per environment', async () => {
+    const definition = path.join(dir, 'db', 'definitions', fs.readdirSync(path.join(dir, 'db', 'definitions')).filter((f) => f !== 'accounts.json').sort()[0]);
+    const profile = path.join(dir, 'db', 'environments', 'development.json');
+    const originals = new Map([definition, profile].map((f) => [f, fs.readFileSync(f, 'utf8')]));
+    const changes: Array<[string, () => void, string[]]> = [
+      ['another seed', () => undefined, ['--seed', '5']],
+      ['an edited definition', () => fs.writeFileSync(definition, originals.get(definition)!.replace(/"default": 2/, '"default": 3')), []],
+      ['an edited profile', () => fs.writeFileSync(profile, originals.get(profile)!.replace(/"referenceDate": "[^"]+"/, '"referenceDate": "2026-02-01T00:00:00.000Z"')), []],
+    ];
+    try {
+      for (const [label, change, args] of changes) {
+        change();
+        const run = await reset(args);
+        expect([label, run.code]).toEqual([label, 0]);
+        expect([label, run.stderr]).toEqual([label, expect.stringMatching(/Reset: cloning the migrated schema \(cached[\s\S]*Reset: loading/)]);
+        expect([label, run.stderr]).toEqual([label, expect.not.stringContaining('cloning the seeded')]);
+        const again = await reset(args);
+        expect([label, again.stderr]).toEqual([label, expect.stringContaining('Reset: cloning the seeded development dataset')]);
+        expect(again.stdout.match(/Fingerprint: \S+/)?.[0]).toBe(run.stdout.match(/Fingerprint: \S+/)?.[0]);
+        for (const [file, text] of originals) fs.writeFileSync(file, text);
+      }
+    } finally {
+      for (const [file, text] of originals) fs.writeFileSync(file, text);
+    }
+    // One migrated state and the last seeded state of development: older ones were dropped.
+    const caches = await onServer(async (client) => (await client.query(
+      `SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname LIKE 'tenantseed\\_cache\\_%' AND datistemplate AND strpos(shobj_description(oid, 'pg_database'), $1) > 0`,
+      [JSON.stringify(project.migrations).slice(1, -1)],
+    )).rows.map((r) => JSON.parse((r.comment as string).slice('tenantseed-cache '.length)) as { kind?: string; environment?: string }));
+    expect(caches.map((c) => `${c.kind ?? 'migrated'} ${c.environment ?? ''}`.trim()).sort()).toEqual(['migrated', 'seeded development']);
   });
 
   it('lists the sessions connected to the database and refuses (exit 3, nothing changed); --yes ends them and says so', async () => {
@@ -144,19 +198,24 @@ describe('reset by swap (a Knex project with transaction: false migrations)', ()
   });
 
   const slow = () => path.join(project.migrations, '20300101000000_slow.cjs');
-  const phases: Array<[string, RegExp, () => void]> = [
+  const phases: Array<[string, RegExp, (seed: string) => Promise<unknown>]> = [
     // A new, slow migration: the cache misses, and the kill lands while the migrations run.
-    ['migrating', /Reset: migrating/, () => fs.writeFileSync(slow(), `exports.up = async (knex) => { await knex.raw('SELECT pg_sleep(4)'); };\nexports.down = async () => {};\n`)],
-    ['loading', /Reset: loading/, () => undefined],
-    ['validating', /Reset: validating/, () => undefined],
+    ['migrating', /Reset: migrating/, async () => fs.writeFileSync(slow(), `exports.up = async (knex) => { await knex.raw('SELECT pg_sleep(4)'); };\nexports.down = async () => {};\n`)],
+    ['loading', /Reset: loading/, async () => undefined],
+    ['validating', /Reset: validating/, async () => undefined],
+    ['keeping the validated state as a cache', /Reset: keeping/, async () => undefined],
+    // A reset of the same seed before: the kill lands while its seeded state is cloned.
+    ['cloning a cached seeded state', /Reset: cloning the seeded/, (seed) => reset(['--seed', seed])],
+    ['validating a cloned seeded state', /Reset: cloning the seeded[\s\S]*Reset: validating/, (seed) => reset(['--seed', seed])],
   ];
 
   for (const [phase, line, prepare] of phases) {
     it(`leaves the previous database intact (schema and data dumps identical) when killed while ${phase}`, async () => {
+      const seed = String(phase.length + 10);
+      await prepare(seed);
       const previous = await picture(target);
-      prepare();
       try {
-        const { child } = await resetUntil(dir, target.target.url, ['--seed', String(phase.length + 10)], line);
+        const { child } = await resetUntil(dir, target.target.url, ['--seed', seed], line);
         // Stopped at once where it printed the phase (or, migrating, a moment into it), then killed there.
         if (phase === 'migrating') await new Promise((r) => setTimeout(r, 1500));
         else child.kill('SIGSTOP');
@@ -198,7 +257,40 @@ describe('reset by swap (a Knex project with transaction: false migrations)', ()
     const run = await reset();
     expect(run.code).toBe(0);
     expect(await databasesLike('tenantseed\\_reset\\_%')).toEqual([]);
-    expect(await databasesLike('tenantseed\\_prev\\_%')).toEqual([]);
+    expect(await previousDatabasesLeft()).toEqual([]);
+  });
+
+  it('drops a previous database left to the caller only once no session holds its name lock, and only one marked by reset', async () => {
+    const hex = (n: number) => randomBytes(n).toString('hex');
+    const marked = `tenantseed_prev_${hex(6)}`;
+    const unmarked = `tenantseed_prev_${hex(6)}`;
+    const server = testServer();
+    const holder = new pg.Client({ connectionString: testServer().url });
+    await holder.connect();
+    try {
+      await onServer(async (client) => {
+        for (const name of [marked, unmarked]) await client.query(`CREATE DATABASE ${quoteIdentifier(name)} TEMPLATE template0`);
+        await client.query(`COMMENT ON DATABASE ${quoteIdentifier(marked)} IS ${pg.escapeLiteral(`tenantseed-reset ${JSON.stringify({ target: 'x', host: os.hostname(), pid: process.pid, created: new Date().toISOString(), lock: 'name' })}`)}`);
+      });
+      // The resetting session still holds it: nothing is dropped while it does.
+      expect(await takeNameLock(holder, marked)).toBe(true);
+      expect(await dropPreviousDatabase(server, marked, { waitMs: 600 })).toBe(false);
+      expect(await databasesLike(marked)).toEqual([marked]);
+      // Its session ends while the drop waits: then it goes.
+      const dropped = dropPreviousDatabase(server, marked, { waitMs: 20_000 });
+      await new Promise((r) => setTimeout(r, 300));
+      await holder.query('SELECT pg_advisory_unlock_all()');
+      expect(await dropped).toBe(true);
+      expect(await databasesLike(marked)).toEqual([]);
+      // Not marked by reset: not ours to drop.
+      expect(await dropPreviousDatabase(server, unmarked, { waitMs: 600 })).toBe(false);
+      expect(await databasesLike(unmarked)).toEqual([unmarked]);
+    } finally {
+      await holder.end();
+      await onServer(async (client) => {
+        for (const name of [marked, unmarked]) await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)}`);
+      });
+    }
   });
 
   it('drops only leftovers whose name lock no session holds: a live run elsewhere (same host and pid in its marker) keeps its databases', async () => {
@@ -225,6 +317,8 @@ describe('reset by swap (a Knex project with transaction: false migrations)', ()
       for (const { name } of [liveScratch, livePrevious, liveBuild]) expect(await takeNameLock(other, name)).toBe(true);
       const run = await reset([]);
       expect(run.code).toBe(0);
+      // This run's own previous database goes in the background.
+      expect(await previousDatabasesLeft(droppedInBackground(run.stderr))).toEqual([]);
       const left = new Set([...(await databasesLike('tenantseed\\_reset\\_%')), ...(await databasesLike('tenantseed\\_prev\\_%')), ...(await databasesLike('tenantseed\\_cache\\_build\\_%'))]);
       expect([...left].sort()).toEqual([liveScratch.name, livePrevious.name, liveBuild.name, notOurs.name].sort());
     } finally {

@@ -12,6 +12,7 @@ import { EXIT } from '../exit-codes';
 import { printReport } from '../print-report';
 import { validateDatabase, ValidationReport } from '../../validate';
 import { progressDisplay } from '../progress';
+import { dropPreviousLater } from '../drop-previous-later';
 import { DatabaseArgs, projectLabel, withDatabase } from '../with-database';
 
 interface SeedArgs extends DatasetArgs, DatabaseArgs {
@@ -86,7 +87,8 @@ function datasetCommand(io: CliIO, name: 'seed' | 'reset', setExitCode: (code: n
         .options(name === 'reset' ? { 'allow-skip': { type: 'boolean', describe: 'Let validation checks that cannot run (one tenant only, say) pass' } } : {}) as unknown as Argv<SeedArgs>,
     handler: async (args) => {
       refuseProduction(name, args.env);
-      const { plan, project } = planFromArgs(args);
+      // reset compiles the definitions only if it makes rows: a cached seeded state was made by these same ones.
+      const { plan, project } = planFromArgs(args, { schemaCheck: name === 'reset' ? 'later' : 'now' });
       const lockWait = parseSeconds('--lock-wait', args.lockWait);
       // Reset loads the legacy rows too; seed the tenant dataset only.
       const tables = name === 'reset' ? [...plan.legacyTables, ...plan.tables] : plan.tables;
@@ -107,7 +109,13 @@ function datasetCommand(io: CliIO, name: 'seed' | 'reset', setExitCode: (code: n
           // validates the new database before it replaces the previous one.
           const whileLocked = name === 'reset' || args.report ? async () => { validation = await validate(knex); } : undefined;
           const options = { knex, plan, project, strict: args.strict, yes: args.yes, confirm: terminalConfirm(io), logger, onProgress: progress.update, lockWaitMs: lockWait === undefined ? undefined : lockWait * 1000, whileLocked };
-          const outcome: SeedOutcome = name === 'seed' ? await seedDatabase(options) : await resetDatabase({ ...options, path: resetPathFromEnvironment(), validate: (built) => validate(built) });
+          // The swap path's previous database is dropped by a process of its own, off the command's
+          // time; not on an embedded server this command started (it stops with the command).
+          const outcome: SeedOutcome = name === 'seed'
+            ? await seedDatabase(options)
+            : await resetDatabase({ ...options, path: resetPathFromEnvironment(), validate: (built) => validate(built), dropPrevious: db.embedded ? 'wait' : 'later' });
+          const previous = (outcome as ResetOutcome).previous;
+          if (previous) logger.info(`Reset: dropping the previous database, renamed ${previous.database}, in the background (process ${dropPreviousLater(previous) ?? 'not started'}); if that fails, the next reset drops it`);
           for (const notice of outcome.notices) notices.add(notice);
           validation = (outcome as ResetOutcome).validation ?? validation;
           progress.finish();

@@ -2,11 +2,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import type { ProjectConfig } from '../config';
+import { packageRoot, ProjectConfig } from '../config';
 import { cloneDatabase, namesInUse, quoteIdentifier, ServerClient, takeNameLock } from '../db';
 import { datasetKey, Plan } from '../generate';
 
-/** The prefix of migrated-schema caches: templates of a project's migrated (and legacy-absorbed) state. */
+/**
+ * The prefix of reset's caches: templates of a project's migrated (and legacy-absorbed) state,
+ * and of its seeded state (migrated, absorbed, the dataset loaded and validated).
+ */
 export const CACHE_PREFIX = 'tenantseed_cache_';
 const MARKER = 'tenantseed-cache ';
 /** Caches under construction: cloned, marked, then renamed to their key's name. */
@@ -14,6 +17,12 @@ const BUILD_PREFIX = `${CACHE_PREFIX}build_`;
 const BUILD_NAME = /^tenantseed_cache_build_[0-9a-f]{12}_[0-9a-f]{8}$/;
 /** Raised when what a cache holds changes meaning (a cache of an older layout is then never used). */
 const CACHE_LAYOUT = 2;
+/**
+ * Raised when what reset's loading writes changes (the bookkeeping tables, how keys, sequences
+ * or rows are written) without a new generator version: a seeded state of an older layout is
+ * then never cloned.
+ */
+const SEEDED_LAYOUT = 1;
 
 /** What a cache's marker (its database comment) says. */
 export interface CacheMarker {
@@ -22,6 +31,13 @@ export interface CacheMarker {
   readonly migrations: string;
   /** The fingerprint of the legacy rows it absorbed, for the manifest of a reset that clones it. */
   readonly legacyFingerprint?: string;
+  /**
+   * `seeded`: the dataset of `environment` is loaded too (made from the migrated state of
+   * `migratedKey`). Absent: a migrated-schema cache.
+   */
+  readonly kind?: 'seeded';
+  readonly environment?: string;
+  readonly migratedKey?: string;
   readonly created: string;
 }
 
@@ -37,18 +53,62 @@ export function hashFolder(hash: ReturnType<typeof createHash>, directory: strin
   }
 }
 
+/** The digest of a folder's files ({@link hashFolder}). */
+export function folderDigest(directory: string): string {
+  const hash = createHash('sha256');
+  hashFolder(hash, directory);
+  return hash.digest('hex');
+}
+
 /**
  * The key of the migrated state a reset starts from: the migrations' contents, the schemas and
  * tenancy names, and, when the profile has legacy rows (absorbed by the migrations, so part of
  * the migrated state), the dataset key. Editing a migration gives another key.
  */
-export function migratedSchemaKey(project: ProjectConfig & { migrations: string }, plan: Plan): string {
+export function migratedSchemaKey(project: ProjectConfig & { migrations: string }, plan: Plan, migrationsDigest = folderDigest(project.migrations)): string {
   const hash = createHash('sha256');
   hash.update(`layout ${CACHE_LAYOUT}\0`);
-  hashFolder(hash, project.migrations);
+  hash.update(migrationsDigest);
   hash.update(JSON.stringify([project.schemas, project.tenancy]));
   if (plan.legacyTables.some((t) => t.rowCount() > 0)) hash.update(datasetKey(plan));
   return hash.digest('hex').slice(0, 24);
+}
+
+/**
+ * What a seeded database is made from, into a hash: the migrations' contents (or, for a schema
+ * another tool migrates, a digest of that schema), the dataset key (generator version, data
+ * sources, seed, tenant count, profile, definitions) and the schemas and tenancy names. The
+ * testing API's templates and reset's seeded-state cache are keyed by it: equal inputs, the
+ * same database.
+ */
+export function hashDatasetState(hash: ReturnType<typeof createHash>, project: ProjectConfig, plan: Plan, digests: { schema?: string; migrations?: string } = {}): void {
+  if (project.migrations) hash.update(digests.migrations ?? folderDigest(project.migrations));
+  if (digests.schema) hash.update(digests.schema);
+  hash.update(datasetKey(plan));
+  hash.update(JSON.stringify([project.schemas, project.tenancy]));
+}
+
+let tenantseedVersion: string | undefined;
+
+/**
+ * The key of the seeded state a reset can clone instead of loading: {@link hashDatasetState},
+ * with tenantseed's version and the seeded layout (what the loader writes), and whether every
+ * row was checked (`--strict`: a state loaded with sampled checks is not one whose rows were all
+ * checked). Editing a migration, a definition or the profile, or another seed, tenant count or
+ * generator version gives another key.
+ */
+export function seededStateKey(project: ProjectConfig & { migrations: string }, plan: Plan, options: { strict?: boolean; migrationsDigest?: string } = {}): string {
+  tenantseedVersion ??= JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')).version as string;
+  const hash = createHash('sha256');
+  hash.update(`seeded ${CACHE_LAYOUT}.${SEEDED_LAYOUT} tenantseed ${tenantseedVersion} strict ${options.strict === true}\0`);
+  hashDatasetState(hash, project, plan, { migrations: options.migrationsDigest });
+  return hash.digest('hex').slice(0, 24);
+}
+
+/** Both keys of a reset ({@link migratedSchemaKey}, {@link seededStateKey}), the migrations folder read once (1,000 files: about 0.1 s a read). */
+export function resetCacheKeys(project: ProjectConfig & { migrations: string }, plan: Plan, options: { strict?: boolean } = {}): { migrated: string; seeded: string } {
+  const migrationsDigest = folderDigest(project.migrations);
+  return { migrated: migratedSchemaKey(project, plan, migrationsDigest), seeded: seededStateKey(project, plan, { ...options, migrationsDigest }) };
 }
 
 function cacheName(key: string): string {
@@ -92,30 +152,43 @@ export async function pruneCacheBuilds(client: ServerClient): Promise<string[]> 
   return dropped;
 }
 
-/** The cache of a key, if a complete one exists (marked and a template: made whole, then renamed). */
-export async function findMigratedSchema(client: ServerClient, key: string): Promise<CacheMarker | undefined> {
+/** The cache of a key (migrated or seeded), if a complete one exists (marked and a template: made whole, then renamed). */
+export async function findCachedState(client: ServerClient, key: string): Promise<CacheMarker | undefined> {
   return (await markers(client)).find((m) => m.name === cacheName(key))?.marker;
 }
 
 /**
- * Clones the cache of a key into a new database `name` (CREATE DATABASE ... TEMPLATE). With
- * PostgreSQL 15's default strategy, WAL_LOG: the blocks of a migrated schema (27 MB for 422
+ * Clones the cache of a key (migrated or seeded) into a new database `name` (CREATE DATABASE ...
+ * TEMPLATE). With PostgreSQL 15's default strategy, WAL_LOG: the blocks of a migrated schema (27 MB for 422
  * tables and 1,376 indexes) go through the WAL, where FILE_COPY forces two checkpoints, which
  * flush every dirty buffer of the server and took 8-12 s against 1.4-3.7 s on the shared
  * machine (docs/performance.md).
  */
-export async function cloneMigratedSchema(client: ServerClient, key: string, name: string): Promise<void> {
+export async function cloneCachedState(client: ServerClient, key: string, name: string): Promise<void> {
   await cloneDatabase(client, cacheName(key), name, { strategy: 'WAL_LOG' });
 }
 
 /**
- * Keeps a copy of `source` (a database in the migrated state of `key`, with no session on it)
- * as the cache of that key: cloned under a temporary name, marked, then renamed, so that a
- * cache exists only complete; a template nobody can connect to, so that it can always be
- * cloned. Older caches of the same migrations folder are dropped. A cache already made by
+ * Whether a new cache makes an older one of the same migrations folder useless: a migrated
+ * state replaces every cache of the folder (its seeded states were made from other
+ * migrations, or another dataset's legacy rows); a seeded state replaces the seeded state of
+ * the same environment, and those made from another migrated state. So a project keeps at most
+ * one migrated state and one seeded state per environment.
+ */
+function supersedes(stored: Omit<CacheMarker, 'created'>, old: CacheMarker): boolean {
+  if (old.migrations !== stored.migrations) return false;
+  if (stored.kind !== 'seeded') return true;
+  return old.kind === 'seeded' && (old.environment === stored.environment || old.migratedKey !== stored.migratedKey);
+}
+
+/**
+ * Keeps a copy of `source` (a database in the migrated or seeded state of `key`, with no session
+ * on it) as the cache of that key: cloned under a temporary name, marked, then renamed, so that
+ * a cache exists only complete; a template nobody can connect to, so that it can always be
+ * cloned. The caches it supersedes ({@link supersedes}) are dropped. A cache already made by
  * another run is kept as it is.
  */
-export async function storeMigratedSchema(client: ServerClient, source: string, marker: Omit<CacheMarker, 'created'>): Promise<void> {
+export async function storeCachedState(client: ServerClient, source: string, marker: Omit<CacheMarker, 'created'>): Promise<void> {
   const name = cacheName(marker.key);
   // A name no other run can hold, so nothing is dropped before the clone: a database of that name
   // made by someone else (another host's process with the same pid) is never ours to drop.
@@ -135,7 +208,7 @@ export async function storeMigratedSchema(client: ServerClient, source: string, 
     if ((err as { code?: string }).code !== '42P04') throw err;
   }
   for (const old of await markers(client)) {
-    if (old.name !== name && old.marker.migrations === marker.migrations) await dropCache(client, old.name).catch(() => undefined);
+    if (old.name !== name && supersedes(marker, old.marker)) await dropCache(client, old.name).catch(() => undefined);
   }
 }
 
