@@ -236,6 +236,8 @@ export function buildPlan(options: BuildPlanOptions): Plan {
         ...common,
         tenants: undefined,
         counts: () => tenants.length,
+        // tenant add: the new tenants' rows come after the tenants seeded before.
+        firstRow: first,
         fixedRows: () => lazyTenantList(tenants.length, (i) => {
           const t = tenants[i];
           return { ...(namedOf(t)?.values ?? {}), [definition.idColumn]: t.id };
