@@ -214,7 +214,7 @@ export function buildPlan(options: BuildPlanOptions): Plan {
   // Only named tenants are looked up by key (their fixture names); they come first.
   const byKey = new Map(tenants.slice(0, named).map((t) => [t.key, t]));
   const compile = {
-    pools: new FakerPools(profile.locale),
+    pools: new FakerPools(profile.locale, profile.referenceDate),
     seed,
     referenceDateMs: Date.parse(profile.referenceDate),
     passwords: profile.passwords,
@@ -236,6 +236,8 @@ export function buildPlan(options: BuildPlanOptions): Plan {
         ...common,
         tenants: undefined,
         counts: () => tenants.length,
+        // tenant add: the new tenants' rows come after the tenants seeded before.
+        firstRow: first,
         fixedRows: () => lazyTenantList(tenants.length, (i) => {
           const t = tenants[i];
           return { ...(namedOf(t)?.values ?? {}), [definition.idColumn]: t.id };

@@ -43,7 +43,11 @@ export class FakerPools {
   /** The profile's locale first, then English for what it lacks, then Faker's base data (read with the first pool). */
   private locales?: LocaleDefinition[];
 
-  constructor(private readonly locale = 'en') {
+  /** Faker's reference date for its date methods (`date.future`): never the clock, so pools are the same on every day. */
+  private readonly referenceDate: Date;
+
+  constructor(private readonly locale = 'en', referenceDate = '2026-01-01T00:00:00Z') {
+    this.referenceDate = new Date(referenceDate);
     // Checked at once (Faker is loaded for it); English, the default, always exists.
     if (locale !== 'en') this.localeChain();
   }
@@ -77,9 +81,12 @@ export class FakerPools {
       });
     }
     faker.seed(hashSeed(method));
+    faker.setDefaultRefDate(this.referenceDate);
     const values = new Set<string>();
     for (let i = 0; i < POOL_SIZE; i++) {
-      const value = transform(String((fn as () => unknown).call(module)), mode);
+      const made = (fn as () => unknown).call(module);
+      // A date method's Date as ISO 8601, which PostgreSQL reads (String(date) it does not).
+      const value = transform(made instanceof Date ? made.toISOString() : String(made), mode);
       if (value !== '') values.add(value);
     }
     const pool = Object.freeze([...values]);

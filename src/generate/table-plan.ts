@@ -141,6 +141,12 @@ export interface TablePlanOptions {
    * their global unique values and integer ids after the legacy rows', so the two never meet.
    */
   readonly legacyRows?: number;
+  /**
+   * The tenant root in `tenant add`: the position of its first row among the rows seeded before
+   * (the tenants there are). Values keyed by row ({row}, unique draws, keyed streams) then go on
+   * from there, so the new tenant's row repeats no seeded tenant's unique values. 0 by default.
+   */
+  readonly firstRow?: number;
 }
 
 /**
@@ -546,7 +552,11 @@ export class TablePlan {
       return { needed: tenantSlots + this.rowCount(), where: `for ${this.rowCount()} legacy rows beside the ${tenantSlots} slots of the tenant rows` };
     }
     // Legacy rows have no tenant (yet): they are unique among themselves.
-    if (!isTenantScoped(this.definition) || this.legacy) return { needed: this.rowCount(), where: this.legacy ? 'in the legacy rows' : 'in the table' };
+    if (!isTenantScoped(this.definition) || this.legacy) {
+      // The tenant root in tenant add: its rows follow the rows seeded before (firstRow).
+      const before = this.options.firstRow ?? 0;
+      return { needed: before + this.rowCount(), where: this.legacy ? 'in the legacy rows' : before > 0 ? `in the table (${before} rows seeded before)` : 'in the table' };
+    }
     if (c.definition.unique === 'global') {
       // Rows without a tenant take the top slots, below the legacy rows' (see makeRow).
       const top = (this.options.legacyRows ?? 0) + this.withoutTenantCount();
@@ -728,10 +738,12 @@ export class TablePlan {
 
   private makeRow(draws: TenantDraws, row: number, attempt: number): { out: Row; values: Record<string, unknown> } {
     const { tenant, tenantSeed, tupleDraws, rng, permutations, ctx } = draws;
+    // Values are keyed by the row's place among all rows made of the table (firstRow: tenant add).
+    const at = row + (this.options.firstRow ?? 0);
     const digit = (c: CompiledColumn): number => {
       const draw = tupleDraws[c.tuple!.group];
       if (draw.row !== row) {
-        let index = draw.permute(row);
+        let index = draw.permute(at);
         draw.digits = draw.radices.map((r) => {
           const d = Number(index % r);
           index /= r;
@@ -762,10 +774,10 @@ export class TablePlan {
       return values;
     };
     const fixed = draws.fixedRows[row];
-    ctx.row = row;
+    ctx.row = at;
     // A row drawn again (a CHECK in x-checks broke) takes another key for the values drawn from it.
-    ctx.rowKey = attempt === 0 ? combine(tenantSeed, row) : combine(combine(combine(tenantSeed, row), REDRAW_SALT), attempt);
-    ctx.sharedKey = attempt === 0 ? combine(this.tableSeed, row) : combine(combine(combine(this.tableSeed, row), REDRAW_SALT), attempt);
+    ctx.rowKey = attempt === 0 ? combine(tenantSeed, at) : combine(combine(combine(tenantSeed, at), REDRAW_SALT), attempt);
+    ctx.sharedKey = attempt === 0 ? combine(this.tableSeed, at) : combine(combine(combine(this.tableSeed, at), REDRAW_SALT), attempt);
     ctx.fixed = fixed;
     const values: Record<string, unknown> = {};
     ctx.values = values;
@@ -788,7 +800,7 @@ export class TablePlan {
         rng.reset(combine(c.shared ? ctx.sharedKey : ctx.rowKey, c.salt));
         const p = c.definition.nullProbability;
         // x-spread: row i of the tenant at point i of the column's sequence, for the null decision and the value alike.
-        const u = c.definition.spread ? spreadPoint(combine(this.tableSeed, c.salt), row, c.shared ? 0 : tenant?.index ?? 0) : undefined;
+        const u = c.definition.spread ? spreadPoint(combine(this.tableSeed, c.salt), at, c.shared ? 0 : tenant?.index ?? 0) : undefined;
         if (p > 0 && (u ?? rng.next()) < p) value = null;
         else if (u !== undefined && c.kind === 'value' && c.value!.fromPoint && !c.definition.unique) value = c.value!.fromPoint((u - p) / (1 - p), ctx);
         else if (c.kind === 'poly') {
@@ -816,7 +828,7 @@ export class TablePlan {
           // Rows without a tenant take the top slots below the legacy rows'.
           const slot = absorbed ? space.size - 1 - row
             : isWithoutTenant(tenant) && c.definition.unique === 'global' ? space.size - 1 - (this.options.legacyRows ?? 0) - row
-              : c.definition.unique === 'global' && tenant ? globalSlot(tenant.index, row) : row;
+              : c.definition.unique === 'global' && tenant ? globalSlot(tenant.index, row) : at;
           value = space.at(permute(slot));
         } else value = c.value!.make(ctx, rng);
       }
