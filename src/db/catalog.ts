@@ -663,6 +663,8 @@ export interface TableKey {
   readonly name: string;
   readonly kind: 'p' | 'u' | 'f';
   readonly columns: readonly string[];
+  /** A foreign key's referenced table (its name, as the search_path finds it); null for other keys. */
+  readonly references?: string | null;
 }
 
 /** What the schema check reads of one tenant table: {@link readTenantTablesCatalog}. */
@@ -706,7 +708,8 @@ export async function readTenantTablesCatalog(
   const keys = await queryRows<TableKey & { table: string }>(
     q,
     `SELECT t.name AS table, con.conname AS name, con.contype AS kind,
-            ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(n, i) JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i)::text[] AS columns
+            ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(n, i) JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i)::text[] AS columns,
+            CASE WHEN con.contype = 'f' THEN (SELECT relname::text FROM pg_class WHERE oid = con.confrelid) END AS references
        FROM jsonb_to_recordset(?::jsonb) AS t(name text, col text)
        JOIN pg_constraint con ON con.conrelid = to_regclass(quote_ident(t.name)) AND con.contype IN ('p', 'u', 'f')`,
     [list],
@@ -716,7 +719,7 @@ export async function readTenantTablesCatalog(
     `SELECT t.name AS table, i.indexrelid::regclass::text AS name
        FROM jsonb_to_recordset(?::jsonb) AS t(name text, col text)
        JOIN pg_index i ON i.indrelid = to_regclass(quote_ident(t.name))
-      WHERE i.indisunique AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid)
+      WHERE i.indisunique AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x'))
         AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) AND a.attname = t.col)`,
     [list],
   );

@@ -36,10 +36,11 @@ export async function checkSchema(ctx: CheckContext): Promise<CheckResult> {
   const citus: Record<string, string> = {};
   const facts: TableFacts[] = [];
   const catalog = await readTenantTablesCatalog(knex, ctx.schemas, tables, appRole);
+  const tenantTableNames = new Set(tables.map((t) => t.table));
   for (const { table, tenantColumn } of tables) {
     const { security, ownedByRole: ownedByApplication, policies, keys, uniqueIndexesWithoutTenant, indexLedByTenant } = catalog.get(table)!;
     findings.push(...rowSecurityFindings(table, catalog.get(table)!, appRole));
-    facts.push({ table, tenantColumn, security, ownedByApplication, policies, keys, uniqueIndexesWithoutTenant, indexLedByTenant });
+    facts.push({ table, tenantColumn, security, ownedByApplication, policies, keys, uniqueIndexesWithoutTenant, indexLedByTenant, tenantTables: tenantTableNames });
   }
   // Chain tables (x-tenant-via) hold tenants' rows as much: the same two proofs (no advice on
   // keys or indexes, which have no tenant column to hold).

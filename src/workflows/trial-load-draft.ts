@@ -55,7 +55,7 @@ async function copyKeysAndIndexes(trx: Knex.Transaction, schema: string, table: 
     `SELECT c.relname AS name, i.indisunique AS unique, pg_get_indexdef(i.indexrelid) AS definition, quote_ident(c.relname) AS printed_name,
             format('%I.%I', ?::text, t.relname) AS qualified, quote_ident(t.relname) AS bare
        FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
-      WHERE i.indrelid = to_regclass(?) AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid)
+      WHERE i.indrelid = to_regclass(?) AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x'))
       ORDER BY c.relname`, [schema, qualified]);
   for (const index of indexes) {
     // pg_get_indexdef prints `CREATE [UNIQUE] INDEX name ON [ONLY] table USING ...`: keep what follows the table.

@@ -108,6 +108,8 @@ describe('tenantseed validate', () => {
       'CREATE UNIQUE INDEX documents_id_everywhere ON documents (id)',
       'ALTER TABLE tenant_api_keys DROP CONSTRAINT tenant_api_keys_pkey, DROP CONSTRAINT tenant_api_keys_tenant_id_prefix_key, ADD PRIMARY KEY (id)',
       'DROP INDEX tenant_api_keys_created_by_idx',
+      'CREATE UNIQUE INDEX users_id_everywhere ON users (id)',
+      'ALTER TABLE content_blocks DROP CONSTRAINT content_blocks_author_fkey, ADD CONSTRAINT content_blocks_author_fkey FOREIGN KEY (author_user_id) REFERENCES users (id)',
     ]);
     expect(report.checks[0].details.findings).toEqual([{ table: 'projects', message: 'row-level security is not enabled' }]);
     expect(report.advice.map((a) => [a.rule, a.table, a.message])).toEqual(expect.arrayContaining([
@@ -118,8 +120,10 @@ describe('tenantseed validate', () => {
       ['TS-K02', 'documents', 'unique index documents_id_everywhere lacks tenant_id: it is unique across tenants'],
       ['TS-K01', 'tenant_api_keys', 'primary key tenant_api_keys_pkey (id) lacks tenant_id'],
       ['TS-I01', 'tenant_api_keys', 'no index starts with tenant_id'],
+      ['TS-K02', 'users', 'unique index users_id_everywhere lacks tenant_id: it is unique across tenants'],
+      ['TS-K03', 'content_blocks', "foreign key content_blocks_author_fkey (author_user_id) references users without tenant_id: a row may point at another tenant's row"],
     ]));
-    expect(report.advice).toHaveLength(7);
+    expect(report.advice).toHaveLength(9);
     // The proofs catch the holes the advice points at: the isolation probe sees them.
     expect(failed(report)).toEqual(['schema', 'isolation']);
   });

@@ -1,6 +1,6 @@
 import type { Advice } from '../types';
 import { NO_TENANT_INDEX } from './indexes';
-import { KEY_WITHOUT_TENANT, UNIQUE_ACROSS_TENANTS } from './keys';
+import { KEY_WITHOUT_TENANT, REFERENCE_WITHOUT_TENANT, UNIQUE_ACROSS_TENANTS } from './keys';
 import { NO_READ_POLICY, NO_WRITE_CHECK, PERMISSIVE_TRUE } from './policies';
 import { RLS_NOT_FORCED } from './row-security';
 import type { AdviceRule, TableFacts } from './types';
@@ -9,7 +9,7 @@ export type { AdviceRule, AdviceSeverity, TableFacts } from './types';
 
 /** Every design rule, in the order reports list them. */
 export const ADVICE_RULES: readonly AdviceRule[] = [
-  NO_READ_POLICY, NO_WRITE_CHECK, PERMISSIVE_TRUE, RLS_NOT_FORCED, KEY_WITHOUT_TENANT, UNIQUE_ACROSS_TENANTS, NO_TENANT_INDEX,
+  NO_READ_POLICY, NO_WRITE_CHECK, PERMISSIVE_TRUE, RLS_NOT_FORCED, KEY_WITHOUT_TENANT, UNIQUE_ACROSS_TENANTS, REFERENCE_WITHOUT_TENANT, NO_TENANT_INDEX,
 ];
 
 /** The advice every rule gives on the tables. */

@@ -27,3 +27,15 @@ export const UNIQUE_ACROSS_TENANTS: AdviceRule = {
     ...f.uniqueIndexesWithoutTenant.map((name) => ({ objects: [name], message: `unique index ${name} lacks ${f.tenantColumn}: it is unique across tenants` })),
   ],
 };
+
+/** TS-K03: a foreign key to another tenant table that does not carry the tenant column. */
+export const REFERENCE_WITHOUT_TENANT: AdviceRule = {
+  id: 'TS-K03',
+  title: 'reference without the tenant column',
+  severity: 'medium',
+  why: 'PostgreSQL checks a foreign key without row-level security: the application role can write a row of its own tenant that points at another tenant\'s row, and whether that write fails tells it whether an id exists in another tenant. The isolation probes do not try this; tenant-consistency proves only that the rows present hold no such reference.',
+  fix: 'Make the key (tenant column, reference) point at a key (tenant column, id) of the referenced table, or accept the rule for this table with a reason.',
+  check: (f) => f.keys
+    .filter((k) => k.kind === 'f' && !!k.references && f.tenantTables.has(k.references) && !k.columns.includes(f.tenantColumn))
+    .map((k) => ({ objects: [k.name], message: `foreign key ${k.name} (${k.columns.join(', ')}) references ${k.references} without ${f.tenantColumn}: a row may point at another tenant's row` })),
+};

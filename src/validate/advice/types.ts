@@ -15,6 +15,8 @@ export interface TableFacts {
   readonly indexLedByTenant: boolean;
   /** Whether the application role owns the table (or is a member of its owner). */
   readonly ownedByApplication: boolean;
+  /** The tenant tables of the schema (each holds a tenant column): what a reference may reach across tenants. */
+  readonly tenantTables: ReadonlySet<string>;
 }
 
 /** One place a rule applies: the objects, in words. */
