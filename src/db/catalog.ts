@@ -461,7 +461,7 @@ export async function referencesFromOutside(q: Queryable, tables: readonly strin
        FROM pg_constraint con
        JOIN pg_class s ON s.oid = con.conrelid JOIN pg_namespace sn ON sn.oid = s.relnamespace
        JOIN pg_class t ON t.oid = con.confrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace
-      WHERE con.contype = 'f' AND con.confrelid IN (SELECT oid FROM inside) AND con.conrelid NOT IN (SELECT oid FROM inside)
+      WHERE con.contype = 'f' AND con.conparentid = 0 AND con.confrelid IN (SELECT oid FROM inside) AND con.conrelid NOT IN (SELECT oid FROM inside)
       ORDER BY 1, 2`,
     [JSON.stringify(tables)],
   );
@@ -567,7 +567,7 @@ export async function readForeignKeys(q: Queryable, schemas: readonly string[]):
        FROM pg_constraint con
        JOIN pg_class s ON s.oid = con.conrelid JOIN pg_namespace sn ON sn.oid = s.relnamespace
        JOIN pg_class t ON t.oid = con.confrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace
-      WHERE con.contype = 'f' AND (sn.nspname IN (SELECT jsonb_array_elements_text(?::jsonb)) OR tn.nspname IN (SELECT jsonb_array_elements_text(?::jsonb)))
+      WHERE con.contype = 'f' AND con.conparentid = 0 AND (sn.nspname IN (SELECT jsonb_array_elements_text(?::jsonb)) OR tn.nspname IN (SELECT jsonb_array_elements_text(?::jsonb)))
       ORDER BY 2, 1`,
     [JSON.stringify(schemas), JSON.stringify(schemas)],
   );
@@ -627,12 +627,39 @@ export async function useSequentialShardAccess(q: Queryable): Promise<boolean> {
 
 /** A table of the owned schemas with one of the given columns (tables by name, as on the search_path). */
 export async function tablesWithColumns(q: Queryable, schemas: readonly string[], columns: readonly string[]): Promise<Array<{ table: string; column: string }>> {
+  // Partitions are left out: their rows are read through their parent, under its policies
+  // ({@link partitionsReadableWithoutSecurity} finds those a role may read directly).
   return queryRows(
     q,
-    `SELECT c.table_name AS table, c.column_name AS column FROM information_schema.columns c
-       JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
-      WHERE c.table_schema IN (SELECT jsonb_array_elements_text(?::jsonb)) AND c.column_name IN (SELECT jsonb_array_elements_text(?::jsonb)) ORDER BY 1`,
+    `SELECT c.relname AS table, a.attname AS column FROM pg_class c
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+      WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+        AND n.nspname IN (SELECT jsonb_array_elements_text(?::jsonb)) AND a.attname IN (SELECT jsonb_array_elements_text(?::jsonb)) ORDER BY 1`,
     [JSON.stringify(schemas), JSON.stringify(columns)],
+  );
+}
+
+/**
+ * Partitions of the tables that `role` may read or write directly (granted to it, to PUBLIC or
+ * to a role it belongs to) and that have no row-level security of their own: a query that names
+ * the partition skips its parent's policies and sees every tenant's rows in it.
+ */
+export async function partitionsReadableWithoutSecurity(
+  q: Queryable, tables: readonly string[], role: string,
+): Promise<Array<{ partition: string; parent: string }>> {
+  return queryRows(
+    q,
+    `WITH RECURSIVE parts AS (
+       SELECT i.inhrelid AS oid, p.relname::text AS parent FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
+        WHERE i.inhparent IN (SELECT to_regclass(quote_ident(t)) FROM jsonb_array_elements_text(?::jsonb) t)
+       UNION ALL
+       SELECT i.inhrelid, parts.parent FROM pg_inherits i JOIN parts ON i.inhparent = parts.oid)
+     SELECT c.relname AS partition, parts.parent FROM parts JOIN pg_class c ON c.oid = parts.oid
+      WHERE c.relispartition AND NOT c.relrowsecurity AND EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = ?)
+        AND has_table_privilege(?, c.oid, 'SELECT, INSERT, UPDATE, DELETE')
+      ORDER BY 2, 1`,
+    [JSON.stringify(tables), role, role],
   );
 }
 
@@ -784,7 +811,7 @@ export async function readRebuildableConstraints(q: Queryable, tables: readonly 
     q,
     `SELECT con.conname AS name, con.conrelid::regclass::text AS table, pg_get_constraintdef(con.oid) AS definition
        FROM pg_constraint con
-      WHERE con.contype = 'f' AND (${among('con.conrelid')} OR ${among('con.confrelid')})
+      WHERE con.contype = 'f' AND con.conparentid = 0 AND (${among('con.conrelid')} OR ${among('con.confrelid')})
       ORDER BY con.conrelid, con.conname`,
     [oids, oids],
   );

@@ -199,7 +199,7 @@ function normaliseTable(file: string, raw: SchemaNode): TableDefinition {
     schema: raw,
     columns,
     primaryKey,
-    idColumn: idColumnOf(primaryKey, uniqueKeys, tenantColumn),
+    idColumn: idColumnOf(primaryKey, uniqueKeys, tenantColumn, columns, readCompositeReferences(raw)),
     uniqueKeys,
     tenantRoot,
     global: raw['x-global'] === true,
@@ -220,10 +220,23 @@ function normaliseTable(file: string, raw: SchemaNode): TableDefinition {
  * foreign key `(tenant, column)` can point at it. The primary key gives it when it has one
  * column besides the tenant's (`(tenant_id, id)`, `(user_id)`); else the first of
  * `x-unique-keys` that does (a primary key `(tenant, user_id, email)` beside a unique key
- * `(tenant, user_id)`: `user_id`); else the primary key's last column.
+ * `(tenant, user_id)`: `user_id`); else the primary key's last column that holds ids (an integer
+ * or a uuid): a partitioned table's key must hold its partition column, so `(tenant, id,
+ * created_at)` or `(tenant, id, region)` is keyed by `id`, never by the date or the region.
  */
-function idColumnOf(primaryKey: readonly string[], uniqueKeys: readonly (readonly string[])[], tenantColumn?: string): string {
-  return idCandidates(primaryKey, uniqueKeys, tenantColumn)[0] ?? primaryKey[primaryKey.length - 1];
+function idColumnOf(
+  primaryKey: readonly string[], uniqueKeys: readonly (readonly string[])[], tenantColumn: string | undefined,
+  columns: readonly ColumnDefinition[], references: ReadonlyArray<{ readonly columns: readonly string[] }>,
+): string {
+  // A column that references another table holds that table's ids, not this one's.
+  const holdsIds = (name: string) => {
+    const column = columns.find((c) => c.name === name);
+    if (!column || column.ref || column.refOneOf || references.some((r) => r.columns.includes(name))) return false;
+    const types = ([] as unknown[]).concat(column.schema.type ?? []);
+    return types.includes('integer') || (types.includes('string') && column.schema.format === 'uuid');
+  };
+  const own = primaryKey.filter((c) => c !== tenantColumn);
+  return idCandidates(primaryKey, uniqueKeys, tenantColumn)[0] ?? [...own].reverse().find(holdsIds) ?? primaryKey[primaryKey.length - 1];
 }
 
 /** The columns that, with the tenant column, are a key by themselves: the primary key's first. */

@@ -48,6 +48,18 @@ function primaryKey(table: SnapshotTable): readonly string[] {
   return table.constraints.find((c) => c.kind === 'primary')?.columns ?? [];
 }
 
+/**
+ * The key's column that holds the table's ids: its last, unless that one holds no ids and an
+ * earlier one does (an integer or uuid column in no foreign key). A partitioned table's key must
+ * hold its partition column, so `(tenant, id, created_at)` is keyed by `id`. The definitions
+ * loader picks the same column from the drafted `x-primary-key` (idColumnOf).
+ */
+function idColumnOfKey(table: SnapshotTable, key: readonly string[], tenantColumn: string | undefined): string {
+  const referencing = new Set(table.constraints.filter((c) => c.kind === 'foreign').flatMap((c) => c.columns));
+  const holdsIds = (name: string) => !referencing.has(name) && ['int2', 'int4', 'int8', 'uuid'].includes(table.columns.find((c) => c.name === name)?.baseType ?? '');
+  return [...key].filter((c) => c !== tenantColumn).reverse().find(holdsIds) ?? key[key.length - 1];
+}
+
 /** The unique keys of a table: constraints and plain (not partial, not expression) unique indexes. */
 function uniqueKeys(table: SnapshotTable): string[][] {
   return [
@@ -125,7 +137,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
       findings.push({ level: unique ? 'warning' : 'hand-edit', table: table.name, message: `${table.name} has no primary key; ${unique ? `its unique key (${key.join(', ')}) stands in` : `${key[0]} stands in, as if unique: check it`}` });
     }
     if (tenantColumn) key = [tenantColumn, ...key.filter((c) => c !== tenantColumn)];
-    plans.set(table.name, { table, tenantColumn, primaryKey: key, idColumn: key[key.length - 1] });
+    plans.set(table.name, { table, tenantColumn, primaryKey: key, idColumn: idColumnOfKey(table, key, tenantColumn) });
   }
   const idOf = (name: string) => plans.get(name)?.idColumn;
   const tablesByName = new Map(tables.map((t) => [t.name, t]));

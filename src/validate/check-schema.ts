@@ -1,4 +1,4 @@
-import { planDistribution, readRole, readTenantTablesCatalog, tablesWithColumns } from '../db';
+import { partitionsReadableWithoutSecurity, planDistribution, readRole, readTenantTablesCatalog, tablesWithColumns } from '../db';
 import type { TenantTableCatalog } from '../db';
 import { adviseTables, TableFacts } from './advice';
 import { chainScoped } from './chain-tenant';
@@ -47,6 +47,10 @@ export async function checkSchema(ctx: CheckContext): Promise<CheckResult> {
   const chains = chainScoped(ctx.definitions).map((t) => ({ table: t.table, tenantColumn: '' }));
   const chainCatalog = await readTenantTablesCatalog(knex, ctx.schemas, chains, appRole);
   for (const { table } of chains) findings.push(...rowSecurityFindings(table, chainCatalog.get(table)!, appRole));
+  // A partition the application role may name directly is read without its parent's policies.
+  for (const { partition, parent } of await partitionsReadableWithoutSecurity(knex, tables.map((t) => t.table), appRole)) {
+    findings.push({ table: partition, message: `${appRole} may read the partition ${partition} of ${parent} directly, and it has no row-level security of its own: a query naming it skips the policies of ${parent} and sees every tenant's rows in it` });
+  }
   const advice = adviseTables(facts);
   // Citus: on a coordinator, how each table is held (a tenant table not distributed by its
   // tenant column in the one co-location group is a finding); elsewhere, whether it could be,
@@ -77,7 +81,7 @@ export async function checkSchema(ctx: CheckContext): Promise<CheckResult> {
         ? `${tables.length} tenant tables under row-level security (forced where ${appRole} owns them)${advice.length ? `; ${advice.length} advice item(s)` : ', keyed and indexed by tenant'}`
         : `${findings.length} problem(s) in ${tables.length} tenant tables`,
       findings,
-      hint: findings.length ? 'Fix the schema with a migration: ENABLE ROW LEVEL SECURITY on every tenant table, and FORCE it where a role the application uses owns the table (docs/validate.md).' : undefined,
+      hint: findings.length ? 'Fix the schema with a migration: ENABLE ROW LEVEL SECURITY on every tenant table, and FORCE it where a role the application uses owns the table; on a partition the application may name, ENABLE ROW LEVEL SECURITY with the parent\'s policies, or REVOKE its grants (docs/validate.md).' : undefined,
       citus,
     },
     advice,
