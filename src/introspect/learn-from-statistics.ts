@@ -1,4 +1,4 @@
-import type { ColumnStatistics, JsonKey, SchemaSnapshot, SnapshotColumn, SourceStatistics, StatisticsRequest } from '../db';
+import type { ColumnStatistics, CountDistribution, JsonKey, SchemaSnapshot, SnapshotColumn, SourceStatistics, StatisticsRequest } from '../db';
 import type { DraftNode } from './column-schema';
 import type { ProjectDraft } from './draft-project';
 import type { Finding } from './infer-tenancy';
@@ -188,6 +188,27 @@ function learnedNode(node: DraftNode, stats: ColumnStatistics, referenceMs: numb
   return nullable ? withNullFraction(node, stats) : undefined;
 }
 
+/**
+ * A categorical node whose value of each tenant's first row is fixed (`x-first-row`: one owner
+ * per tenant): the source's share of that value counts those first rows too, so the other rows
+ * draw it only for what is left (none when the source holds one a tenant), and the other values
+ * take the rest. Without it the value comes out once per tenant more than the source holds.
+ */
+function withFirstRowTaken(node: DraftNode, perTenant: CountDistribution | undefined, tableRows: number, nullFraction: number): DraftNode {
+  const first = node['x-first-row'];
+  const values = node.enum as unknown[];
+  const weights = node['x-weights'] as number[];
+  const rows = tableRows * (1 - nullFraction);
+  if (!perTenant || rows <= 0) return node;
+  // Tenants with a row: the share of the quantile points above 0, of the tenants counted.
+  const withRows = perTenant.groups * (perTenant.quantiles.filter((q) => q > 0).length / perTenant.quantiles.length);
+  const total = weights.reduce((a, w) => a + w, 0);
+  if (total <= 0 || rows <= withRows) return node;
+  const counts = weights.map((w, i) => (rows * w) / total - (values[i] === first ? withRows : 0));
+  if (counts.every((c) => c <= 0)) return node;
+  return { ...node, 'x-weights': counts.map((c) => round(Math.max(0, c) / (rows - withRows), 6)) };
+}
+
 /** A nullable column's node with the source's null fraction, drawn at spread points. */
 function withNullFraction(node: DraftNode, stats: ColumnStatistics): DraftNode {
   return { ...node, 'x-null-probability': round(stats.nullFraction), 'x-spread': true };
@@ -264,8 +285,9 @@ export function learnFromStatistics(draft: ProjectDraft, snapshot: SchemaSnapsho
       if (!stat) continue;
       // Rows the migrations made stay in the table, and must stay valid: a shape learned from a sample of keys could refuse them.
       if ((stat.kind === 'json' || stat.kind === 'array') && definition['x-existing-rows']) continue;
-      const next = learnedNode(node, stat, referenceMs, column);
+      let next = learnedNode(node, stat, referenceMs, column);
       if (!next) continue;
+      if ('x-first-row' in next && Array.isArray(next['x-weights'])) next = withFirstRowTaken(next, stats.rowsPerTenant[table], stats.tableRows[table] ?? 0, stat.nullFraction);
       properties[column.name] = next;
       if (column.notNull) required.add(column.name);
       learned.push(column.name);
