@@ -209,6 +209,20 @@ function withFirstRowTaken(node: DraftNode, perTenant: CountDistribution | undef
   return { ...node, 'x-weights': counts.map((c) => round(Math.max(0, c) / (rows - withRows), 6)) };
 }
 
+/** Both dates' learned distributions (days before the reference date) for `date.byRank`, when the source's statistics hold both. */
+function rankSpec(stats: SourceStatistics, table: string, earlier: string, later: string): DraftNode | undefined {
+  const referenceMs = referenceDateOf(stats);
+  const of = (column: string) => {
+    const s = stats.columns.find((c) => c.table === table && c.column === column);
+    if (!s || s.kind !== 'temporal' || referenceMs === undefined || (s.histogram?.length ?? 0) < 2) return undefined;
+    const nonNull = Math.max(1 - s.nullFraction, 1e-9);
+    const toDays = (x: number) => round((referenceMs - x) / DAY_MS, 5);
+    return { bounds: s.histogram!.map(toDays), ...((s.common?.length ?? 0) > 0 ? { common: s.common!.map((c) => [toDays(c.value), round(c.frequency / nonNull, 6)]) } : {}) };
+  };
+  const [a, b] = [of(earlier), of(later)];
+  return a && b ? { earlier: a, later: b } : undefined;
+}
+
 /** A nullable column's node with the source's null fraction, drawn at spread points. */
 function withNullFraction(node: DraftNode, stats: ColumnStatistics): DraftNode {
   return { ...node, 'x-null-probability': round(stats.nullFraction), 'x-spread': true };
@@ -266,7 +280,13 @@ export function learnFromStatistics(draft: ProjectDraft, snapshot: SchemaSnapsho
         const gaps = stats.gaps?.[`${table}.${column.name}`];
         const date = (node['x-generate'] as { date?: Record<string, unknown> } | undefined)?.date;
         const window = stats.windows?.[`${table}.${column.name}`];
-        if (date && isAfter(date.after) && window && window.rows > 0) {
+        const ranks = date && typeof date.after === 'string' ? rankSpec(stats, table, date.after, column.name) : undefined;
+        if (date && ranks) {
+          // Both dates learned: this one at the rank of its row's earlier date, each as the source holds it.
+          const { gaps: _g, window: _w, maxDays: _m, ...rest } = date;
+          kept = { ...kept, 'x-generate': { date: { ...rest, byRank: ranks } }, 'x-spread': true };
+          learned.push(`${column.name} (its distribution, at the rank of ${date.after as string})`);
+        } else if (date && isAfter(date.after) && window && window.rows > 0) {
           // The gap grows with the time left: a share of the window up to the reference date.
           kept = { ...kept, 'x-generate': { date: { ...date, window: window.quantiles.map((q) => round(Math.min(1, Math.max(0, q)), 5)) } }, 'x-spread': true };
           learned.push(`${column.name} (a share of the time after ${[date.after].flat().join(', else ')})`);

@@ -25,8 +25,8 @@ import { runCli } from '../support/run-cli';
 interface Fidelity {
   ok: boolean;
   columns: Array<{ table: string; column: string; ok: boolean; nullFraction: { difference: number }; tvd?: { value: number }; ks?: { value: number } }>;
-  rowsPerTenant: Array<{ name: string; ok: boolean; compared: Array<{ label: string; difference: number; judged?: boolean }> }>;
-  childrenPerParent: Array<{ name: string; ok: boolean; compared: Array<{ label: string; difference: number }> }>;
+  rowsPerTenant: Array<{ name: string; ok: boolean; compared: Array<{ label: string; source: number; target: number; difference: number }> }>;
+  childrenPerParent: Array<{ name: string; ok: boolean; compared: Array<{ label: string; source: number; target: number; difference: number }> }>;
 }
 
 /** The worst figures of a report, for the log (and the commit message). */
