@@ -5,7 +5,7 @@ export { createAjv, compiledValidator, schemaErrorsText } from './ajv';
 export { DEFINITION_META_SCHEMA, IDENTIFIER_SCHEMA, PROFILE_SCHEMA } from './meta-schema';
 export { publishedSchemas } from './published-schemas';
 export type {
-  SchemaNode, GeneratorSpec, DistributionSpec, ColumnDefinition, CountSpec, TableDefinition, DefinitionSet, NamedTenant, SizeClass, Profile, CheckExpression,
+  SchemaNode, GeneratorSpec, DistributionSpec, DateRankSpec, ColumnDefinition, CountSpec, TableDefinition, DefinitionSet, NamedTenant, SizeClass, Profile, CheckExpression,
 } from './types';
 export { checkGeneratorKeywords, HONOURED_KEYWORDS, HONOURED_FORMATS } from './generator-keywords';
 export { chainTables, isTenantScoped, referencedTables, tenantChain } from './tenant-chain';

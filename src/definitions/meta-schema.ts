@@ -69,6 +69,13 @@ const generatorSpec = {
               type: 'array', items: { type: 'number', minimum: 0, maximum: 1 }, minItems: 2,
               description: 'With "after": the date as a share of the time from the earlier date to the reference date, as quantiles (0%, 5%, ..., 100%), in place of maxDays and gaps: a last_login_at anywhere between created_at and now (introspect --learn-from drafts it where the source\'s gaps grow with the time left).',
             },
+            byRank: {
+              type: 'object', required: ['earlier', 'later'], additionalProperties: false,
+              description: 'With one "after" column: this date at the rank the row\'s earlier date has in "earlier" (its distribution), read from "later" (this column\'s), '
+                + 'never before the earlier date; both as "distribution" holds them, in days before the reference date. In place of maxDays, gaps and window: '
+                + 'both columns then follow their learned distributions (introspect --learn-from drafts it where it read both).',
+              properties: { earlier: { $ref: '#/$defs/rankDistribution' }, later: { $ref: '#/$defs/rankDistribution' } },
+            },
           },
         },
       },
@@ -210,6 +217,13 @@ export const DEFINITION_META_SCHEMA = {
   },
   $defs: {
     generator: generatorSpec,
+    rankDistribution: {
+      type: 'object', additionalProperties: false, minProperties: 1,
+      properties: {
+        bounds: { type: 'array', items: { type: 'number' }, minItems: 2 },
+        common: { type: 'array', items: { type: 'array', prefixItems: [{ type: 'number' }, { type: 'number', minimum: 0, maximum: 1 }], minItems: 2, maxItems: 2 } },
+      },
+    },
     skew: {
       type: 'number', exclusiveMinimum: 0, maximum: 10,
       description: 'How far values lean to the low end of the range: min + (max - min) * u^skew; 1 is uniform, 3 makes most values small (counts, sizes, amounts)',

@@ -7,7 +7,7 @@ export type GeneratorSpec =
   | 'cuid'
   | { faker: string; repeat?: [number, number]; separator?: string; case?: 'lower' | 'upper' | 'slug' }
   | { template: string; parts?: Record<string, GeneratorSpec> }
-  | { date: { daysBefore?: [number, number]; after?: string | string[]; maxDays?: number; strict?: boolean; gaps?: number[]; window?: number[] } }
+  | { date: { daysBefore?: [number, number]; after?: string | string[]; maxDays?: number; strict?: boolean; gaps?: number[]; window?: number[]; byRank?: DateRankSpec } }
   | { integer: [number, number]; skew?: number }
   | { number: [number, number]; decimals?: number; skew?: number }
   | { password: { plaintextField?: string } }
@@ -27,6 +27,16 @@ export interface DistributionSpec {
   readonly common?: ReadonlyArray<readonly [number, number]>;
   /** Digits kept after the decimal point of a number (default 2). */
   readonly decimals?: number;
+}
+
+/**
+ * `date.byRank`: a later date drawn at the rank its row's earlier date has in the earlier's
+ * distribution, from its own distribution (both in days before the reference date, as
+ * `distribution` holds them): both marginals as learned, the order kept.
+ */
+export interface DateRankSpec {
+  readonly earlier: Pick<DistributionSpec, 'bounds' | 'common'>;
+  readonly later: Pick<DistributionSpec, 'bounds' | 'common'>;
 }
 
 /** One column of a table definition, normalised. */

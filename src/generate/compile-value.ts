@@ -1,6 +1,6 @@
 import { createHash, scryptSync } from 'node:crypto';
 import { DefinitionError } from '../errors';
-import type { DistributionSpec, GeneratorSpec, SchemaNode } from '../definitions';
+import type { DateRankSpec, DistributionSpec, GeneratorSpec, SchemaNode } from '../definitions';
 import { combine, hashString, keyedUuid, KeyedRandom } from './keyed-random';
 import RandExp from 'randexp';
 import { FakerPools } from './pools';
@@ -217,12 +217,62 @@ function templateValue(ctx: CompileContext, path: string, spec: { template: stri
   return { make, space: { kind: 'random' } };
 }
 
-function dateValue(ctx: CompileContext, path: string, spec: { daysBefore?: [number, number]; after?: string | string[]; maxDays?: number; strict?: boolean; gaps?: readonly number[]; window?: readonly number[] }): CompiledValue {
+/**
+ * A distribution given as `distribution` holds it (common values and equal-frequency buckets),
+ * read in order of its values: its CDF, and its quantile function (the CDF inverted by bisection).
+ * `at` of a distribution takes the common values first; a rank needs them in their place.
+ */
+function orderedDistribution(spec: Pick<DistributionSpec, 'bounds' | 'common'>): { cdf: (x: number) => number; quantile: (u: number) => number } {
+  const bounds = [...(spec.bounds ?? [])].sort((a, b) => a - b);
+  const common = spec.common ?? [];
+  const commonShare = Math.min(1, common.reduce((a, [, share]) => a + share, 0));
+  const bucketShare = bounds.length >= 2 ? 1 - commonShare : 0;
+  const total = commonShare + bucketShare || 1;
+  const linear = (x: number) => {
+    if (bounds.length < 2 || x < bounds[0]) return 0;
+    if (x >= bounds[bounds.length - 1]) return 1;
+    let i = 0;
+    while (i < bounds.length - 2 && x >= bounds[i + 1]) i++;
+    const width = bounds[i + 1] - bounds[i];
+    return (i + (width > 0 ? (x - bounds[i]) / width : 1)) / (bounds.length - 1);
+  };
+  const cdf = (x: number) => (common.reduce((a, [v, share]) => a + (v <= x ? share : 0), 0) + bucketShare * linear(x)) / total;
+  const values = [...bounds, ...common.map(([v]) => v)];
+  const [lo, hi] = [Math.min(...values), Math.max(...values)];
+  const quantile = (u: number) => {
+    let [a, b] = [lo, hi];
+    for (let k = 0; k < 50 && b - a > 1e-7; k++) {
+      const mid = (a + b) / 2;
+      if (cdf(mid) < u) a = mid;
+      else b = mid;
+    }
+    return b;
+  };
+  return { cdf, quantile };
+}
+
+/**
+ * `byRank`: the later date at the rank the earlier date has in its own distribution, never before
+ * it. Distributions are in days before the reference date: a later time is fewer days, so ranks are
+ * taken on minus the days.
+ */
+function rankedLater(ctx: CompileContext, spec: DateRankSpec): (from: number) => number {
+  const negate = (d: Pick<DistributionSpec, 'bounds' | 'common'>) => ({ bounds: d.bounds?.map((x) => -x), common: d.common?.map(([v, s]) => [-v, s] as const) });
+  const earlier = orderedDistribution(negate(spec.earlier));
+  const later = orderedDistribution(negate(spec.later));
+  return (from) => {
+    const rank = earlier.cdf(-(ctx.referenceDateMs - from) / DAY_MS);
+    return ctx.referenceDateMs + later.quantile(rank) * DAY_MS;
+  };
+}
+
+function dateValue(ctx: CompileContext, path: string, spec: { daysBefore?: [number, number]; after?: string | string[]; maxDays?: number; strict?: boolean; gaps?: readonly number[]; window?: readonly number[]; byRank?: DateRankSpec }): CompiledValue {
   if (spec.after) {
     // Several columns: the first that has a value (`ended_at` after `last_activity_at`, else `started_at`).
     const after = typeof spec.after === 'string' ? [spec.after] : spec.after;
     const maxMs = (spec.maxDays ?? 30) * DAY_MS;
     const gaps = spec.gaps;
+    const ranked = spec.byRank ? rankedLater(ctx, spec.byRank) : undefined;
     // `strict`: at least a second later (values are whole seconds), so `CHECK (b > a)` holds.
     const gap = spec.strict ? 1000 : 0;
     // The gap at a point u: uniform up to maxDays, the quantiles of a source's gaps (`gaps`, days),
@@ -239,6 +289,8 @@ function dateValue(ctx: CompileContext, path: string, spec: { daysBefore?: [numb
         });
       }
       const from = parseIso(base);
+      // byRank: the rank of the first column named (another one's value: the gaps, as without it).
+      if (ranked && first === 0) return isoString(from + gap + Math.max(0, Math.floor((ranked(from) - from) / 1000) * 1000));
       const ms = spec.window ? Math.max(0, quantileAt(spec.window, u)) * Math.max(0, ctx.referenceDateMs - from)
         : gaps ? Math.max(0, quantileAt(gaps, u)) * DAY_MS : u * maxMs;
       return isoString(from + gap + Math.floor(ms / 1000) * 1000);

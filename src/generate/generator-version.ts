@@ -3,7 +3,7 @@
  * (with a CHANGELOG note and the new golden fingerprint) whenever a change makes the same
  * inputs produce different rows, including a new version of a data source below.
  */
-export const GENERATOR_VERSION = 3;
+export const GENERATOR_VERSION = 4;
 
 /**
  * The versions of the libraries whose data feeds the generator (Faker's pools of names,

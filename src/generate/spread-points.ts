@@ -21,10 +21,31 @@ const STEPS = [
  * @example
  * spreadPoint(hashString('users.role'), 0) // a number in [0, 1)
  */
-export function spreadPoint(key: number, i: number, j = 0): number {
+export function spreadPoint(key: number, i: number, j = 0, steps?: readonly [number, number]): number {
   const k = key >>> 0;
-  const x = k / 4294967296 + i * STEPS[k % STEPS.length] + j * STEPS[(k + 1) % STEPS.length];
+  const x = k / 4294967296 + i * STEPS[steps?.[0] ?? k % STEPS.length] + j * STEPS[steps?.[1] ?? (k + 1) % STEPS.length];
   return x - Math.floor(x);
+}
+
+/**
+ * Steps of STEPS that are rationally independent of one another: 0.618 (sqrt 5) and 0.236 (sqrt 5
+ * too) differ by 1/2, so two sequences taking them move in lock-step.
+ */
+const INDEPENDENT_STEPS = [0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11];
+
+/**
+ * A step of its own for each x-spread column of a table (by name, so adding a column moves at most
+ * the ones named after it), for {@link spreadPoint}: two columns whose sequences take one step are
+ * one sequence shifted, so one's null decision would follow the other's value (a `last_used_at`
+ * null only for the oldest `created_at`). The steps of the row and of the tenant (the second
+ * index): a table of a few rows a tenant is spread mostly by the tenant's. Beyond 11 columns steps repeat.
+ *
+ * @example
+ * assignSpreadSteps(['created_at', 'last_used_at']) // Map { 'created_at' => [0, 1], 'last_used_at' => [1, 2] }
+ */
+export function assignSpreadSteps(columns: readonly string[]): Map<string, [number, number]> {
+  const at = (i: number) => INDEPENDENT_STEPS[i % INDEPENDENT_STEPS.length];
+  return new Map([...columns].sort().map((name, i) => [name, [at(i), at(i + 3)]]));
 }
 
 /**

@@ -6,7 +6,7 @@ import { CompileContext, CompiledValue, compileSchema, RowContext, TenantPlan } 
 import { fitId, IdKind, idKindOf, integerIdBlockBits, keyedId, largestInteger, namedTextId } from './ids';
 import { combine, hashString, KeyedRandom } from './keyed-random';
 import { isWithoutTenant } from './without-tenant';
-import { quantileAt, spreadPoint } from './spread-points';
+import { assignSpreadSteps, quantileAt, spreadPoint } from './spread-points';
 
 /** A row: values in the order of its table's `columns`. */
 export type Row = unknown[];
@@ -159,6 +159,8 @@ export class TablePlan {
   readonly columns: readonly string[];
   readonly legacy: boolean;
   private readonly compiled: CompiledColumn[];
+  /** The step of each x-spread column's sequence: distinct within the table (see assignSpreadSteps). */
+  private readonly spreadSteps: ReadonlyMap<string, readonly [number, number]>;
   /** The key of the table's values (legacy rows have their own). */
   readonly tableSeed: number;
   private readonly idColumn?: string;
@@ -194,6 +196,7 @@ export class TablePlan {
     const kept = this.definition.columns.filter((c) => !(this.legacy && c.name === this.definition.tenantColumn));
     this.columns = kept.map((c) => c.name);
     this.compiled = kept.map((column) => this.compileColumn(column));
+    this.spreadSteps = assignSpreadSteps(this.compiled.filter((c) => c.definition.spread).map((c) => c.definition.name));
     this.evaluationOrder = evaluationOrder(this.compiled.map((c) => c.definition));
     this.planTuples();
   }
@@ -800,7 +803,7 @@ export class TablePlan {
         rng.reset(combine(c.shared ? ctx.sharedKey : ctx.rowKey, c.salt));
         const p = c.definition.nullProbability;
         // x-spread: row i of the tenant at point i of the column's sequence, for the null decision and the value alike.
-        const u = c.definition.spread ? spreadPoint(combine(this.tableSeed, c.salt), at, c.shared ? 0 : tenant?.index ?? 0) : undefined;
+        const u = c.definition.spread ? spreadPoint(combine(this.tableSeed, c.salt), at, c.shared ? 0 : tenant?.index ?? 0, this.spreadSteps.get(name)) : undefined;
         if (p > 0 && (u ?? rng.next()) < p) value = null;
         else if (u !== undefined && c.kind === 'value' && c.value!.fromPoint && !c.definition.unique) value = c.value!.fromPoint((u - p) / (1 - p), ctx);
         else if (c.kind === 'poly') {

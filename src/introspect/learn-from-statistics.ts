@@ -1,4 +1,4 @@
-import type { ColumnStatistics, JsonKey, SchemaSnapshot, SnapshotColumn, SourceStatistics, StatisticsRequest } from '../db';
+import type { ColumnStatistics, CountDistribution, JsonKey, SchemaSnapshot, SnapshotColumn, SourceStatistics, StatisticsRequest } from '../db';
 import type { DraftNode } from './column-schema';
 import type { ProjectDraft } from './draft-project';
 import type { Finding } from './infer-tenancy';
@@ -188,6 +188,41 @@ function learnedNode(node: DraftNode, stats: ColumnStatistics, referenceMs: numb
   return nullable ? withNullFraction(node, stats) : undefined;
 }
 
+/**
+ * A categorical node whose value of each tenant's first row is fixed (`x-first-row`: one owner
+ * per tenant): the source's share of that value counts those first rows too, so the other rows
+ * draw it only for what is left (none when the source holds one a tenant), and the other values
+ * take the rest. Without it the value comes out once per tenant more than the source holds.
+ */
+function withFirstRowTaken(node: DraftNode, perTenant: CountDistribution | undefined, tableRows: number, nullFraction: number): DraftNode {
+  const first = node['x-first-row'];
+  const values = node.enum as unknown[];
+  const weights = node['x-weights'] as number[];
+  const rows = tableRows * (1 - nullFraction);
+  if (!perTenant || rows <= 0) return node;
+  // Tenants with a row: the share of the quantile points above 0, of the tenants counted.
+  const withRows = perTenant.groups * (perTenant.quantiles.filter((q) => q > 0).length / perTenant.quantiles.length);
+  const total = weights.reduce((a, w) => a + w, 0);
+  if (total <= 0 || rows <= withRows) return node;
+  const counts = weights.map((w, i) => (rows * w) / total - (values[i] === first ? withRows : 0));
+  if (counts.every((c) => c <= 0)) return node;
+  return { ...node, 'x-weights': counts.map((c) => round(Math.max(0, c) / (rows - withRows), 6)) };
+}
+
+/** Both dates' learned distributions (days before the reference date) for `date.byRank`, when the source's statistics hold both. */
+function rankSpec(stats: SourceStatistics, table: string, earlier: string, later: string): DraftNode | undefined {
+  const referenceMs = referenceDateOf(stats);
+  const of = (column: string) => {
+    const s = stats.columns.find((c) => c.table === table && c.column === column);
+    if (!s || s.kind !== 'temporal' || referenceMs === undefined || (s.histogram?.length ?? 0) < 2) return undefined;
+    const nonNull = Math.max(1 - s.nullFraction, 1e-9);
+    const toDays = (x: number) => round((referenceMs - x) / DAY_MS, 5);
+    return { bounds: s.histogram!.map(toDays), ...((s.common?.length ?? 0) > 0 ? { common: s.common!.map((c) => [toDays(c.value), round(c.frequency / nonNull, 6)]) } : {}) };
+  };
+  const [a, b] = [of(earlier), of(later)];
+  return a && b ? { earlier: a, later: b } : undefined;
+}
+
 /** A nullable column's node with the source's null fraction, drawn at spread points. */
 function withNullFraction(node: DraftNode, stats: ColumnStatistics): DraftNode {
   return { ...node, 'x-null-probability': round(stats.nullFraction), 'x-spread': true };
@@ -245,7 +280,13 @@ export function learnFromStatistics(draft: ProjectDraft, snapshot: SchemaSnapsho
         const gaps = stats.gaps?.[`${table}.${column.name}`];
         const date = (node['x-generate'] as { date?: Record<string, unknown> } | undefined)?.date;
         const window = stats.windows?.[`${table}.${column.name}`];
-        if (date && isAfter(date.after) && window && window.rows > 0) {
+        const ranks = date && typeof date.after === 'string' ? rankSpec(stats, table, date.after, column.name) : undefined;
+        if (date && ranks) {
+          // Both dates learned: this one at the rank of its row's earlier date, each as the source holds it.
+          const { gaps: _g, window: _w, maxDays: _m, ...rest } = date;
+          kept = { ...kept, 'x-generate': { date: { ...rest, byRank: ranks } }, 'x-spread': true };
+          learned.push(`${column.name} (its distribution, at the rank of ${date.after as string})`);
+        } else if (date && isAfter(date.after) && window && window.rows > 0) {
           // The gap grows with the time left: a share of the window up to the reference date.
           kept = { ...kept, 'x-generate': { date: { ...date, window: window.quantiles.map((q) => round(Math.min(1, Math.max(0, q)), 5)) } }, 'x-spread': true };
           learned.push(`${column.name} (a share of the time after ${[date.after].flat().join(', else ')})`);
@@ -264,8 +305,9 @@ export function learnFromStatistics(draft: ProjectDraft, snapshot: SchemaSnapsho
       if (!stat) continue;
       // Rows the migrations made stay in the table, and must stay valid: a shape learned from a sample of keys could refuse them.
       if ((stat.kind === 'json' || stat.kind === 'array') && definition['x-existing-rows']) continue;
-      const next = learnedNode(node, stat, referenceMs, column);
+      let next = learnedNode(node, stat, referenceMs, column);
       if (!next) continue;
+      if ('x-first-row' in next && Array.isArray(next['x-weights'])) next = withFirstRowTaken(next, stats.rowsPerTenant[table], stats.tableRows[table] ?? 0, stat.nullFraction);
       properties[column.name] = next;
       if (column.notNull) required.add(column.name);
       learned.push(column.name);

@@ -229,7 +229,7 @@ describe('Knex\'s own CLI with knexfile.ts', () => {
     expect(unnamed.out).toMatch(/TENANTSEED_ENV is not set/);
     const run = await knexCli(['seed:run'], { TENANTSEED_ENV: 'test' });
     expect(run.code).toBe(0);
-    expect(run.out).toMatch(/tenantseed: seeded 107 rows of 3 tenants \(test\), sha256:7dafaa91/);
+    expect(run.out).toMatch(/tenantseed: seeded 107 rows of 3 tenants \(test\), sha256:91c52159/);
     expect((await db.knex('users').count({ n: '*' }))[0].n).toBe(15);
   });
 

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { quoteIdentifier } from '../../src/db';
 import { createTestDatabase } from '../../src/testing';
+import { describeColumnMeanings } from '../support/column-meaning-checks';
 import { applyPrismaMigrations, describeFixtureProject } from '../support/fixture-project';
 
 /**
@@ -20,6 +21,8 @@ describeFixtureProject({
   scoped: { table: 'users', column: 'tenantId' },
   apply: (db, dir) => applyPrismaMigrations(db.knex, dir),
   more: ({ cli, knex, folder }) => {
+    // Issue 34: the rows look like their columns (meanings this schema has columns of, which must then be found).
+    describeColumnMeanings(knex, ['email', 'owner']);
     it('drafts the platform admins from the CHECK: a named one, every one PLATFORM_ADMIN, tenant rows never', () => {
       const profile = JSON.parse(fs.readFileSync(path.join(folder, 'db', 'environments', 'development.json'), 'utf8'));
       expect(profile.withoutTenant).toEqual({ users: { count: 2, values: { role: 'PLATFORM_ADMIN' }, rows: [{ email: 'platform-admin@example.test' }] } });

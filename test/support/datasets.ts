@@ -6,7 +6,7 @@ import { buildPlan, Fingerprint, Plan, Row } from '../../src/generate';
 import { REPO_ROOT } from './run-cli';
 
 /** The fingerprint of the shipped test profile (CHANGELOG.md lists it per generator version). */
-export const GOLDEN_TEST_FINGERPRINT = 'sha256:7dafaa91e4b0348bcadb9c0fc94671af6b51e8d2631a56eecf5c9230a227ef1e';
+export const GOLDEN_TEST_FINGERPRINT = 'sha256:91c521597b4a11e247fa4d68cb8aa162561b0a610fbab1f25acdd7ac7e624880';
 
 export const SHIPPED_DEFINITIONS = path.join(REPO_ROOT, 'seeds', 'definitions');
 export const SHIPPED_ENVIRONMENTS = path.join(REPO_ROOT, 'seeds', 'environments');

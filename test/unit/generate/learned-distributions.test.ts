@@ -16,6 +16,9 @@ const PER_TENANT = [0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 6, 7, 8, 9, 11, 13, 16, 20, 30
 const PER_PARENT = [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 3, 3, 4, 5, 6, 8, 10, 14, 20, 40];
 const SCORE_BOUNDS = [0, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144];
 const JOINED_BOUNDS = [700, 400, 200, 100, 50, 20, 10, 5, 2, 1, 0];
+/** A later date learned after an earlier one: most keys used soon after they are made, some long after. */
+const CREATED_BOUNDS = [500, 400, 300, 250, 200, 150, 100, 60, 30, 10, 1];
+const LAST_USED_BOUNDS = [480, 330, 240, 190, 150, 110, 70, 40, 20, 5, -20];
 
 function writeProject(generated: number): { definitions: string; environments: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tenantseed-learned-'));
@@ -43,6 +46,17 @@ function writeProject(generated: number): { definitions: string; environments: s
     properties: {
       account_id: { type: 'string', format: 'uuid' }, id: { type: 'string', format: 'uuid' },
       member_id: { type: 'string', format: 'uuid', 'x-ref': 'members.id', 'x-per-parent': PER_PARENT },
+    },
+  });
+  write('api_keys', {
+    'x-table': 'api_keys', 'x-tenant-column': 'account_id', 'x-primary-key': ['account_id', 'id'], 'x-count': { default: 6 }, required: ['account_id', 'id', 'created'],
+    properties: {
+      account_id: { type: 'string', format: 'uuid' }, id: { type: 'string', format: 'uuid' },
+      created: { type: 'string', format: 'date-time', 'x-generate': { distribution: { bounds: CREATED_BOUNDS } }, 'x-spread': true },
+      last_used: {
+        type: ['string', 'null'], format: 'date-time', 'x-null-probability': 0.4, 'x-spread': true,
+        'x-generate': { date: { after: 'created', byRank: { earlier: { bounds: CREATED_BOUNDS }, later: { bounds: LAST_USED_BOUNDS } } } },
+      },
     },
   });
   fs.writeFileSync(path.join(environments, 'learned.json'), JSON.stringify({
@@ -149,5 +163,23 @@ describe('learned distributions', () => {
     const more = plan(60, 90);
     const firstSixty = new Set(p.tenants.map((t) => t.id));
     expect(rowsOf(more, 'members').filter((m) => firstSixty.has(m.account_id as string))).toEqual(members);
+  });
+
+  it('draws a date after another by rank (date.byRank): both follow their learned buckets, the order kept, the nulls apart from the earlier date', () => {
+    const keys = rowsOf(p, 'api_keys');
+    const days = (iso: string) => (Date.parse('2026-01-01T00:00:00Z') - Date.parse(iso)) / 86_400_000;
+    const used = keys.filter((k) => k.last_used !== null);
+    expect(keys.length).toBeGreaterThan(300);
+    expect(used.filter((k) => Date.parse(k.last_used as string) < Date.parse(k.created as string))).toEqual([]);
+    expect(Math.abs(1 - used.length / keys.length - 0.4)).toBeLessThanOrEqual(0.02);
+    expect(ksAgainstBuckets(keys.map((k) => days(k.created as string)), [...CREATED_BOUNDS].reverse())).toBeLessThanOrEqual(0.05);
+    expect(ksAgainstBuckets(used.map((k) => days(k.last_used as string)), [...LAST_USED_BOUNDS].reverse())).toBeLessThanOrEqual(0.05);
+    // The null decision does not follow the earlier date: keys of the older and of the newer half are used alike.
+    const median = [...keys.map((k) => days(k.created as string))].sort((a, b) => a - b)[Math.floor(keys.length / 2)];
+    const usedShare = (older: boolean) => {
+      const half = keys.filter((k) => (days(k.created as string) > median) === older);
+      return half.filter((k) => k.last_used !== null).length / half.length;
+    };
+    expect(Math.abs(usedShare(true) - usedShare(false))).toBeLessThanOrEqual(0.15);
   });
 });

@@ -81,4 +81,24 @@ describe('learning a draft from a source\'s statistics', () => {
     expect((learned.profile.tenants as { generated: number }).generated + ((learned.profile.tenants as { named: unknown[] }).named.length)).toBe(40);
     expect(learned.findings.map((f) => f.message)).toContain('not learned: JSON key paths and types of members.prefs (this role may not SELECT members)');
   });
+
+  it('leaves a first-row value (one owner per tenant) to the other rows only for what the tenants\' first rows do not take', () => {
+    const roleCheck = { name: 'role_check', kind: 'check' as const, columns: [], definition: "CHECK ((role = ANY (ARRAY['owner'::text, 'admin'::text, 'member'::text])))" };
+    const snapshot: SchemaSnapshot = { ...SNAPSHOT, tables: [SNAPSHOT.tables[0], table('seats', [col('org_id', 'uuid'), col('id', 'uuid'), col('role', 'text')], [pk('org_id', 'id'), fk(['org_id'], 'orgs', ['id']), roleCheck])] };
+    const seatDraft = draftProject(snapshot);
+    expect((seatDraft.definitions.get('seats')!.properties as Record<string, Record<string, unknown>>).role['x-first-row']).toBe('owner');
+    const roles = (owners: number) => {
+      const stats: SourceStatistics = {
+        ...STATS, tableRows: { orgs: 40, seats: 1000 },
+        columns: [{ ...base('seats', 'role', 'text', 'categorical'), categories: [{ value: 'owner', frequency: owners }, { value: 'admin', frequency: 0.16 }, { value: 'member', frequency: 0.84 - owners }] }],
+        rowsPerTenant: { seats: { quantiles: Q((i) => 5 + i * 2), groups: 40, rows: 1000, source: 'aggregate' } },
+        childrenPerParent: {},
+      };
+      return (learnFromStatistics(seatDraft, snapshot, stats).definitions.get('seats')!.properties as Record<string, Record<string, unknown>>).role;
+    };
+    // One owner a tenant in the source (40 of 1000): the first rows hold them all, no other row draws one.
+    expect(roles(0.04)).toMatchObject({ enum: ['owner', 'admin', 'member'], 'x-first-row': 'owner', 'x-weights': [0, 0.166667, 0.833333] });
+    // 100 owners: 40 first rows, and 60 of the other 960 rows.
+    expect(roles(0.1)).toMatchObject({ 'x-weights': [0.0625, 0.166667, 0.770833] });
+  });
 });
