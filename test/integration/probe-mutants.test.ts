@@ -121,6 +121,7 @@ const SHAPES: Record<string, { sql: (s: string) => string[]; tenancy?: Partial<T
   context_local: context((s) => [enter(s, `SELECT set_config('app.tenant_id', t::text, true)`, 'sql')]),
   context_session: context((s) => [enter(s, `SELECT set_config('app.tenant_id', t::text, false)`, 'sql')]),
   context_ignored: context((s) => [enter(s, `SELECT set_config('app.tenant_id', '${TENANT.A}', true)`, 'sql')]),
+  context_elsewhere: context((s) => [enter(s, `SELECT set_config('app.org_id', t::text, true)`, 'sql')]),
   context_raises: context((s) => [enter(s, `BEGIN RAISE EXCEPTION 'no tenant today'; END`)]),
   membership_checked: context((s) => [...membershipTable(s), enterChecked(s)]),
   membership_skipped: context((s) => [...membershipTable(s), enterUnchecked(s)]),
@@ -172,9 +173,12 @@ describe('the isolation probes, each both ways, on small schemas', () => {
   const letters = (text: string) => Object.entries({ ...TENANT, APP: app, STAFF: staff }).reduce((t, [name, value]) => t.split(value).join(name), text);
 
   /** The isolation check on a shape, called as validate calls it; its findings as `table [tenant]: message`, tenants by letter. */
-  async function isolation(shape: string): Promise<{ ok: boolean; summary: string; findings: string[]; details: Record<string, unknown> }> {
+  async function isolation(shape: string, options: { warm?: boolean } = {}): Promise<{ ok: boolean; summary: string; findings: string[]; details: Record<string, unknown> }> {
+    const knex = knexOn(shape);
+    // As an application's pooled connection after a request: the setting was set locally, and now reads ''.
+    if (options.warm) await knex.transaction((trx) => trx.raw(`SELECT set_config('app.tenant_id', '${TENANT.B}', true)`));
     const ctx: CheckContext = {
-      knex: knexOn(shape), definitions, isolationSample: 3, jsonSample: 1, schemas: [shape], tenancy: tenancyOf(shape), shared: [],
+      knex, definitions, isolationSample: 3, jsonSample: 1, schemas: [shape], tenancy: tenancyOf(shape), shared: [],
     };
     const result = await checkIsolation(ctx);
     const findings = result.details.findings.map((f) => letters(`${f.table ?? '-'}${f.tenant ? ` [${f.tenant}]` : ''}: ${f.message}`));
@@ -338,6 +342,15 @@ describe('the isolation probes, each both ways, on small schemas', () => {
       summary: 'setting the tenant failed for 3 of 3 tenant(s) as APP: nothing proven',
       findings: ['A', 'B', 'C'].map((t) => `- [${t}]: setting tenant ${t} (select enter_context_raises($1)) failed with P0001: no tenant today`),
     });
+  });
+
+  it('a context call that sets another setting than the policies read: every read refused, each tenant sees none of its rows (also on a connection where the setting reads \'\')', async () => {
+    const unset = (t: string) => `tenancy.setContext (select enter_context_elsewhere($1)) ignores the tenant it is given: called for ${t}, it left app.tenant_id unset`;
+    const expected = ['A', 'B', 'C'].flatMap((t, k) => [`items [${t}]: sees 0 of its ${[2, 3, 1][k]} rows: ${unset(t)}`, `item_notes [${t}]: sees 0 of its ${[2, 3, 1][k]} rows`]);
+    // On a new connection the setting was never set (42704); after a transaction that set it
+    // locally, it reads '' and the policy's cast raises 22P02: both a refusal, not an error.
+    expect(await isolation('context_elsewhere')).toMatchObject({ ok: false, findings: expected });
+    expect(await isolation('context_elsewhere', { warm: true })).toMatchObject({ ok: false, findings: expected });
   });
 
   it('a context function that skips the membership check the schema holds, or that tenancy.membership declares', async () => {
