@@ -126,7 +126,7 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
    * sets another setting than the policies read: a read that shows nothing, not an error that ends
    * validation. The tenant then sees none of its rows, and the finding says why.
    */
-  const noTenant = (read: ProbeOutcome) => Boolean(read.code) && isNoTenantRefusal(read, ctx.tenancy.setting);
+  const settingRefused = (read: ProbeOutcome) => Boolean(read.code) && isNoTenantRefusal(read, ctx.tenancy.setting);
   /** Tables whose probes failed with 22P02: a policy casts the tenant id to a type the ids are not. */
   const castFailures = new Set<string>();
   // Counted as the reader, before the probes' transaction: Citus keeps one set of worker
@@ -187,11 +187,11 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
           if (read.code === '22P02') castFailures.add(table);
           findings.push({ table, tenant, message: `probing as tenant ${tenant} failed with ${read.code}: ${read.message}` });
         };
-        if (seenRead.code && !noTenant(seenRead)) {
+        if (seenRead.code && !settingRefused(seenRead)) {
           failed(seenRead);
           continue;
         }
-        const seen = noTenant(seenRead) ? { n: 0, foreign: 0, none: 0 } : seenRead.row as { n: number; foreign: number; none: number };
+        const seen = settingRefused(seenRead) ? { n: 0, foreign: 0, none: 0 } : seenRead.row as { n: number; foreign: number; none: number };
         const col = ident(tenantColumn);
         // Rows with no tenant (platform admins, the profile's withoutTenant) are no tenant's: a
         // tenant that sees them sees rows that are not its own, whatever the policy meant.
@@ -232,8 +232,8 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
         const [seenRead, del] = outcomes.slice(6 * chainStart + 2 * k, 6 * chainStart + 2 * k + 2);
         // A chain table that cannot be read ends validation, as a query that fails does; unless the
         // tenant setting refused the read: then the tenant sees none of its rows (a finding below).
-        if (seenRead.code && !noTenant(seenRead)) throw Object.assign(new Error(seenRead.message), { code: seenRead.code });
-        const seen = noTenant(seenRead) ? { n: 0, foreign: 0 } : seenRead.row as { n: number; foreign: number };
+        if (seenRead.code && !settingRefused(seenRead)) throw Object.assign(new Error(seenRead.message), { code: seenRead.code });
+        const seen = settingRefused(seenRead) ? { n: 0, foreign: 0 } : seenRead.row as { n: number; foreign: number };
         const own = expected.get(table)!.get(tenant) ?? 0;
         if (seen.foreign > 0) {
           const cause = await leakCause(trx, ctx, { table, tenant, foreign: `${tenantOf} IS DISTINCT FROM ?`, bindings: [tenant] });
