@@ -86,6 +86,11 @@ const SHAPES: Record<string, { sql: (s: string) => string[]; tenancy?: Partial<T
   foreign_rows: { sql: (s) => [`CREATE POLICY leak ON ${s}.items FOR SELECT USING (title = 'shared')`] },
   every_command: { sql: (s) => [`CREATE POLICY leak ON ${s}.items USING (true)`] },
   update_all: { sql: (s) => [`CREATE POLICY leak ON ${s}.items FOR UPDATE USING (true)`] },
+  // Every tenant holds an item titled 'a1', unique per tenant: moving them all to one tenant collides.
+  update_all_unique: {
+    sql: (s) => [`UPDATE ${s}.items SET title = 'a1' WHERE title IN ('b1', 'c1')`, `ALTER TABLE ${s}.items ADD UNIQUE (tenant_id, title)`,
+      `CREATE POLICY leak ON ${s}.items FOR UPDATE USING (true)`],
+  },
   delete_all: { sql: (s) => [`CREATE POLICY leak ON ${s}.items FOR DELETE USING (true)`] },
   // No key on the id alone: the copied row then only meets row-level security.
   insert_any: {
@@ -114,6 +119,11 @@ const SHAPES: Record<string, { sql: (s: string) => string[]; tenancy?: Partial<T
   to_other_role: { sql: (s) => [`CREATE POLICY outsiders ON ${s}.items FOR SELECT TO ${outsider} USING (true)`] },
   chain_open: { sql: (s) => [`ALTER TABLE ${s}.item_notes DISABLE ROW LEVEL SECURITY`] },
   undeclared: { sql: (s) => [`CREATE TABLE ${s}.feature_flags (name text PRIMARY KEY)`, `INSERT INTO ${s}.feature_flags VALUES ('beta')`, `GRANT SELECT ON ${s}.feature_flags TO ${app}`] },
+  root_delete: { sql: (s) => [`CREATE POLICY anyone_deletes ON ${s}.tenants FOR DELETE USING (true)`] },
+  // The policy casts the setting to a type the tenant ids are not.
+  cast_int: {
+    sql: (s) => [`DROP POLICY tenant_rows ON ${s}.items`, `CREATE POLICY tenant_rows ON ${s}.items USING (tenant_id::text = current_setting('app.tenant_id')::int::text)`],
+  },
   root_open: { sql: (s) => [`CREATE POLICY everyone ON ${s}.tenants FOR SELECT USING (true)`] },
   rls_disabled: { sql: (s) => [`ALTER TABLE ${s}.items DISABLE ROW LEVEL SECURITY`] },
   owned_unforced: { sql: (s) => [`ALTER TABLE ${s}.items OWNER TO ${app}`, `ALTER TABLE ${s}.items NO FORCE ROW LEVEL SECURITY`] },
@@ -351,6 +361,19 @@ describe('the isolation probes, each both ways, on small schemas', () => {
     // locally, it reads '' and the policy's cast raises 22P02: both a refusal, not an error.
     expect(await isolation('context_elsewhere')).toMatchObject({ ok: false, findings: expected });
     expect(await isolation('context_elsewhere', { warm: true })).toMatchObject({ ok: false, findings: expected });
+  });
+
+  it('an UPDATE without WHERE that collides with another tenant\'s row (23505); a DELETE of the root with no tenant that reaches referenced rows (23503)', async () => {
+    expect((await isolation('update_all_unique')).findings).toEqual(['A', 'B', 'C'].map((t) => `items [${t}]: an UPDATE without WHERE reached other tenants' rows (it failed with 23505 setting its own id)`));
+    expect((await isolation('root_delete')).findings).toEqual(["tenants: without a tenant, DELETE reached rows (it failed with 23503: other tables' rows reference them)"]);
+  });
+
+  it('a policy that casts the tenant id to another type: a finding per table read (the chain table too, through its parent), and the format hint', async () => {
+    const result = await isolation('cast_int');
+    expect(result.findings).toEqual(['A', 'B', 'C'].flatMap((t) => ['items', 'item_notes'].map((table) => `${table} [${t}]: probing as tenant ${t} failed with 22P02: invalid input syntax for type integer: "${t}"`)));
+    expect(result.details.hint).toBe('A policy on items, item_notes casts the tenant id to a type the tenant ids are not (the error names it): give the tenant root\'s id column that format in its definition (e.g. "format": "uuid"; introspect drafts it when a policy casts to uuid), then regenerate and reset.');
+    expect((await isolation('foreign_rows')).details.hint).toBe('Tenants can reach each other\'s rows: check the RLS policies, FORCE ROW LEVEL SECURITY and the application role (docs/schema.md).');
+    expect((await isolation('sound')).details.hint).toBeUndefined();
   });
 
   it('a context function that skips the membership check the schema holds, or that tenancy.membership declares', async () => {
