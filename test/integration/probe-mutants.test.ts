@@ -119,6 +119,37 @@ const SHAPES: Record<string, { sql: (s: string) => string[]; tenancy?: Partial<T
   to_other_role: { sql: (s) => [`CREATE POLICY outsiders ON ${s}.items FOR SELECT TO ${outsider} USING (true)`] },
   chain_open: { sql: (s) => [`ALTER TABLE ${s}.item_notes DISABLE ROW LEVEL SECURITY`] },
   undeclared: { sql: (s) => [`CREATE TABLE ${s}.feature_flags (name text PRIMARY KEY)`, `INSERT INTO ${s}.feature_flags VALUES ('beta')`, `GRANT SELECT ON ${s}.feature_flags TO ${app}`] },
+  // A policy that reads a table the application role may not: every read fails with 42501.
+  secret_subquery: {
+    sql: (s) => [`CREATE TABLE ${s}.secrets (x int)`, `CREATE POLICY secret ON ${s}.items AS RESTRICTIVE USING (NOT EXISTS (SELECT 1 FROM ${s}.secrets))`],
+  },
+  // A policy through a function that raises when no tenant is set (P0001): a refusal.
+  raise_without_tenant: {
+    sql: (s) => [
+      `CREATE FUNCTION ${s}.tenant_now() RETURNS uuid LANGUAGE plpgsql STABLE AS $$ BEGIN
+         IF coalesce(current_setting('app.tenant_id', true), '') = '' THEN RAISE EXCEPTION 'no tenant set'; END IF;
+         RETURN current_setting('app.tenant_id')::uuid; END $$`,
+      `DROP POLICY tenant_rows ON ${s}.items`, `CREATE POLICY tenant_rows ON ${s}.items USING (tenant_id = ${s}.tenant_now())`,
+    ],
+  },
+  // A policy that reads a setting no session sets (42704 naming it, not the tenant's).
+  unknown_setting: { sql: (s) => [`CREATE POLICY region ON ${s}.items AS RESTRICTIVE USING (current_setting('app.region') = 'eu')`] },
+  // With no tenant set, the policy casts a default that is no tenant id: 22P02 with a value.
+  cast_default: {
+    sql: (s) => [`DROP POLICY tenant_rows ON ${s}.items`, `CREATE POLICY tenant_rows ON ${s}.items USING (tenant_id = coalesce(current_setting('app.tenant_id', true), 'none')::uuid)`],
+  },
+  // A child whose key names its item's tenant: an UPDATE without WHERE moving an item with children fails with 23503.
+  update_all_fk: {
+    sql: (s) => [
+      `ALTER TABLE ${s}.items ADD UNIQUE (tenant_id, id)`,
+      `CREATE TABLE ${s}.item_tags (tenant_id uuid NOT NULL, item_id uuid NOT NULL, tag text NOT NULL, FOREIGN KEY (tenant_id, item_id) REFERENCES ${s}.items (tenant_id, id))`,
+      `INSERT INTO ${s}.item_tags VALUES ('${TENANT.B}', '${id(3)}', 'red')`,
+      `ALTER TABLE ${s}.item_tags ENABLE ROW LEVEL SECURITY; ALTER TABLE ${s}.item_tags FORCE ROW LEVEL SECURITY`,
+      `CREATE POLICY tenant_rows ON ${s}.item_tags USING (tenant_id = ${TENANT_OF})`,
+      `GRANT SELECT, INSERT, UPDATE, DELETE ON ${s}.item_tags TO ${app}`,
+      `CREATE POLICY leak ON ${s}.items FOR UPDATE USING (true)`,
+    ],
+  },
   root_delete: { sql: (s) => [`CREATE POLICY anyone_deletes ON ${s}.tenants FOR DELETE USING (true)`] },
   // The policy casts the setting to a type the tenant ids are not.
   cast_int: {
@@ -374,6 +405,28 @@ describe('the isolation probes, each both ways, on small schemas', () => {
     expect(result.details.hint).toBe('A policy on items, item_notes casts the tenant id to a type the tenant ids are not (the error names it): give the tenant root\'s id column that format in its definition (e.g. "format": "uuid"; introspect drafts it when a policy casts to uuid), then regenerate and reset.');
     expect((await isolation('foreign_rows')).details.hint).toBe('Tenants can reach each other\'s rows: check the RLS policies, FORCE ROW LEVEL SECURITY and the application role (docs/schema.md).');
     expect((await isolation('sound')).details.hint).toBeUndefined();
+  });
+
+  it('a read that fails otherwise than for want of the tenant is a finding per table, as the tenant and without one; a policy raising when no tenant is set refuses', async () => {
+    const failedAs = (code: string, error: string) => ['A', 'B', 'C'].flatMap((t) => ['items', 'item_notes'].map((table) => `${table} [${t}]: probing as tenant ${t} failed with ${code}: ${error}`));
+    const secret = await isolation('secret_subquery');
+    expect(secret.findings).toEqual(failedAs('42501', 'permission denied for table secrets'));
+    expect(secret.details.hint).toBe('Tenants can reach each other\'s rows: check the RLS policies, FORCE ROW LEVEL SECURITY and the application role (docs/schema.md).');
+    // 42704 naming another setting than the tenant's is no refusal.
+    expect((await isolation('unknown_setting')).findings).toEqual(failedAs('42704', 'unrecognized configuration parameter "app.region"'));
+    // 22P02 casting a value (not the empty setting) is no refusal either: a finding with the format hint.
+    const castDefault = await isolation('cast_default');
+    expect(castDefault.findings).toEqual(['items', 'item_notes'].map((table) => `${table}: without a tenant, reading it failed with 22P02: invalid input syntax for type uuid: "none"`));
+    expect(castDefault.details.hint).toMatch(/^A policy on items, item_notes casts the tenant id to a type the tenant ids are not/);
+    expect(await isolation('raise_without_tenant')).toMatchObject({ ok: true, findings: [] });
+  });
+
+  it('an UPDATE without WHERE that moves another tenant\'s row away from its children fails with 23503: reached', async () => {
+    expect((await isolation('update_all_fk')).findings).toEqual([
+      "items [A]: an UPDATE without WHERE reached other tenants' rows (it failed with 23503 setting its own id)",
+      'items [B]: an UPDATE without WHERE touched 7 row(s), 3 of them its own',
+      "items [C]: an UPDATE without WHERE reached other tenants' rows (it failed with 23503 setting its own id)",
+    ]);
   });
 
   it('a context function that skips the membership check the schema holds, or that tenancy.membership declares', async () => {
