@@ -119,9 +119,15 @@ const SHAPES: Record<string, { sql: (s: string) => string[]; tenancy?: Partial<T
   to_other_role: { sql: (s) => [`CREATE POLICY outsiders ON ${s}.items FOR SELECT TO ${outsider} USING (true)`] },
   chain_open: { sql: (s) => [`ALTER TABLE ${s}.item_notes DISABLE ROW LEVEL SECURITY`] },
   undeclared: { sql: (s) => [`CREATE TABLE ${s}.feature_flags (name text PRIMARY KEY)`, `INSERT INTO ${s}.feature_flags VALUES ('beta')`, `GRANT SELECT ON ${s}.feature_flags TO ${app}`] },
-  // A policy that reads a table the application role may not: every read fails with 42501.
+  // A policy that reads a table the application role may not: every read fails with 42501, with
+  // a tenant and without (the tenant policy reads the setting with missing_ok, and raises nothing).
   secret_subquery: {
-    sql: (s) => [`CREATE TABLE ${s}.secrets (x int)`, `CREATE POLICY secret ON ${s}.items AS RESTRICTIVE USING (NOT EXISTS (SELECT 1 FROM ${s}.secrets))`],
+    sql: (s) => [`DROP POLICY tenant_rows ON ${s}.items`, `CREATE POLICY tenant_rows ON ${s}.items USING (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid)`,
+      `CREATE TABLE ${s}.secrets (x int)`, `CREATE POLICY secret ON ${s}.items AS RESTRICTIVE USING (NOT EXISTS (SELECT 1 FROM ${s}.secrets))`],
+  },
+  // A root policy that falls back to every row when no tenant is set.
+  root_fallback: {
+    sql: (s) => [`DROP POLICY own_row ON ${s}.tenants`, `CREATE POLICY own_row ON ${s}.tenants USING (id = coalesce(nullif(current_setting('app.tenant_id', true), '')::uuid, id))`],
   },
   // A policy through a function that raises when no tenant is set (P0001): a refusal.
   raise_without_tenant: {
@@ -329,6 +335,14 @@ describe('the isolation probes, each both ways, on small schemas', () => {
     expect(undeclared.details.shared).toEqual(['plans']);
   });
 
+  it('a tenant root that falls back to every row without a tenant: read, UPDATE and DELETE reach them', async () => {
+    expect((await isolation('root_fallback')).findings).toEqual([
+      'tenants: without a tenant, 3 row(s) are visible',
+      'tenants: without a tenant, UPDATE touched 3 row(s) of the tenant root',
+      "tenants: without a tenant, DELETE reached rows (it failed with 23503: other tables' rows reference them)",
+    ]);
+  });
+
   it('a tenant root that shows every tenant', async () => {
     expect((await isolation('root_open')).findings).toEqual([
       ...['A', 'B', 'C'].map((t) => `tenants [${t}]: the tenant root shows tenant ${t} 2 row(s) of other tenants`),
@@ -410,7 +424,11 @@ describe('the isolation probes, each both ways, on small schemas', () => {
   it('a read that fails otherwise than for want of the tenant is a finding per table, as the tenant and without one; a policy raising when no tenant is set refuses', async () => {
     const failedAs = (code: string, error: string) => ['A', 'B', 'C'].flatMap((t) => ['items', 'item_notes'].map((table) => `${table} [${t}]: probing as tenant ${t} failed with ${code}: ${error}`));
     const secret = await isolation('secret_subquery');
-    expect(secret.findings).toEqual(failedAs('42501', 'permission denied for table secrets'));
+    expect(secret.findings).toEqual([
+      ...failedAs('42501', 'permission denied for table secrets'),
+      ...['items', 'item_notes'].map((table) => `${table}: without a tenant, reading it failed with 42501: permission denied for table secrets`),
+      ...['COMMIT', 'ROLLBACK'].map((end) => `items [A]: after ${end}, the next transaction on the same connection could not read the table with no tenant set (42501: permission denied for table secrets): nothing proven`),
+    ]);
     expect(secret.details.hint).toBe('Tenants can reach each other\'s rows: check the RLS policies, FORCE ROW LEVEL SECURITY and the application role (docs/schema.md).');
     // 42704 naming another setting than the tenant's is no refusal.
     expect((await isolation('unknown_setting')).findings).toEqual(failedAs('42704', 'unrecognized configuration parameter "app.region"'));
