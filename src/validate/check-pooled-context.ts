@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { freshClient } from '../db';
 import { probeContextStatements } from './context-identity';
+import { isNoTenantRefusal } from './no-tenant-read';
 import { probeRunner, ProbeRunner } from './probe-batch';
 import type { CheckContext, Finding } from './types';
 import { ident } from './types';
@@ -9,18 +10,15 @@ import { ident } from './types';
 export const TRANSACTION_ENDS = ['COMMIT', 'ROLLBACK'] as const;
 
 /**
- * Errors a policy raises when no tenant is set, which refuse the read rather than leak: the
- * setting's empty text cast to the tenant key's type (22P02, as `''::uuid`), an unset setting
- * read without missing_ok (42704), an explicit RAISE (P0001).
+ * Rows the application role sees in each table; 0 when the tenant setting refuses the read
+ * ({@link isNoTenantRefusal}: its empty text cast, as `''::uuid`, after a transaction that set it
+ * locally); the error's text for any other error.
  */
-const REFUSED_WITHOUT_TENANT = new Set(['22P02', '42704', 'P0001']);
-
-/** Rows the application role sees in each table; 0 when the read is refused without a tenant; the error's text for any other error. */
-async function countsOrRefusals(client: pg.ClientBase, tables: readonly string[], run: ProbeRunner): Promise<Array<number | string>> {
+async function countsOrRefusals(client: pg.ClientBase, tables: readonly string[], setting: string, run: ProbeRunner): Promise<Array<number | string>> {
   const outcomes = await run(client, tables.map((table) => ({ kind: 'read' as const, sql: `SELECT count(*) AS n FROM ${ident(table)}` })));
-  return outcomes.map(({ code, message, row }) => {
-    if (!code) return Number((row as { n: number }).n);
-    return REFUSED_WITHOUT_TENANT.has(code) ? 0 : `${code}: ${message}`;
+  return outcomes.map((outcome) => {
+    if (!outcome.code) return Number((outcome.row as { n: number }).n);
+    return isNoTenantRefusal(outcome, setting) ? 0 : `${outcome.code}: ${outcome.message}`;
   });
 }
 
@@ -55,7 +53,7 @@ export async function checkPooledContext(ctx: CheckContext, tables: readonly str
       await client.query('BEGIN');
       await client.query(`SET LOCAL citus.propagate_set_commands TO 'local'`);
       await client.query(`SET LOCAL ROLE ${ident(ctx.tenancy.appRole)}`);
-      const counts = await countsOrRefusals(client, tables, await probeRunner(client, { citus: Boolean(ctx.distribution) }));
+      const counts = await countsOrRefusals(client, tables, ctx.tenancy.setting, await probeRunner(client, { citus: Boolean(ctx.distribution) }));
       for (const [k, table] of tables.entries()) {
         const n = counts[k];
         if (typeof n === 'string') {

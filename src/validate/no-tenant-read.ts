@@ -14,13 +14,14 @@ interface PgError {
  * a policy that calls `current_setting('<setting>')` without `missing_ok` fails with 42704
  * (undefined_object, "unrecognized configuration parameter") on a connection where it was never
  * set, and a cast of the empty value it holds after a transaction that set it locally
- * (`''::uuid`) fails with 22P02. Either means nothing is visible: the safe outcome. Any other
- * error is not this and stays a failure.
+ * (`''::uuid`) fails with 22P02; a policy's function that raises when no tenant is set (RAISE
+ * EXCEPTION: P0001) refuses on purpose. Each means nothing is visible: the safe outcome. Any
+ * other error is not this and stays a failure.
  */
 export function isNoTenantRefusal(err: unknown, setting: string): boolean {
   const { code, message = '' } = err as PgError;
   if (code === '42704') return message.includes(`"${setting}"`);
-  return code === '22P02' && /: ""$/.test(message);
+  return code === 'P0001' || (code === '22P02' && /: ""$/.test(message));
 }
 
 /**
