@@ -216,6 +216,7 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
     // Foreign keys: a reference to the target's id column, in the same tenant when the key carries the tenant column.
     const refs = new Map<string, string>();
     const compositeRefs: CompositeDraft[] = [];
+    const backReferences = new Map<string, string>();
     for (const fk of table.constraints.filter((c) => c.kind === 'foreign')) {
       if (fk.refTable === tenancy.root && fk.columns.length === 1 && fk.columns[0] === tenantColumn) continue;
       const target = plans.get(fk.refTable!);
@@ -233,6 +234,11 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
       }
       if (fk.refTable === tenancy.root) {
         findings.push({ level: 'hand-edit', table: table.name, message: `${table.name}.${column} references the tenant root ${fk.refTable} without being the tenant column: tenantseed cannot fill it` });
+        continue;
+      }
+      if (isRoot && plans.get(fk.refTable!)?.tenantColumn) {
+        // The root's row is made before its tenant's rows: a reference back into them (an account's owner) cannot be drawn.
+        for (const c of fk.columns) backReferences.set(c, fk.refTable!);
         continue;
       }
       if (tenantColumn === undefined && tenantVia === undefined && plans.get(fk.refTable!)?.tenantColumn) continue; // a chain table: reported by inferTenancy
@@ -279,6 +285,13 @@ export function draftProject(snapshot: SchemaSnapshot, options: DraftProjectOpti
       const copied = compositeRefs.find((r) => r.columns.includes(name));
       const keyed = copied !== undefined || plan.primaryKey.includes(name) || refs.has(name) || unique.has(name) || tupleKeys.some((k) => k.includes(name)) || name === tenantColumn;
       if (column.generated) continue;
+      const back = backReferences.get(name);
+      if (back && !madeOnly) {
+        findings.push(column.notNull && column.default === undefined
+          ? { level: 'hand-edit', table: table.name, message: `${name} references ${back}, a tenant table, and is NOT NULL: the tenant root's row is made before its tenant's rows, so tenantseed cannot fill it (make it nullable, and set it after seeding)` }
+          : { level: 'warning', table: table.name, message: `${name} references ${back}, a tenant table: left ${column.default !== undefined ? 'to its default' : 'null'}, since the tenant root's row is made before its tenant's rows; set it after seeding if the application needs it` });
+        continue;
+      }
       // A table of rows the migrations made keeps every column: its rows are recorded, and put back, whole.
       if (!keyed && !madeOnly && column.identity === 'always') continue;
       const inSum = sums.some((r) => r.column === name || r.of.includes(name));

@@ -236,3 +236,30 @@ describe('a schema with no tenant column at all', () => {
     expect(messages(withId('int2'), 'hand-edit')).toContain('teams: id column id is int2: tenantseed\'s integer ids need bigint (ALTER TABLE "teams" ALTER COLUMN "id" TYPE bigint)');
   });
 });
+
+describe('a tenant root that references its own tenant\'s rows (an account\'s owner)', () => {
+  const rls = { rlsEnabled: true, rlsForced: true, policies: [ORG_POLICY('org_id')] };
+  const schema = (ownerNotNull: boolean) => snapshot([
+    table('orgs', [col('id', 'uuid'), col('slug', 'text'), col('owner_id', 'uuid', { notNull: ownerNotNull }), col('billing_contact', 'uuid', { notNull: false, default: 'NULL::uuid' })],
+      [pk('id'), uq('slug'), fk(['owner_id'], 'members', ['id']), fk(['billing_contact'], 'members', ['id'])], { rlsEnabled: true, rlsForced: true, policies: [ORG_POLICY('id')] }),
+    table('members', [col('org_id', 'uuid'), col('id', 'uuid'), col('email', 'text')], [pk('id'), fk(['org_id'], 'orgs', ['id'])], rls),
+  ], [{ name: 'app_user', superuser: false, bypassRls: false, canLogin: true, tables: ['members'] }]);
+
+  it('leaves a nullable reference out of the draft (null, or its default), says so, and the draft generates', () => {
+    const draft = draftProject(schema(false));
+    expect(Object.keys(props(draft, 'orgs'))).toEqual(['id', 'slug']);
+    expect(messages(draft, 'warning')).toEqual(expect.arrayContaining([
+      "orgs: owner_id references members, a tenant table: left null, since the tenant root's row is made before its tenant's rows; set it after seeding if the application needs it",
+      "orgs: billing_contact references members, a tenant table: left to its default, since the tenant root's row is made before its tenant's rows; set it after seeding if the application needs it",
+    ]));
+    expect(messages(draft, 'hand-edit')).toEqual([]);
+    expect(generateDraft(draft)).toBeGreaterThan(0);
+  });
+
+  it('counts a NOT NULL one without a default as a hand edit', () => {
+    const draft = draftProject(schema(true));
+    expect(messages(draft, 'hand-edit')).toEqual([
+      "orgs: owner_id references members, a tenant table, and is NOT NULL: the tenant root's row is made before its tenant's rows, so tenantseed cannot fill it (make it nullable, and set it after seeding)",
+    ]);
+  });
+});
