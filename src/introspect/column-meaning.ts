@@ -187,9 +187,15 @@ export const COLUMN_MEANINGS: readonly Meaning[] = [
   { id: 'street-address', kinds: ['text'], test: (w) => has(w, 'street') || (last(w) === 'address' && !has(w, 'email', 'ip', 'mac')) || endsWith(w, 'address', 'line', '1') || endsWith(w, 'address', '1'), draft: () => faker('location.streetAddress') },
   { id: 'postal-code', kinds: ['text'], test: (w) => has(w, 'zip', 'zipcode', 'postcode', 'postal'), draft: () => faker('location.zipCode') },
   {
-    id: 'region', kinds: ['text'], test: (w, clue) => ['state', 'province', 'region'].includes(last(w)) && clue.siblings.some((s) => /city|country|address|zip|postal/i.test(s)),
+    id: 'region', kinds: ['text'], test: (w, clue) => ['state', 'province', 'region'].includes(last(w)) && clue.siblings.some((s) => /city|country|street|zip|postal/i.test(s) || /^(postal_?|street_?|mailing_?|billing_?|shipping_?)?address(_?line)?_?1?$/i.test(s)),
     draft: () => faker('location.state'),
   },
+  // A text status, role, plan or priority without a CHECK or an enum type: labels most schemas
+  // use, skewed as real tables are (most rows active, few admins, most plans free).
+  { id: 'status', kinds: ['text'], test: (w) => ['status', 'state'].includes(last(w)), draft: () => ({ enum: ['active', 'pending', 'inactive', 'archived'], 'x-weights': [70, 15, 10, 5] }), evenWithDefault: true },
+  { id: 'role', kinds: ['text'], test: (w) => last(w) === 'role', draft: () => ({ enum: ['member', 'admin', 'viewer'], 'x-weights': [75, 8, 17] }), evenWithDefault: true },
+  { id: 'plan', kinds: ['text'], test: (w) => ['plan', 'tier'].includes(last(w)), draft: () => ({ enum: ['free', 'starter', 'pro', 'enterprise'], 'x-weights': [55, 25, 15, 5] }), evenWithDefault: true },
+  { id: 'priority', kinds: ['text'], test: (w) => last(w) === 'priority', draft: () => ({ enum: ['low', 'medium', 'high', 'urgent'], 'x-weights': [30, 45, 20, 5] }), evenWithDefault: true },
   { id: 'time-zone', kinds: ['text'], test: (w) => has(w, 'timezone', 'tz') || endsWith(w, 'time', 'zone'), draft: () => faker('location.timeZone') },
   {
     id: 'cron', kinds: ['text'], test: (w) => has(w, 'cron', 'crontab'),

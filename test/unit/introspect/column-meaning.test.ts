@@ -54,6 +54,10 @@ describe('column meaning', () => {
     ['time_zone', 'timeZone', 'text', 'time-zone'],
     ['cron_expression', 'cronExpression', 'text', 'cron'],
     ['event_type', 'eventType', 'text', 'action'],
+    ['order_status', 'orderStatus', 'text', 'status'],
+    ['member_role', 'memberRole', 'varchar', 'role'],
+    ['billing_plan', 'billingPlan', 'text', 'plan'],
+    ['ticket_priority', 'ticketPriority', 'text', 'priority'],
   ])('reads %s and %s (%s) as %s', (snake, camel, baseType, id) => {
     for (const name of [snake, camel]) {
       expect(readColumnMeaning({ name, baseType, root: false, siblings: [] })?.id).toBe(id);
@@ -165,6 +169,7 @@ describe('drafted values look like the columns they fill', () => {
         col('is_admin', 'bool'), col('started_at', 'timestamptz', { default: 'now()' }), col('last_activity_at', 'timestamptz', { notNull: false }),
         col('ended_at', 'timestamptz', { notNull: false }), col('created_at', 'timestamptz'), col('updated_at', 'timestamptz'),
         col('body', 'text'), col('description', 'text'),
+        col('review_state', 'text'), col('access_role', 'text', { default: "'member'::text" }), col('plan', 'varchar', { maxLength: 10 }),
       ], [pk('org_id', 'id'), fk(['org_id'], 'orgs', ['id'])]),
       table('people', [col('org_id', 'uuid'), col('id', 'uuid'), col('email', 'text'), col('role', 'org_role', { enumLabels: ['owner', 'admin', 'member'] })],
         [pk('org_id', 'id'), uq('org_id', 'email'), fk(['org_id'], 'orgs', ['id'])]),
@@ -236,6 +241,21 @@ describe('drafted values look like the columns they fill', () => {
     expect(share('role', 'admin')).toBeLessThan(0.2);
     expect(share('status', 'active')).toBeGreaterThan(0.5);
     expect(share('is_admin', true)).toBeLessThan(0.15);
+  });
+  it('draws a text status, role and plan (no CHECK, no enum type) from labels, skewed, never words', () => {
+    const share = (column: string, value: unknown) => values(column).filter((v) => v === value).length / rows.length;
+    expect(new Set(values('review_state'))).toEqual(new Set(['active', 'pending', 'inactive', 'archived']));
+    expect(share('review_state', 'active')).toBeGreaterThan(0.5);
+    // Drafted though the column has a default: one fixed role would make every row alike.
+    expect(new Set(values('access_role'))).toEqual(new Set(['member', 'admin', 'viewer']));
+    expect(share('access_role', 'admin')).toBeLessThan(0.2);
+    expect(share('plan', 'free')).toBeGreaterThan(share('plan', 'enterprise'));
+    expect(values('plan').every((v) => typeof v === 'string' && v.length <= 10)).toBe(true);
+  });
+  it('reads a state beside an address as a region, and beside an IP address as a status', () => {
+    expect(readColumnMeaning({ name: 'state', baseType: 'text', root: false, siblings: ['street', 'city'] })?.id).toBe('region');
+    expect(readColumnMeaning({ name: 'state', baseType: 'text', root: false, siblings: ['address_line_1'] })?.id).toBe('region');
+    expect(readColumnMeaning({ name: 'state', baseType: 'text', root: false, siblings: ['ip_address', 'email_address'] })?.id).toBe('status');
   });
   it('keeps timestamps in the order their names imply', () => {
     for (const r of rows) {
