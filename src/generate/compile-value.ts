@@ -236,17 +236,36 @@ function orderedDistribution(spec: Pick<DistributionSpec, 'bounds' | 'common'>):
     const width = bounds[i + 1] - bounds[i];
     return (i + (width > 0 ? (x - bounds[i]) / width : 1)) / (bounds.length - 1);
   };
-  const cdf = (x: number) => (common.reduce((a, [v, share]) => a + (v <= x ? share : 0), 0) + bucketShare * linear(x)) / total;
-  const values = [...bounds, ...common.map(([v]) => v)];
-  const [lo, hi] = [Math.min(...values), Math.max(...values)];
-  const quantile = (u: number) => {
-    let [a, b] = [lo, hi];
-    for (let k = 0; k < 50 && b - a > 1e-7; k++) {
-      const mid = (a + b) / 2;
-      if (cdf(mid) < u) a = mid;
-      else b = mid;
+  // Just before x: equal bounds are a jump of the buckets too.
+  const below = (x: number, inclusive: boolean) => (common.reduce((a, [v, share]) => a + ((inclusive ? v <= x : v < x) ? share : 0), 0)
+    + bucketShare * linear(inclusive ? x : x - Math.max(1e-9, Math.abs(x) * 1e-12))) / total;
+  // The CDF is linear between knots (bounds and common values) and jumps at a common value: tabled
+  // once at each knot (its value just before and at it), then read by binary search, row by row.
+  const xs = [...new Set([...bounds, ...common.map(([v]) => v)])].sort((a, b) => a - b);
+  const before = xs.map((x) => below(x, false));
+  const at = xs.map((x) => below(x, true));
+  const last = xs.length - 1;
+  const search = (test: (i: number) => boolean) => {
+    let [lo, hi] = [0, xs.length];
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (test(mid)) hi = mid;
+      else lo = mid + 1;
     }
-    return b;
+    return lo;
+  };
+  const cdf = (x: number) => {
+    if (xs.length === 0 || x < xs[0]) return 0;
+    if (x >= xs[last]) return at[last];
+    const i = search((k) => xs[k] > x) - 1;
+    return at[i] + ((before[i + 1] - at[i]) * (x - xs[i])) / (xs[i + 1] - xs[i]);
+  };
+  // The smallest x whose CDF reaches u.
+  const quantile = (u: number) => {
+    const i = search((k) => at[k] >= u);
+    if (i > last) return xs[last];
+    if (i === 0 || u >= before[i]) return xs[i];
+    return xs[i - 1] + ((u - at[i - 1]) / (before[i] - at[i - 1])) * (xs[i] - xs[i - 1]);
   };
   return { cdf, quantile };
 }

@@ -101,4 +101,27 @@ describe('learning a draft from a source\'s statistics', () => {
     // 100 owners: 40 first rows, and 60 of the other 960 rows.
     expect(roles(0.1)).toMatchObject({ 'x-weights': [0.0625, 0.166667, 0.770833] });
   });
+
+  it('drafts a date after another by rank when the source holds buckets of both, else by the gaps', () => {
+    const snapshot: SchemaSnapshot = { ...SNAPSHOT, tables: [SNAPSHOT.tables[0], table('events', [col('org_id', 'uuid'), col('id', 'uuid'), col('created_at', 'timestamptz'), col('updated_at', 'timestamptz', { notNull: false })], [pk('org_id', 'id'), fk(['org_id'], 'orgs', ['id'])])] };
+    const eventsDraft = draftProject(snapshot);
+    expect((eventsDraft.definitions.get('events')!.properties as Record<string, Record<string, { date?: { after?: unknown } }>>).updated_at['x-generate'].date?.after).toBe('created_at');
+    const gaps = { quantiles: Q((i) => i), groups: 0, rows: 500, source: 'aggregate' as const };
+    const learn = (createdHistogram?: number[]) => {
+      const stats: SourceStatistics = {
+        ...STATS, tableRows: { orgs: 40, events: 1000 }, rowsPerTenant: {}, childrenPerParent: {}, gaps: { 'events.updated_at': gaps },
+        columns: [
+          { ...base('events', 'created_at', 'timestamptz', 'temporal'), ...(createdHistogram ? { histogram: createdHistogram } : {}) },
+          { ...base('events', 'updated_at', 'timestamptz', 'temporal'), nullFraction: 0.5, histogram: [NOW - 200 * DAY, NOW - 20 * DAY, NOW] },
+        ],
+      };
+      return (learnFromStatistics(eventsDraft, snapshot, stats).definitions.get('events')!.properties as Record<string, Record<string, { date: Record<string, unknown> }>>).updated_at;
+    };
+    const ranked = learn([NOW - 300 * DAY, NOW - 30 * DAY, NOW - DAY]);
+    expect(ranked['x-generate'].date).toEqual({ after: 'created_at', byRank: { earlier: { bounds: [300, 30, 1] }, later: { bounds: [200, 20, 0] } } });
+    expect(ranked['x-null-probability']).toBe(0.5);
+    const gapped = learn(undefined);
+    expect(gapped['x-generate'].date).toMatchObject({ after: 'created_at', gaps: gaps.quantiles });
+    expect(gapped['x-generate'].date.byRank).toBeUndefined();
+  });
 });
