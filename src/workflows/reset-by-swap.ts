@@ -137,8 +137,9 @@ async function maintenanceTarget(target: DatabaseTarget): Promise<DatabaseTarget
 }
 
 /**
- * Scratch and previous databases a killed reset left, and cache builds: marked by this code,
- * and whose name lock no session holds (the resetting process holds it from before the
+ * Scratch and previous databases a killed reset left, and cache builds: marked by this code (or
+ * a scratch database killed before its marker was written: no comment at all), and whose name
+ * lock no session holds (the resetting process holds it from before the
  * database exists until its session ends, so a live reset on any host keeps its own). Markers
  * of an older tenantseed, written without the lock, are judged as before: their process gone
  * on this host, or older than a day.
@@ -149,6 +150,11 @@ async function pruneLeftovers(client: pg.Client): Promise<void> {
   )).rows as Array<{ name: string; comment: string | null }>;
   const leftovers: Array<{ name: string; marker: { host: string; pid: number; created: string; lock?: string } }> = [];
   for (const row of rows) {
+    if (row.comment === null && row.name.startsWith(SCRATCH_PREFIX)) {
+      // Killed between CREATE DATABASE and its COMMENT: unmarked, but made under its name lock like every scratch database.
+      leftovers.push({ name: row.name, marker: { host: '', pid: 0, created: '', lock: 'name' } });
+      continue;
+    }
     if (!row.comment?.startsWith(MARKER)) continue;
     try {
       const marker = JSON.parse(row.comment.slice(MARKER.length)) as { host: string; pid: number; created: string; lock?: string };

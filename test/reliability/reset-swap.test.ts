@@ -303,7 +303,10 @@ describe('reset by swap (a Knex project with transaction: false migrations)', ()
     const liveBuild = buildMarked(`tenantseed_cache_build_${hex(6)}_${hex(4)}`);
     const deadBuild = buildMarked(`tenantseed_cache_build_${hex(6)}_${hex(4)}`);
     const notOurs = { name: `tenantseed_reset_${hex(6)}`, comment: 'tenantseed-reset {"someone":"else"}' };
-    const all = [liveScratch, deadScratch, livePrevious, liveBuild, deadBuild, notOurs];
+    // Killed (or still running) between CREATE DATABASE and its COMMENT: no marker yet.
+    const liveUnmarked = { name: `tenantseed_reset_${hex(6)}`, comment: null };
+    const deadUnmarked = { name: `tenantseed_reset_${hex(6)}`, comment: null };
+    const all = [liveScratch, deadScratch, livePrevious, liveBuild, deadBuild, notOurs, liveUnmarked, deadUnmarked];
     // Another process's session (another container, say) holding the locks of the live ones.
     const other = new pg.Client({ connectionString: testServer().url });
     await other.connect();
@@ -311,16 +314,16 @@ describe('reset by swap (a Knex project with transaction: false migrations)', ()
       await onServer(async (client) => {
         for (const { name, comment } of all) {
           await client.query(`CREATE DATABASE ${quoteIdentifier(name)} TEMPLATE template0`);
-          await client.query(`COMMENT ON DATABASE ${quoteIdentifier(name)} IS ${pg.escapeLiteral(comment)}`);
+          if (comment !== null) await client.query(`COMMENT ON DATABASE ${quoteIdentifier(name)} IS ${pg.escapeLiteral(comment)}`);
         }
       });
-      for (const { name } of [liveScratch, livePrevious, liveBuild]) expect(await takeNameLock(other, name)).toBe(true);
+      for (const { name } of [liveScratch, livePrevious, liveBuild, liveUnmarked]) expect(await takeNameLock(other, name)).toBe(true);
       const run = await reset([]);
       expect(run.code).toBe(0);
       // This run's own previous database goes in the background.
       expect(await previousDatabasesLeft(droppedInBackground(run.stderr))).toEqual([]);
       const left = new Set([...(await databasesLike('tenantseed\\_reset\\_%')), ...(await databasesLike('tenantseed\\_prev\\_%')), ...(await databasesLike('tenantseed\\_cache\\_build\\_%'))]);
-      expect([...left].sort()).toEqual([liveScratch.name, livePrevious.name, liveBuild.name, notOurs.name].sort());
+      expect([...left].sort()).toEqual([liveScratch.name, livePrevious.name, liveBuild.name, notOurs.name, liveUnmarked.name].sort());
     } finally {
       await other.end();
       await onServer(async (client) => {
