@@ -160,10 +160,17 @@ export async function validateDatabase(options: ValidateDatabaseOptions): Promis
   }
   // One snapshot for every check: a REPEATABLE READ transaction, always rolled back. The write
   // probes run in savepoints inside it, so it cannot be READ ONLY; nothing of it is committed.
+  // The isolation check (the longest: its probes are server work) runs beside the others on a
+  // second connection that imports the same snapshot (docs/validate.md, "One snapshot").
   let report: ValidationReport | undefined;
   await options.knex.transaction(async (trx) => {
     if (reader.setRole) await trx.raw(`SET LOCAL ROLE ${quoteIdentifier(reader.setRole)}`);
-    report = await runChecks({ ...options, knex: trx as unknown as Knex }, names as CheckName[], reader.setRole ?? reader.name);
+    const side = names.includes('isolation') && names.length > 1 ? await importSnapshot(options.knex, trx, reader.setRole) : undefined;
+    try {
+      report = await runChecks({ ...options, knex: trx as unknown as Knex }, names as CheckName[], reader.setRole ?? reader.name, side?.trx);
+    } finally {
+      await side?.end();
+    }
     throw END_SNAPSHOT;
   }, { isolationLevel: 'repeatable read' }).catch((err) => {
     if (err !== END_SNAPSHOT) throw err;
@@ -171,10 +178,39 @@ export async function validateDatabase(options: ValidateDatabaseOptions): Promis
   return report!;
 }
 
+/**
+ * A second REPEATABLE READ transaction on another connection of the pool that reads the
+ * snapshot of `trx` (pg_export_snapshot, then SET TRANSACTION SNAPSHOT): both see exactly the
+ * same data, and the checks split between them run at once. Undefined (the checks then run one
+ * after another in `trx`) where the pool cannot give a second connection (a transaction handed
+ * in as the Knex instance, a pool of one) or the server refuses the import.
+ */
+export async function importSnapshot(knex: Knex, trx: Knex.Transaction, setRole: string | undefined): Promise<{ trx: Knex; end: () => Promise<void> } | undefined> {
+  const pool = (knex.client as { config?: { pool?: { max?: number } } }).config?.pool;
+  if (knex.isTransaction || (pool?.max !== undefined && pool.max < 2)) return undefined;
+  const { id } = (await trx.raw('SELECT pg_export_snapshot() AS id')).rows[0] as { id: string };
+  const side = await knex.transaction(null, { isolationLevel: 'repeatable read' } as Knex.TransactionConfig);
+  // Rolled back on purpose below: that is not a failure of the transaction.
+  side.executionPromise.catch(() => undefined);
+  try {
+    await side.raw(`SET TRANSACTION SNAPSHOT '${id.replace(/'/g, "''")}'`);
+    if (setRole) await side.raw(`SET LOCAL ROLE ${quoteIdentifier(setRole)}`);
+  } catch {
+    await side.rollback(END_SNAPSHOT).catch(() => undefined);
+    return undefined;
+  }
+  return { trx: side as unknown as Knex, end: async () => { await side.rollback(END_SNAPSHOT).catch(() => undefined); } };
+}
+
 /** Thrown to end the snapshot's transaction: validation never commits anything. */
 const END_SNAPSHOT = new Error('tenantseed validate: end of the snapshot');
 
-async function runChecks(options: ValidateDatabaseOptions, names: readonly CheckName[], readerName: string): Promise<ValidationReport> {
+/**
+ * Runs the checks of one snapshot and gathers the report, in the order of `names`. With `side`
+ * (a transaction reading the same snapshot on another connection), the isolation check runs
+ * there while the others run in turn on `options.knex`.
+ */
+async function runChecks(options: ValidateDatabaseOptions, names: readonly CheckName[], readerName: string, side?: Knex): Promise<ValidationReport> {
   const ctx: CheckContext = {
     knex: options.knex,
     definitions: options.definitions,
@@ -188,17 +224,37 @@ async function runChecks(options: ValidateDatabaseOptions, names: readonly Check
       ? new Map((await readDistribution(options.knex, options.schemas ?? DEFAULT_SCHEMAS)).map((t) => [t.name, t]))
       : undefined,
   };
+  const run = async (name: CheckName, knex: Knex): Promise<CheckResult> => {
+    const started = performance.now();
+    const measured = await CHECKS[name]({ ...ctx, knex });
+    const ran = { ...measured, durationMs: Math.round((performance.now() - started) * 10) / 10 };
+    // A check that could not run proves nothing: it fails, unless the caller allows skips.
+    const result = ran.skipped && !options.allowSkip ? { ...ran, ok: false } : ran;
+    options.onCheck?.(result);
+    return result;
+  };
+  // Its outcome is held (never an unhandled rejection) until the others are done.
+  const beside = side && names.includes('isolation')
+    ? run('isolation', side).then((result) => ({ result }), (error: unknown) => ({ error }))
+    : undefined;
+  const done = new Map<CheckName, CheckResult>();
+  try {
+    for (const name of names) if (!(beside && name === 'isolation')) done.set(name, await run(name, options.knex));
+  } finally {
+    // Settled before the snapshot's transactions end, whatever happened here.
+    await beside;
+  }
+  if (beside) {
+    const outcome = await beside;
+    if ('error' in outcome) throw outcome.error;
+    done.set('isolation', outcome.result);
+  }
   const checks: CheckResult[] = [];
   const advice: Advice[] = [];
   for (const name of names) {
-    const started = performance.now();
-    const { advice: given, ...measured } = await CHECKS[name](ctx);
-    const ran = { ...measured, durationMs: Math.round((performance.now() - started) * 10) / 10 };
+    const { advice: given, ...result } = done.get(name)!;
     advice.push(...(given ?? []));
-    // A check that could not run proves nothing: it fails, unless the caller allows skips.
-    const result = ran.skipped && !options.allowSkip ? { ...ran, ok: false } : ran;
     checks.push(result);
-    options.onCheck?.(result);
   }
   const context = options.describe ? await collectReportContext(options.knex, options.definitions, options.describe) : undefined;
   // Advice never decides: only the checks' proofs do.
