@@ -19,8 +19,8 @@ export interface PolicyRow {
 /**
  * A branch of a policy that may admit rows without the tenant comparison: it reads another
  * setting than the tenant's (itself or through the functions it calls), which any session may
- * set. `values` are what to try: the literals the policy and those functions compare with, then
- * `on`, `true` and `1`.
+ * set. `values` are what to try: the literals the policy and those functions compare with (quoted,
+ * then bare whole numbers, each also plus one), then `on`, `true` and `1`.
  */
 export interface BypassCandidate {
   readonly table: string;
@@ -59,7 +59,13 @@ export function bypassCandidates(policies: readonly PolicyRow[], functions: read
         literals.push(value);
       }
     }
-    const values = [...literals.slice(0, MAX_LITERALS), ...['on', 'true', '1'].filter((v) => !literals.includes(v))];
+    // Bare whole numbers too (`::int >= 9`), and each one more (`> 9`), outside the quoted literals.
+    for (const text of bodies) {
+      for (const m of text.replace(LITERAL, "''").matchAll(/(?<![\w.$])(\d+)(?![\w.])/g)) {
+        for (const value of [m[1], String(Number(m[1]) + 1)]) if (!literals.includes(value)) literals.push(value);
+      }
+    }
+    const values = [...literals.slice(0, MAX_LITERALS), ...['on', 'true', '1'].filter((v) => !literals.slice(0, MAX_LITERALS).includes(v))];
     for (const setting of others) out.push({ table: p.table, policy: p.policy, setting, values, through: read.through });
   }
   return out;

@@ -256,7 +256,9 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
     if (err !== ROLL_BACK) throw err;
   });
   // Bypass discovery: the settings besides the tenant's that policies read, tried as the application role.
-  const bypass = await probeBypasses(ctx, tables, tenants[0]);
+  // The tenant root too: a bypass branch on it shows every tenant's row (its tenant column is its id).
+  const rootOfBypass = ctx.definitions.tenantRoot;
+  const bypass = await probeBypasses(ctx, [...tables, ...(rootOfBypass ? [{ table: rootOfBypass.table, tenantColumn: rootOfBypass.idColumn }] : [])], tenants[0]);
   findings.push(...bypass.findings);
   // No table silently shared: any other table the application role reads is declared shared.
   const shared = await probeUndeclaredTables(ctx, [...tables, ...chains].map((t) => t.table), tenants);

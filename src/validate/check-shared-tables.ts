@@ -38,9 +38,11 @@ export async function probeUndeclaredTables(ctx: CheckContext, probed: readonly 
   const readable = await readableTables(ctx.knex, ctx.schemas, ctx.tenancy.appRole);
   const undeclared = readable.filter((t) => !probed.includes(t) && !declared.includes(t) && t !== root?.table && !migrationLedgerOf(t));
   const findings: Finding[] = [];
-  const rootReadable = root && readable.includes(root.table);
+  // Probed where the role may read the root, or write it: `UPDATE tenants SET name = ...` reads
+  // no column, so UPDATE alone (without SELECT) reaches every row an UPDATE policy of USING (true) shows.
+  const rootProbed = root && (readable.includes(root.table) || await writable(ctx, root.table));
   const shared = [...declared.filter((t) => readable.includes(t)), ...readable.filter((t) => migrationLedgerOf(t) && !declared.includes(t))];
-  if (undeclared.length === 0 && !rootReadable) return { findings, shared };
+  if (undeclared.length === 0 && !rootProbed) return { findings, shared };
   const seen = new Map<string, string[]>(undeclared.map((t) => [t, []]));
   const rootIdType = root ? requoteName((await ctx.knex.raw(
     `SELECT format_type(a.atttypid, a.atttypmod) AS type FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -55,7 +57,7 @@ export async function probeUndeclaredTables(ctx: CheckContext, probed: readonly 
         const n = await countRows(trx, `SELECT count(*)::int AS n FROM ${ident(table)}`, []);
         seen.get(table)!.push(`${tenant} sees ${n ?? 'an error reading'}${n === undefined ? '' : ' row(s)'}`);
       }
-      if (rootReadable) {
+      if (rootProbed) {
         const n = await countRows(trx, `SELECT count(*)::int AS n FROM ${ident(root.table)} WHERE ${ident(root.idColumn)}::text IS DISTINCT FROM ?`, [tenant]);
         if (n) findings.push({ table: root.table, tenant, message: `the tenant root shows tenant ${tenant} ${n} row(s) of other tenants` });
         // Another tenant's root row: an UPDATE or DELETE of it touches nothing (refused or hidden:
@@ -82,6 +84,16 @@ export async function probeUndeclaredTables(ctx: CheckContext, probed: readonly 
     findings.push({ table, message: `${ctx.tenancy.appRole} can read it, but it is neither a tenant table nor declared shared ("x-global": true in its definition, or validate.shared in the config): ${counts.join(', ')}` });
   }
   return { findings, shared };
+}
+
+/** Whether the application role may UPDATE or DELETE in `table` (granted, to PUBLIC or through a role). */
+async function writable(ctx: CheckContext, table: string): Promise<boolean> {
+  const row = (await ctx.knex.raw(
+    `SELECT bool_or(has_table_privilege(?, c.oid, 'UPDATE') OR has_table_privilege(?, c.oid, 'DELETE')) AS w
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = ? AND n.nspname = ANY(?)`,
+    [ctx.tenancy.appRole, ctx.tenancy.appRole, table, ctx.schemas as string[]],
+  )).rows[0] as { w: boolean | null };
+  return row.w === true;
 }
 
 async function countRows(trx: Knex.Transaction, sql: string, bindings: string[]): Promise<number | undefined> {

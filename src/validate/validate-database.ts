@@ -13,7 +13,7 @@ import { checkLegacyAbsorption } from './check-legacy';
 import { checkForeignKeys, checkTenantConsistency } from './check-references';
 import { checkRowCounts } from './check-row-counts';
 import { checkSchema } from './check-schema';
-import { AcceptedRule, Advice, CHECK_NAMES, CheckContext, CheckName, CheckResult, ValidationReport } from './types';
+import { AcceptedRule, Advice, CHECK_NAMES, CheckContext, CheckName, CheckResult, ReportContext, ValidationReport } from './types';
 
 const CHECKS: Record<CheckName, (ctx: CheckContext) => Promise<CheckResult>> = {
   schema: checkSchema,
@@ -238,8 +238,11 @@ async function runChecks(options: ValidateDatabaseOptions, names: readonly Check
     ? run('isolation', side).then((result) => ({ result }), (error: unknown) => ({ error }))
     : undefined;
   const done = new Map<CheckName, CheckResult>();
+  let context: ReportContext | undefined;
   try {
     for (const name of names) if (!(beside && name === 'isolation')) done.set(name, await run(name, options.knex));
+    // Read while the isolation check may still run beside: the same snapshot.
+    if (options.describe) context = await collectReportContext(options.knex, options.definitions, options.describe);
   } finally {
     // Settled before the snapshot's transactions end, whatever happened here.
     await beside;
@@ -256,7 +259,6 @@ async function runChecks(options: ValidateDatabaseOptions, names: readonly Check
     advice.push(...(given ?? []));
     checks.push(result);
   }
-  const context = options.describe ? await collectReportContext(options.knex, options.definitions, options.describe) : undefined;
   // Advice never decides: only the checks' proofs do.
   return {
     ok: checks.every((c) => c.ok), checks, advice: applyAccepted(advice, options.accept ?? []),

@@ -173,6 +173,43 @@ const SHAPES: Record<string, { sql: (s: string) => string[]; tenancy?: Partial<T
   membership_checked: context((s) => [...membershipTable(s), enterChecked(s)]),
   membership_skipped: context((s) => [...membershipTable(s), enterUnchecked(s)]),
   membership_declared: context((s) => [...membershipTable(s), `DROP FUNCTION ${s}.is_member_${s}(uuid)`, enterUnchecked(s)], { membership: membershipRule('membership_declared') }),
+  // The bypass read through a function: named with the function.
+  bypass_function: {
+    sql: (s) => [
+      `CREATE FUNCTION ${s}.bypassing() RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT current_setting('app.bypass_rls', true) = 'on' $$`,
+      `CREATE POLICY bypass ON ${s}.items FOR SELECT USING (${s}.bypassing())`,
+    ],
+  },
+  // A bypass compared as a number: 9 is one; no value tried admits rows through regions (on and true cannot be cast: no bypass).
+  bypass_cast: {
+    sql: (s) => [`CREATE POLICY levels ON ${s}.items FOR SELECT USING (coalesce(current_setting('app.admin_level', true), '0')::int >= 9)`,
+      `CREATE POLICY regions ON ${s}.items FOR SELECT USING (coalesce(current_setting('app.region_id', true), '0')::int < 0)`],
+  },
+  // A bypass on the tenant root: every tenant's row shows.
+  bypass_root: { sql: (s) => [`CREATE POLICY bypass ON ${s}.tenants FOR SELECT USING (current_setting('app.bypass_rls', true) = 'on')`] },
+  // A role test in a restrictive policy admits nothing by itself; on its own it would be a finding.
+  role_branch_restrictive: { sql: (s) => [`CREATE POLICY staff_only ON ${s}.items AS RESTRICTIVE FOR SELECT USING (pg_has_role(current_user, '${staff}', 'member'))`] },
+  // The root under an UPDATE policy of USING (true): an UPDATE without WHERE sets every row's id to the tenant's (23505).
+  root_update: { sql: (s) => [`CREATE POLICY anyone_updates ON ${s}.tenants FOR UPDATE USING (true)`] },
+  // The same with the root's key checked at commit: the UPDATE touches every row and fails nothing.
+  root_update_deferred: {
+    sql: (s) => [`ALTER TABLE ${s}.items DROP CONSTRAINT items_tenant_id_fkey`, `ALTER TABLE ${s}.tenants DROP CONSTRAINT tenants_pkey`,
+      `ALTER TABLE ${s}.tenants ADD PRIMARY KEY (id) DEFERRABLE INITIALLY DEFERRED`, `CREATE POLICY anyone_updates ON ${s}.tenants FOR UPDATE USING (true)`],
+  },
+  // The role may UPDATE the root without reading it: UPDATE needs no SELECT when it reads no column.
+  root_write_only: {
+    sql: (s) => [`REVOKE SELECT ON ${s}.tenants FROM ${app}`, `CREATE POLICY anyone_updates ON ${s}.tenants FOR UPDATE USING (true)`,
+      `CREATE TABLE ${s}.feature_flags (name text PRIMARY KEY)`, `INSERT INTO ${s}.feature_flags VALUES ('beta')`, `GRANT SELECT ON ${s}.feature_flags TO ${app}`],
+  },
+  // The role may not touch the root at all.
+  root_unreachable: { sql: (s) => [`REVOKE ALL ON ${s}.tenants FROM ${app}`] },
+  // An undeclared table the role may read, under a policy that fails: still named, with the failure.
+  undeclared_failing: {
+    sql: (s) => [`CREATE TABLE ${s}.feature_flags (name text PRIMARY KEY)`, `GRANT SELECT ON ${s}.feature_flags TO ${app}`, `CREATE TABLE ${s}.secrets (x int)`,
+      `ALTER TABLE ${s}.feature_flags ENABLE ROW LEVEL SECURITY`, `CREATE POLICY secret ON ${s}.feature_flags USING (NOT EXISTS (SELECT 1 FROM ${s}.secrets))`],
+  },
+  // A migration tool's ledger the role may read: shared, no finding.
+  ledger: { sql: (s) => [`CREATE TABLE ${s}.knex_migrations (id serial PRIMARY KEY, name text)`, `INSERT INTO ${s}.knex_migrations (name) VALUES ('001_init.js')`, `GRANT SELECT ON ${s}.knex_migrations TO ${app}`] },
   membership_declared_checked: context((s) => [...membershipTable(s), enterChecked(s)], { membership: membershipRule('membership_declared_checked') }),
 };
 
@@ -220,12 +257,12 @@ describe('the isolation probes, each both ways, on small schemas', () => {
   const letters = (text: string) => Object.entries({ ...TENANT, APP: app, STAFF: staff }).reduce((t, [name, value]) => t.split(value).join(name), text);
 
   /** The isolation check on a shape, called as validate calls it; its findings as `table [tenant]: message`, tenants by letter. */
-  async function isolation(shape: string, options: { warm?: boolean } = {}): Promise<{ ok: boolean; summary: string; findings: string[]; details: Record<string, unknown> }> {
+  async function isolation(shape: string, options: { warm?: boolean; shared?: CheckContext['shared'] } = {}): Promise<{ ok: boolean; summary: string; findings: string[]; details: Record<string, unknown> }> {
     const knex = knexOn(shape);
     // As an application's pooled connection after a request: the setting was set locally, and now reads ''.
     if (options.warm) await knex.transaction((trx) => trx.raw(`SELECT set_config('app.tenant_id', '${TENANT.B}', true)`));
     const ctx: CheckContext = {
-      knex, definitions, isolationSample: 3, jsonSample: 1, schemas: [shape], tenancy: tenancyOf(shape), shared: [],
+      knex, definitions, isolationSample: 3, jsonSample: 1, schemas: [shape], tenancy: tenancyOf(shape), shared: options.shared ?? [],
     };
     const result = await checkIsolation(ctx);
     const findings = result.details.findings.map((f) => letters(`${f.table ?? '-'}${f.tenant ? ` [${f.tenant}]` : ''}: ${f.message}`));
@@ -458,6 +495,39 @@ describe('the isolation probes, each both ways, on small schemas', () => {
     for (const shape of ['membership_checked', 'membership_declared_checked']) {
       expect(await isolation(shape)).toMatchObject({ ok: true, findings: [], summary: `3 tenants x 3 tables as APP: ${PASSED}; non-member refused` });
     }
+  });
+
+  it('a bypass read through a function, compared as a number, or on the tenant root; a role test in a restrictive policy passes', async () => {
+    expect((await isolation('bypass_function')).findings).toEqual([`items [A]: policy bypass admits 5 row(s) of other tenants when the application role sets app.bypass_rls to 'on' (read through bypass_function.bypassing)`]);
+    expect((await isolation('bypass_cast')).findings).toEqual(["items [A]: policy levels admits 5 row(s) of other tenants when the application role sets app.admin_level to '9'"]);
+    expect((await isolation('bypass_root')).findings).toEqual(["tenants [A]: policy bypass admits 2 row(s) of other tenants when the application role sets app.bypass_rls to 'on'"]);
+    const restrictive = await isolation('role_branch_restrictive');
+    expect(restrictive).toMatchObject({ ok: true, findings: [] });
+    expect(restrictive.details.roleBranches).toEqual([`staff_only on items: pg_has_role(CURRENT_USER, '${staff}'::name, 'member'::text)`]);
+  });
+
+  it('a tenant root an UPDATE without WHERE reaches whole: failing on its key, touching every row, or with no SELECT granted', async () => {
+    expect((await isolation('root_update')).findings).toEqual(['A', 'B', 'C'].map((t) => `tenants [${t}]: an UPDATE of the tenant root without WHERE reached other tenants' rows (it failed with 23505 setting its own id)`));
+    expect((await isolation('root_update_deferred')).findings).toEqual(['A', 'B', 'C'].map((t) => `tenants [${t}]: an UPDATE of the tenant root without WHERE touched 3 row(s)`));
+    expect((await isolation('root_write_only')).findings).toEqual([
+      ...['A', 'B', 'C'].map((t) => `tenants [${t}]: an UPDATE of the tenant root without WHERE reached other tenants' rows (it failed with 23505 setting its own id)`),
+      'feature_flags: APP can read it, but it is neither a tenant table nor declared shared ("x-global": true in its definition, or validate.shared in the config): A sees 1 row(s), B sees 1 row(s), C sees 1 row(s)',
+    ]);
+    const unreachable = await isolation('root_unreachable');
+    expect(unreachable).toMatchObject({ ok: true, findings: [] });
+    expect(unreachable.details.shared).toEqual(['plans']);
+  });
+
+  it('tables shared by the config or as a migration ledger pass, and are listed; an undeclared table that fails to read is named with the failure', async () => {
+    const declared = await isolation('undeclared', { shared: [{ table: 'feature_flags', reason: 'flags are global' }, { table: 'no_such_table', reason: 'gone' }] });
+    expect(declared).toMatchObject({ ok: true, findings: [] });
+    expect(declared.details.shared).toEqual(['plans', 'feature_flags']);
+    const ledger = await isolation('ledger');
+    expect(ledger).toMatchObject({ ok: true, findings: [] });
+    expect(ledger.details.shared).toEqual(['plans', 'knex_migrations']);
+    expect((await isolation('undeclared_failing')).findings).toEqual([
+      'feature_flags: APP can read it, but it is neither a tenant table nor declared shared ("x-global": true in its definition, or validate.shared in the config): A sees an error reading, B sees an error reading, C sees an error reading',
+    ]);
   });
 
   it('refuses an application role that is a superuser or has BYPASSRLS, before any probe', async () => {

@@ -14,6 +14,13 @@ describe('bypassCandidates', () => {
       .toEqual([{ table: 't', policy: 'p', setting: 'app.role', values: ['platform-admin', 'on', 'true', '1'], through: ['public.is_admin'] }]);
   });
 
+  it('tries the bare whole numbers a branch compares with, and each plus one, after the quoted literals', () => {
+    // pg_get_expr's shape of `coalesce(current_setting('app.level', true), '0')::int > 9`; no digit inside a name or a quoted literal counts.
+    const using = "((COALESCE(current_setting('app.level'::text, true), '0'::text))::integer > 9) OR (level2 = 'v3'::text)";
+    expect(bypassCandidates([{ table: 't', policy: 'p', permissive: true, command: '*', using }], [], tenantSetting)[0].values)
+      .toEqual(['0', 'v3', '9', '10', 'on', 'true', '1']);
+  });
+
   it('lists nothing for a policy that reads only the tenant setting, or reads none', () => {
     expect(bypassCandidates([
       { table: 't', policy: 'iso', permissive: true, command: '*', using: "(tenant_id = current_setting('app.current_tenant_id')::uuid)" },
