@@ -189,13 +189,13 @@ const ROLL_BACK = new Error('tenantseed bypass probes: roll back');
  */
 export async function probeBypasses(
   ctx: CheckContext,
-  tables: ReadonlyArray<{ table: string; tenantColumn: string }>,
+  tables: ReadonlyArray<{ table: string; tenantOf: string }>,
   tenant: string,
 ): Promise<{ findings: Finding[]; candidates: BypassCandidate[]; branches: RoleBranch[] }> {
   const policies = await readApplicablePolicies(ctx.knex, ctx.schemas, ctx.tenancy.appRole);
   const functions = await readFunctions(ctx.knex);
   const candidates = bypassCandidates(policies, functions, ctx.tenancy.setting);
-  const columns = new Map(tables.map((t) => [t.table, t.tenantColumn]));
+  const columns = new Map(tables.map((t) => [t.table, t.tenantOf]));
   const branches = roleBranches(policies, functions);
   const findings = await probeRoleBranches(ctx, branches.filter((b) => b.permissive && columns.has(b.table)));
   const probed = candidates.filter((c) => columns.has(c.table));
@@ -251,12 +251,15 @@ async function probeRoleBranches(ctx: CheckContext, branches: readonly RoleBranc
   return findings;
 }
 
-/** Rows of other tenants the role sees in `table` with `setting` set to `value` (0 when setting it fails). */
-async function foreignRows(trx: Knex.Transaction, table: string, tenantColumn: string, tenant: string, setting: string, value: string): Promise<number> {
+/**
+ * Rows of other tenants the role sees in `table` with `setting` set to `value` (0 when setting it
+ * fails); `tenantOf` is the SQL of a row's tenant as text over the table aliased `c`.
+ */
+async function foreignRows(trx: Knex.Transaction, table: string, tenantOf: string, tenant: string, setting: string, value: string): Promise<number> {
   await trx.raw('SAVEPOINT tenantseed_bypass');
   try {
     await trx.raw('SELECT set_config(?, ?, true)', [setting, value]);
-    const row = (await trx.raw(`SELECT count(*)::int AS n FROM ${ident(table)} WHERE ${ident(tenantColumn)}::text IS DISTINCT FROM ?`, [tenant])).rows[0];
+    const row = (await trx.raw(`SELECT count(*)::int AS n FROM ${ident(table)} c WHERE (${tenantOf}) IS DISTINCT FROM ?`, [tenant])).rows[0];
     return Number(row.n);
   } catch {
     // A value the policy cannot cast, or a setting the role may not set: no bypass by this value.

@@ -187,8 +187,13 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
   try {
     await probeAsTenants();
     // Bypass discovery: the settings besides the tenant's that policies read, tried as the application role.
-    // The tenant root too: a bypass branch on it shows every tenant's row (its tenant column is its id).
-    const bypass = await probeBypasses(ctx, [...tables, ...(root ? [{ table: root.table, tenantColumn: root.idColumn }] : [])], tenants[0]);
+    // The tenant root too (a bypass branch on it shows every tenant's row: its tenant is its id),
+    // and the chain tables (a row's tenant is its parent's: a hidden parent reads as another tenant).
+    const bypass = await probeBypasses(ctx, [
+      ...tables.map((t) => ({ table: t.table, tenantOf: `c.${ident(t.tenantColumn)}::text` })),
+      ...(root ? [{ table: root.table, tenantOf: `c.${ident(root.idColumn)}::text` }] : []),
+      ...chains,
+    ], tenants[0]);
     // No table silently shared: any other table the application role reads is declared shared.
     beyond = { bypass, shared: await probeUndeclaredTables(ctx, [...tables, ...chains].map((t) => t.table), tenants) };
   } catch (err) {

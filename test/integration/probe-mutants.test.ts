@@ -176,10 +176,13 @@ const SHAPES: Record<string, { sql: (s: string) => string[]; tenancy?: Partial<T
   // The bypass read through a function: named with the function.
   bypass_function: {
     sql: (s) => [
-      `CREATE FUNCTION ${s}.bypassing() RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT current_setting('app.bypass_rls', true) = 'on' $$`,
+      `CREATE FUNCTION ${s}.bypass_flag() RETURNS text LANGUAGE sql STABLE AS $$ SELECT current_setting('app.bypass_rls', true) $$`,
+      `CREATE FUNCTION ${s}.bypassing() RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT ${s}.bypass_flag() = 'on' $$`,
       `CREATE POLICY bypass ON ${s}.items FOR SELECT USING (${s}.bypassing())`,
     ],
   },
+  // A bypass on a chain table: every note shows, whoever its item's tenant.
+  bypass_chain: { sql: (s) => [`CREATE POLICY bypass ON ${s}.item_notes FOR SELECT USING (current_setting('app.bypass_rls', true) = 'on')`] },
   // A bypass compared as a number: 9 is one; no value tried admits rows through regions (on and true cannot be cast: no bypass).
   bypass_cast: {
     sql: (s) => [`CREATE POLICY levels ON ${s}.items FOR SELECT USING (coalesce(current_setting('app.admin_level', true), '0')::int >= 9)`,
@@ -202,7 +205,10 @@ const SHAPES: Record<string, { sql: (s: string) => string[]; tenancy?: Partial<T
       `CREATE TABLE ${s}.feature_flags (name text PRIMARY KEY)`, `INSERT INTO ${s}.feature_flags VALUES ('beta')`, `GRANT SELECT ON ${s}.feature_flags TO ${app}`],
   },
   // The role may not touch the root at all.
-  root_unreachable: { sql: (s) => [`REVOKE ALL ON ${s}.tenants FROM ${app}`] },
+  // (Its policy reads the setting with missing_ok: a read of it with no tenant would fail on the privilege, 42501, not on the setting.)
+  root_unreachable: {
+    sql: (s) => [`REVOKE ALL ON ${s}.tenants FROM ${app}`, `DROP POLICY own_row ON ${s}.tenants`, `CREATE POLICY own_row ON ${s}.tenants USING (id = nullif(current_setting('app.tenant_id', true), '')::uuid)`],
+  },
   // An undeclared table the role may read, under a policy that fails: still named, with the failure.
   undeclared_failing: {
     sql: (s) => [`CREATE TABLE ${s}.feature_flags (name text PRIMARY KEY)`, `GRANT SELECT ON ${s}.feature_flags TO ${app}`, `CREATE TABLE ${s}.secrets (x int)`,
@@ -210,6 +216,24 @@ const SHAPES: Record<string, { sql: (s: string) => string[]; tenancy?: Partial<T
   },
   // A migration tool's ledger the role may read: shared, no finding.
   ledger: { sql: (s) => [`CREATE TABLE ${s}.knex_migrations (id serial PRIMARY KEY, name text)`, `INSERT INTO ${s}.knex_migrations (name) VALUES ('001_init.js')`, `GRANT SELECT ON ${s}.knex_migrations TO ${app}`] },
+  // Three tenant tables, the last one leaking: each table's outcomes are read from their own place in the batch.
+  third_table: {
+    sql: (s) => [
+      ...['labels', 'marks'].flatMap((t) => [
+        `CREATE TABLE ${s}.${t} (id int PRIMARY KEY, tenant_id uuid NOT NULL REFERENCES ${s}.tenants (id))`,
+        `INSERT INTO ${s}.${t} VALUES (1, '${TENANT.A}'), (2, '${TENANT.B}'), (3, '${TENANT.C}')`,
+        `ALTER TABLE ${s}.${t} ENABLE ROW LEVEL SECURITY; ALTER TABLE ${s}.${t} FORCE ROW LEVEL SECURITY`,
+        `CREATE POLICY tenant_rows ON ${s}.${t} USING (tenant_id = ${TENANT_OF})`,
+        `GRANT SELECT, INSERT, UPDATE, DELETE ON ${s}.${t} TO ${app}`,
+      ]),
+      `CREATE POLICY leak ON ${s}.marks FOR SELECT USING (id = 3)`,
+    ],
+  },
+  // A root that shows every row with no tenant set, whose UPDATEs a restrictive check refuses (42501): the UPDATE proves nothing, the DELETE still reaches rows.
+  root_fallback_checked: {
+    sql: (s) => [`DROP POLICY own_row ON ${s}.tenants`, `CREATE POLICY own_row ON ${s}.tenants USING (id = coalesce(nullif(current_setting('app.tenant_id', true), '')::uuid, id))`,
+      `CREATE POLICY no_moves ON ${s}.tenants AS RESTRICTIVE FOR UPDATE USING (true) WITH CHECK (false)`],
+  },
   membership_declared_checked: context((s) => [...membershipTable(s), enterChecked(s)], { membership: membershipRule('membership_declared_checked') }),
 };
 
@@ -498,7 +522,8 @@ describe('the isolation probes, each both ways, on small schemas', () => {
   });
 
   it('a bypass read through a function, compared as a number, or on the tenant root; a role test in a restrictive policy passes', async () => {
-    expect((await isolation('bypass_function')).findings).toEqual([`items [A]: policy bypass admits 5 row(s) of other tenants when the application role sets app.bypass_rls to 'on' (read through bypass_function.bypassing)`]);
+    expect((await isolation('bypass_function')).findings).toEqual([`items [A]: policy bypass admits 5 row(s) of other tenants when the application role sets app.bypass_rls to 'on' (read through bypass_function.bypassing, bypass_function.bypass_flag)`]);
+    expect((await isolation('bypass_chain')).findings).toEqual(["item_notes [A]: policy bypass admits 5 row(s) of other tenants when the application role sets app.bypass_rls to 'on'"]);
     expect((await isolation('bypass_cast')).findings).toEqual(["items [A]: policy levels admits 5 row(s) of other tenants when the application role sets app.admin_level to '9'"]);
     expect((await isolation('bypass_root')).findings).toEqual(["tenants [A]: policy bypass admits 2 row(s) of other tenants when the application role sets app.bypass_rls to 'on'"]);
     const restrictive = await isolation('role_branch_restrictive');
@@ -527,6 +552,15 @@ describe('the isolation probes, each both ways, on small schemas', () => {
     expect(ledger.details.shared).toEqual(['plans', 'knex_migrations']);
     expect((await isolation('undeclared_failing')).findings).toEqual([
       'feature_flags: APP can read it, but it is neither a tenant table nor declared shared ("x-global": true in its definition, or validate.shared in the config): A sees an error reading, B sees an error reading, C sees an error reading',
+    ]);
+  });
+
+  it('a third tenant table that leaks is named, not its neighbours; a root UPDATE refused with 42501 proves nothing, its DELETE still reaches rows', async () => {
+    const leak = 'policy leak (to PUBLIC) admits 1 of them: USING (id = 3)';
+    expect((await isolation('third_table')).findings).toEqual([`marks [A]: sees 1 row(s) of other tenants: ${leak}`, `marks [B]: sees 1 row(s) of other tenants: ${leak}`]);
+    expect((await isolation('root_fallback_checked')).findings).toEqual([
+      'tenants: without a tenant, 3 row(s) are visible',
+      "tenants: without a tenant, DELETE reached rows (it failed with 23503: other tables' rows reference them)",
     ]);
   });
 
