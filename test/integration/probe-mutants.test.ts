@@ -234,6 +234,12 @@ const SHAPES: Record<string, { sql: (s: string) => string[]; tenancy?: Partial<T
     sql: (s) => [`DROP POLICY own_row ON ${s}.tenants`, `CREATE POLICY own_row ON ${s}.tenants USING (id = coalesce(nullif(current_setting('app.tenant_id', true), '')::uuid, id))`,
       `CREATE POLICY no_moves ON ${s}.tenants AS RESTRICTIVE FOR UPDATE USING (true) WITH CHECK (false)`],
   },
+  // A root that shows every row with no tenant set, whose UPDATE a trigger stops with an error of its own: the UPDATE reached rows.
+  root_fallback_trigger: {
+    sql: (s) => [`DROP POLICY own_row ON ${s}.tenants`, `CREATE POLICY own_row ON ${s}.tenants USING (id = coalesce(nullif(current_setting('app.tenant_id', true), '')::uuid, id))`,
+      `CREATE FUNCTION ${s}.frozen() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'tenants are frozen' USING ERRCODE = 'TS001'; END $$`,
+      `CREATE TRIGGER frozen BEFORE UPDATE ON ${s}.tenants FOR EACH ROW EXECUTE FUNCTION ${s}.frozen()`],
+  },
   membership_declared_checked: context((s) => [...membershipTable(s), enterChecked(s)], { membership: membershipRule('membership_declared_checked') }),
 };
 
@@ -555,9 +561,14 @@ describe('the isolation probes, each both ways, on small schemas', () => {
     ]);
   });
 
-  it('a third tenant table that leaks is named, not its neighbours; a root UPDATE refused with 42501 proves nothing, its DELETE still reaches rows', async () => {
+  it('a third tenant table that leaks is named, not its neighbours; with no tenant, a root UPDATE refused with 42501 proves nothing, one failing otherwise is named, a DELETE still reaches rows', async () => {
     const leak = 'policy leak (to PUBLIC) admits 1 of them: USING (id = 3)';
     expect((await isolation('third_table')).findings).toEqual([`marks [A]: sees 1 row(s) of other tenants: ${leak}`, `marks [B]: sees 1 row(s) of other tenants: ${leak}`]);
+    expect((await isolation('root_fallback_trigger')).findings).toEqual([
+      'tenants: without a tenant, 3 row(s) are visible',
+      'tenants: without a tenant, UPDATE failed with TS001: tenants are frozen',
+      "tenants: without a tenant, DELETE reached rows (it failed with 23503: other tables' rows reference them)",
+    ]);
     expect((await isolation('root_fallback_checked')).findings).toEqual([
       'tenants: without a tenant, 3 row(s) are visible',
       "tenants: without a tenant, DELETE reached rows (it failed with 23503: other tables' rows reference them)",
