@@ -4,7 +4,8 @@
  * STRYKER_SCOPE=unit keeps the unit tests only (no database); STRYKER_SCOPE=membership the
  * membership probe's test only (its mutants are covered by it alone past the probe's first line);
  * STRYKER_SCOPE=introspect introspect's drafting guards' unit tests; STRYKER_SCOPE=probes the isolation
- * probes on small schemas built in SQL (test/integration/probe-mutants.test.ts: seconds a mutant, not minutes).
+ * probes on small schemas built in SQL (test/integration/probe-mutants.test.ts: seconds a mutant, not minutes);
+ * STRYKER_SCOPE=snapshot validation's one snapshot on two connections (test/integration/validate-snapshot.test.ts).
  */
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] };
 const unit = [
@@ -25,6 +26,8 @@ const scopes = {
   unit,
   membership: ['<rootDir>/test/integration/membership-probe.test.ts'],
   probes: ['<rootDir>/test/integration/probe-mutants.test.ts'],
+  // Validation's one snapshot on two connections (validate-database.ts: importSnapshot, runChecks).
+  snapshot: ['<rootDir>/test/integration/validate-snapshot.test.ts'],
   // Introspect's drafting guards (polymorphic guesses, column meanings), by their unit tests.
   introspect: ['<rootDir>/test/unit/introspect/guess-polymorphic.test.ts', '<rootDir>/test/unit/introspect/column-meaning.test.ts', '<rootDir>/test/unit/introspect/draft-project.test.ts'],
 };
