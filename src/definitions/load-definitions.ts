@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DefinitionError } from '../errors';
-import { bestError, compiledValidator, createAjv, describeAjvError } from './ajv';
-import { DEFINITION_META_SCHEMA } from './meta-schema';
+import { bestError, compiledValidator, describeAjvError } from './ajv';
+import { metaSchemaValidator } from './meta-validator';
 import { readJsonFile } from './read-json-file';
 import { orderTables } from './order-tables';
 import { readCompositeReferences, resolveCompositeReferences } from './composite-references';
@@ -352,8 +352,7 @@ export function loadDefinitions(directory: string, options: LoadDefinitionsOptio
   if (files.length === 0) {
     throw new DefinitionError(`The definitions folder ${directory} holds no *.json definition`, { hint: 'Add one JSON-Schema file per table (see docs/definitions.md).' });
   }
-  const ajv = createAjv();
-  const checkMeta = ajv.compile(DEFINITION_META_SCHEMA);
+  const checkMeta = metaSchemaValidator();
   const tables: TableDefinition[] = [];
   const byName = new Map<string, TableDefinition>();
   for (const name of files) {
