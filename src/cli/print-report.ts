@@ -1,5 +1,5 @@
 import type { ValidationReport } from '../validate';
-import { describeFinding, escapeTerminal as t, failuresFirst, verdictLine } from '../report';
+import { describeFinding, escapeTerminal as t, failuresFirst, reusedLine, verdictLine } from '../report';
 import type { CliIO } from './output';
 
 /**
@@ -17,6 +17,7 @@ export function printReport(io: CliIO, report: ValidationReport): void {
   }
   printAdvice(io, report);
   io.stdout.write(`Acted as ${t(report.actedAs.application)} (the application role) for the probes; read the data as ${t(report.actedAs.reader)}.\n`);
+  if (report.reused) io.stdout.write(`${reusedLine(report.reused)}\n`);
   io.stdout.write(`${verdictLine(report)}\n`);
 }
 

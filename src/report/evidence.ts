@@ -45,6 +45,16 @@ export function verdictLine(report: ValidationReport): string {
     + `${unran.length ? `, ${unran.length} could not run (${unran.join(', ')}; pass --allow-skip to accept that)` : ''}.`;
 }
 
+/**
+ * What a reused report says of itself (reset took it from the cached state it cloned): "These
+ * results are the validation of the cached state (...), which this database copies byte for
+ * byte ...".
+ */
+export function reusedLine(reused: NonNullable<ValidationReport['reused']>): string {
+  return `These results are the validation of the cached state ${reused.cache} (run ${reused.validatedAt}), which this database copies: `
+    + 'the same data, validation settings, roles, server settings and tenantseed. `tenantseed validate` (or reset --revalidate) runs the checks again.';
+}
+
 /** A check's duration for people: `0.4 s`, `12 ms`; empty when not measured. */
 export function formatDuration(ms: number | undefined): string {
   if (ms === undefined) return '';

@@ -2,7 +2,7 @@ export { renderJunit } from './render-junit';
 export { renderHtml } from './render-html';
 export { renderFidelityHtml } from './render-fidelity-html';
 export { escapeMarkup, escapeTerminal } from './escape';
-export { describeFinding, checkSummary, verdict, verdictLine, failuresFirst, formatDuration } from './evidence';
+export { describeFinding, checkSummary, verdict, verdictLine, failuresFirst, formatDuration, reusedLine } from './evidence';
 
 import type { ValidationReport } from '../validate';
 import { renderHtml } from './render-html';

@@ -1,6 +1,6 @@
 import type { Advice, CheckResult, Finding, ValidationReport } from '../validate';
 import { escapeMarkup as x } from './escape';
-import { checkSummary, failuresByTable, failuresFirst, formatDuration, hasComparison, verdict, verdictLine } from './evidence';
+import { checkSummary, failuresByTable, failuresFirst, formatDuration, hasComparison, reusedLine, verdict, verdictLine } from './evidence';
 
 /** Tenants drawn one bar each; the rest are summed up as the long tail. */
 const TOP_TENANTS = 15;
@@ -178,7 +178,7 @@ export function renderHtml(report: ValidationReport): string {
 ${meta.length ? `<dl class="meta">${meta.map(([k, v]) => `<dt>${x(k)}</dt><dd>${x(v)}</dd>`).join('')}</dl>` : ''}
 <h2>Checks</h2>
 <p class="muted" id="acted-as">Probes acted as ${x(report.actedAs.application)} (the application role); the data was read as ${x(report.actedAs.reader)}.</p>
-${failuresFirst(report.checks).map((check) => checkHtml(check, names)).join('\n')}
+${report.reused ? `<p class="muted" id="reused">${x(reusedLine(report.reused))}</p>\n` : ''}${failuresFirst(report.checks).map((check) => checkHtml(check, names)).join('\n')}
 <h2>Advice</h2>
 ${adviceHtml(report)}
 <h2>Rows per table</h2>

@@ -1,6 +1,6 @@
 import type { CheckResult, Finding, ValidationReport } from '../validate';
 import { escapeMarkup as x } from './escape';
-import { checkSummary, describeFinding, failuresFirst, verdictLine } from './evidence';
+import { checkSummary, describeFinding, failuresFirst, reusedLine, verdictLine } from './evidence';
 
 interface TestCase {
   readonly name: string;
@@ -119,6 +119,7 @@ export function renderJunit(report: ValidationReport): string {
     ['fingerprint', context.fingerprint ?? 'none'],
   ] : [];
   properties.push(['acted as', `${report.actedAs.application} (application role); read as ${report.actedAs.reader}`], ['verdict', verdictLine(report)]);
+  if (report.reused) properties.push(['reused', reusedLine(report.reused)]);
   const timestamp = junitTime(context?.generatedAt);
   // Failures first, as a reader of the CI log wants them.
   const suites = failuresFirst(report.checks).map((check) => checkSuite(check, suite, timestamp, properties));

@@ -101,6 +101,12 @@ export interface ValidationReport {
   readonly actedAs: { readonly reader: string; readonly application: string };
   /** Present when the caller asked for it (`describe`): what the reports show beside the checks. */
   readonly context?: ReportContext;
+  /**
+   * Set when reset took this report from the cached state it cloned instead of validating the
+   * copy again (the same bytes, validation settings, roles, server settings and tenantseed):
+   * when that validation ran, and the cache.
+   */
+  readonly reused?: { readonly validatedAt: string; readonly cache: string };
 }
 
 /** What every check is given. */

@@ -19,6 +19,7 @@ import { boundLockWaits, loadDataset, lockingOf, SEED_LOCK, SeedOutcome, transac
 import { runOwnTransactionMigrations } from './own-transaction-migrations';
 import { cloneCachedState, findCachedState, pruneCacheBuilds, resetCacheKeys, storeCachedState } from './reset-cache';
 import { legacyBaselineReached } from './legacy-baseline';
+import { dropProof, takeProof, TakenProof, writeProof } from './reset-proof';
 
 /** Options of reset (both paths). */
 export interface ResetDatabaseOptions extends WriteDatasetOptions {
@@ -28,6 +29,14 @@ export interface ResetDatabaseOptions extends WriteDatasetOptions {
    * ok keeps the previous database.
    */
   validate?: (knex: Knex) => Promise<ValidationReport>;
+  /**
+   * The caller's validation settings, as a key (whatever `validate` depends on besides the
+   * database and the server: shared tables, accepted advice, allowed skips). Given, a state that
+   * validated is kept with its report, and a reset that clones it takes that report instead of
+   * validating the copy, when the key, the server's roles and settings and tenantseed are
+   * unchanged ({@link takeProof}); the report then says `reused`. Absent: every copy is validated.
+   */
+  proofKey?: string;
   /** Which path: chosen by {@link chooseResetPath} unless given (TENANTSEED_RESET_PATH in the CLI). */
   path?: ResetPath;
   /**
@@ -305,7 +314,7 @@ async function buildSeededState(
  */
 async function cloneSeededState(
   scratch: Knex, server: pg.Client, names: { scratch: string; key: string; target: string }, options: ResetDatabaseOptions, startedAt: Date, logger: Logger,
-): Promise<SeedManifest> {
+): Promise<{ manifest: SeedManifest; proof: TakenProof }> {
   const { plan } = options;
   options.onProgress?.({ phase: 'migrate', rowsDone: 0, totalRows: 0 });
   logger.info(`Reset: cloning the seeded ${plan.profile.name} dataset (cached, key ${names.key}) into ${names.scratch}`);
@@ -317,7 +326,16 @@ async function cloneSeededState(
     // The key covers the dataset key: a clone holding another dataset is a bug, never swapped in.
     if (manifest?.datasetKey !== datasetKey(plan)) throw new Error(`the cached seeded state ${names.key} holds another dataset (${manifest?.datasetKey ?? 'none'})`);
     await writeEnvironmentStamp(trx, plan.profile.name, 'reset');
-    return manifest;
+    // The copy is swapped in without the cache's proof, whether it stands or not.
+    const proof = options.proofKey === undefined ? (await dropProof(trx), { why: 'the caller asked for validation' }) : await takeProof(trx, options.proofKey);
+    if (!proof.report) return { manifest, proof };
+    const stamp = await readEnvironmentStamp(trx);
+    const context = proof.report.context && {
+      ...proof.report.context, generatedAt: new Date().toISOString(),
+      stamp: stamp && { environment: stamp.environment, stampedBy: stamp.stampedBy, stampedAt: stamp.stampedAt.toISOString() },
+    };
+    const report: ValidationReport = { ...proof.report, ...(context ? { context } : {}), reused: { validatedAt: proof.validatedAt.toISOString(), cache: names.key } };
+    return { manifest, proof: { report, validatedAt: proof.validatedAt } };
   });
 }
 
@@ -357,19 +375,26 @@ export async function resetBySwap(options: ResetDatabaseOptions, project: Projec
           const scratch = createKnex(scratchTarget, { applicationName: 'tenantseed reset', searchPath: project.schemas, logger });
           try {
             const seeded = await findCachedState(client, keys.seeded);
-            const manifest = seeded
+            const cloned = seeded
               ? await cloneSeededState(scratch, client, { scratch: scratchName, key: keys.seeded, target: check.databaseName }, options, startedAt, logger)
-              : await buildSeededState(scratch, client, { scratch: scratchName, key: keys.migrated }, options, project, check, startedAt, logger);
+              : undefined;
+            const manifest = cloned?.manifest ?? await buildSeededState(scratch, client, { scratch: scratchName, key: keys.migrated }, options, project, check, startedAt, logger);
             let validation: ValidationReport | undefined;
-            if (options.validate) {
-              logger.info(`Reset: validating ${scratchName}`);
+            if (options.validate && cloned?.proof.report) {
+              validation = cloned.proof.report;
+              logger.info(`Reset: the validation of the cached state (${cloned.proof.validatedAt.toISOString()}) stands for its copy ${scratchName}: same data, validation settings, roles, server settings and tenantseed`);
+            } else if (options.validate) {
+              if (cloned && !cloned.proof.report && options.proofKey !== undefined) logger.info(`Reset: validating ${scratchName} again: ${cloned.proof.why}`);
+              else logger.info(`Reset: validating ${scratchName}`);
               validation = await options.validate(scratch);
               // A state that validated is kept: the next reset of the same inputs clones it instead of loading.
               if (!seeded && validation.ok) {
                 logger.info(`Reset: keeping the validated ${plan.profile.name} dataset as a cache (key ${keys.seeded})`);
+                if (options.proofKey !== undefined) await writeProof(scratch, options.proofKey, validation);
                 await scratch.destroy();
                 await storeCachedState(client, scratchName, { key: keys.seeded, kind: 'seeded', environment: plan.profile.name, migratedKey: keys.migrated, migrations: project.migrations });
                 scratch.initialize();
+                await dropProof(scratch);
               }
             }
             // Rows committed to the target since the check would be lost unseen: look again.

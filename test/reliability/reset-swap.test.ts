@@ -128,7 +128,10 @@ describe('reset by swap (a Knex project with transaction: false migrations)', ()
     expect(second.stderr).toMatch(/Reset: cloning the seeded development dataset \(cached/);
     expect(second.stderr).not.toContain('Reset: migrating');
     expect(second.stderr).not.toContain('Reset: loading');
-    // Validated again on the clone, and the same dataset as the first reset made.
+    // The clone is the state the first reset validated, byte for byte: that validation stands for it, and says so.
+    expect(second.stderr).toMatch(/Reset: the validation of the cached state \(\S+\) stands for its copy/);
+    expect(second.stderr).not.toContain('Reset: validating');
+    expect(second.stdout).toMatch(/These results are the validation of the cached state \w+ \(run \S+\), which this database copies/);
     expect(second.stdout).toContain('Validation passed');
     expect(second.stdout.match(/Fingerprint: \S+/)?.[0]).toBe(first.stdout.match(/Fingerprint: \S+/)?.[0]);
     expect(second.stderr).toMatch(/Reset: dropping the previous database, renamed tenantseed_prev_\w+, in the background/);
@@ -139,11 +142,67 @@ describe('reset by swap (a Knex project with transaction: false migrations)', ()
       const indexes = await knex.raw(`SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname LIKE '%_tenant_created_%'`);
       expect(indexes.rows).toHaveLength(project.nonTransactional.length);
       expect((await knex.raw(`SELECT count(*)::int AS n FROM tenantseed.knex_migrations`)).rows[0].n).toBe(61);
+      // The proof stays with the cache: the database swapped in holds none.
+      expect((await knex.raw(`SELECT to_regclass('tenantseed.reset_proof') AS t`)).rows[0].t).toBeNull();
     } finally {
       await knex.destroy();
     }
     expect(await databasesLike('tenantseed\\_reset\\_%')).toEqual([]);
     expect(await previousDatabasesLeft()).toEqual([]);
+  });
+
+  it("reuses a cached state's validation only under the same validation settings, roles and server settings: an application role given BYPASSRLS since makes the next reset refuse (exit 3), nothing swapped in", async () => {
+    // A project of its own, with roles of its own: the roles are the server's, and other tests use item_app.
+    const own = fs.mkdtempSync(path.join(os.tmpdir(), 'tenantseed-proof-'));
+    const suffix = randomBytes(4).toString('hex');
+    const roles = { app: `proof_app_${suffix}`, admin: `proof_admin_${suffix}` };
+    const proofProject = writeKnexProject(own, { migrations: 12, tables: 4, concurrentEvery: 3, roles });
+    const proofTarget = await createScratchDatabase(testServer(), { prefix: 'proof_target' });
+    const run = (args: string[] = []) => runCli(['--database-url', proofTarget.target.url, 'reset', '--env', 'development', ...args], { cwd: own, env: { CI: 'true' }, timeoutMs: 180_000 });
+    try {
+      const first = await run();
+      expect(first.code).toBe(0);
+      expect(first.stderr).toContain('Reset: keeping the validated development dataset as a cache');
+      const reused = await run();
+      expect(reused.code).toBe(0);
+      expect(reused.stderr).toMatch(/the validation of the cached state \(\S+\) stands for its copy/);
+      // Asked for, or under other validation settings: the clone is validated.
+      const asked = await run(['--revalidate']);
+      expect(asked.stderr).toMatch(/Reset: validating tenantseed_reset_\w+\n/);
+      expect(asked.stdout).not.toContain('These results are the validation of the cached state');
+      const otherSettings = await run(['--allow-skip']);
+      expect(otherSettings.stderr).toMatch(/validating tenantseed_reset_\w+ again: its validation ran with other settings/);
+      expect(otherSettings.code).toBe(0);
+      const before = await picture(proofTarget);
+      await onServer((client) => client.query(`ALTER ROLE ${roles.app} BYPASSRLS`));
+      const bypass = await run();
+      expect(bypass.stderr).toMatch(/validating tenantseed_reset_\w+ again: the server's roles, memberships or settings/);
+      // Validation refuses to probe as a role row-level security does not apply to (exit 3).
+      expect(bypass.stderr).toMatch(/Refusing to validate as the application role "proof_app_\w+": it is a role with BYPASSRLS/);
+      expect(bypass.code).toBe(3);
+      expect(bypass.stdout).not.toContain('These results are the validation of the cached state');
+      expect(await picture(proofTarget)).toEqual(before);
+      // The role as it was: the proof stands again.
+      await onServer((client) => client.query(`ALTER ROLE ${roles.app} NOBYPASSRLS`));
+      const restored = await run();
+      expect(restored.code).toBe(0);
+      expect(restored.stderr).toMatch(/the validation of the cached state \(\S+\) stands for its copy/);
+    } finally {
+      await proofTarget.drop();
+      await onServer(async (client) => {
+        const caches = (await client.query(
+          `SELECT datname FROM pg_database WHERE datname LIKE 'tenantseed\\_cache\\_%' AND strpos(shobj_description(oid, 'pg_database'), $1) > 0`,
+          [JSON.stringify(proofProject.migrations).slice(1, -1)],
+        )).rows as Array<{ datname: string }>;
+        for (const { datname } of caches) {
+          await client.query(`ALTER DATABASE ${quoteIdentifier(datname)} WITH IS_TEMPLATE false`);
+          await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(datname)}`);
+        }
+        await previousDatabasesLeft();
+        for (const role of [roles.app, roles.admin]) await client.query(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+      });
+      fs.rmSync(own, { recursive: true, force: true });
+    }
   });
 
   it('clones a seeded state only for the same inputs: another seed, an edited definition or profile loads anew (the migrated schema cloned), and the cache keeps one seeded state per environment', async () => {
@@ -206,6 +265,7 @@ describe('reset by swap (a Knex project with transaction: false migrations)', ()
     ['keeping the validated state as a cache', /Reset: keeping/, async () => undefined],
     // A reset of the same seed before: the kill lands while its seeded state is cloned.
     ['cloning a cached seeded state', /Reset: cloning the seeded/, (seed) => reset(['--seed', seed])],
+    // --revalidate: the cache's validation does not stand in for validating the clone.
     ['validating a cloned seeded state', /Reset: cloning the seeded[\s\S]*Reset: validating/, (seed) => reset(['--seed', seed])],
   ];
 
@@ -215,7 +275,7 @@ describe('reset by swap (a Knex project with transaction: false migrations)', ()
       await prepare(seed);
       const previous = await picture(target);
       try {
-        const { child } = await resetUntil(dir, target.target.url, ['--seed', seed], line);
+        const { child } = await resetUntil(dir, target.target.url, ['--seed', seed, ...(phase === 'validating a cloned seeded state' ? ['--revalidate'] : [])], line);
         // Stopped at once where it printed the phase (or, migrating, a moment into it), then killed there.
         if (phase === 'migrating') await new Promise((r) => setTimeout(r, 1500));
         else child.kill('SIGSTOP');

@@ -22,6 +22,8 @@ export interface KnexProjectOptions {
   concurrentEvery?: number;
   /** Every n-th later migration inserts reference rows into `countries`. Default 7. */
   referenceEvery?: number;
+  /** The application and admin roles (the cluster's, made by the first migration). Default item_app and item_admin. */
+  roles?: { app: string; admin: string };
 }
 
 /** What {@link writeKnexProject} wrote. */
@@ -44,7 +46,7 @@ function stamp(i: number): string {
 
 const tableName = (i: number) => `item_${String(i).padStart(4, '0')}`;
 
-function createTableMigration(i: number): string {
+function createTableMigration(i: number, appRole: string): string {
   const name = tableName(i);
   const parent = i > 1 ? tableName(i - 1) : undefined;
   return `/** @param { import("knex").Knex } knex */
@@ -58,7 +60,7 @@ exports.up = async function (knex) {
   });
   await knex.raw('ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY');
   await knex.raw(\`CREATE POLICY ${name}_tenant ON ${name} USING (tenant = nullif(current_setting('app.current_tenant_id', true), '')::uuid)\`);
-  await knex.raw('GRANT SELECT, INSERT, UPDATE, DELETE ON ${name} TO item_app');
+  await knex.raw('GRANT SELECT, INSERT, UPDATE, DELETE ON ${name} TO ${appRole}');
 };
 
 exports.down = async function (knex) {
@@ -111,11 +113,11 @@ exports.down = async function (knex) {
 `;
 }
 
-const BASE_MIGRATION = `exports.up = async function (knex) {
+const baseMigration = (roles: { app: string; admin: string }) => `exports.up = async function (knex) {
   // Roles are the cluster's: made once, kept by down (another database may use them).
   await knex.raw(\`DO $$ BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'item_app') THEN CREATE ROLE item_app NOLOGIN; END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'item_admin') THEN CREATE ROLE item_admin NOLOGIN BYPASSRLS; END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${roles.app}') THEN CREATE ROLE ${roles.app} NOLOGIN; END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${roles.admin}') THEN CREATE ROLE ${roles.admin} NOLOGIN BYPASSRLS; END IF;
   END $$\`);
   await knex.schema.createTable('accounts', (t) => {
     t.uuid('id').primary();
@@ -191,9 +193,10 @@ export function writeKnexProject(dir: string, options: KnexProjectOptions): Knex
     fs.writeFileSync(path.join(migrations, `${name}.cjs`), text);
     return name;
   };
-  write(0, 'create_accounts_and_countries', BASE_MIGRATION);
+  const roles = options.roles ?? { app: 'item_app', admin: 'item_admin' };
+  write(0, 'create_accounts_and_countries', baseMigration(roles));
   for (let i = 1; i <= options.tables; i++) {
-    write(i, `create_${tableName(i)}`, createTableMigration(i));
+    write(i, `create_${tableName(i)}`, createTableMigration(i, roles.app));
     tables.push(tableName(i));
   }
   for (let i = options.tables + 1, n = 1; i < options.migrations; i++, n++) {
@@ -214,7 +217,7 @@ export function writeKnexProject(dir: string, options: KnexProjectOptions): Knex
   const config = path.join(dir, 'tenantseed.config.json');
   fs.writeFileSync(config, JSON.stringify({
     migrations: 'db/migrations', definitions: 'db/definitions', environments: 'db/environments', schemas: ['public'],
-    tenancy: { appRole: 'item_app', adminRole: 'item_admin' },
+    tenancy: { appRole: roles.app, adminRole: roles.admin },
   }, null, 2));
   return { dir, config, migrations, nonTransactional, tables };
 }

@@ -18,6 +18,7 @@ import { DatabaseArgs, projectLabel, withDatabase } from '../with-database';
 interface SeedArgs extends DatasetArgs, DatabaseArgs {
   yes?: boolean;
   allowSkip?: boolean;
+  revalidate?: boolean;
   lockWait?: string;
   report?: string;
   json?: boolean;
@@ -73,7 +74,7 @@ function datasetCommand(io: CliIO, name: 'seed' | 'reset', setExitCode: (code: n
     command: name,
     describe: name === 'seed'
       ? 'Load the dataset of an environment into a migrated database (one transaction)'
-      : 'Drop, migrate (absorbing legacy rows) and seed, in one transaction',
+      : 'Drop, migrate (absorbing legacy rows), seed and validate: all or nothing (one transaction, or a scratch database swapped in)',
     builder: (yargs: Argv) =>
       withDatasetOptions(yargs)
         .option('yes', { type: 'boolean', describe: name === 'reset'
@@ -84,7 +85,10 @@ function datasetCommand(io: CliIO, name: 'seed' | 'reset', setExitCode: (code: n
         .option('json', { type: 'boolean', describe: 'Machine-readable summary on stdout' })
         .option('quiet', { type: 'boolean', describe: 'No progress on stderr (the summary is still printed)' })
         .option('report', { type: 'string', coerce: single('--report'), describe: 'Validate and write the report to this file: .html (default), .xml (JUnit) or .json' })
-        .options(name === 'reset' ? { 'allow-skip': { type: 'boolean', describe: 'Let validation checks that cannot run (one tenant only, say) pass' } } : {}) as unknown as Argv<SeedArgs>,
+        .options(name === 'reset' ? {
+          'allow-skip': { type: 'boolean', describe: 'Let validation checks that cannot run (one tenant only, say) pass' },
+          revalidate: { type: 'boolean', describe: 'Validate a copy of a cached state even when its stored validation stands (same data, settings, roles and tenantseed)' },
+        } : {}) as unknown as Argv<SeedArgs>,
     handler: async (args) => {
       refuseProduction(name, args.env);
       // reset compiles the definitions only if it makes rows: a cached seeded state was made by these same ones.
@@ -113,11 +117,17 @@ function datasetCommand(io: CliIO, name: 'seed' | 'reset', setExitCode: (code: n
           // time; not on an embedded server this command started (it stops with the command).
           const outcome: SeedOutcome = name === 'seed'
             ? await seedDatabase(options)
-            : await resetDatabase({ ...options, path: resetPathFromEnvironment(), validate: (built) => validate(built), dropPrevious: db.embedded ? 'wait' : 'later' });
+            : await resetDatabase({
+              ...options, path: resetPathFromEnvironment(), validate: (built) => validate(built), dropPrevious: db.embedded ? 'wait' : 'later',
+              // What validate depends on besides the database: a cached state's proof stands only under the same.
+              proofKey: args.revalidate ? undefined : JSON.stringify({ allowSkip: args.allowSkip === true, accept: project.validate?.accept ?? [], shared: project.validate?.shared ?? [] }),
+            });
           const previous = (outcome as ResetOutcome).previous;
           if (previous) logger.info(`Reset: dropping the previous database, renamed ${previous.database}, in the background (process ${dropPreviousLater(previous) ?? 'not started'}); if that fails, the next reset drops it`);
           for (const notice of outcome.notices) notices.add(notice);
           validation = (outcome as ResetOutcome).validation ?? validation;
+          // A reused proof describes the database this command names, as a fresh one would.
+          if (validation?.reused && validation.context) validation = { ...validation, context: { ...validation.context, database: db.description } };
           progress.finish();
           if (validation && args.report) logger.info(`Wrote the report to ${writeReportFile(args.report, validation, formatOfFile(args.report))}`);
           report(io, plan, outcome, name, args.json ? notices : undefined, db.embedded, projectLabel(project), validation);

@@ -53,6 +53,16 @@ describe('the verdict and the HTML report', () => {
     expect(verdictLine(rowCountsOnly)).toBe('Validation passed: 6 checks passed, 1 skipped (--allow-skip).');
   });
 
+  it('says, in every format, when a report is the reused validation of the cached state a reset cloned, and not otherwise', () => {
+    const reused: ValidationReport = { ...passingReport(), reused: { validatedAt: '2026-12-07T01:51:23.847Z', cache: '2e8ef29b605bc6680ab319a6' } };
+    const line = 'These results are the validation of the cached state 2e8ef29b605bc6680ab319a6 (run 2026-12-07T01:51:23.847Z), which this database copies';
+    expect(renderHtml(reused)).toContain(line);
+    expect(renderJunit(reused)).toContain(line);
+    expect(JSON.parse(JSON.stringify(reused)).reused.cache).toBe('2e8ef29b605bc6680ab319a6');
+    expect(renderHtml(passingReport())).not.toContain('These results are the validation of the cached state');
+    expect(renderJunit(passingReport())).not.toContain('These results are the validation of the cached state');
+  });
+
   it('marks no tick in the isolation grid for a table another check failed, and shows expected against actual', () => {
     const report: ValidationReport = failingReport();
     const html = renderHtml(report);
