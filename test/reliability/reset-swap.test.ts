@@ -79,6 +79,21 @@ function resetUntil(dir: string, url: string, args: string[], line: RegExp): Pro
   });
 }
 
+/**
+ * Drops the caches a project's resets made (their marker names its migrations folder): a test
+ * leaves no template database on the server.
+ */
+async function dropCachesOf(client: pg.Client, migrations: string): Promise<void> {
+  const caches = (await client.query(
+    `SELECT datname FROM pg_database WHERE datname LIKE 'tenantseed\\_cache\\_%' AND strpos(shobj_description(oid, 'pg_database'), $1) > 0`,
+    [JSON.stringify(migrations).slice(1, -1)],
+  )).rows as Array<{ datname: string }>;
+  for (const { datname } of caches) {
+    await client.query(`ALTER DATABASE ${quoteIdentifier(datname)} WITH IS_TEMPLATE false`);
+    await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(datname)}`);
+  }
+}
+
 async function killed(child: ChildProcess): Promise<void> {
   const closed = new Promise((resolve) => child.once('close', resolve));
   child.kill('SIGKILL');
@@ -102,18 +117,7 @@ describe('reset by swap (a Knex project with transaction: false migrations)', ()
 
   afterAll(async () => {
     await target.drop();
-    // The migrated-schema caches this run's project made (their marker names its folder): a test
-    // leaves no template database on the server.
-    await onServer(async (client) => {
-      const caches = (await client.query(
-        `SELECT datname FROM pg_database WHERE datname LIKE 'tenantseed\\_cache\\_%' AND strpos(shobj_description(oid, 'pg_database'), $1) > 0`,
-        [JSON.stringify(project.migrations).slice(1, -1)],
-      )).rows as Array<{ datname: string }>;
-      for (const { datname } of caches) {
-        await client.query(`ALTER DATABASE ${quoteIdentifier(datname)} WITH IS_TEMPLATE false`);
-        await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(datname)}`);
-      }
-    });
+    await onServer((client) => dropCachesOf(client, project.migrations));
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -190,14 +194,7 @@ describe('reset by swap (a Knex project with transaction: false migrations)', ()
     } finally {
       await proofTarget.drop();
       await onServer(async (client) => {
-        const caches = (await client.query(
-          `SELECT datname FROM pg_database WHERE datname LIKE 'tenantseed\\_cache\\_%' AND strpos(shobj_description(oid, 'pg_database'), $1) > 0`,
-          [JSON.stringify(proofProject.migrations).slice(1, -1)],
-        )).rows as Array<{ datname: string }>;
-        for (const { datname } of caches) {
-          await client.query(`ALTER DATABASE ${quoteIdentifier(datname)} WITH IS_TEMPLATE false`);
-          await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(datname)}`);
-        }
+        await dropCachesOf(client, proofProject.migrations);
         await previousDatabasesLeft();
         for (const role of [roles.app, roles.admin]) await client.query(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
       });
