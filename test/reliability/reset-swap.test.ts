@@ -253,6 +253,28 @@ describe('reset by swap (a Knex project with transaction: false migrations)', ()
     }
   });
 
+  it("refuses a target holding a developer's table (exit 3, listed), while a cached seeded state was being cloned beside the check: the target unchanged, no scratch database left; --yes takes it and says so", async () => {
+    // The seeded state of seed 2 is cached (the test before): the clone runs while the one rule reads the target.
+    const knex = createKnex(target.target);
+    try {
+      await knex.raw('CREATE TABLE dev_notes (id int PRIMARY KEY, body text)');
+      await knex.raw(`INSERT INTO dev_notes VALUES (1, 'mine')`);
+    } finally {
+      await knex.destroy();
+    }
+    const before = await picture(target);
+    const refused = await reset(['--seed', '2']);
+    expect(refused.stderr).toMatch(/Reset: cloning the seeded development dataset/);
+    expect(refused.stderr).toMatch(/dev_notes/);
+    expect(refused.code).toBe(3);
+    expect(await picture(target)).toEqual(before);
+    expect(await databasesLike('tenantseed\\_reset\\_%')).toEqual([]);
+    const taken = await reset(['--seed', '2', '--yes']);
+    expect(taken.code).toBe(0);
+    expect(taken.stderr).toMatch(/--yes: reset destroys [^\n]*objects that the project's migrations did not make[\s\S]*table public.dev_notes \(1 rows\)/);
+    expect((await picture(target)).schema.join('\n')).not.toContain('dev_notes');
+  });
+
   const slow = () => path.join(project.migrations, '20300101000000_slow.cjs');
   const phases: Array<[string, RegExp, (seed: string) => Promise<unknown>]> = [
     // A new, slow migration: the cache misses, and the kill lands while the migrations run.
