@@ -90,6 +90,31 @@ describe('validate on two connections and on one', () => {
     }
   }
 
+  it('runs the isolation check on the connection that imported the snapshot, and the others on the one that exported it', async () => {
+    const knex = createKnex(seeded.target, { poolMax: 4 });
+    // Knex names each pooled connection (__knexUid) in its query events.
+    const connections = new Map<string, Set<string>>();
+    const note = (what: string, connection: string | undefined) => connections.set(what, new Set([...(connections.get(what) ?? []), String(connection)]));
+    knex.on('query', (q: { sql: string; __knexUid?: string }) => {
+      if (/pg_export_snapshot/.test(q.sql)) note('exported', q.__knexUid);
+      if (/SET TRANSACTION SNAPSHOT/.test(q.sql)) note('imported', q.__knexUid);
+      // The isolation check's reading of the application role's grants on each tenant table.
+      if (/SELECT DISTINCT ON \(w\.t\) w\.t AS table, has_table_privilege/.test(q.sql)) note('isolation', q.__knexUid);
+      // The reference checks' (foreign-keys, tenant-consistency) plan setting.
+      if (/SHOW enable_nestloop/.test(q.sql)) note('references', q.__knexUid);
+    });
+    try {
+      expect((await validateDatabase({ knex, definitions })).ok).toBe(true);
+    } finally {
+      await knex.destroy();
+    }
+    const [exported] = [...connections.get('exported')!];
+    const [imported] = [...connections.get('imported')!];
+    expect(imported).not.toBe(exported);
+    expect([...connections.get('isolation')!]).toEqual([imported]);
+    expect([...connections.get('references')!]).toEqual([exported]);
+  });
+
   it('gives the same report with the isolation check beside the others as with every check in turn', async () => {
     const two = await verdict(4);
     const one = await verdict(1);
