@@ -313,7 +313,7 @@ async function buildSeededState(
  * row is made, so the definitions are not compiled: they are the ones that made the state.
  */
 async function cloneSeededState(
-  scratch: Knex, server: pg.Client, names: { scratch: string; key: string; target: string }, options: ResetDatabaseOptions, startedAt: Date, logger: Logger,
+  scratch: Knex, server: pg.Client, names: { scratch: string; key: string; target: string; roles: readonly string[] }, options: ResetDatabaseOptions, startedAt: Date, logger: Logger,
 ): Promise<{ manifest: SeedManifest; proof: TakenProof }> {
   const { plan } = options;
   options.onProgress?.({ phase: 'migrate', rowsDone: 0, totalRows: 0 });
@@ -327,7 +327,7 @@ async function cloneSeededState(
     if (manifest?.datasetKey !== datasetKey(plan)) throw new Error(`the cached seeded state ${names.key} holds another dataset (${manifest?.datasetKey ?? 'none'})`);
     await writeEnvironmentStamp(trx, plan.profile.name, 'reset');
     // The copy is swapped in without the cache's proof, whether it stands or not.
-    const proof = options.proofKey === undefined ? (await dropProof(trx), { why: 'the caller asked for validation' }) : await takeProof(trx, options.proofKey);
+    const proof = options.proofKey === undefined ? (await dropProof(trx), { why: 'the caller asked for validation' }) : await takeProof(trx, options.proofKey, names.roles);
     if (!proof.report) return { manifest, proof };
     const stamp = await readEnvironmentStamp(trx);
     const context = proof.report.context && {
@@ -363,6 +363,8 @@ export async function resetBySwap(options: ResetDatabaseOptions, project: Projec
   const keys = resetCacheKeys(project, plan, { strict: options.strict });
   const scratchName = `${SCRATCH_PREFIX}${randomBytes(6).toString('hex')}`;
   const scratchTarget = withDatabaseName(target, scratchName);
+  // The roles validation acts as or through, besides the connection's: a proof stands while they are unchanged.
+  const actingRoles = [project.tenancy.appRole, project.tenancy.adminRole];
   return withServer(server, async (client) => {
     let swapped = false;
     try {
@@ -380,7 +382,7 @@ export async function resetBySwap(options: ResetDatabaseOptions, project: Projec
               if (!(await takeNameLock(client, scratchName))) throw new Error(`the scratch name ${scratchName} is locked by another session`);
               await pruneLeftovers(client);
               const seeded = await findCachedState(client, keys.seeded);
-              return seeded ? cloneSeededState(scratch, client, { scratch: scratchName, key: keys.seeded, target: target.database }, options, startedAt, logger) : undefined;
+              return seeded ? cloneSeededState(scratch, client, { scratch: scratchName, key: keys.seeded, target: target.database, roles: actingRoles }, options, startedAt, logger) : undefined;
             })();
             // Both settle before either outcome counts: a refusal never races the clone it drops.
             const [checked, clonedState] = await Promise.allSettled([checking, cloning]);
@@ -399,11 +401,16 @@ export async function resetBySwap(options: ResetDatabaseOptions, project: Projec
               else logger.info(`Reset: validating ${scratchName}`);
               validation = await options.validate(scratch);
               // A state that validated is kept: the next reset of the same inputs clones it instead of loading.
-              if (!seeded && validation.ok) {
-                logger.info(`Reset: keeping the validated ${plan.profile.name} dataset as a cache (key ${keys.seeded})`);
-                if (options.proofKey !== undefined) await writeProof(scratch, options.proofKey, validation);
+              // A cloned one whose proof did not stand is kept again with this validation's proof, so
+              // that the next reset under the same roles and settings need not validate it.
+              const renewed = seeded && options.proofKey !== undefined;
+              if ((!seeded || renewed) && validation.ok) {
+                logger.info(seeded
+                  ? `Reset: keeping the ${plan.profile.name} dataset's cache (key ${keys.seeded}) with this validation as its proof`
+                  : `Reset: keeping the validated ${plan.profile.name} dataset as a cache (key ${keys.seeded})`);
+                if (options.proofKey !== undefined) await writeProof(scratch, options.proofKey, actingRoles, validation);
                 await scratch.destroy();
-                await storeCachedState(client, scratchName, { key: keys.seeded, kind: 'seeded', environment: plan.profile.name, migratedKey: keys.migrated, migrations: project.migrations });
+                await storeCachedState(client, scratchName, { key: keys.seeded, kind: 'seeded', environment: plan.profile.name, migratedKey: keys.migrated, migrations: project.migrations }, { replace: seeded });
                 scratch.initialize();
                 await dropProof(scratch);
               }

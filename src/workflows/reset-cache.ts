@@ -186,9 +186,10 @@ function supersedes(stored: Omit<CacheMarker, 'created'>, old: CacheMarker): boo
  * on it) as the cache of that key: cloned under a temporary name, marked, then renamed, so that
  * a cache exists only complete; a template nobody can connect to, so that it can always be
  * cloned. The caches it supersedes ({@link supersedes}) are dropped. A cache already made by
- * another run is kept as it is.
+ * another run is kept as it is, unless `replace` (a seeded state whose proof is renewed): then
+ * the older one is renamed away and dropped once the new one holds the name.
  */
-export async function storeCachedState(client: ServerClient, source: string, marker: Omit<CacheMarker, 'created'>): Promise<void> {
+export async function storeCachedState(client: ServerClient, source: string, marker: Omit<CacheMarker, 'created'>, options: { replace?: boolean } = {}): Promise<void> {
   const name = cacheName(marker.key);
   // A name no other run can hold, so nothing is dropped before the clone: a database of that name
   // made by someone else (another host's process with the same pid) is never ours to drop.
@@ -200,6 +201,10 @@ export async function storeCachedState(client: ServerClient, source: string, mar
   const full: CacheMarker = { ...marker, created: new Date().toISOString() };
   await client.query(`COMMENT ON DATABASE ${quoteIdentifier(building)} IS ${pg.escapeLiteral(MARKER + JSON.stringify(full))}`);
   await client.query(`ALTER DATABASE ${quoteIdentifier(building)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`);
+  // The older cache takes a build name this session holds: a kill before its drop leaves a build the next run prunes.
+  const older = options.replace ? `${BUILD_PREFIX}${marker.key.slice(0, 12)}_${randomBytes(4).toString('hex')}` : undefined;
+  const replaced = older !== undefined && (await takeNameLock(client, older))
+    && (await client.query(`ALTER DATABASE ${quoteIdentifier(name)} RENAME TO ${quoteIdentifier(older)}`).then(() => true, () => false));
   try {
     await client.query(`ALTER DATABASE ${quoteIdentifier(building)} RENAME TO ${quoteIdentifier(name)}`);
   } catch (err) {
@@ -207,6 +212,7 @@ export async function storeCachedState(client: ServerClient, source: string, mar
     await dropCache(client, building);
     if ((err as { code?: string }).code !== '42P04') throw err;
   }
+  if (replaced) await dropCache(client, older).catch(() => undefined);
   for (const old of await markers(client)) {
     if (old.name !== name && supersedes(marker, old.marker)) await dropCache(client, old.name).catch(() => undefined);
   }

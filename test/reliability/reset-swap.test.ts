@@ -159,7 +159,7 @@ describe('reset by swap (a Knex project with transaction: false migrations)', ()
     // A project of its own, with roles of its own: the roles are the server's, and other tests use item_app.
     const own = fs.mkdtempSync(path.join(os.tmpdir(), 'tenantseed-proof-'));
     const suffix = randomBytes(4).toString('hex');
-    const roles = { app: `proof_app_${suffix}`, admin: `proof_admin_${suffix}` };
+    const roles = { app: `proof_app_${suffix}`, admin: `proof_admin_${suffix}`, other: `proof_other_${suffix}` };
     const proofProject = writeKnexProject(own, { migrations: 12, tables: 4, concurrentEvery: 3, roles });
     const proofTarget = await createScratchDatabase(testServer(), { prefix: 'proof_target' });
     const run = (args: string[] = []) => runCli(['--database-url', proofTarget.target.url, 'reset', '--env', 'development', ...args], { cwd: own, env: { CI: 'true' }, timeoutMs: 180_000 });
@@ -177,26 +177,50 @@ describe('reset by swap (a Knex project with transaction: false migrations)', ()
       const otherSettings = await run(['--allow-skip']);
       expect(otherSettings.stderr).toMatch(/validating tenantseed_reset_\w+ again: its validation ran with other settings/);
       expect(otherSettings.code).toBe(0);
+      // Its validation is now the cache's proof, under --allow-skip: the next reset without it validates again.
+      const backAgain = await run();
+      expect(backAgain.stderr).toMatch(/validating tenantseed_reset_\w+ again: its validation ran with other settings/);
+      // A role the project's roles do not belong to changes nothing validation reads; a membership of the application role does.
+      await onServer((client) => client.query(`CREATE ROLE ${roles.other} NOLOGIN`));
+      const unrelated = await run();
+      expect(unrelated.stderr).toMatch(/the validation of the cached state \(\S+\) stands for its copy/);
+      await onServer((client) => client.query(`GRANT ${roles.other} TO ${roles.app}`));
+      const member = await run();
+      expect(member.stderr).toMatch(/validating tenantseed_reset_\w+ again: the roles it acts as or through, their memberships/);
+      expect(member.code).toBe(0);
+      // That validation is the cache's proof now: the next reset under the same roles reuses it.
+      expect(member.stderr).toMatch(/Reset: keeping the development dataset's cache \(key \w+\) with this validation as its proof/);
+      const renewed = await run();
+      expect(renewed.stderr).toMatch(/the validation of the cached state \(\S+\) stands for its copy/);
+      await onServer((client) => client.query(`REVOKE ${roles.other} FROM ${roles.app}`));
       const before = await picture(proofTarget);
       await onServer((client) => client.query(`ALTER ROLE ${roles.app} BYPASSRLS`));
       const bypass = await run();
-      expect(bypass.stderr).toMatch(/validating tenantseed_reset_\w+ again: the server's roles, memberships or settings/);
+      expect(bypass.stderr).toMatch(/validating tenantseed_reset_\w+ again: the roles it acts as or through, their memberships, the server's settings/);
       // Validation refuses to probe as a role row-level security does not apply to (exit 3).
       expect(bypass.stderr).toMatch(/Refusing to validate as the application role "proof_app_\w+": it is a role with BYPASSRLS/);
       expect(bypass.code).toBe(3);
       expect(bypass.stdout).not.toContain('These results are the validation of the cached state');
       expect(await picture(proofTarget)).toEqual(before);
-      // The role as it was: the proof stands again.
+      // The role without the bypass (and the membership revoked since the proof): validated, then reused.
       await onServer((client) => client.query(`ALTER ROLE ${roles.app} NOBYPASSRLS`));
       const restored = await run();
       expect(restored.code).toBe(0);
-      expect(restored.stderr).toMatch(/the validation of the cached state \(\S+\) stands for its copy/);
+      expect(restored.stderr).toMatch(/validating tenantseed_reset_\w+ again/);
+      const last = await run();
+      expect(last.code).toBe(0);
+      expect(last.stderr).toMatch(/the validation of the cached state \(\S+\) stands for its copy/);
+      // One seeded cache of the project, whatever was renewed.
+      expect(await onServer(async (client) => (await client.query(
+        `SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'tenantseed\\_cache\\_%' AND strpos(shobj_description(oid, 'pg_database'), $1) > 0`,
+        [JSON.stringify(proofProject.migrations).slice(1, -1)],
+      )).rows[0].n)).toBe(2);
     } finally {
       await proofTarget.drop();
       await onServer(async (client) => {
         await dropCachesOf(client, proofProject.migrations);
         await previousDatabasesLeft();
-        for (const role of [roles.app, roles.admin]) await client.query(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+        for (const role of [roles.other, roles.app, roles.admin]) await client.query(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
       });
       fs.rmSync(own, { recursive: true, force: true });
     }
