@@ -19,7 +19,7 @@ import { boundLockWaits, loadDataset, lockingOf, SEED_LOCK, SeedOutcome, transac
 import { runOwnTransactionMigrations } from './own-transaction-migrations';
 import { cloneCachedState, findCachedState, pruneCacheBuilds, resetCacheKeys, storeCachedState } from './reset-cache';
 import { legacyBaselineReached } from './legacy-baseline';
-import { dropProof, takeProof, TakenProof, writeProof } from './reset-proof';
+import { dropProof, ProofScope, serverStateDigest, takeProof, TakenProof, writeProof } from './reset-proof';
 
 /** Options of reset (both paths). */
 export interface ResetDatabaseOptions extends WriteDatasetOptions {
@@ -34,7 +34,9 @@ export interface ResetDatabaseOptions extends WriteDatasetOptions {
    * database and the server: shared tables, accepted advice, allowed skips). Given, a state that
    * validated is kept with its report, and a reset that clones it takes that report instead of
    * validating the copy, when the key, the server's roles and settings and tenantseed are
-   * unchanged ({@link takeProof}); the report then says `reused`. Absent: every copy is validated.
+   * unchanged ({@link takeProof}); the report then says `reused`, and its context is the earlier
+   * run's (when the checks ran, and the database that run described) but for this run's stamp.
+   * Absent: every copy is validated.
    */
   proofKey?: string;
   /** Which path: chosen by {@link chooseResetPath} unless given (TENANTSEED_RESET_PATH in the CLI). */
@@ -196,6 +198,15 @@ function markerFor(target: string): string {
   return pg.escapeLiteral(MARKER + JSON.stringify({ target, host: os.hostname(), pid: process.pid, created: new Date().toISOString(), lock: 'name' }));
 }
 
+/**
+ * The settings of `target` (ALTER DATABASE ... SET) and its grants, on `scratch`, replacing
+ * whatever settings it had (a clone's, say): what the swap carries over is what validation sees.
+ */
+async function adoptTargetSettings(client: pg.Client, target: string, scratch: string): Promise<void> {
+  await client.query(`ALTER DATABASE ${quoteIdentifier(scratch)} RESET ALL`);
+  await copyDatabaseSettings(client, target, scratch);
+}
+
 /** The sessions on a database other than the asking one, as a refusal lists them. */
 async function sessionsOn(client: pg.Client, database: string): Promise<Array<{ pid: number; text: string }>> {
   const rows = (await client.query(
@@ -313,13 +324,15 @@ async function buildSeededState(
  * row is made, so the definitions are not compiled: they are the ones that made the state.
  */
 async function cloneSeededState(
-  scratch: Knex, server: pg.Client, names: { scratch: string; key: string; target: string; roles: readonly string[] }, options: ResetDatabaseOptions, startedAt: Date, logger: Logger,
+  scratch: Knex, server: pg.Client, names: { scratch: string; key: string; target: string; scope: ProofScope }, options: ResetDatabaseOptions, startedAt: Date, logger: Logger,
 ): Promise<{ manifest: SeedManifest; proof: TakenProof }> {
   const { plan } = options;
   options.onProgress?.({ phase: 'migrate', rowsDone: 0, totalRows: 0 });
   logger.info(`Reset: cloning the seeded ${plan.profile.name} dataset (cached, key ${names.key}) into ${names.scratch}`);
   await cloneCachedState(server, names.key, names.scratch);
   await server.query(`COMMENT ON DATABASE ${quoteIdentifier(names.scratch)} IS ${markerFor(names.target)}`);
+  // Before any session of the scratch pool starts: validation, and the proof's digest, see what the application will.
+  await adoptTargetSettings(server, names.target, names.scratch);
   return scratch.transaction(async (trx) => {
     await boundLockWaits(trx, options);
     const manifest = await redateLatestManifest(trx, startedAt);
@@ -327,11 +340,12 @@ async function cloneSeededState(
     if (manifest?.datasetKey !== datasetKey(plan)) throw new Error(`the cached seeded state ${names.key} holds another dataset (${manifest?.datasetKey ?? 'none'})`);
     await writeEnvironmentStamp(trx, plan.profile.name, 'reset');
     // The copy is swapped in without the cache's proof, whether it stands or not.
-    const proof = options.proofKey === undefined ? (await dropProof(trx), { why: 'the caller asked for validation' }) : await takeProof(trx, options.proofKey, names.roles);
+    const proof = options.proofKey === undefined ? (await dropProof(trx), { why: 'the caller asked for validation' }) : await takeProof(trx, options.proofKey, names.scope);
     if (!proof.report) return { manifest, proof };
     const stamp = await readEnvironmentStamp(trx);
+    // When the checks ran stays theirs (generatedAt); the stamp is this run's.
     const context = proof.report.context && {
-      ...proof.report.context, generatedAt: new Date().toISOString(),
+      ...proof.report.context,
       stamp: stamp && { environment: stamp.environment, stampedBy: stamp.stampedBy, stampedAt: stamp.stampedAt.toISOString() },
     };
     const report: ValidationReport = { ...proof.report, ...(context ? { context } : {}), reused: { validatedAt: proof.validatedAt.toISOString(), cache: names.key } };
@@ -363,8 +377,8 @@ export async function resetBySwap(options: ResetDatabaseOptions, project: Projec
   const keys = resetCacheKeys(project, plan, { strict: options.strict });
   const scratchName = `${SCRATCH_PREFIX}${randomBytes(6).toString('hex')}`;
   const scratchTarget = withDatabaseName(target, scratchName);
-  // The roles validation acts as or through, besides the connection's: a proof stands while they are unchanged.
-  const actingRoles = [project.tenancy.appRole, project.tenancy.adminRole];
+  // The roles validation acts as or through, besides the connection's, and the project's schemas: a proof stands while what they reach is unchanged.
+  const proofScope: ProofScope = { roles: [project.tenancy.appRole, project.tenancy.adminRole], schemas: project.schemas };
   return withServer(server, async (client) => {
     let swapped = false;
     try {
@@ -382,7 +396,7 @@ export async function resetBySwap(options: ResetDatabaseOptions, project: Projec
               if (!(await takeNameLock(client, scratchName))) throw new Error(`the scratch name ${scratchName} is locked by another session`);
               await pruneLeftovers(client);
               const seeded = await findCachedState(client, keys.seeded);
-              return seeded ? cloneSeededState(scratch, client, { scratch: scratchName, key: keys.seeded, target: target.database, roles: actingRoles }, options, startedAt, logger) : undefined;
+              return seeded ? cloneSeededState(scratch, client, { scratch: scratchName, key: keys.seeded, target: target.database, scope: proofScope }, options, startedAt, logger) : undefined;
             })();
             // Both settle before either outcome counts: a refusal never races the clone it drops.
             const [checked, clonedState] = await Promise.allSettled([checking, cloning]);
@@ -399,6 +413,14 @@ export async function resetBySwap(options: ResetDatabaseOptions, project: Projec
             } else if (options.validate) {
               if (cloned && !cloned.proof.report && options.proofKey !== undefined) logger.info(`Reset: validating ${scratchName} again: ${cloned.proof.why}`);
               else logger.info(`Reset: validating ${scratchName}`);
+              if (!seeded) {
+                // Validation's sessions start with the target's settings: the pool is reopened for them.
+                await adoptTargetSettings(client, target.database, scratchName);
+                await scratch.destroy();
+                scratch.initialize();
+              }
+              // Taken before validation runs: a state that changes while it runs keeps no proof.
+              const stateBefore = options.proofKey === undefined ? undefined : await serverStateDigest(scratch, proofScope);
               validation = await options.validate(scratch);
               // A state that validated is kept: the next reset of the same inputs clones it instead of loading.
               // A cloned one whose proof did not stand is kept again with this validation's proof, so
@@ -408,7 +430,9 @@ export async function resetBySwap(options: ResetDatabaseOptions, project: Projec
                 logger.info(seeded
                   ? `Reset: keeping the ${plan.profile.name} dataset's cache (key ${keys.seeded}) with this validation as its proof`
                   : `Reset: keeping the validated ${plan.profile.name} dataset as a cache (key ${keys.seeded})`);
-                if (options.proofKey !== undefined) await writeProof(scratch, options.proofKey, actingRoles, validation);
+                if (options.proofKey !== undefined && stateBefore !== undefined && !(await writeProof(scratch, options.proofKey, proofScope, validation, stateBefore))) {
+                  logger.info('Reset: the roles or settings changed while validation ran: the cache keeps no proof, and the next reset validates its copy');
+                }
                 await scratch.destroy();
                 await storeCachedState(client, scratchName, { key: keys.seeded, kind: 'seeded', environment: plan.profile.name, migratedKey: keys.migrated, migrations: project.migrations }, { replace: seeded });
                 scratch.initialize();
@@ -493,7 +517,8 @@ async function swapIn(client: pg.Client, target: string, scratch: string, option
       await client.query(`ALTER DATABASE ${quoteIdentifier(scratch)} RENAME TO ${quoteIdentifier(target)}`);
       await client.query(`COMMENT ON DATABASE ${quoteIdentifier(target)} IS ${info.comment === null ? 'NULL' : pg.escapeLiteral(info.comment)}`);
       await client.query(`ALTER DATABASE ${quoteIdentifier(target)} OWNER TO ${quoteIdentifier(info.owner)}`);
-      await copyDatabaseSettings(client, previous, target);
+      // The settings adopted before validation, exactly as the previous database has them now.
+      await adoptTargetSettings(client, previous, target);
       await client.query('COMMIT');
       break;
     } catch (err) {

@@ -198,6 +198,8 @@ export async function storeCachedState(client: ServerClient, source: string, mar
   if (!(await takeNameLock(client, building))) throw new Error(`the cache build name ${building} is locked by another session`);
   await pruneCacheBuilds(client);
   await cloneDatabase(client, source, building, { strategy: 'WAL_LOG' });
+  // A cache holds no database settings: each reset's copy takes its target's.
+  await client.query(`ALTER DATABASE ${quoteIdentifier(building)} RESET ALL`);
   const full: CacheMarker = { ...marker, created: new Date().toISOString() };
   await client.query(`COMMENT ON DATABASE ${quoteIdentifier(building)} IS ${pg.escapeLiteral(MARKER + JSON.stringify(full))}`);
   await client.query(`ALTER DATABASE ${quoteIdentifier(building)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`);

@@ -170,6 +170,13 @@ describe('reset by swap (a Knex project with transaction: false migrations)', ()
       const reused = await run();
       expect(reused.code).toBe(0);
       expect(reused.stderr).toMatch(/the validation of the cached state \(\S+\) stands for its copy/);
+      // A session setting the connection brings (libpq options, PGOPTIONS) is part of what validation ran under.
+      const url = new URL(proofTarget.target.url);
+      url.searchParams.set('options', '-c row_security=off');
+      const optioned = await runCli(['--database-url', url.toString(), 'reset', '--env', 'development'], { cwd: own, env: { CI: 'true' }, timeoutMs: 180_000 });
+      expect(optioned.stderr).toMatch(/validating tenantseed_reset_\w+ again: the roles it acts as or through, their memberships, the database's or the session's settings/);
+      expect(optioned.stdout).not.toContain('These results are the validation of the cached state');
+      expect(optioned.code).toBe(1);
       // Asked for, or under other validation settings: the clone is validated.
       const asked = await run(['--revalidate']);
       expect(asked.stderr).toMatch(/Reset: validating tenantseed_reset_\w+\n/);
@@ -196,7 +203,7 @@ describe('reset by swap (a Knex project with transaction: false migrations)', ()
       const before = await picture(proofTarget);
       await onServer((client) => client.query(`ALTER ROLE ${roles.app} BYPASSRLS`));
       const bypass = await run();
-      expect(bypass.stderr).toMatch(/validating tenantseed_reset_\w+ again: the roles it acts as or through, their memberships, the server's settings/);
+      expect(bypass.stderr).toMatch(/validating tenantseed_reset_\w+ again: the roles it acts as or through, their memberships, the database's or the session's settings/);
       // Validation refuses to probe as a role row-level security does not apply to (exit 3).
       expect(bypass.stderr).toMatch(/Refusing to validate as the application role "proof_app_\w+": it is a role with BYPASSRLS/);
       expect(bypass.code).toBe(3);
@@ -297,6 +304,36 @@ describe('reset by swap (a Knex project with transaction: false migrations)', ()
     expect(taken.code).toBe(0);
     expect(taken.stderr).toMatch(/--yes: reset destroys [^\n]*objects that the project's migrations did not make[\s\S]*table public.dev_notes \(1 rows\)/);
     expect((await picture(target)).schema.join('\n')).not.toContain('dev_notes');
+  });
+
+  it("validates the new database with the target's own settings, which the swap carries over: a database-wide default tenant fails it, cloned or loaded, and nothing is swapped in", async () => {
+    expect((await reset(['--seed', '2'])).code).toBe(0);
+    const knex = createKnex(target.target);
+    let tenant: string;
+    try {
+      tenant = (await knex.raw('SELECT id FROM accounts ORDER BY id LIMIT 1')).rows[0].id as string;
+    } finally {
+      await knex.destroy();
+    }
+    // Every session of the application starts inside one tenant: with no tenant set, it sees that tenant's rows.
+    await onServer((client) => client.query(`ALTER DATABASE ${quoteIdentifier(target.target.database)} SET app.current_tenant_id = ${pg.escapeLiteral(tenant)}`));
+    try {
+      const before = await picture(target);
+      for (const seed of ['2', '31']) {
+        const run = await reset(['--seed', seed]);
+        expect([seed, run.code]).toEqual([seed, 1]);
+        expect(run.stdout).toMatch(/FAIL\s+isolation/);
+        expect(run.stdout).not.toContain('These results are the validation of the cached state');
+        if (seed === '2') expect(run.stderr).toMatch(/validating tenantseed_reset_\w+ again: the roles it acts as or through, their memberships, the database's or the session's settings/);
+        expect(await picture(target)).toEqual(before);
+      }
+    } finally {
+      await onServer((client) => client.query(`ALTER DATABASE ${quoteIdentifier(target.target.database)} RESET app.current_tenant_id`));
+    }
+    // Without it, the proof of the cached state stands again.
+    const again = await reset(['--seed', '2']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/the validation of the cached state \(\S+\) stands for its copy/);
   });
 
   const slow = () => path.join(project.migrations, '20300101000000_slow.cjs');
