@@ -782,6 +782,21 @@ export async function readRole(q: Queryable, role: string): Promise<{ superuser:
   return row;
 }
 
+/**
+ * The settings a role gets when it logs in to this database (`ALTER ROLE ... SET`, then
+ * `ALTER ROLE ... IN DATABASE ... SET`, which wins), as name and value, in the order to apply them.
+ */
+export async function readRoleLoginSettings(q: Queryable, role: string): Promise<Array<{ name: string; value: string }>> {
+  const rows = await queryRows<{ setting: string }>(
+    q,
+    `SELECT unnest(s.setconfig) AS setting FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole
+      WHERE r.rolname = ? AND s.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))
+      ORDER BY s.setdatabase <> 0`,
+    [role],
+  );
+  return rows.map(({ setting }) => ({ name: setting.slice(0, setting.indexOf('=')), value: setting.slice(setting.indexOf('=') + 1) }));
+}
+
 /** Up to `limit` tables the role owns, by name. */
 export async function tablesOwnedBy(q: Queryable, role: string, limit: number): Promise<string[]> {
   const rows = await queryRows<{ name: string }>(q, `SELECT tablename AS name FROM pg_tables WHERE tableowner = ? ORDER BY 1 LIMIT ${Math.max(0, Math.floor(limit))}`, [role]);

@@ -26,7 +26,7 @@ export { quoteIdentifier, quotedNameText, quoteQualifiedName, requoteName, query
 export type { Queryable } from './sql';
 export { readTable, readTables, tableExists, listSchemaObjects, tableContents, COUNT_LIMIT, schemaAccess, readSchemaSnapshot, readMadeRows, referencesFromOutside,
   citusStatus, readDistribution, readForeignKeys, readUniqueKeys, readUniqueKeysOf, columnExists, readColumnNamesOf, useSequentialShardAccess,
-  tablesWithColumns, partitionsReadableWithoutSecurity, readPolicies, readRole, tablesOwnedBy,
+  tablesWithColumns, partitionsReadableWithoutSecurity, readPolicies, readRole, readRoleLoginSettings, tablesOwnedBy,
   readRebuildableConstraints, readFunctions, readTenantTablesCatalog,
 } from './catalog';
 export type {

@@ -12,6 +12,7 @@ import { probeContextStatements, readContextIdentity } from './context-identity'
 import { probeUndeclaredTables } from './check-shared-tables';
 import { contextIgnored, leakCause } from './leak-cause';
 import { countWithoutTenant, isNoTenantRefusal, writeWithoutTenant } from './no-tenant-read';
+import { actAsApplication } from './act-as-application';
 import type { CheckContext, CheckResult, Finding } from './types';
 import { ident } from './types';
 
@@ -72,13 +73,13 @@ function settled<T>(promise: Promise<T>): Promise<{ value: T } | { error: unknow
  * Rows each table shows the application role on a new connection where no tenant was ever set,
  * in a transaction left open (for the tenant root's writes, later; {@link endRead} ends it).
  */
-async function readWithoutTenant(ctx: CheckContext, tables: readonly string[]): Promise<{ client: pg.Client; counts: Array<number | Finding> }> {
+async function readWithoutTenant(ctx: CheckContext, tables: readonly string[]): Promise<{ client: pg.Client; counts: Array<number | Finding>; login: string[] }> {
   const client = await freshClient(ctx.knex);
   try {
     await client.query('BEGIN');
     await client.query(`SET LOCAL citus.propagate_set_commands TO 'local'`);
-    await client.query(`SET LOCAL ROLE ${ident(ctx.tenancy.appRole)}`);
-    return { client, counts: await countWithoutTenant(client, tables, ctx.tenancy.setting, await probeRunner(client, { citus: Boolean(ctx.distribution) })) };
+    const login = await actAsApplication(client, ctx.tenancy.appRole);
+    return { client, login, counts: await countWithoutTenant(client, tables, ctx.tenancy.setting, await probeRunner(client, { citus: Boolean(ctx.distribution) })) };
   } catch (err) {
     await endRead(client);
     throw err;
@@ -207,7 +208,11 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
   findings.push(...bypass.findings, ...shared.findings);
   const read = await unset;
   if ('error' in read) throw read.error;
-  const { client, counts } = read.value;
+  const { client, counts, login } = read.value;
+  // A tenant the role logs in with is the cause of what every table shows: named with each.
+  const cause = login.includes(ctx.tenancy.setting)
+    ? ` (${ctx.tenancy.appRole} logs in with ${ctx.tenancy.setting} set, by ALTER ROLE ... SET: every session of the application starts in that tenant; remove it with ALTER ROLE ${ctx.tenancy.appRole} [IN DATABASE ...] RESET ${ctx.tenancy.setting})`
+    : '';
   try {
     noTenant.forEach((table, k) => {
       const n = counts[k];
@@ -215,7 +220,7 @@ export async function checkIsolation(ctx: CheckContext): Promise<CheckResult> {
         findings.push(n);
         if (n.message.includes(' 22P02: ')) castFailures.add(table);
       } else if (n > 0) {
-        findings.push({ table, message: `without a tenant, ${n} row(s) are visible` });
+        findings.push({ table, message: `without a tenant, ${n} row(s) are visible${cause}` });
       }
     });
     if (root && rootAccess) {

@@ -3,6 +3,7 @@ import { freshClient } from '../db';
 import { probeContextStatements } from './context-identity';
 import { isNoTenantRefusal } from './no-tenant-read';
 import { probeRunner, ProbeRunner } from './probe-batch';
+import { actAsApplication } from './act-as-application';
 import type { CheckContext, Finding } from './types';
 import { ident } from './types';
 
@@ -52,7 +53,7 @@ export async function checkPooledContext(ctx: CheckContext, tables: readonly str
       await client.query(end);
       await client.query('BEGIN');
       await client.query(`SET LOCAL citus.propagate_set_commands TO 'local'`);
-      await client.query(`SET LOCAL ROLE ${ident(ctx.tenancy.appRole)}`);
+      await actAsApplication(client, ctx.tenancy.appRole);
       const counts = await countsOrRefusals(client, tables, ctx.tenancy.setting, await probeRunner(client, { citus: Boolean(ctx.distribution) }));
       for (const [k, table] of tables.entries()) {
         const n = counts[k];

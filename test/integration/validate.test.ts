@@ -175,6 +175,18 @@ describe('tenantseed validate', () => {
     expect(report.checks[4].details.findings.some((f) => f.table === 'audit_logs' && /sees \d+ row\(s\) of other tenants/.test(f.message))).toBe(true);
   });
 
+  it("fails isolation, only, when the application role logs in with a tenant already set (ALTER ROLE ... IN DATABASE ... SET): its sessions see that tenant's rows with none set", async () => {
+    // Probes switch to the role inside a session; PostgreSQL applies a role's settings only at
+    // login, so validation applies them itself. Scoped to this database: the role is the server's.
+    const report = await broken([
+      `DO $$ BEGIN EXECUTE format('ALTER ROLE tenantseed_app IN DATABASE %I SET app.current_tenant_id = %L', current_database(), (SELECT id::text FROM tenants WHERE slug = 'acme')); END $$`,
+    ]);
+    expect(failed(report)).toEqual(['isolation']);
+    const findings = report.checks[4].details.findings;
+    expect(findings.length).toBeGreaterThan(0);
+    for (const f of findings) expect(f.message).toMatch(/^without a tenant, \d+ row\(s\) are visible \(tenantseed_app logs in with app.current_tenant_id set, by ALTER ROLE ... SET/);
+  });
+
   it('fails legacy-absorption, only, when an absorbed legacy row is lost', async () => {
     const report = await broken([`DELETE FROM documents WHERE id = (SELECT id FROM documents WHERE tenant_id = '${DEFAULT_TENANT}' ORDER BY id LIMIT 1)`]);
     expect(failed(report)).toEqual(['legacy-absorption']);
