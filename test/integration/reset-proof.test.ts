@@ -34,8 +34,8 @@ describe("the proof a reset's cached state keeps", () => {
     });
   });
 
+  // After useFileDatabase's (registered first, run first): the database and the function the owner owns are gone.
   afterAll(async () => {
-    await db.knex.raw('DROP FUNCTION IF EXISTS proofunit_definer()');
     await onServer(async (client) => {
       for (const role of [unrelated, app, parent, owner]) await client.query(`DROP ROLE IF EXISTS ${role}`);
     });

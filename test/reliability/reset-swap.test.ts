@@ -38,11 +38,23 @@ async function databasesLike(pattern: string): Promise<string[]> {
   return (await runOnServer(testServer(), 'SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY 1', [pattern])).rows.map((r) => r.datname as string);
 }
 
-/** The previous databases (or those of `names`), once the background drops the CLI started have ended (or 30 s have passed). */
-async function previousDatabasesLeft(names?: readonly string[]): Promise<string[]> {
+/**
+ * The databases named like `pattern` whose reset marker names `target`: the scratch and previous
+ * databases of this test's resets, not those of other resets the server runs meanwhile.
+ */
+async function databasesOf(pattern: string, target: string): Promise<string[]> {
+  return (await runOnServer(
+    testServer(),
+    `SELECT datname FROM pg_database WHERE datname LIKE $1 AND strpos(coalesce(shobj_description(oid, 'pg_database'), ''), $2) > 0 ORDER BY 1`,
+    [pattern, `"target":${JSON.stringify(target)}`],
+  )).rows.map((r) => r.datname as string);
+}
+
+/** The previous databases of `target` (or those of `names`), once the background drops the CLI started have ended (or 30 s have passed). */
+async function previousDatabasesLeft(names?: readonly string[], target?: string): Promise<string[]> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const left = (await databasesLike('tenantseed\\_prev\\_%')).filter((name) => !names || names.includes(name));
+    const left = (target ? await databasesOf('tenantseed\\_prev\\_%', target) : await databasesLike('tenantseed\\_prev\\_%')).filter((name) => !names || names.includes(name));
     if (left.length === 0 || Date.now() > deadline) return left;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -151,8 +163,8 @@ describe('reset by swap (a Knex project with transaction: false migrations)', ()
     } finally {
       await knex.destroy();
     }
-    expect(await databasesLike('tenantseed\\_reset\\_%')).toEqual([]);
-    expect(await previousDatabasesLeft()).toEqual([]);
+    expect(await databasesOf('tenantseed\\_reset\\_%', target.name)).toEqual([]);
+    expect(await previousDatabasesLeft(undefined, target.name)).toEqual([]);
   });
 
   it("reuses a cached state's validation only under the same validation settings, roles and server settings: an application role given BYPASSRLS since makes the next reset refuse (exit 3), nothing swapped in", async () => {
@@ -299,7 +311,7 @@ describe('reset by swap (a Knex project with transaction: false migrations)', ()
     expect(refused.stderr).toMatch(/dev_notes/);
     expect(refused.code).toBe(3);
     expect(await picture(target)).toEqual(before);
-    expect(await databasesLike('tenantseed\\_reset\\_%')).toEqual([]);
+    expect(await databasesOf('tenantseed\\_reset\\_%', target.name)).toEqual([]);
     const taken = await reset(['--seed', '2', '--yes']);
     expect(taken.code).toBe(0);
     expect(taken.stderr).toMatch(/--yes: reset destroys [^\n]*objects that the project's migrations did not make[\s\S]*table public.dev_notes \(1 rows\)/);
@@ -393,11 +405,11 @@ describe('reset by swap (a Knex project with transaction: false migrations)', ()
   });
 
   it('drops what killed resets left behind on the next reset', async () => {
-    expect((await databasesLike('tenantseed\\_reset\\_%')).length).toBeGreaterThan(0);
+    expect((await databasesOf('tenantseed\\_reset\\_%', target.name)).length).toBeGreaterThan(0);
     const run = await reset();
     expect(run.code).toBe(0);
-    expect(await databasesLike('tenantseed\\_reset\\_%')).toEqual([]);
-    expect(await previousDatabasesLeft()).toEqual([]);
+    expect(await databasesOf('tenantseed\\_reset\\_%', target.name)).toEqual([]);
+    expect(await previousDatabasesLeft(undefined, target.name)).toEqual([]);
   });
 
   it('drops a previous database left to the caller only once no session holds its name lock, and only one marked by reset', async () => {
