@@ -15,6 +15,19 @@ export interface ServerClient {
 }
 
 /**
+ * Stores a setting as pg_db_role_setting holds it (`name=text`) on `what` (`DATABASE x`, `ROLE r
+ * IN DATABASE x`): set for this transaction from the text, then stored FROM CURRENT, so a list
+ * (search_path's `app, public`) stays a list, where `SET name = 'app, public'` would make it one
+ * quoted element.
+ */
+async function storeSetting(client: ServerClient, what: string, setting: string): Promise<void> {
+  const at = setting.indexOf('=');
+  const name = setting.slice(0, at);
+  // One query, two statements: one implicit transaction, which the local setting does not outlive.
+  await client.query(`SELECT set_config(${pg.escapeLiteral(name)}, ${pg.escapeLiteral(setting.slice(at + 1))}, true); ALTER ${what} SET ${quoteIdentifier(name)} FROM CURRENT`);
+}
+
+/**
  * Settings and grants a clone does not inherit from its template (ALTER DATABASE ... SET,
  * GRANT ... ON DATABASE), copied onto it.
  */
@@ -23,10 +36,7 @@ export async function copyDatabaseSettings(client: ServerClient, template: strin
     `SELECT unnest(s.setconfig) AS setting FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = $1 AND s.setrole = 0`,
     [template],
   )).rows as Array<{ setting: string }>;
-  for (const { setting } of settings) {
-    const at = setting.indexOf('=');
-    await client.query(`ALTER DATABASE ${quoteIdentifier(clone)} SET ${quoteIdentifier(setting.slice(0, at))} = ${pg.escapeLiteral(setting.slice(at + 1))}`);
-  }
+  for (const { setting } of settings) await storeSetting(client, `DATABASE ${quoteIdentifier(clone)}`, setting);
   const grants = (await client.query(
     `SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS grantee, a.privilege_type AS privilege
        FROM pg_database d, aclexplode(d.datacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee
@@ -36,6 +46,44 @@ export async function copyDatabaseSettings(client: ServerClient, template: strin
   for (const { grantee, privilege } of grants) {
     if (['CONNECT', 'CREATE', 'TEMPORARY'].includes(privilege)) await client.query(`GRANT ${privilege} ON DATABASE ${quoteIdentifier(clone)} TO ${grantee}`);
   }
+}
+
+/**
+ * The settings roles have in database `from` (`ALTER ROLE ... IN DATABASE from SET ...`), made
+ * theirs in `to` instead of whatever they had there: a database swapped in for another keeps
+ * them. Each statement the connecting role may not run (42501: setting another role's settings
+ * needs CREATEROLE, a superuser's needs a superuser) is returned, as the SQL to run, instead of
+ * failing. `inTransaction`: the client is in a transaction block, which a refusal must not
+ * abort (each statement runs in a savepoint).
+ */
+export async function copyRoleDatabaseSettings(client: ServerClient, from: string, to: string, options: { inTransaction?: boolean } = {}): Promise<string[]> {
+  const read = async (database: string) => (await client.query(
+    `SELECT r.rolname AS role, unnest(s.setconfig) AS setting FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase JOIN pg_roles r ON r.oid = s.setrole
+      WHERE d.datname = $1 ORDER BY 1, 2`,
+    [database],
+  )).rows as Array<{ role: string; setting: string }>;
+  const refused: string[] = [];
+  const run = async (sql: string, action: () => Promise<unknown>) => {
+    if (options.inTransaction) await client.query('SAVEPOINT tenantseed_role_setting');
+    try {
+      await action();
+      if (options.inTransaction) await client.query('RELEASE SAVEPOINT tenantseed_role_setting');
+    } catch (err) {
+      if ((err as { code?: string }).code !== '42501') throw err;
+      if (options.inTransaction) await client.query('ROLLBACK TO SAVEPOINT tenantseed_role_setting');
+      refused.push(sql);
+    }
+  };
+  for (const role of new Set((await read(to)).map((r) => r.role))) {
+    const sql = `ALTER ROLE ${quoteIdentifier(role)} IN DATABASE ${quoteIdentifier(to)} RESET ALL`;
+    await run(sql, () => client.query(sql));
+  }
+  for (const { role, setting } of await read(from)) {
+    const at = setting.indexOf('=');
+    const what = `ROLE ${quoteIdentifier(role)} IN DATABASE ${quoteIdentifier(to)}`;
+    await run(`ALTER ${what} SET ${quoteIdentifier(setting.slice(0, at))} = ${setting.slice(at + 1)}`, () => storeSetting(client, what, setting));
+  }
+  return refused;
 }
 
 /** Options of {@link cloneDatabase}. */

@@ -39,7 +39,7 @@ export { lockTablesAtOnce, DEFAULT_LOCK_WAIT_MS } from './lock-tables';
 export type { LockTablesOptions, LockQuery } from './lock-tables';
 export { snapshotSchemaObjects, recordMadeObjects, findForeignObjects, describeForeignObjects } from './made-objects';
 export type { ObjectSnapshot, ForeignObject, ForeignObjects } from './made-objects';
-export { cloneDatabase, copyDatabaseSettings, withDatabaseName } from './clone-database';
+export { cloneDatabase, copyDatabaseSettings, copyRoleDatabaseSettings, withDatabaseName } from './clone-database';
 export { takeNameLock, namesInUse, NAME_LOCK_CLASS } from './name-lock';
 export type { CloneDatabaseOptions, ServerClient } from './clone-database';
 export { MIGRATION_TOOL_TABLES, migrationLedgerOf } from './migration-ledgers';

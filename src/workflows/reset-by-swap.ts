@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 import pg from 'pg';
 import { DatabaseTarget, Logger, parseDatabaseUrl, ProjectConfig, silentLogger } from '../config';
 import {
-  checkLoaderRole, citusStatus, copyDatabaseSettings, createKnex, findForeignObjects, recordMadeObjects, namesInUse, quoteIdentifier, readEnvironmentStamp, redateLatestManifest, SeedManifest,
+  checkLoaderRole, citusStatus, copyDatabaseSettings, copyRoleDatabaseSettings, createKnex, findForeignObjects, recordMadeObjects, namesInUse, quoteIdentifier, readEnvironmentStamp, redateLatestManifest, SeedManifest,
   tableContents, TableContents, takeNameLock, toDatabaseError, withAdvisoryLock, withDatabaseName, writeEnvironmentStamp,
 } from '../db';
 import { checkDefinitionSchemas } from '../definitions';
@@ -199,12 +199,15 @@ function markerFor(target: string): string {
 }
 
 /**
- * The settings of `target` (ALTER DATABASE ... SET) and its grants, on `scratch`, replacing
- * whatever settings it had (a clone's, say): what the swap carries over is what validation sees.
+ * The settings of `target` (ALTER DATABASE ... SET, and its roles' ALTER ROLE ... IN DATABASE
+ * ... SET) and its grants, on `scratch`, replacing whatever settings it had (a clone's, say):
+ * what the swap carries over is what validation sees. Resolves to the role settings the
+ * connecting role may not make (the SQL to run), which the caller names.
  */
-async function adoptTargetSettings(client: pg.Client, target: string, scratch: string): Promise<void> {
+async function adoptTargetSettings(client: pg.Client, target: string, scratch: string, options: { inTransaction?: boolean } = {}): Promise<string[]> {
   await client.query(`ALTER DATABASE ${quoteIdentifier(scratch)} RESET ALL`);
   await copyDatabaseSettings(client, target, scratch);
+  return copyRoleDatabaseSettings(client, target, scratch, options);
 }
 
 /** The sessions on a database other than the asking one, as a refusal lists them. */
@@ -488,6 +491,7 @@ async function swapIn(client: pg.Client, target: string, scratch: string, option
   // Until the drop below: a kill between the swap's commit and the drop leaves it to the next reset.
   if (!(await takeNameLock(client, previous))) throw new Error(`the name ${previous} is locked by another session`);
   let allowed = options.yes ?? false;
+  let refusedSettings: string[] = [];
   for (let attempt = 0; ; attempt++) {
     const sessions = await sessionsOn(client, target);
     if (sessions.length > 0) {
@@ -518,7 +522,7 @@ async function swapIn(client: pg.Client, target: string, scratch: string, option
       await client.query(`COMMENT ON DATABASE ${quoteIdentifier(target)} IS ${info.comment === null ? 'NULL' : pg.escapeLiteral(info.comment)}`);
       await client.query(`ALTER DATABASE ${quoteIdentifier(target)} OWNER TO ${quoteIdentifier(info.owner)}`);
       // The settings adopted before validation, exactly as the previous database has them now.
-      await adoptTargetSettings(client, previous, target);
+      refusedSettings = await adoptTargetSettings(client, previous, target, { inTransaction: true });
       await client.query('COMMIT');
       break;
     } catch (err) {
@@ -526,6 +530,9 @@ async function swapIn(client: pg.Client, target: string, scratch: string, option
       // 55006: a session connected between the look and the rename: look again (a few times).
       if ((err as { code?: string }).code !== '55006' || attempt >= 5) throw err;
     }
+  }
+  if (refusedSettings.length > 0) {
+    notices.push(`Role settings of ${target} that the connecting role may not set (it needs CREATEROLE, or superuser for a superuser's) were not carried over to the new database, nor seen by its validation; run as a superuser:\n${refusedSettings.map((sql) => `  ${sql};`).join('\n')}`);
   }
   if (options.dropPrevious === 'later') return { notices, dropLater: previous };
   try {

@@ -346,6 +346,42 @@ describe('reset by swap (a Knex project with transaction: false migrations)', ()
     const again = await reset(['--seed', '2']);
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/the validation of the cached state \(\S+\) stands for its copy/);
+    // The same default tenant set for the application role in this database only: validation acts as the role logs in.
+    await onServer((client) => client.query(`ALTER ROLE item_app IN DATABASE ${quoteIdentifier(target.target.database)} SET app.current_tenant_id = ${pg.escapeLiteral(tenant)}`));
+    try {
+      const before = await picture(target);
+      const run = await reset(['--seed', '2']);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/item_app logs in with app.current_tenant_id set/);
+      expect(await picture(target)).toEqual(before);
+    } finally {
+      await onServer((client) => client.query(`ALTER ROLE item_app IN DATABASE ${quoteIdentifier(target.target.database)} RESET app.current_tenant_id`));
+    }
+  });
+
+  it('carries the database\'s settings and its roles\' settings in it over to the new database exactly (a search_path list stays a list)', async () => {
+    const name = quoteIdentifier(target.target.database);
+    await onServer(async (client) => {
+      await client.query(`ALTER DATABASE ${name} SET search_path = public, tenantseed`);
+      await client.query(`ALTER ROLE item_app IN DATABASE ${name} SET app.feature_flags = 'a,b'`);
+    });
+    const settings = () => onServer(async (client) => (await client.query(
+      `SELECT coalesce(r.rolname, '(database)') || ' ' || unnest(s.setconfig) AS line FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
+         LEFT JOIN pg_roles r ON r.oid = s.setrole WHERE d.datname = $1 ORDER BY 1`,
+      [target.target.database],
+    )).rows.map((r) => r.line as string));
+    try {
+      const before = await settings();
+      expect(before).toEqual(['(database) search_path=public, tenantseed', 'item_app app.feature_flags=a,b']);
+      const run = await reset(['--seed', '2']);
+      expect(run.code).toBe(0);
+      expect(await settings()).toEqual(before);
+    } finally {
+      await onServer(async (client) => {
+        await client.query(`ALTER DATABASE ${name} RESET ALL`);
+        await client.query(`ALTER ROLE item_app IN DATABASE ${name} RESET ALL`);
+      });
+    }
   });
 
   const slow = () => path.join(project.migrations, '20300101000000_slow.cjs');
