@@ -15,16 +15,23 @@ export interface ServerClient {
 }
 
 /**
- * Stores a setting as pg_db_role_setting holds it (`name=text`) on `what` (`DATABASE x`, `ROLE r
- * IN DATABASE x`): set for this transaction from the text, then stored FROM CURRENT, so a list
- * (search_path's `app, public`) stays a list, where `SET name = 'app, public'` would make it one
- * quoted element.
+ * PostgreSQL's settings that take a list (GUC_LIST_INPUT): pg_db_role_setting holds them as the
+ * list's SQL (`search_path=app, "my schema"`), elements quoted where they need it.
  */
-async function storeSetting(client: ServerClient, what: string, setting: string): Promise<void> {
+const LIST_SETTINGS = new Set(['search_path', 'temp_tablespaces', 'session_preload_libraries', 'local_preload_libraries', 'shared_preload_libraries', 'datestyle']);
+
+/**
+ * The statement that stores a setting as pg_db_role_setting holds it (`name=text`) on `what`
+ * (`DATABASE x`, `ROLE r IN DATABASE x`): a list's text as the list it is (`SET search_path =
+ * app, public`), where one quoted literal would make it a single element (`"app, public"`); any
+ * other value as a literal.
+ */
+function settingStatement(what: string, setting: string): string {
   const at = setting.indexOf('=');
   const name = setting.slice(0, at);
-  // One query, two statements: one implicit transaction, which the local setting does not outlive.
-  await client.query(`SELECT set_config(${pg.escapeLiteral(name)}, ${pg.escapeLiteral(setting.slice(at + 1))}, true); ALTER ${what} SET ${quoteIdentifier(name)} FROM CURRENT`);
+  const text = setting.slice(at + 1);
+  const value = LIST_SETTINGS.has(name.toLowerCase()) ? text : pg.escapeLiteral(text);
+  return `ALTER ${what} SET ${quoteIdentifier(name)} = ${value}`;
 }
 
 /**
@@ -36,7 +43,7 @@ export async function copyDatabaseSettings(client: ServerClient, template: strin
     `SELECT unnest(s.setconfig) AS setting FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = $1 AND s.setrole = 0`,
     [template],
   )).rows as Array<{ setting: string }>;
-  for (const { setting } of settings) await storeSetting(client, `DATABASE ${quoteIdentifier(clone)}`, setting);
+  for (const { setting } of settings) await client.query(settingStatement(`DATABASE ${quoteIdentifier(clone)}`, setting));
   const grants = (await client.query(
     `SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS grantee, a.privilege_type AS privilege
        FROM pg_database d, aclexplode(d.datacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee
@@ -79,9 +86,8 @@ export async function copyRoleDatabaseSettings(client: ServerClient, from: strin
     await run(sql, () => client.query(sql));
   }
   for (const { role, setting } of await read(from)) {
-    const at = setting.indexOf('=');
-    const what = `ROLE ${quoteIdentifier(role)} IN DATABASE ${quoteIdentifier(to)}`;
-    await run(`ALTER ${what} SET ${quoteIdentifier(setting.slice(0, at))} = ${setting.slice(at + 1)}`, () => storeSetting(client, what, setting));
+    const sql = settingStatement(`ROLE ${quoteIdentifier(role)} IN DATABASE ${quoteIdentifier(to)}`, setting);
+    await run(sql, () => client.query(sql));
   }
   return refused;
 }

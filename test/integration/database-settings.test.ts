@@ -23,7 +23,8 @@ describe("a database's settings, carried to another database (reset's swap, the 
       for (const name of [from, to]) await client.query(`CREATE DATABASE ${name}`);
       await client.query(`CREATE ROLE ${role} NOLOGIN`);
       await client.query(`CREATE ROLE ${login} LOGIN PASSWORD 'settings-pass'`);
-      await client.query(`ALTER DATABASE ${from} SET search_path = app, public`);
+      await client.query(`ALTER DATABASE ${from} SET search_path = app, "my schema", public`);
+      await client.query(`ALTER DATABASE ${from} SET DateStyle = ISO, DMY`);
       await client.query(`ALTER DATABASE ${from} SET app.note = 'it''s a "note"'`);
       await client.query(`ALTER ROLE ${role} IN DATABASE ${from} SET app.current_tenant_id = 'acme'`);
       await client.query(`ALTER ROLE ${role} IN DATABASE ${from} SET search_path = tenant, public`);
@@ -46,7 +47,8 @@ describe("a database's settings, carried to another database (reset's swap, the 
       expect(await settingsOf(client, to)).toEqual(await settingsOf(client, from));
       expect(await settingsOf(client, to)).toEqual([
         `(database) app.note=it's a "note"`,
-        '(database) search_path=app, public',
+        '(database) DateStyle=iso, dmy',
+        '(database) search_path=app, "my schema", public',
         `${role} app.current_tenant_id=acme`,
         `${role} search_path=tenant, public`,
       ].sort());
@@ -62,7 +64,7 @@ describe("a database's settings, carried to another database (reset's swap, the 
     try {
       await client.query('BEGIN');
       const refused = await copyRoleDatabaseSettings(client, from, to, { inTransaction: true });
-      expect(refused).toContain(`ALTER ROLE ${quoteIdentifier(role)} IN DATABASE ${quoteIdentifier(to)} SET "app.current_tenant_id" = acme`);
+      expect(refused).toContain(`ALTER ROLE ${quoteIdentifier(role)} IN DATABASE ${quoteIdentifier(to)} SET "app.current_tenant_id" = 'acme'`);
       expect(refused).toHaveLength(3);
       // The transaction goes on.
       expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
