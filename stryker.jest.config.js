@@ -5,7 +5,8 @@
  * membership probe's test only (its mutants are covered by it alone past the probe's first line);
  * STRYKER_SCOPE=introspect introspect's drafting guards' unit tests; STRYKER_SCOPE=probes the isolation
  * probes on small schemas built in SQL (test/integration/probe-mutants.test.ts: seconds a mutant, not minutes);
- * STRYKER_SCOPE=snapshot validation's one snapshot on two connections (test/integration/validate-snapshot.test.ts).
+ * STRYKER_SCOPE=snapshot validation's one snapshot on two connections (test/integration/validate-snapshot.test.ts);
+ * STRYKER_SCOPE=login the application role's login settings (test/integration/validate.test.ts).
  */
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] };
 const unit = [
@@ -28,6 +29,8 @@ const scopes = {
   probes: ['<rootDir>/test/integration/probe-mutants.test.ts'],
   // Validation's one snapshot on two connections (validate-database.ts: importSnapshot, runChecks).
   snapshot: ['<rootDir>/test/integration/validate-snapshot.test.ts'],
+  // Validation acting as the application role logs in (act-as-application.ts), by validate.test.ts.
+  login: ['<rootDir>/test/integration/validate.test.ts'],
   // Introspect's drafting guards (polymorphic guesses, column meanings), by their unit tests.
   introspect: ['<rootDir>/test/unit/introspect/guess-polymorphic.test.ts', '<rootDir>/test/unit/introspect/column-meaning.test.ts', '<rootDir>/test/unit/introspect/draft-project.test.ts'],
 };
@@ -43,4 +46,6 @@ module.exports = {
     globalTeardown: '<rootDir>/src/testing/jest-global-teardown.ts',
   } : {}),
   testTimeout: 180000,
+  // validate.test.ts's CLI cases run the build (dist/), which Stryker's sandbox leaves out.
+  ...(process.env.STRYKER_SCOPE === 'login' ? { testNamePattern: 'passes every check|logs in with|fails isolation' } : {}),
 };

@@ -187,6 +187,17 @@ describe('tenantseed validate', () => {
     for (const f of findings) expect(f.message).toMatch(/^without a tenant, \d+ row\(s\) are visible \(tenantseed_app logs in with app.current_tenant_id set, by ALTER ROLE ... SET/);
   });
 
+  it('fails isolation when the application role logs in with row_security off, and passes with login settings that decide no row\'s visibility', async () => {
+    const inDatabase = (setting: string) => `DO $$ BEGIN EXECUTE format('ALTER ROLE tenantseed_app IN DATABASE %I SET ${setting}', current_database()); END $$`;
+    // With row security off, a query RLS would filter fails for the role: the application cannot read without a tenant set.
+    expect(failed(await broken([inDatabase('row_security = off')]))).toEqual(['isolation']);
+    await knex?.destroy();
+    await clone?.drop();
+    // A timeout and a search_path are the application's own business: applied, they would only keep the probes from running.
+    const report = await broken([inDatabase(`statement_timeout = ''1ms''`), inDatabase(`search_path = pg_catalog`)]);
+    expect(failed(report)).toEqual([]);
+  });
+
   it('fails legacy-absorption, only, when an absorbed legacy row is lost', async () => {
     const report = await broken([`DELETE FROM documents WHERE id = (SELECT id FROM documents WHERE tenant_id = '${DEFAULT_TENANT}' ORDER BY id LIMIT 1)`]);
     expect(failed(report)).toEqual(['legacy-absorption']);
