@@ -70,10 +70,10 @@ export async function copyRoleDatabaseSettings(client: ServerClient, from: strin
     [database],
   )).rows as Array<{ role: string; setting: string }>;
   const refused: string[] = [];
-  const run = async (sql: string, action: () => Promise<unknown>) => {
+  const run = async (sql: string) => {
     if (options.inTransaction) await client.query('SAVEPOINT tenantseed_role_setting');
     try {
-      await action();
+      await client.query(sql);
       if (options.inTransaction) await client.query('RELEASE SAVEPOINT tenantseed_role_setting');
     } catch (err) {
       if ((err as { code?: string }).code !== '42501') throw err;
@@ -81,14 +81,8 @@ export async function copyRoleDatabaseSettings(client: ServerClient, from: strin
       refused.push(sql);
     }
   };
-  for (const role of new Set((await read(to)).map((r) => r.role))) {
-    const sql = `ALTER ROLE ${quoteIdentifier(role)} IN DATABASE ${quoteIdentifier(to)} RESET ALL`;
-    await run(sql, () => client.query(sql));
-  }
-  for (const { role, setting } of await read(from)) {
-    const sql = settingStatement(`ROLE ${quoteIdentifier(role)} IN DATABASE ${quoteIdentifier(to)}`, setting);
-    await run(sql, () => client.query(sql));
-  }
+  for (const role of new Set((await read(to)).map((r) => r.role))) await run(`ALTER ROLE ${quoteIdentifier(role)} IN DATABASE ${quoteIdentifier(to)} RESET ALL`);
+  for (const { role, setting } of await read(from)) await run(settingStatement(`ROLE ${quoteIdentifier(role)} IN DATABASE ${quoteIdentifier(to)}`, setting));
   return refused;
 }
 
